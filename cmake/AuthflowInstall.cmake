@@ -1,0 +1,41 @@
+include(CMakePackageConfigHelpers)
+
+install(TARGETS authflow EXPORT authflowTargets
+        LIBRARY DESTINATION ${CMAKE_INSTALL_LIBDIR}
+        ARCHIVE DESTINATION ${CMAKE_INSTALL_LIBDIR}
+        RUNTIME DESTINATION ${CMAKE_INSTALL_BINDIR}
+        INCLUDES DESTINATION ${CMAKE_INSTALL_INCLUDEDIR})
+install(DIRECTORY ${PROJECT_SOURCE_DIR}/include/authflow DESTINATION ${CMAKE_INSTALL_INCLUDEDIR})
+install(FILES ${PROJECT_BINARY_DIR}/include/authflow/config.hpp
+        DESTINATION ${CMAKE_INSTALL_INCLUDEDIR}/authflow)
+
+set(authflow_cmake_dir ${CMAKE_INSTALL_LIBDIR}/cmake/authflow)
+install(EXPORT authflowTargets NAMESPACE authflow:: DESTINATION ${authflow_cmake_dir})
+configure_package_config_file(${PROJECT_SOURCE_DIR}/cmake/authflowConfig.cmake.in
+                              ${PROJECT_BINARY_DIR}/authflowConfig.cmake
+                              INSTALL_DESTINATION ${authflow_cmake_dir})
+write_basic_package_version_file(${PROJECT_BINARY_DIR}/authflowConfigVersion.cmake
+                                 COMPATIBILITY SameMinorVersion)
+install(FILES ${PROJECT_BINARY_DIR}/authflowConfig.cmake
+              ${PROJECT_BINARY_DIR}/authflowConfigVersion.cmake
+        DESTINATION ${authflow_cmake_dir})
+
+set(AUTHFLOW_PC_REQUIRES "nlohmann_json")
+if(NOT BUILD_SHARED_LIBS)
+    set(AUTHFLOW_PC_REQUIRES_PRIVATE "libcurl openssl simdjson tomlplusplus")
+    if(AUTHFLOW_WITH_REDIS)
+        string(APPEND AUTHFLOW_PC_REQUIRES_PRIVATE " hiredis")
+    endif()
+    if(AUTHFLOW_WITH_KEYRING)
+        string(APPEND AUTHFLOW_PC_REQUIRES_PRIVATE " libsecret-1")
+    endif()
+    if(AUTHFLOW_WITH_SQLITE)
+        string(APPEND AUTHFLOW_PC_REQUIRES_PRIVATE " sqlite3")
+    endif()
+    if(AUTHFLOW_WITH_HTTPLIB)
+        string(APPEND AUTHFLOW_PC_REQUIRES_PRIVATE " cpp-httplib")
+    endif()
+endif()
+configure_file(${PROJECT_SOURCE_DIR}/cmake/authflow.pc.in ${PROJECT_BINARY_DIR}/authflow.pc @ONLY)
+install(FILES ${PROJECT_BINARY_DIR}/authflow.pc DESTINATION ${CMAKE_INSTALL_LIBDIR}/pkgconfig)
+install(FILES ${PROJECT_SOURCE_DIR}/LICENSE DESTINATION ${CMAKE_INSTALL_DATADIR}/doc/authflow)

@@ -1,0 +1,92 @@
+#pragma once
+// OAuth2Settings and how they are read: defaults < config file < profile < environment < flags.
+
+#include <filesystem>
+#include <map>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace authflow {
+
+/// Every OAuth setting (see docs/settings.md and the CLI contract). A plain value.
+struct OAuth2Settings {
+    std::string provider = "custom"; ///< google, github, microsoft, oidc or custom
+    std::string client_id;
+    std::string client_secret;
+    /// Unset: the provider's own default scopes.
+    std::optional<std::vector<std::string>> scopes;
+    std::string authorize_url;
+    std::string token_url;
+    std::string userinfo_url;
+    std::string issuer_url;
+    std::string revocation_url;
+    std::string jwks_uri;
+    std::string tenant_id = "common";
+    bool use_pkce = true;
+    std::string token_store_backend = "memory"; ///< auto, memory, sqlite, redis or keyring
+    double auth_timeout_seconds = 120.0;        ///< >= 10
+    int refresh_buffer_seconds = 60;            ///< >= 10
+    std::string redirect_uri;                   ///< a full loopback URI; empty: chosen at login
+    int callback_port = 0;                      ///< 0 = any free port
+    std::string client_auth_method = "auto"; ///< auto, client_secret_basic, client_secret_post, none
+    std::string ca_file;
+    double http_timeout_seconds = 30.0;
+    int leeway_seconds = 60;
+    std::string keyring_service = "authflow";
+    std::string token_store_path;
+    std::string redis_url = "redis://127.0.0.1:6379/0";
+    std::string redis_prefix = "authflow";
+    std::string store_key_file;
+    bool insecure_plaintext_store = false;
+
+    /// The names of every field, in declaration order.
+    static const std::vector<std::string_view>& field_names();
+    /// Sets one field from its text form (lists: space- or comma-separated; booleans:
+    /// true/false/1/0/yes/no). Throws ConfigError (config_invalid) naming the field and the
+    /// accepted values; unknown fields are a ConfigError too.
+    void set(std::string_view field, std::string_view value);
+    /// The text form of one field (lists space-separated; an unset list is empty).
+    std::string get(std::string_view field) const;
+    /// Checks cross-field constraints and ranges. Throws ConfigError.
+    void validate() const;
+};
+
+/// Field name → text value, as one settings source provides them.
+using SettingsValues = std::map<std::string, std::string, std::less<>>;
+
+/// Where settings come from. Every member is optional; load_settings fills in the process's
+/// environment and the default config-file location when asked to.
+struct SettingsSources {
+    /// The config file; empty: $AUTHFLOW_CONFIG_FILE, else $XDG_CONFIG_HOME/authflow/config.toml,
+    /// else ~/.config/authflow/config.toml. A missing default file is not an error; a missing
+    /// file that was named explicitly is.
+    std::filesystem::path config_file;
+    /// The profile whose [profiles.<name>.oauth2] table overrides [oauth2].
+    std::string profile = "default";
+    /// The profile's remembered settings (stored by `authflow login`).
+    SettingsValues remembered;
+    /// The environment (name → value); unset: the process's environment.
+    std::optional<std::map<std::string, std::string, std::less<>>> environment;
+    /// Values from command-line flags.
+    SettingsValues flags;
+};
+
+/// The config file that `sources` designates (it may not exist).
+std::filesystem::path resolve_config_file(const SettingsSources& sources);
+
+/// Reads one table of a TOML config file (e.g. "oauth2", "deploy", or "profiles.work.oauth2") as
+/// text values. Returns nothing if the table is absent. Throws ConfigError (config_invalid) for a
+/// file that cannot be read or parsed, naming the file and the line.
+SettingsValues read_config_table(const std::filesystem::path& file, std::string_view table);
+
+/// Reads `<prefix><FIELD>` variables (e.g. AUTHFLOW_OAUTH2__CLIENT_ID) for the given fields.
+SettingsValues read_environment(const SettingsSources& sources, std::string_view prefix,
+                                const std::vector<std::string_view>& fields);
+
+/// Resolves OAuth2Settings with the documented precedence and validates them.
+/// Throws ConfigError.
+OAuth2Settings load_settings(const SettingsSources& sources = {});
+
+} // namespace authflow

@@ -1,0 +1,188 @@
+#include "support/process.hpp"
+
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <array>
+#include <cerrno>
+#include <chrono>
+#include <cstdlib>
+#include <stdexcept>
+#include <thread>
+
+namespace authflow::test {
+namespace {
+
+[[noreturn]] void exec_child(const std::vector<std::string>& argv,
+                             const std::map<std::string, std::string>& env) {
+    for (const auto& [name, value] : env) {
+        ::setenv(name.c_str(), value.c_str(), 1);
+    }
+    std::vector<char*> args;
+    for (const auto& arg : argv) {
+        args.push_back(const_cast<char*>(arg.c_str()));
+    }
+    args.push_back(nullptr);
+    ::execvp(args[0], args.data());
+    ::_exit(127);
+}
+
+int exit_code_of(int status) { return WIFEXITED(status) ? WEXITSTATUS(status) : -1; }
+
+} // namespace
+
+ChildProcess::ChildProcess(std::vector<std::string> argv, std::map<std::string, std::string> env,
+                           std::filesystem::path log_file) {
+    pid_ = ::fork();
+    if (pid_ < 0) {
+        throw std::runtime_error("fork failed");
+    }
+    if (pid_ == 0) {
+        ::setpgid(0, 0);
+        int null_in = ::open("/dev/null", O_RDONLY);
+        ::dup2(null_in, 0);
+        if (!log_file.empty()) {
+            int fd = ::open(log_file.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0600);
+            if (fd >= 0) {
+                ::dup2(fd, 1);
+                ::dup2(fd, 2);
+            }
+        }
+        exec_child(argv, env);
+    }
+}
+
+ChildProcess::~ChildProcess() {
+    if (!reaped_) {
+        stop();
+    }
+}
+
+bool ChildProcess::running() {
+    if (reaped_) {
+        return false;
+    }
+    int status = 0;
+    pid_t done = ::waitpid(pid_, &status, WNOHANG);
+    if (done == pid_) {
+        status_ = status;
+        reaped_ = true;
+        return false;
+    }
+    return true;
+}
+
+int ChildProcess::wait(int timeout_ms) {
+    auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(timeout_ms);
+    while (running()) {
+        if (timeout_ms >= 0 && std::chrono::steady_clock::now() >= deadline) {
+            return -1;
+        }
+        std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    }
+    return exit_code_of(status_);
+}
+
+int ChildProcess::stop(int signal) {
+    if (reaped_) {
+        return status_;
+    }
+    ::kill(pid_, signal);
+    if (wait(5000) == -1 && !reaped_) {
+        ::kill(pid_, SIGKILL);
+        wait();
+    }
+    return status_;
+}
+
+CommandResult run_command(const std::vector<std::string>& argv,
+                          const std::map<std::string, std::string>& env, const std::string& input,
+                          int timeout_ms) {
+    std::array<int, 2> in_pipe{}, out_pipe{}, err_pipe{};
+    if (::pipe(in_pipe.data()) != 0 || ::pipe(out_pipe.data()) != 0 ||
+        ::pipe(err_pipe.data()) != 0) {
+        throw std::runtime_error("pipe failed");
+    }
+    pid_t pid = ::fork();
+    if (pid < 0) {
+        throw std::runtime_error("fork failed");
+    }
+    if (pid == 0) {
+        ::dup2(in_pipe[0], 0);
+        ::dup2(out_pipe[1], 1);
+        ::dup2(err_pipe[1], 2);
+        for (int fd : {in_pipe[0], in_pipe[1], out_pipe[0], out_pipe[1], err_pipe[0], err_pipe[1]}) {
+            ::close(fd);
+        }
+        exec_child(argv, env);
+    }
+    ::close(in_pipe[0]);
+    ::close(out_pipe[1]);
+    ::close(err_pipe[1]);
+    ::signal(SIGPIPE, SIG_IGN);
+    if (!input.empty()) {
+        [[maybe_unused]] auto written = ::write(in_pipe[1], input.data(), input.size());
+    }
+    ::close(in_pipe[1]);
+
+    CommandResult result;
+    auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(timeout_ms);
+    std::array<pollfd, 2> fds{{{out_pipe[0], POLLIN, 0}, {err_pipe[0], POLLIN, 0}}};
+    int open_fds = 2;
+    std::array<char, 4096> buffer{};
+    while (open_fds > 0) {
+        auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+            deadline - std::chrono::steady_clock::now());
+        if (left.count() <= 0) {
+            ::kill(pid, SIGKILL);
+            break;
+        }
+        if (::poll(fds.data(), fds.size(), static_cast<int>(left.count())) < 0 && errno != EINTR) {
+            break;
+        }
+        for (std::size_t i = 0; i < fds.size(); ++i) {
+            if (fds[i].fd >= 0 && (fds[i].revents & (POLLIN | POLLHUP)) != 0) {
+                auto n = ::read(fds[i].fd, buffer.data(), buffer.size());
+                if (n <= 0) {
+                    ::close(fds[i].fd);
+                    fds[i].fd = -1;
+                    --open_fds;
+                } else {
+                    (i == 0 ? result.out : result.err).append(buffer.data(),
+                                                              static_cast<std::size_t>(n));
+                }
+            }
+        }
+    }
+    for (auto& fd : fds) {
+        if (fd.fd >= 0) {
+            ::close(fd.fd);
+        }
+    }
+    int status = 0;
+    ::waitpid(pid, &status, 0);
+    result.exit_code = exit_code_of(status);
+    return result;
+}
+
+bool have_program(const std::string& program) {
+    if (program.find('/') != std::string::npos) {
+        return ::access(program.c_str(), X_OK) == 0;
+    }
+    const char* path = std::getenv("PATH");
+    std::string_view dirs = path != nullptr ? path : "/usr/bin:/bin";
+    while (!dirs.empty()) {
+        auto colon = dirs.find(':');
+        std::string dir{dirs.substr(0, colon)};
+        if (::access((dir + "/" + program).c_str(), X_OK) == 0) {
+            return true;
+        }
+        dirs = colon == std::string_view::npos ? std::string_view{} : dirs.substr(colon + 1);
+    }
+    return false;
+}
+
+} // namespace authflow::test

@@ -1,0 +1,59 @@
+#pragma once
+// What every `authflow` command shares: global options, settings, exit codes, error output.
+
+#include <authflow/core/settings.hpp>
+
+#include <functional>
+#include <iosfwd>
+#include <string>
+
+namespace CLI {
+class App;
+}
+
+namespace authflow::cli {
+
+/// Exit codes of ../shared/CLI.md.
+enum ExitCode : int {
+    exit_ok = 0,
+    exit_failed = 1,
+    exit_usage = 2,
+    exit_not_signed_in = 3,
+    exit_interrupted = 130,
+};
+
+/// The global options (accepted before or after the command).
+struct GlobalOptions {
+    std::string config_file;
+    std::string profile = "default";
+    std::string provider;
+    std::string client_id;
+    std::string client_secret_file;
+    std::string issuer;
+    std::string scopes;
+    std::string store;
+    bool verbose = false;
+};
+
+/// Shared by every command while the program runs.
+struct Context {
+    GlobalOptions global;
+    std::ostream* out;
+    std::ostream* err;
+    /// The command's work, set by the subcommand that CLI11 selected.
+    std::function<int()> run;
+
+    /// Settings with the documented precedence; the global options are the flags layer.
+    /// Throws ConfigError.
+    OAuth2Settings load_settings(SettingsValues extra_flags = {}) const;
+};
+
+/// Registers a command: adds the subcommand and its options, and sets ctx.run when selected.
+using CommandRegistrar = void (*)(CLI::App& app, Context& ctx);
+
+void add_pkce_command(CLI::App& app, Context& ctx);
+
+/// Runs the program: parses, dispatches, maps exceptions to exit codes and `error:` lines.
+int run(int argc, char** argv, std::ostream& out, std::ostream& err);
+
+} // namespace authflow::cli
