@@ -20,9 +20,9 @@ struct OAuthTokenSet {
     std::optional<std::string> refresh_token;
     std::optional<std::int64_t> expires_in; ///< lifetime in seconds, counted from issued_at
     std::optional<std::string> id_token;
-    std::string scope;                               ///< space-separated, as returned
-    nlohmann::json raw = nlohmann::json::object();   ///< the full token-endpoint answer
-    double issued_at = 0;                            ///< Unix seconds
+    std::string scope;                             ///< space-separated, as returned
+    nlohmann::json raw = nlohmann::json::object(); ///< the full token-endpoint answer
+    double issued_at = 0;                          ///< Unix seconds
 
     /// issued_at + expires_in, or nothing when the lifetime is unknown.
     std::optional<double> expires_at() const;
@@ -32,8 +32,9 @@ struct OAuthTokenSet {
     /// Seconds left before expiry (negative once expired), or nothing when unknown.
     std::optional<double> seconds_left(const Clock& clock = system_clock()) const;
 
-    /// The storage form: exactly the keys access_token, token_type, refresh_token, expires_in,
-    /// id_token, scope, raw, issued_at, in that order; absent values as null.
+    /// The storage form: the keys access_token, token_type, refresh_token, expires_in, id_token,
+    /// scope, raw, issued_at; absent values as null. to_json_string keeps that order (the seed's);
+    /// nlohmann::json objects sort their keys.
     nlohmann::json to_json() const;
     std::string to_json_string() const;
 

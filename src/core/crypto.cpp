@@ -1,0 +1,37 @@
+#include <authflow/core/crypto.hpp>
+#include <authflow/core/errors.hpp>
+
+#include <openssl/crypto.h>
+#include <openssl/evp.h>
+
+namespace authflow {
+
+bool constant_time_equal(std::string_view a, std::string_view b) noexcept {
+    if (a.size() != b.size()) {
+        return false;
+    }
+    return a.empty() || CRYPTO_memcmp(a.data(), b.data(), a.size()) == 0;
+}
+
+std::string sha256(std::string_view data) {
+    std::string digest(32, '\0');
+    unsigned int length = 0;
+    if (EVP_Digest(data.data(), data.size(), reinterpret_cast<unsigned char*>(digest.data()),
+                   &length, EVP_sha256(), nullptr) != 1) {
+        throw Error(errc::internal, "SHA-256 failed");
+    }
+    return digest;
+}
+
+std::string to_hex(std::string_view bytes) {
+    constexpr std::string_view digits = "0123456789abcdef";
+    std::string out;
+    out.reserve(bytes.size() * 2);
+    for (unsigned char c : bytes) {
+        out += digits[c >> 4];
+        out += digits[c & 15];
+    }
+    return out;
+}
+
+} // namespace authflow
