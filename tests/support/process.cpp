@@ -1,17 +1,16 @@
 #include "support/process.hpp"
 
-#include <fcntl.h>
-#include <poll.h>
-#include <signal.h>
-#include <sys/wait.h>
-#include <unistd.h>
-
 #include <array>
 #include <cerrno>
 #include <chrono>
 #include <cstdlib>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
 #include <stdexcept>
+#include <sys/wait.h>
 #include <thread>
+#include <unistd.h>
 
 namespace authflow::test {
 namespace {
@@ -30,7 +29,9 @@ namespace {
     ::_exit(127);
 }
 
-int exit_code_of(int status) { return WIFEXITED(status) ? WEXITSTATUS(status) : -1; }
+int exit_code_of(int status) {
+    return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}
 
 } // namespace
 
@@ -114,7 +115,8 @@ CommandResult run_command(const std::vector<std::string>& argv,
         ::dup2(in_pipe[0], 0);
         ::dup2(out_pipe[1], 1);
         ::dup2(err_pipe[1], 2);
-        for (int fd : {in_pipe[0], in_pipe[1], out_pipe[0], out_pipe[1], err_pipe[0], err_pipe[1]}) {
+        for (int fd :
+             {in_pipe[0], in_pipe[1], out_pipe[0], out_pipe[1], err_pipe[0], err_pipe[1]}) {
             ::close(fd);
         }
         exec_child(argv, env);
@@ -151,8 +153,8 @@ CommandResult run_command(const std::vector<std::string>& argv,
                     fds[i].fd = -1;
                     --open_fds;
                 } else {
-                    (i == 0 ? result.out : result.err).append(buffer.data(),
-                                                              static_cast<std::size_t>(n));
+                    (i == 0 ? result.out : result.err)
+                        .append(buffer.data(), static_cast<std::size_t>(n));
                 }
             }
         }

@@ -1,11 +1,10 @@
 #pragma once
 // A child process started by a test and stopped by its pid.
 
-#include <sys/types.h>
-
 #include <filesystem>
 #include <map>
 #include <string>
+#include <sys/types.h>
 #include <vector>
 
 namespace authflow::test {

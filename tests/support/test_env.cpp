@@ -1,17 +1,16 @@
 #include "support/test_env.hpp"
 
 #include <arpa/inet.h>
-#include <netinet/in.h>
-#include <sys/socket.h>
-#include <unistd.h>
-
 #include <chrono>
 #include <cstdlib>
 #include <fstream>
+#include <netinet/in.h>
 #include <random>
 #include <sstream>
 #include <stdexcept>
+#include <sys/socket.h>
 #include <thread>
+#include <unistd.h>
 
 namespace authflow::test {
 namespace {
@@ -23,17 +22,25 @@ std::filesystem::path env_path(const char* name, const char* fallback) {
 
 } // namespace
 
-std::filesystem::path source_dir() { return env_path("AUTHFLOW_SOURCE_DIR", "."); }
-std::filesystem::path binary_dir() { return env_path("AUTHFLOW_BINARY_DIR", "."); }
-std::filesystem::path cli_path() { return env_path("AUTHFLOW_CLI", "authflow"); }
+std::filesystem::path source_dir() {
+    return env_path("AUTHFLOW_SOURCE_DIR", ".");
+}
+std::filesystem::path binary_dir() {
+    return env_path("AUTHFLOW_BINARY_DIR", ".");
+}
+std::filesystem::path cli_path() {
+    return env_path("AUTHFLOW_CLI", "authflow");
+}
 
 bool is_ci() {
     const char* value = std::getenv("CI");
-    return value != nullptr && (std::string_view{value} == "true" || std::string_view{value} == "1");
+    return value != nullptr &&
+           (std::string_view{value} == "true" || std::string_view{value} == "1");
 }
 
 TempDir::TempDir() {
-    std::string pattern = (std::filesystem::temp_directory_path() / "authflow-test-XXXXXX").string();
+    std::string pattern =
+        (std::filesystem::temp_directory_path() / "authflow-test-XXXXXX").string();
     if (mkdtemp(pattern.data()) == nullptr) {
         throw std::runtime_error("mkdtemp failed");
     }

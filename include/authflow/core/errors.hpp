@@ -114,7 +114,8 @@ public:
     const std::string& error_description() const noexcept { return answer_.error_description; }
     int http_status() const noexcept { return answer_.http_status; }
     const ProviderAnswer& provider_answer() const noexcept { return answer_; }
-    /// The code shown to people: the provider's OAuth error when it refused, else to_string(code()).
+    /// The code shown to people: the provider's OAuth error when it refused, else
+    /// to_string(code()).
     std::string_view display_code() const noexcept;
 
 private:
