@@ -10,7 +10,8 @@
 
 namespace authflow {
 
-/// Every OAuth setting (see docs/settings.md and the CLI contract). A plain value.
+/// Every OAuth setting (see docs/settings.md and the CLI contract). A plain value; not
+/// synchronised.
 struct OAuth2Settings {
     std::string provider = "custom"; ///< google, github, microsoft, oidc or custom
     std::string client_id;
@@ -26,14 +27,15 @@ struct OAuth2Settings {
     std::string tenant_id = "common";
     bool use_pkce = true;
     std::string token_store_backend = "memory"; ///< auto, memory, sqlite, redis or keyring
-    double auth_timeout_seconds = 120.0;        ///< >= 10
-    int refresh_buffer_seconds = 60;            ///< >= 10
+    double auth_timeout_seconds = 120.0;        ///< 10 to 86400
+    int refresh_buffer_seconds = 60;            ///< 10 to 86400
     std::string redirect_uri;                   ///< a full loopback URI; empty: chosen at login
     int callback_port = 0;                      ///< 0 = any free port
-    std::string client_auth_method = "auto"; ///< auto, client_secret_basic, client_secret_post, none
+    /// auto, client_secret_basic, client_secret_post or none
+    std::string client_auth_method = "auto";
     std::string ca_file;
-    double http_timeout_seconds = 30.0;
-    int leeway_seconds = 60;
+    double http_timeout_seconds = 30.0; ///< more than 0, up to 3600
+    int leeway_seconds = 60;            ///< 0 to 600
     std::string keyring_service = "authflow";
     std::string token_store_path;
     std::string redis_url = "redis://127.0.0.1:6379/0";
@@ -43,13 +45,18 @@ struct OAuth2Settings {
 
     /// The names of every field, in declaration order.
     static const std::vector<std::string_view>& field_names();
-    /// Sets one field from its text form (lists: space- or comma-separated; booleans:
-    /// true/false/1/0/yes/no). Throws ConfigError (config_invalid) naming the field and the
-    /// accepted values; unknown fields are a ConfigError too.
+    /// Sets one field from its text form (lists: space- or comma-separated, empty = unset;
+    /// booleans: true/false/1/0/yes/no in any case; choices in any case, stored lower-case).
+    /// Throws ConfigError (config_invalid) naming the field and the accepted values, never the
+    /// rejected value; unknown fields are a ConfigError too. A rejected value leaves the field
+    /// unchanged.
     void set(std::string_view field, std::string_view value);
     /// The text form of one field (lists space-separated; an unset list is empty).
     std::string get(std::string_view field) const;
-    /// Checks cross-field constraints and ranges. Throws ConfigError.
+    /// Checks every field's range or choices again (members may be assigned directly), the
+    /// tenant id, that redirect_uri (when set) is an http loopback URI with a port (RFC 8252
+    /// §7.3), and that every endpoint URL is https or http to a loopback host. Throws ConfigError
+    /// (config_invalid; insecure_url for an insecure endpoint).
     void validate() const;
 };
 
@@ -61,7 +68,7 @@ using SettingsValues = std::map<std::string, std::string, std::less<>>;
 struct SettingsSources {
     /// The config file; empty: $AUTHFLOW_CONFIG_FILE, else $XDG_CONFIG_HOME/authflow/config.toml,
     /// else ~/.config/authflow/config.toml. A missing default file is not an error; a missing
-    /// file that was named explicitly is.
+    /// file that was named explicitly (here or by $AUTHFLOW_CONFIG_FILE) is (config_missing).
     std::filesystem::path config_file;
     /// The profile whose [profiles.<name>.oauth2] table overrides [oauth2].
     std::string profile = "default";
@@ -81,12 +88,16 @@ std::filesystem::path resolve_config_file(const SettingsSources& sources);
 /// file that cannot be read or parsed, naming the file and the line.
 SettingsValues read_config_table(const std::filesystem::path& file, std::string_view table);
 
-/// Reads `<prefix><FIELD>` variables (e.g. AUTHFLOW_OAUTH2__CLIENT_ID) for the given fields.
+/// Reads `<prefix><FIELD>` variables (e.g. AUTHFLOW_OAUTH2__CLIENT_ID) for the given fields,
+/// from sources.environment or else the process's environment. Empty variables count as unset;
+/// other variables with the prefix are ignored (logged at debug level).
 SettingsValues read_environment(const SettingsSources& sources, std::string_view prefix,
                                 const std::vector<std::string_view>& fields);
 
-/// Resolves OAuth2Settings with the documented precedence and validates them.
-/// Throws ConfigError.
+/// Resolves OAuth2Settings with the documented precedence (defaults < config file [oauth2] <
+/// [profiles.<profile>.oauth2] < remembered < environment < flags) and validates them. Unknown
+/// keys in the file and in remembered settings are ignored; an unknown flag is an error.
+/// Throws ConfigError naming the source (file and line, variable, ...) and the field.
 OAuth2Settings load_settings(const SettingsSources& sources = {});
 
 } // namespace authflow

@@ -1,0 +1,773 @@
+#include <authflow/core/errors.hpp>
+#include <authflow/core/log.hpp>
+#include <authflow/core/settings.hpp>
+#include <authflow/core/url.hpp>
+
+#include <toml++/toml.h>
+
+#include <algorithm>
+#include <array>
+#include <charconv>
+#include <cmath>
+#include <cstdlib>
+#include <fstream>
+#include <limits>
+#include <span>
+#include <sstream>
+#include <system_error>
+#include <type_traits>
+#include <unistd.h>
+#include <utility>
+#include <variant>
+
+namespace authflow {
+namespace {
+
+// ---- field table -----------------------------------------------------------------------------
+
+struct TextField {
+    std::string OAuth2Settings::*member;
+};
+struct ChoiceField {
+    std::string OAuth2Settings::*member;
+    std::span<const std::string_view> choices;
+};
+struct BoolField {
+    bool OAuth2Settings::*member;
+};
+struct IntField {
+    int OAuth2Settings::*member;
+    int min;
+    int max;
+};
+/// A number of seconds with fractions; `min_exclusive` makes `min` itself invalid.
+struct RealField {
+    double OAuth2Settings::*member;
+    double min;
+    double max;
+    bool min_exclusive;
+};
+struct ListField {
+    std::optional<std::vector<std::string>> OAuth2Settings::*member;
+};
+
+using FieldKind = std::variant<TextField, ChoiceField, BoolField, IntField, RealField, ListField>;
+
+struct Field {
+    std::string_view name;
+    FieldKind kind;
+};
+
+constexpr std::array<std::string_view, 5> provider_choices = {"google", "github", "microsoft",
+                                                              "oidc", "custom"};
+constexpr std::array<std::string_view, 5> backend_choices = {"auto", "memory", "sqlite", "redis",
+                                                             "keyring"};
+constexpr std::array<std::string_view, 4> client_auth_choices = {"auto", "client_secret_basic",
+                                                                 "client_secret_post", "none"};
+
+// Upper bounds keep every duration representable in std::chrono nanoseconds downstream.
+constexpr double max_auth_timeout = 86400.0;
+constexpr double max_http_timeout = 3600.0;
+constexpr int max_refresh_buffer = 86400;
+
+using S = OAuth2Settings;
+
+// Declaration order of OAuth2Settings: field_names() returns the names in this order.
+std::span<const Field> fields() {
+    static const auto table = std::to_array<Field>({
+        {"provider", ChoiceField{&S::provider, provider_choices}},
+        {"client_id", TextField{&S::client_id}},
+        {"client_secret", TextField{&S::client_secret}},
+        {"scopes", ListField{&S::scopes}},
+        {"authorize_url", TextField{&S::authorize_url}},
+        {"token_url", TextField{&S::token_url}},
+        {"userinfo_url", TextField{&S::userinfo_url}},
+        {"issuer_url", TextField{&S::issuer_url}},
+        {"revocation_url", TextField{&S::revocation_url}},
+        {"jwks_uri", TextField{&S::jwks_uri}},
+        {"tenant_id", TextField{&S::tenant_id}},
+        {"use_pkce", BoolField{&S::use_pkce}},
+        {"token_store_backend", ChoiceField{&S::token_store_backend, backend_choices}},
+        {"auth_timeout_seconds",
+         RealField{&S::auth_timeout_seconds, 10.0, max_auth_timeout, false}},
+        {"refresh_buffer_seconds", IntField{&S::refresh_buffer_seconds, 10, max_refresh_buffer}},
+        {"redirect_uri", TextField{&S::redirect_uri}},
+        {"callback_port", IntField{&S::callback_port, 0, 65535}},
+        {"client_auth_method", ChoiceField{&S::client_auth_method, client_auth_choices}},
+        {"ca_file", TextField{&S::ca_file}},
+        {"http_timeout_seconds", RealField{&S::http_timeout_seconds, 0.0, max_http_timeout, true}},
+        {"leeway_seconds", IntField{&S::leeway_seconds, 0, 600}},
+        {"keyring_service", TextField{&S::keyring_service}},
+        {"token_store_path", TextField{&S::token_store_path}},
+        {"redis_url", TextField{&S::redis_url}},
+        {"redis_prefix", TextField{&S::redis_prefix}},
+        {"store_key_file", TextField{&S::store_key_file}},
+        {"insecure_plaintext_store", BoolField{&S::insecure_plaintext_store}},
+    });
+    return table;
+}
+
+const Field* find_field(std::string_view name) noexcept {
+    for (const auto& field : fields()) {
+        if (field.name == name) {
+            return &field;
+        }
+    }
+    return nullptr;
+}
+
+const Field& require_field(std::string_view name) {
+    if (const Field* field = find_field(name)) {
+        return *field;
+    }
+    // The name is a key, not a value: safe to show.
+    throw ConfigError(errc::config_invalid,
+                      "unknown OAuth2 setting '" + std::string{name} +
+                          "' (see docs/settings.md for the list of settings)");
+}
+
+// ---- text helpers ----------------------------------------------------------------------------
+
+bool is_space(char c) noexcept {
+    return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v';
+}
+
+std::string_view trim(std::string_view text) noexcept {
+    while (!text.empty() && is_space(text.front())) {
+        text.remove_prefix(1);
+    }
+    while (!text.empty() && is_space(text.back())) {
+        text.remove_suffix(1);
+    }
+    return text;
+}
+
+char ascii_lower(char c) noexcept {
+    return c >= 'A' && c <= 'Z' ? static_cast<char>(c + 32) : c;
+}
+char ascii_upper(char c) noexcept {
+    return c >= 'a' && c <= 'z' ? static_cast<char>(c - 32) : c;
+}
+
+std::string lower(std::string_view text) {
+    std::string out(text);
+    std::transform(out.begin(), out.end(), out.begin(), ascii_lower);
+    return out;
+}
+
+std::string upper(std::string_view text) {
+    std::string out(text);
+    std::transform(out.begin(), out.end(), out.begin(), ascii_upper);
+    return out;
+}
+
+std::string join(std::span<const std::string_view> items, std::string_view separator) {
+    std::string out;
+    for (const auto& item : items) {
+        if (!out.empty()) {
+            out += separator;
+        }
+        out += item;
+    }
+    return out;
+}
+
+std::string format_number(double value) {
+    std::array<char, 64> buffer{};
+    auto [end, ec] = std::to_chars(buffer.data(), buffer.data() + buffer.size(), value);
+    if (ec != std::errc{}) {
+        return "?";
+    }
+    return std::string(buffer.data(), end);
+}
+
+// The messages below never contain the rejected value: a value may be a secret put in the wrong
+// place (e.g. a client secret in a numeric variable).
+[[noreturn]] void invalid(std::string_view field, std::string_view expected) {
+    throw ConfigError(errc::config_invalid,
+                      "invalid " + std::string{field} + ": expected " + std::string{expected});
+}
+
+std::string choice_text(const ChoiceField& spec) {
+    return "one of " + join(spec.choices, ", ");
+}
+
+std::string int_text(const IntField& spec) {
+    return "a whole number from " + std::to_string(spec.min) + " to " + std::to_string(spec.max);
+}
+
+std::string real_text(const RealField& spec) {
+    return std::string{"a number of seconds "} + (spec.min_exclusive ? "greater than " : "from ") +
+           format_number(spec.min) + (spec.min_exclusive ? " up to " : " to ") +
+           format_number(spec.max);
+}
+
+constexpr std::string_view bool_text = "true, false, 1, 0, yes or no";
+
+std::optional<bool> parse_bool(std::string_view text) {
+    const std::string value = lower(trim(text));
+    if (value == "true" || value == "1" || value == "yes") {
+        return true;
+    }
+    if (value == "false" || value == "0" || value == "no") {
+        return false;
+    }
+    return std::nullopt;
+}
+
+std::optional<int> parse_int(std::string_view text) {
+    text = trim(text);
+    int value = 0;
+    const char* end = text.data() + text.size();
+    auto [ptr, ec] = std::from_chars(text.data(), end, value);
+    if (text.empty() || ec != std::errc{} || ptr != end) {
+        return std::nullopt;
+    }
+    return value;
+}
+
+std::optional<double> parse_real(std::string_view text) {
+    text = trim(text);
+    double value = 0;
+    const char* end = text.data() + text.size();
+    auto [ptr, ec] = std::from_chars(text.data(), end, value, std::chars_format::general);
+    if (text.empty() || ec != std::errc{} || ptr != end || !std::isfinite(value)) {
+        return std::nullopt;
+    }
+    return value;
+}
+
+std::vector<std::string> split_list(std::string_view text) {
+    std::vector<std::string> items;
+    std::string current;
+    for (char c : text) {
+        if (c == ',' || is_space(c)) {
+            if (!current.empty()) {
+                items.push_back(std::move(current));
+                current.clear();
+            }
+        } else {
+            current += c;
+        }
+    }
+    if (!current.empty()) {
+        items.push_back(std::move(current));
+    }
+    return items;
+}
+
+bool in_choices(const ChoiceField& spec, std::string_view value) {
+    return std::find(spec.choices.begin(), spec.choices.end(), value) != spec.choices.end();
+}
+
+bool in_range(const IntField& spec, int value) {
+    return value >= spec.min && value <= spec.max;
+}
+
+bool in_range(const RealField& spec, double value) {
+    if (!std::isfinite(value) || value > spec.max) {
+        return false;
+    }
+    return spec.min_exclusive ? value > spec.min : value >= spec.min;
+}
+
+// Microsoft's tenant goes into URL paths: a GUID, a domain name, or common/organizations/consumers.
+bool is_valid_tenant(std::string_view tenant) {
+    if (tenant.empty() || tenant.size() > 256) {
+        return false;
+    }
+    return std::all_of(tenant.begin(), tenant.end(), [](char c) {
+        return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+               c == '-' || c == '.' || c == '_';
+    });
+}
+
+// ---- sources ---------------------------------------------------------------------------------
+
+std::optional<std::string> environment_value(const SettingsSources& sources,
+                                             std::string_view name) {
+    if (sources.environment) {
+        auto it = sources.environment->find(name);
+        if (it == sources.environment->end()) {
+            return std::nullopt;
+        }
+        return it->second;
+    }
+    const std::string key{name};
+    const char* value = std::getenv(key.c_str());
+    if (value == nullptr) {
+        return std::nullopt;
+    }
+    return std::string{value};
+}
+
+struct ConfigLocation {
+    std::filesystem::path path;
+    bool is_explicit = false;
+};
+
+ConfigLocation locate_config_file(const SettingsSources& sources) {
+    if (!sources.config_file.empty()) {
+        return {sources.config_file, true};
+    }
+    if (auto named = environment_value(sources, "AUTHFLOW_CONFIG_FILE"); named && !named->empty()) {
+        return {*named, true};
+    }
+    // XDG Base Directory: a relative XDG_CONFIG_HOME is invalid and must be ignored.
+    if (auto xdg = environment_value(sources, "XDG_CONFIG_HOME"); xdg && !xdg->empty()) {
+        std::filesystem::path base{*xdg};
+        if (base.is_absolute()) {
+            return {base / "authflow" / "config.toml", false};
+        }
+    }
+    if (auto home = environment_value(sources, "HOME"); home && !home->empty()) {
+        return {std::filesystem::path{*home} / ".config" / "authflow" / "config.toml", false};
+    }
+    return {};
+}
+
+constexpr std::size_t max_config_file_size = 1024 * 1024;
+
+std::string where(const std::filesystem::path& file, std::size_t line) {
+    std::string text = "config file " + file.string();
+    if (line > 0) {
+        text += ", line " + std::to_string(line);
+    }
+    return text;
+}
+
+toml::table parse_config_file(const std::filesystem::path& file) {
+    std::ifstream in(file, std::ios::binary);
+    if (!in) {
+        throw ConfigError(errc::config_invalid, "cannot read " + where(file, 0));
+    }
+    std::string text;
+    std::array<char, 8192> chunk{};
+    while (in) {
+        in.read(chunk.data(), static_cast<std::streamsize>(chunk.size()));
+        text.append(chunk.data(), static_cast<std::size_t>(in.gcount()));
+        if (text.size() > max_config_file_size) {
+            throw ConfigError(errc::config_invalid, where(file, 0) + " is larger than 1 MiB");
+        }
+    }
+    if (in.bad()) {
+        throw ConfigError(errc::config_invalid, "cannot read " + where(file, 0));
+    }
+    try {
+        return toml::parse(text, file.string());
+    } catch (const toml::parse_error& e) {
+        // toml++ describes the problem without quoting the offending value (at most a character
+        // or a key name), so its description is safe to pass on.
+        throw ConfigError(errc::config_invalid, where(file, e.source().begin.line) + ", column " +
+                                                    std::to_string(e.source().begin.column) + ": " +
+                                                    std::string{e.description()});
+    }
+}
+
+std::size_t line_of(const toml::node& node) {
+    return node.source().begin.line;
+}
+
+struct TableEntry {
+    std::string value;
+    std::size_t line = 0;
+};
+using TableEntries = std::map<std::string, TableEntry, std::less<>>;
+
+TableEntries table_entries(const toml::table& table, const std::filesystem::path& file,
+                           std::string_view table_name) {
+    TableEntries entries;
+    for (const auto& [key, node] : table) {
+        const std::string name{key.str()};
+        const std::size_t line = line_of(node);
+        const auto type_error = [&] {
+            return ConfigError(errc::config_invalid,
+                               where(file, line) + ": [" + std::string{table_name} + "] " + name +
+                                   " must be a string, a number, a boolean or an array of strings");
+        };
+        if (node.is_table()) {
+            // A nested table is a table of its own (read with its dotted name), not a value.
+            continue;
+        }
+        std::string value;
+        if (const auto* text = node.as_string()) {
+            value = text->get();
+        } else if (const auto* integer = node.as_integer()) {
+            value = std::to_string(integer->get());
+        } else if (const auto* real = node.as_floating_point()) {
+            value = format_number(real->get());
+        } else if (const auto* boolean = node.as_boolean()) {
+            value = boolean->get() ? "true" : "false";
+        } else if (const auto* array = node.as_array()) {
+            for (const auto& item : *array) {
+                const auto* item_text = item.as_string();
+                if (item_text == nullptr) {
+                    throw type_error();
+                }
+                if (!value.empty()) {
+                    value += ' ';
+                }
+                value += item_text->get();
+            }
+        } else {
+            throw type_error();
+        }
+        entries[name] = TableEntry{std::move(value), line};
+    }
+    return entries;
+}
+
+/// The table at `keys` (each one key, dots included), or nullptr. A non-table there is an error.
+const toml::table* find_table(const toml::table& root, const std::vector<std::string>& keys,
+                              const std::filesystem::path& file, std::string_view table_name) {
+    const toml::table* current = &root;
+    for (const auto& key : keys) {
+        const toml::node* node = current->get(key);
+        if (node == nullptr) {
+            return nullptr;
+        }
+        current = node->as_table();
+        if (current == nullptr) {
+            throw ConfigError(errc::config_invalid, where(file, line_of(*node)) + ": " +
+                                                        std::string{table_name} +
+                                                        " must be a table");
+        }
+    }
+    return current;
+}
+
+std::vector<std::string> split_table_name(std::string_view table) {
+    std::vector<std::string> keys;
+    while (true) {
+        const auto dot = table.find('.');
+        keys.emplace_back(table.substr(0, dot));
+        if (dot == std::string_view::npos) {
+            break;
+        }
+        table.remove_prefix(dot + 1);
+    }
+    return keys;
+}
+
+/// Applies one source's values; `source` names it in error messages and debug logs.
+void apply(OAuth2Settings& settings, const SettingsValues& values, std::string_view source,
+           bool unknown_is_error) {
+    for (const auto& [name, value] : values) {
+        if (find_field(name) == nullptr) {
+            if (unknown_is_error) {
+                require_field(name);
+            }
+            log(LogLevel::debug,
+                "ignoring unknown OAuth2 setting '" + name + "' in " + std::string{source});
+            continue;
+        }
+        try {
+            settings.set(name, value);
+        } catch (const ConfigError& e) {
+            throw ConfigError(e.code(), std::string{source} + ": " + e.what());
+        }
+    }
+}
+
+/// Applies one table of the config file; errors name the file and the line of the key.
+void apply_table(OAuth2Settings& settings, const toml::table& table,
+                 const std::filesystem::path& file, std::string_view table_name) {
+    for (const auto& [name, entry] : table_entries(table, file, table_name)) {
+        if (find_field(name) == nullptr) {
+            log(LogLevel::debug, "ignoring unknown OAuth2 setting '" + name + "' in [" +
+                                     std::string{table_name} + "] of " + file.string());
+            continue;
+        }
+        try {
+            settings.set(name, entry.value);
+        } catch (const ConfigError& e) {
+            throw ConfigError(e.code(), where(file, entry.line) + ": [" + std::string{table_name} +
+                                            "] " + e.what());
+        }
+    }
+}
+
+void check_url(std::string_view url, std::string_view what) {
+    if (url.empty()) {
+        return;
+    }
+    try {
+        require_secure_url(url, what);
+    } catch (const ConfigError&) {
+        throw;
+    } catch (const Error&) {
+        throw ConfigError(errc::config_invalid,
+                          "invalid " + std::string{what} + ": expected an absolute https URL");
+    }
+}
+
+} // namespace
+
+// ---- OAuth2Settings
+// ------------------------------------------------------------------------------
+
+const std::vector<std::string_view>& OAuth2Settings::field_names() {
+    static const std::vector<std::string_view> names = [] {
+        std::vector<std::string_view> out;
+        for (const auto& field : fields()) {
+            out.push_back(field.name);
+        }
+        return out;
+    }();
+    return names;
+}
+
+void OAuth2Settings::set(std::string_view name, std::string_view value) {
+    const Field& field = require_field(name);
+    std::visit(
+        [&](const auto& spec) {
+            using T = std::decay_t<decltype(spec)>;
+            if constexpr (std::is_same_v<T, TextField>) {
+                this->*spec.member = std::string{value};
+            } else if constexpr (std::is_same_v<T, ChoiceField>) {
+                std::string choice = lower(trim(value));
+                if (!in_choices(spec, choice)) {
+                    invalid(field.name, choice_text(spec));
+                }
+                this->*spec.member = std::move(choice);
+            } else if constexpr (std::is_same_v<T, BoolField>) {
+                auto parsed = parse_bool(value);
+                if (!parsed) {
+                    invalid(field.name, bool_text);
+                }
+                this->*spec.member = *parsed;
+            } else if constexpr (std::is_same_v<T, IntField>) {
+                auto parsed = parse_int(value);
+                if (!parsed || !in_range(spec, *parsed)) {
+                    invalid(field.name, int_text(spec));
+                }
+                this->*spec.member = *parsed;
+            } else if constexpr (std::is_same_v<T, RealField>) {
+                auto parsed = parse_real(value);
+                if (!parsed || !in_range(spec, *parsed)) {
+                    invalid(field.name, real_text(spec));
+                }
+                this->*spec.member = *parsed;
+            } else if constexpr (std::is_same_v<T, ListField>) {
+                // An empty list means "not set": the provider's default scopes apply (the seed
+                // turns an empty scope string into its provider defaults too).
+                auto items = split_list(value);
+                if (items.empty()) {
+                    (this->*spec.member).reset();
+                } else {
+                    this->*spec.member = std::move(items);
+                }
+            }
+        },
+        field.kind);
+}
+
+std::string OAuth2Settings::get(std::string_view name) const {
+    const Field& field = require_field(name);
+    return std::visit(
+        [&](const auto& spec) -> std::string {
+            using T = std::decay_t<decltype(spec)>;
+            if constexpr (std::is_same_v<T, TextField> || std::is_same_v<T, ChoiceField>) {
+                return this->*spec.member;
+            } else if constexpr (std::is_same_v<T, BoolField>) {
+                return this->*spec.member ? "true" : "false";
+            } else if constexpr (std::is_same_v<T, IntField>) {
+                return std::to_string(this->*spec.member);
+            } else if constexpr (std::is_same_v<T, RealField>) {
+                return format_number(this->*spec.member);
+            } else {
+                std::string out;
+                if (const auto& items = this->*spec.member) {
+                    for (const auto& item : *items) {
+                        if (!out.empty()) {
+                            out += ' ';
+                        }
+                        out += item;
+                    }
+                }
+                return out;
+            }
+        },
+        field.kind);
+}
+
+void OAuth2Settings::validate() const {
+    // Values assigned directly to the struct bypass set(): check every field again.
+    for (const auto& field : fields()) {
+        std::visit(
+            [&](const auto& spec) {
+                using T = std::decay_t<decltype(spec)>;
+                if constexpr (std::is_same_v<T, ChoiceField>) {
+                    if (!in_choices(spec, this->*spec.member)) {
+                        invalid(field.name, choice_text(spec));
+                    }
+                } else if constexpr (std::is_same_v<T, IntField>) {
+                    if (!in_range(spec, this->*spec.member)) {
+                        invalid(field.name, int_text(spec));
+                    }
+                } else if constexpr (std::is_same_v<T, RealField>) {
+                    if (!in_range(spec, this->*spec.member)) {
+                        invalid(field.name, real_text(spec));
+                    }
+                } else if constexpr (std::is_same_v<T, ListField>) {
+                    if (const auto& items = this->*spec.member) {
+                        for (const auto& item : *items) {
+                            if (item.empty() || std::any_of(item.begin(), item.end(), [](char c) {
+                                    return c == ',' || is_space(c);
+                                })) {
+                                invalid(field.name, "a list of non-empty names without spaces "
+                                                    "or commas");
+                            }
+                        }
+                    }
+                }
+            },
+            field.kind);
+    }
+
+    if (!is_valid_tenant(tenant_id)) {
+        invalid("tenant_id", "a tenant id, domain name, or common, organizations or consumers "
+                             "(letters, digits, '-', '.', '_')");
+    }
+
+    // Every endpoint is https, or http to a loopback host (RFC 8252 §8.3); require_secure_url
+    // throws ConfigError (insecure_url).
+    check_url(authorize_url, "authorize_url");
+    check_url(token_url, "token_url");
+    check_url(userinfo_url, "userinfo_url");
+    check_url(issuer_url, "issuer_url");
+    check_url(revocation_url, "revocation_url");
+    check_url(jwks_uri, "jwks_uri");
+
+    // RFC 8252 §7.3: a native app's redirect URI is http to a loopback IP literal (or localhost),
+    // with the port the app listens on.
+    if (!redirect_uri.empty()) {
+        constexpr std::string_view expected =
+            "an http loopback URI such as http://127.0.0.1:8765/callback";
+        ParsedUrl parsed;
+        try {
+            parsed = parse_url(redirect_uri);
+        } catch (const Error&) {
+            invalid("redirect_uri", expected);
+        }
+        if (parsed.scheme != "http" || !is_loopback_host(parsed.host) || parsed.has_userinfo ||
+            !parsed.fragment.empty() || parsed.port <= 0 || parsed.port > 65535) {
+            invalid("redirect_uri", expected);
+        }
+    }
+
+    if (redis_prefix.empty()) {
+        invalid("redis_prefix", "a non-empty key prefix");
+    }
+    if (keyring_service.empty()) {
+        invalid("keyring_service", "a non-empty service name");
+    }
+}
+
+// ---- sources -----------------------------------------------------------------------------------
+
+std::filesystem::path resolve_config_file(const SettingsSources& sources) {
+    return locate_config_file(sources).path;
+}
+
+SettingsValues read_config_table(const std::filesystem::path& file, std::string_view table) {
+    const toml::table root = parse_config_file(file);
+    const toml::table* found = find_table(root, split_table_name(table), file, table);
+    if (found == nullptr) {
+        return {};
+    }
+    SettingsValues values;
+    for (auto& [name, entry] : table_entries(*found, file, table)) {
+        values[name] = std::move(entry.value);
+    }
+    return values;
+}
+
+SettingsValues read_environment(const SettingsSources& sources, std::string_view prefix,
+                                const std::vector<std::string_view>& field_list) {
+    SettingsValues values;
+    std::map<std::string, std::string_view, std::less<>> wanted; // variable name → field
+    for (const auto& field : field_list) {
+        wanted.emplace(std::string{prefix} + upper(field), field);
+    }
+    const auto consider = [&](std::string_view name, std::string_view value) {
+        if (name.substr(0, prefix.size()) != prefix) {
+            return;
+        }
+        auto it = wanted.find(name);
+        if (it == wanted.end()) {
+            log(LogLevel::debug, "ignoring unknown environment variable " + std::string{name});
+            return;
+        }
+        // An empty variable counts as unset, so `VAR= authflow …` cannot blank a setting by
+        // accident.
+        if (!value.empty()) {
+            values[std::string{it->second}] = std::string{value};
+        }
+    };
+    if (sources.environment) {
+        for (const auto& [name, value] : *sources.environment) {
+            consider(name, value);
+        }
+    } else {
+        for (char** entry = environ; entry != nullptr && *entry != nullptr; ++entry) {
+            std::string_view text{*entry};
+            const auto eq = text.find('=');
+            if (eq != std::string_view::npos) {
+                consider(text.substr(0, eq), text.substr(eq + 1));
+            }
+        }
+    }
+    return values;
+}
+
+OAuth2Settings load_settings(const SettingsSources& sources) {
+    OAuth2Settings settings;
+
+    // 2. The config file: [oauth2], then [profiles.<profile>.oauth2].
+    const ConfigLocation location = locate_config_file(sources);
+    if (!location.path.empty()) {
+        std::error_code ec;
+        const bool exists = std::filesystem::exists(location.path, ec);
+        if (!exists && location.is_explicit) {
+            throw ConfigError(errc::config_missing,
+                              "config file " + location.path.string() + " does not exist");
+        }
+        if (exists) {
+            const toml::table root = parse_config_file(location.path);
+            if (const auto* base = find_table(root, {"oauth2"}, location.path, "oauth2")) {
+                apply_table(settings, *base, location.path, "oauth2");
+            }
+            const std::string profile_table = "profiles." + sources.profile + ".oauth2";
+            if (const auto* profile = find_table(root, {"profiles", sources.profile, "oauth2"},
+                                                 location.path, profile_table)) {
+                apply_table(settings, *profile, location.path, profile_table);
+            }
+        } else {
+            log(LogLevel::debug, "no config file at " + location.path.string());
+        }
+    }
+
+    // 3. The profile's remembered settings.
+    apply(settings, sources.remembered, "remembered settings of profile '" + sources.profile + "'",
+          false);
+
+    // 4. The environment.
+    const auto env = read_environment(sources, "AUTHFLOW_OAUTH2__", OAuth2Settings::field_names());
+    for (const auto& [field, value] : env) {
+        try {
+            settings.set(field, value);
+        } catch (const ConfigError& e) {
+            throw ConfigError(e.code(), "environment variable AUTHFLOW_OAUTH2__" + upper(field) +
+                                            ": " + e.what());
+        }
+    }
+
+    // 5. Command-line flags.
+    apply(settings, sources.flags, "command line", true);
+
+    settings.validate();
+    return settings;
+}
+
+} // namespace authflow
