@@ -40,7 +40,8 @@ public:
     virtual ~HttpClient() = default;
     /// Sends `request` and returns the response, whatever its status. Redirects are not
     /// followed. Throws TransportError (timeout, connect, resolve, tls, too_large, proxy,
-    /// transport) when no complete response arrived.
+    /// transport) when no complete response arrived, and TransportError (bad_url,
+    /// invalid_argument) for a non-http(s) URL or a bad method or header, before sending.
     virtual HttpResponse send(const HttpRequest& request) = 0;
 };
 
@@ -49,10 +50,15 @@ struct HttpClientOptions {
     std::chrono::milliseconds connect_timeout{10'000};
     std::chrono::milliseconds total_timeout{30'000};
     std::size_t max_response_bytes = 1024 * 1024; ///< a larger body is a too_large error
-    std::string ca_file;                          ///< extra trust: a PEM bundle
-    std::string ca_path;                          ///< extra trust: an OpenSSL hashed directory
-    std::string user_agent;                       ///< empty: "authflow/<version>"
-    /// Proxies come from HTTPS_PROXY / HTTP_PROXY / NO_PROXY (libcurl's rules) unless false.
+    /// Extra trust: a PEM bundle, used in place of libcurl's bundle file (libcurl's CA directory,
+    /// /etc/ssl/certs on Debian, still applies). See docs/http.md.
+    std::string ca_file;
+    /// Extra trust: an OpenSSL hashed directory (`openssl rehash`), used in place of libcurl's CA
+    /// directory (libcurl's bundle file still applies).
+    std::string ca_path;
+    std::string user_agent; ///< empty: "authflow/<version>"
+    /// Proxies come from http_proxy / HTTPS_PROXY / NO_PROXY (libcurl's rules; upper-case
+    /// HTTP_PROXY is ignored) unless false.
     bool use_environment_proxy = true;
 };
 
