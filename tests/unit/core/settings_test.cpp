@@ -767,6 +767,35 @@ TEST_F(SettingsPrecedence, LoadSettingsValidates) {
     EXPECT_EQ(config_error([&] { load_settings(src); }).code(), errc::insecure_url);
 }
 
+TEST(Settings, DocsExampleConfigLoads) {
+    // docs/settings.md's example config.toml must stay valid.
+    const std::string page = test::read_file(test::source_dir() / "docs" / "settings.md");
+    const auto begin = page.find("```toml\n");
+    ASSERT_NE(begin, std::string::npos);
+    const auto body = begin + 8;
+    const auto end = page.find("```", body);
+    ASSERT_NE(end, std::string::npos);
+    test::TempDir dir;
+    const auto file = dir.path() / "config.toml";
+    test::write_file(file, page.substr(body, end - body));
+
+    auto sources = isolated(dir);
+    sources.config_file = file;
+    const auto base = load_settings(sources);
+    EXPECT_EQ(base.provider, "oidc");
+    EXPECT_EQ(base.get("scopes"), "openid email offline_access");
+    EXPECT_EQ(base.callback_port, 8765);
+
+    sources.profile = "work";
+    const auto work = load_settings(sources);
+    EXPECT_EQ(work.provider, "microsoft");
+    EXPECT_FALSE(work.scopes.has_value()); // scopes = [] means the provider's defaults
+    EXPECT_EQ(work.issuer_url, "https://accounts.example.com");
+
+    sources.profile = "ci";
+    EXPECT_EQ(load_settings(sources).token_store_backend, "sqlite");
+}
+
 TEST(Settings, ScopesUnsetUnlessSomeLayerSetsThem) {
     // The seed's §13 item 8: providers keep their own default scopes unless scopes are set.
     test::TempDir dir;
