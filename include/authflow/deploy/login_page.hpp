@@ -1,0 +1,18 @@
+#pragma once
+// The sign-in page (seed §10.9), served by deploy-mode applications.
+
+#include <string>
+#include <string_view>
+
+namespace authflow {
+
+/// A complete HTML page with a centred card: the title, the subtitle, and a "Sign in with
+/// {provider_name}" link to `login_url` (a sign-in button without JavaScript). Every value is
+/// HTML-escaped, attribute values included (seed §13 item 25). The page has no script and no
+/// external resources, so it works under `Content-Security-Policy: default-src 'none';
+/// style-src 'unsafe-inline'`.
+std::string build_login_page(std::string_view provider_name, std::string_view title = "Sign In",
+                             std::string_view subtitle = "Sign in to continue",
+                             std::string_view login_url = "/auth/login");
+
+} // namespace authflow

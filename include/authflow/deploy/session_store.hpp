@@ -1,0 +1,109 @@
+#pragma once
+// Server-side sessions of deploy mode: the browser holds only an opaque, random session id.
+
+#include <authflow/core/clock.hpp>
+
+#include <nlohmann/json.hpp>
+
+#include <chrono>
+#include <cstddef>
+#include <map>
+#include <mutex>
+#include <optional>
+#include <set>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <vector>
+
+namespace authflow {
+
+/// One signed-in browser (seed §2.5). A plain value.
+struct UserSession {
+    /// The opaque id the browser holds (new_session_id()). Stores never keep it: they file the
+    /// session under session_key(session_id), and fill this in only when the caller gave it
+    /// (get); sessions listed by user come back with it empty.
+    std::string session_id;
+    /// session_key(session_id): filled in by the store; usable with remove_by_key.
+    std::string session_key;
+    std::string user_id; ///< the validated ID token's `sub`
+    std::vector<std::string> roles;
+    Clock::wall_time created_at{};
+    Clock::wall_time expires_at{};
+    nlohmann::json metadata = nlohmann::json::object();
+};
+
+/// A new session id: 256 random bits, base64url (43 characters). It carries no user data.
+std::string new_session_id();
+
+/// The key a store files a session (and, in the token store, its tokens) under: hex SHA-256 of
+/// the id. A dump of the store holds no usable session id.
+std::string session_key(std::string_view session_id);
+
+/// Where sessions live. Shared by every worker in a scaled-out deployment. Expiry is by the
+/// injected Clock's wall time (shared backends: the server's key expiry as well).
+/// Implementations are safe to use from several threads.
+class SessionStore {
+public:
+    virtual ~SessionStore() = default;
+    /// Stores a new session (its session_id, user_id and a future expires_at are required).
+    /// Throws Error (invalid_argument) when one is missing or the id is already in use,
+    /// Error (rate_limited) when the store is full, StoreError when a shared backend fails.
+    virtual void create(const UserSession& session) = 0;
+    /// The live session with this id, or nothing (unknown, removed or expired).
+    virtual std::optional<UserSession> get(std::string_view session_id) = 0;
+    /// Moves the expiry of a live session to now + ttl (never earlier than it was). Returns
+    /// false when there is no live session with this id.
+    virtual bool touch(std::string_view session_id, std::chrono::seconds ttl) = 0;
+    /// Deletes one session. Returns whether there was one.
+    virtual bool remove(std::string_view session_id) = 0;
+    /// Deletes the session filed under `key` (UserSession::session_key).
+    virtual bool remove_by_key(std::string_view key) = 0;
+    /// The live sessions of one user, with session_id left empty.
+    virtual std::vector<UserSession> list_user_sessions(std::string_view user_id) = 0;
+    /// Deletes every session of one user ("sign out everywhere"). Returns how many.
+    virtual std::size_t remove_user_sessions(std::string_view user_id) = 0;
+};
+
+/// In-process SessionStore, bounded by `capacity` live sessions (expired ones are pruned first,
+/// earliest expiry first, on every create). Safe to use from several threads.
+class MemorySessionStore final : public SessionStore {
+public:
+    /// Throws Error (invalid_argument) for a zero capacity. `clock` must outlive the store.
+    explicit MemorySessionStore(std::size_t capacity = 1000000, Clock& clock = system_clock());
+
+    void create(const UserSession& session) override;
+    std::optional<UserSession> get(std::string_view session_id) override;
+    bool touch(std::string_view session_id, std::chrono::seconds ttl) override;
+    bool remove(std::string_view session_id) override;
+    bool remove_by_key(std::string_view key) override;
+    std::vector<UserSession> list_user_sessions(std::string_view user_id) override;
+    std::size_t remove_user_sessions(std::string_view user_id) override;
+
+    /// Sessions held (expired ones may linger until the next create).
+    std::size_t size() const;
+    /// The keys as stored, for inspection.
+    std::vector<std::string> stored_keys() const;
+
+private:
+    using ExpiryIndex = std::multimap<Clock::wall_time, std::string>;
+    struct Entry {
+        UserSession session; ///< session_id empty
+        ExpiryIndex::iterator expiry;
+    };
+    using Entries = std::unordered_map<std::string, Entry>;
+
+    void prune(Clock::wall_time now);
+    void erase(Entries::iterator it);
+    /// The live entry under `key`, or end(); an expired one is erased on the way.
+    Entries::iterator find_live(const std::string& key, Clock::wall_time now);
+
+    std::size_t capacity_;
+    Clock& clock_;
+    mutable std::mutex mutex_;
+    Entries entries_;
+    ExpiryIndex expiries_;
+    std::unordered_map<std::string, std::set<std::string>> by_user_;
+};
+
+} // namespace authflow

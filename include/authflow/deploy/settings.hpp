@@ -1,0 +1,89 @@
+#pragma once
+// DeploySettings: the settings of deploy mode (web servers) and how they are read.
+
+#include <authflow/core/settings.hpp>
+
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace authflow {
+
+/// Every deploy-mode setting (see docs/deploy.md). A plain value; not synchronised.
+///
+/// Read with load_deploy_settings: the config file's [deploy] table < AUTHFLOW_DEPLOY__<FIELD>
+/// environment variables < command-line flags.
+struct DeploySettings {
+    /// The public base URL browsers use, e.g. "https://app.example.com" (a path is allowed when
+    /// the app is mounted below the root). The redirect URI, the CSRF origin check and the
+    /// cookies' Secure flag derive from it, never from a request's Host header. Required.
+    std::string public_url;
+    std::string route_prefix = "/auth"; ///< where the auth routes are mounted
+    std::string auth_session_cookie = "authflow_session";
+    int session_ttl = 86400; ///< seconds, >= 60
+    std::vector<std::string> default_roles = {"viewer"};
+    /// Users promoted to "admin": their ID token `sub`, or their email when `email_verified` is
+    /// true.
+    std::vector<std::string> admin_users;
+    /// Paths served without a session. Unset: {route_prefix}/login, /callback and /status.
+    std::optional<std::vector<std::string>> auth_public_paths;
+    /// The redirect URI registered with the provider; empty: public_url + route_prefix +
+    /// "/callback".
+    std::string auth_redirect_uri;
+    /// Cookies are always Secure, even when public_url is http (a loopback development URL
+    /// behind a TLS terminator).
+    bool force_https = false;
+    std::string state_backend = "memory"; ///< memory, sqlite or redis
+    std::string redis_url = "redis://127.0.0.1:6379/0";
+    std::string redis_prefix = "authflow";
+    /// Extra origins allowed to POST to the auth routes besides public_url's, e.g.
+    /// "https://admin.example.com".
+    std::vector<std::string> trusted_origins;
+    /// Peers (addresses or CIDR blocks) whose X-Forwarded-For / X-Forwarded-Proto are believed.
+    /// None by default: those headers are ignored.
+    std::vector<std::string> trusted_proxies;
+    std::string store_key_file; ///< file holding the store key (base64 of 32 bytes)
+    /// Keeps sessions and tokens unencrypted in a shared store. Off; logs a warning when on.
+    bool insecure_plaintext_store = false;
+
+    /// The names of every field, in declaration order.
+    static const std::vector<std::string_view>& field_names();
+    /// Sets one field from its text form (lists: space- or comma-separated; booleans:
+    /// true/false/1/0/yes/no). Throws ConfigError (config_invalid) naming the field; unknown
+    /// fields are a ConfigError too. The rejected value is never quoted in the message.
+    void set(std::string_view field, std::string_view value);
+    /// The text form of one field (lists space-separated; an unset list is empty). Throws
+    /// ConfigError (config_invalid) for an unknown field.
+    std::string get(std::string_view field) const;
+    /// Checks every field and the cross-field constraints. Throws ConfigError: config_missing
+    /// when public_url is empty, config_invalid (or insecure_url for an http URL to a
+    /// non-loopback host) otherwise; the message names the field.
+    void validate() const;
+
+    /// The redirect URI sent to the provider: auth_redirect_uri when set, else public_url +
+    /// route_prefix + "/callback". Never derived from a request (seed §13 item 20). Throws
+    /// ConfigError (config_missing) when neither is set.
+    std::string redirect_uri() const;
+    /// The origin of public_url (RFC 6454 serialisation, e.g. "https://app.example.com").
+    /// Throws ConfigError (config_missing or bad_url).
+    std::string public_origin() const;
+    /// True when cookies must carry Secure: force_https, or public_url is https.
+    bool cookie_secure() const;
+    /// route_prefix + "/login" (and likewise for the other routes).
+    std::string route_path(std::string_view route) const;
+    /// auth_public_paths, or the defaults derived from route_prefix when unset.
+    std::vector<std::string> public_paths() const;
+    /// True when `path` is one of public_paths() or below one of them ("/auth/login/x" but not
+    /// "/auth/loginx").
+    bool is_public_path(std::string_view path) const;
+};
+
+/// Resolves DeploySettings: defaults < the config file's [deploy] table (the same file as
+/// load_settings: `sources.config_file`, $AUTHFLOW_CONFIG_FILE, or the XDG default) <
+/// AUTHFLOW_DEPLOY__<FIELD> variables < `sources.flags`; then validates them. Unknown keys in
+/// the file and the environment are ignored (logged at debug level); unknown flags are an error.
+/// Throws ConfigError naming the source and the field.
+DeploySettings load_deploy_settings(const SettingsSources& sources = {});
+
+} // namespace authflow

@@ -1,0 +1,108 @@
+#include <authflow/core/crypto.hpp>
+#include <authflow/core/errors.hpp>
+#include <authflow/deploy/pending_login.hpp>
+
+namespace authflow {
+namespace {
+
+constexpr std::chrono::seconds max_pending_ttl{3600};
+
+} // namespace
+
+bool PendingLogin::is_bound_to(std::string_view pre_login_cookie) const {
+    if (browser_binding.empty() || pre_login_cookie.empty()) {
+        return false;
+    }
+    return constant_time_equal(browser_binding, browser_binding_hash(pre_login_cookie));
+}
+
+std::string browser_binding_hash(std::string_view pre_login_cookie) {
+    return to_hex(sha256(pre_login_cookie));
+}
+
+std::string pending_login_key(std::string_view state) {
+    return to_hex(sha256(state));
+}
+
+MemoryPendingLoginStore::MemoryPendingLoginStore(std::size_t capacity, Clock& clock)
+    : capacity_(capacity), clock_(clock) {
+    if (capacity_ == 0) {
+        throw Error(errc::invalid_argument, "pending login store capacity must be positive");
+    }
+}
+
+void MemoryPendingLoginStore::prune(Clock::steady_time now) {
+    while (!expiries_.empty() && expiries_.begin()->first <= now) {
+        entries_.erase(expiries_.begin()->second);
+        expiries_.erase(expiries_.begin());
+    }
+}
+
+void MemoryPendingLoginStore::put(std::string_view state, const PendingLogin& record,
+                                  std::chrono::seconds ttl) {
+    if (state.empty()) {
+        throw Error(errc::invalid_argument, "pending login without a state");
+    }
+    if (ttl.count() <= 0 || ttl > max_pending_ttl) {
+        throw Error(errc::invalid_argument, "pending login ttl must be from 1 s to 1 h");
+    }
+    std::string key = pending_login_key(state);
+    PendingLogin stored = record;
+    stored.state.clear(); // keyed by the hash; the raw state is not kept
+    const auto now = clock_.steady_now();
+
+    std::lock_guard lock{mutex_};
+    prune(now);
+    if (entries_.contains(key)) {
+        throw Error(errc::invalid_argument, "a login with this state is already pending");
+    }
+    if (entries_.size() >= capacity_) {
+        throw Error(errc::rate_limited, "too many logins in progress; try again later");
+    }
+    const auto deadline = now + ttl;
+    auto expiry = expiries_.emplace(deadline, key);
+    try {
+        entries_.emplace(std::move(key), Entry{std::move(stored), deadline, expiry});
+    } catch (...) {
+        expiries_.erase(expiry);
+        throw;
+    }
+}
+
+std::optional<PendingLogin> MemoryPendingLoginStore::take(std::string_view state) {
+    if (state.empty()) {
+        return std::nullopt;
+    }
+    const std::string key = pending_login_key(state);
+    const auto now = clock_.steady_now();
+    std::lock_guard lock{mutex_};
+    auto it = entries_.find(key);
+    if (it == entries_.end()) {
+        return std::nullopt;
+    }
+    Entry entry = std::move(it->second);
+    expiries_.erase(entry.expiry);
+    entries_.erase(it);
+    if (entry.deadline <= now) {
+        return std::nullopt;
+    }
+    entry.record.state = std::string{state};
+    return std::move(entry.record);
+}
+
+std::size_t MemoryPendingLoginStore::size() const {
+    std::lock_guard lock{mutex_};
+    return entries_.size();
+}
+
+std::vector<std::string> MemoryPendingLoginStore::stored_keys() const {
+    std::lock_guard lock{mutex_};
+    std::vector<std::string> keys;
+    keys.reserve(entries_.size());
+    for (const auto& [key, entry] : entries_) {
+        keys.push_back(key);
+    }
+    return keys;
+}
+
+} // namespace authflow

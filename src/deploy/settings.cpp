@@ -1,0 +1,556 @@
+#include <authflow/core/errors.hpp>
+#include <authflow/core/log.hpp>
+#include <authflow/core/url.hpp>
+#include <authflow/deploy/proxy.hpp>
+#include <authflow/deploy/settings.hpp>
+
+#include <algorithm>
+#include <array>
+#include <charconv>
+#include <cstdlib>
+#include <filesystem>
+#include <span>
+#include <system_error>
+#include <type_traits>
+#include <variant>
+
+namespace authflow {
+namespace {
+
+using S = DeploySettings;
+
+struct TextField {
+    std::string S::*member;
+};
+struct ChoiceField {
+    std::string S::*member;
+    std::span<const std::string_view> choices;
+};
+struct BoolField {
+    bool S::*member;
+};
+struct IntField {
+    int S::*member;
+    int min;
+    int max;
+};
+struct ListField {
+    std::vector<std::string> S::*member;
+};
+/// A list whose absence means "the derived default" (an empty value unsets it).
+struct OptionalListField {
+    std::optional<std::vector<std::string>> S::*member;
+};
+
+using FieldKind =
+    std::variant<TextField, ChoiceField, BoolField, IntField, ListField, OptionalListField>;
+
+struct Field {
+    std::string_view name;
+    FieldKind kind;
+};
+
+constexpr std::array<std::string_view, 3> backend_choices = {"memory", "sqlite", "redis"};
+constexpr int max_session_ttl = 366 * 86400;
+
+// Declaration order of DeploySettings: field_names() returns the names in this order.
+const std::array<Field, 16>& fields() {
+    static const std::array<Field, 16> table = {{
+        {"public_url", TextField{&S::public_url}},
+        {"route_prefix", TextField{&S::route_prefix}},
+        {"auth_session_cookie", TextField{&S::auth_session_cookie}},
+        {"session_ttl", IntField{&S::session_ttl, 60, max_session_ttl}},
+        {"default_roles", ListField{&S::default_roles}},
+        {"admin_users", ListField{&S::admin_users}},
+        {"auth_public_paths", OptionalListField{&S::auth_public_paths}},
+        {"auth_redirect_uri", TextField{&S::auth_redirect_uri}},
+        {"force_https", BoolField{&S::force_https}},
+        {"state_backend", ChoiceField{&S::state_backend, backend_choices}},
+        {"redis_url", TextField{&S::redis_url}},
+        {"redis_prefix", TextField{&S::redis_prefix}},
+        {"trusted_origins", ListField{&S::trusted_origins}},
+        {"trusted_proxies", ListField{&S::trusted_proxies}},
+        {"store_key_file", TextField{&S::store_key_file}},
+        {"insecure_plaintext_store", BoolField{&S::insecure_plaintext_store}},
+    }};
+    return table;
+}
+
+const Field* find_field(std::string_view name) noexcept {
+    for (const auto& field : fields()) {
+        if (field.name == name) {
+            return &field;
+        }
+    }
+    return nullptr;
+}
+
+const Field& require_field(std::string_view name) {
+    if (const Field* field = find_field(name)) {
+        return *field;
+    }
+    // The name is a key, not a value: safe to show.
+    throw ConfigError(errc::config_invalid, "unknown deploy setting '" + std::string{name} +
+                                                "' (see docs/deploy.md for the list of settings)");
+}
+
+bool is_space(char c) noexcept {
+    return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v';
+}
+
+std::string_view trim(std::string_view text) noexcept {
+    while (!text.empty() && is_space(text.front())) {
+        text.remove_prefix(1);
+    }
+    while (!text.empty() && is_space(text.back())) {
+        text.remove_suffix(1);
+    }
+    return text;
+}
+
+std::string lower(std::string_view text) {
+    std::string out{text};
+    std::transform(out.begin(), out.end(), out.begin(), [](char c) {
+        return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c;
+    });
+    return out;
+}
+
+std::string upper(std::string_view text) {
+    std::string out{text};
+    std::transform(out.begin(), out.end(), out.begin(), [](char c) {
+        return c >= 'a' && c <= 'z' ? static_cast<char>(c - 'a' + 'A') : c;
+    });
+    return out;
+}
+
+// Messages never contain the rejected value: it may be a secret put in the wrong place.
+[[noreturn]] void invalid(std::string_view field, std::string_view expected,
+                          errc code = errc::config_invalid) {
+    throw ConfigError(code, "invalid deploy setting " + std::string{field} + ": expected " +
+                                std::string{expected});
+}
+
+std::optional<bool> parse_bool(std::string_view text) {
+    const std::string value = lower(trim(text));
+    if (value == "true" || value == "1" || value == "yes") {
+        return true;
+    }
+    if (value == "false" || value == "0" || value == "no") {
+        return false;
+    }
+    return std::nullopt;
+}
+
+std::optional<int> parse_int(std::string_view text) {
+    text = trim(text);
+    int value = 0;
+    const char* end = text.data() + text.size();
+    auto [ptr, ec] = std::from_chars(text.data(), end, value);
+    if (text.empty() || ec != std::errc{} || ptr != end) {
+        return std::nullopt;
+    }
+    return value;
+}
+
+std::vector<std::string> split_list(std::string_view text) {
+    std::vector<std::string> items;
+    std::string current;
+    for (char c : text) {
+        if (c == ',' || is_space(c)) {
+            if (!current.empty()) {
+                items.push_back(std::move(current));
+                current.clear();
+            }
+        } else {
+            current += c;
+        }
+    }
+    if (!current.empty()) {
+        items.push_back(std::move(current));
+    }
+    return items;
+}
+
+std::string join(const std::vector<std::string>& items) {
+    std::string out;
+    for (const auto& item : items) {
+        if (!out.empty()) {
+            out += ' ';
+        }
+        out += item;
+    }
+    return out;
+}
+
+std::string choice_text(const ChoiceField& spec) {
+    std::string out = "one of ";
+    for (std::size_t i = 0; i < spec.choices.size(); ++i) {
+        out += i == 0 ? "" : ", ";
+        out += spec.choices[i];
+    }
+    return out;
+}
+
+std::string int_text(const IntField& spec) {
+    return "a whole number from " + std::to_string(spec.min) + " to " + std::to_string(spec.max);
+}
+
+bool in_choices(const ChoiceField& spec, std::string_view value) {
+    return std::find(spec.choices.begin(), spec.choices.end(), value) != spec.choices.end();
+}
+
+// RFC 7230 §3.2.6 token characters: what a cookie name may contain (RFC 6265 §4.1.1).
+bool is_token(std::string_view text) {
+    constexpr std::string_view separators = "()<>@,;:\\\"/[]?={} \t";
+    return !text.empty() && std::all_of(text.begin(), text.end(), [&](char c) {
+        const auto u = static_cast<unsigned char>(c);
+        return u > 0x20 && u < 0x7f && separators.find(c) == std::string_view::npos;
+    });
+}
+
+// A URL path prefix: "/x", "/x/y" — no trailing '/', no empty segments, unreserved characters.
+bool is_route_prefix(std::string_view prefix) {
+    if (prefix.size() < 2 || prefix.front() != '/' || prefix.back() == '/' ||
+        prefix.find("//") != std::string_view::npos) {
+        return false;
+    }
+    return std::all_of(prefix.begin(), prefix.end(), [](char c) {
+        return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+               c == '/' || c == '-' || c == '.' || c == '_' || c == '~';
+    });
+}
+
+bool is_path(std::string_view path) {
+    return !path.empty() && path.front() == '/' &&
+           std::all_of(path.begin(), path.end(), [](char c) {
+               const auto u = static_cast<unsigned char>(c);
+               return u > 0x20 && u < 0x7f && c != '\\' && c != '?' && c != '#';
+           });
+}
+
+bool is_plain_name(std::string_view name) {
+    return !name.empty() && std::none_of(name.begin(), name.end(), [](char c) {
+        const auto u = static_cast<unsigned char>(c);
+        return c == ',' || is_space(c) || u < 0x20 || u == 0x7f;
+    });
+}
+
+/// An absolute URL that is https, or http to a loopback host (RFC 8252 §8.3 for development).
+ParsedUrl check_secure_url(std::string_view field, std::string_view url, bool allow_path,
+                           bool force_https) {
+    ParsedUrl parsed;
+    try {
+        parsed = parse_url(url);
+    } catch (const Error&) {
+        invalid(field, "an absolute https URL");
+    }
+    if (parsed.has_userinfo || !parsed.query.empty() || !parsed.fragment.empty() ||
+        url.find('#') != std::string_view::npos || url.find('?') != std::string_view::npos) {
+        invalid(field, "an absolute https URL without user name, query or fragment");
+    }
+    if (!allow_path && parsed.path != "/") {
+        invalid(field, "an origin (scheme://host[:port]) without a path");
+    }
+    if (parsed.scheme != "https") {
+        if (!is_loopback_host(parsed.host)) {
+            invalid(field, "an https URL (plain http is allowed only for loopback hosts)",
+                    errc::insecure_url);
+        }
+        if (force_https) {
+            log(LogLevel::warning, "deploy setting " + std::string{field} +
+                                       " is http while force_https is on: cookies will be Secure "
+                                       "and browsers will not send them over http");
+        }
+    }
+    return parsed;
+}
+
+void apply_values(DeploySettings& settings, const SettingsValues& values, const std::string& source,
+                  bool unknown_is_error) {
+    for (const auto& [name, value] : values) {
+        if (find_field(name) == nullptr) {
+            if (unknown_is_error) {
+                try {
+                    require_field(name);
+                } catch (const ConfigError& e) {
+                    throw ConfigError(e.code(), source + ": " + e.what());
+                }
+            }
+            log(LogLevel::debug, "ignoring unknown deploy setting '" + name + "' in " + source);
+            continue;
+        }
+        try {
+            settings.set(name, value);
+        } catch (const ConfigError& e) {
+            throw ConfigError(e.code(), source + ": " + e.what());
+        }
+    }
+}
+
+std::optional<std::string> environment_value(const SettingsSources& sources,
+                                             std::string_view name) {
+    if (sources.environment) {
+        auto it = sources.environment->find(name);
+        if (it == sources.environment->end()) {
+            return std::nullopt;
+        }
+        return it->second;
+    }
+    const std::string key{name};
+    const char* value = std::getenv(key.c_str());
+    if (value == nullptr) {
+        return std::nullopt;
+    }
+    return std::string{value};
+}
+
+} // namespace
+
+const std::vector<std::string_view>& DeploySettings::field_names() {
+    static const std::vector<std::string_view> names = [] {
+        std::vector<std::string_view> out;
+        for (const auto& field : fields()) {
+            out.push_back(field.name);
+        }
+        return out;
+    }();
+    return names;
+}
+
+void DeploySettings::set(std::string_view name, std::string_view value) {
+    const Field& field = require_field(name);
+    std::visit(
+        [&](const auto& spec) {
+            using T = std::decay_t<decltype(spec)>;
+            if constexpr (std::is_same_v<T, TextField>) {
+                this->*spec.member = std::string{trim(value)};
+            } else if constexpr (std::is_same_v<T, ChoiceField>) {
+                std::string choice = lower(trim(value));
+                if (!in_choices(spec, choice)) {
+                    invalid(field.name, choice_text(spec));
+                }
+                this->*spec.member = std::move(choice);
+            } else if constexpr (std::is_same_v<T, BoolField>) {
+                auto parsed = parse_bool(value);
+                if (!parsed) {
+                    invalid(field.name, "true, false, 1, 0, yes or no");
+                }
+                this->*spec.member = *parsed;
+            } else if constexpr (std::is_same_v<T, IntField>) {
+                auto parsed = parse_int(value);
+                if (!parsed || *parsed < spec.min || *parsed > spec.max) {
+                    invalid(field.name, int_text(spec));
+                }
+                this->*spec.member = *parsed;
+            } else if constexpr (std::is_same_v<T, ListField>) {
+                this->*spec.member = split_list(value);
+            } else {
+                auto items = split_list(value);
+                if (items.empty()) {
+                    (this->*spec.member).reset();
+                } else {
+                    this->*spec.member = std::move(items);
+                }
+            }
+        },
+        field.kind);
+}
+
+std::string DeploySettings::get(std::string_view name) const {
+    const Field& field = require_field(name);
+    return std::visit(
+        [&](const auto& spec) -> std::string {
+            using T = std::decay_t<decltype(spec)>;
+            if constexpr (std::is_same_v<T, TextField> || std::is_same_v<T, ChoiceField>) {
+                return this->*spec.member;
+            } else if constexpr (std::is_same_v<T, BoolField>) {
+                return this->*spec.member ? "true" : "false";
+            } else if constexpr (std::is_same_v<T, IntField>) {
+                return std::to_string(this->*spec.member);
+            } else if constexpr (std::is_same_v<T, ListField>) {
+                return join(this->*spec.member);
+            } else {
+                const auto& items = this->*spec.member;
+                return items ? join(*items) : std::string{};
+            }
+        },
+        field.kind);
+}
+
+void DeploySettings::validate() const {
+    if (public_url.empty()) {
+        throw ConfigError(errc::config_missing,
+                          "deploy setting public_url is required (the URL browsers use, e.g. "
+                          "https://app.example.com)");
+    }
+    check_secure_url("public_url", public_url, true, force_https);
+    if (!auth_redirect_uri.empty()) {
+        check_secure_url("auth_redirect_uri", auth_redirect_uri, true, force_https);
+    }
+    if (!is_route_prefix(route_prefix)) {
+        invalid("route_prefix", "a path such as /auth (a leading '/', no trailing '/')");
+    }
+    if (!is_token(auth_session_cookie)) {
+        invalid("auth_session_cookie", "a cookie name (RFC 6265 token characters)");
+    }
+    if (session_ttl < 60 || session_ttl > max_session_ttl) {
+        invalid("session_ttl", int_text(IntField{&S::session_ttl, 60, max_session_ttl}));
+    }
+    const auto check_names = [](std::string_view field, const std::vector<std::string>& items) {
+        for (const auto& item : items) {
+            if (!is_plain_name(item)) {
+                invalid(field, "a list of non-empty names without spaces or commas");
+            }
+        }
+    };
+    check_names("default_roles", default_roles);
+    check_names("admin_users", admin_users);
+    if (auth_public_paths) {
+        for (const auto& path : *auth_public_paths) {
+            if (!is_path(path)) {
+                invalid("auth_public_paths", "a list of paths starting with '/'");
+            }
+        }
+    }
+    if (!in_choices(ChoiceField{&S::state_backend, backend_choices}, state_backend)) {
+        invalid("state_backend", choice_text(ChoiceField{&S::state_backend, backend_choices}));
+    }
+    if (state_backend == "redis") {
+        // Debian 12's hiredis (0.14) has no TLS: refuse rediss:// rather than send in clear.
+        if (redis_url.starts_with("rediss://")) {
+            invalid("redis_url", "redis:// or unix:// (TLS is not supported by the hiredis "
+                                 "in use; reach Redis over a private network or a TLS tunnel)");
+        }
+        if (!redis_url.starts_with("redis://") && !redis_url.starts_with("unix://")) {
+            invalid("redis_url", "a redis:// or unix:// URL");
+        }
+    }
+    if (redis_prefix.empty() || !is_plain_name(redis_prefix)) {
+        invalid("redis_prefix", "a non-empty key prefix without spaces");
+    }
+    for (const auto& origin : trusted_origins) {
+        check_secure_url("trusted_origins", origin, false, false);
+    }
+    try {
+        TrustedProxies proxies{trusted_proxies};
+    } catch (const Error&) {
+        invalid("trusted_proxies", "a list of IP addresses or CIDR blocks (e.g. 10.0.0.0/8)");
+    }
+}
+
+std::string DeploySettings::redirect_uri() const {
+    if (!auth_redirect_uri.empty()) {
+        return auth_redirect_uri;
+    }
+    if (public_url.empty()) {
+        throw ConfigError(errc::config_missing,
+                          "deploy setting public_url (or auth_redirect_uri) is required");
+    }
+    std::string base = public_url;
+    while (base.ends_with('/')) {
+        base.pop_back();
+    }
+    return base + route_path("/callback");
+}
+
+std::string DeploySettings::public_origin() const {
+    if (public_url.empty()) {
+        throw ConfigError(errc::config_missing, "deploy setting public_url is required");
+    }
+    try {
+        return parse_url(public_url).origin();
+    } catch (const Error&) {
+        throw ConfigError(errc::bad_url, "deploy setting public_url is not an absolute URL");
+    }
+}
+
+bool DeploySettings::cookie_secure() const {
+    if (force_https) {
+        return true;
+    }
+    try {
+        return parse_url(public_url).scheme == "https";
+    } catch (const Error&) {
+        // validate() rejects such a URL; fail towards the safer attribute meanwhile.
+        return true;
+    }
+}
+
+std::string DeploySettings::route_path(std::string_view route) const {
+    std::string path = route_prefix;
+    if (!route.empty() && route.front() != '/') {
+        path += '/';
+    }
+    path += route;
+    return path;
+}
+
+std::vector<std::string> DeploySettings::public_paths() const {
+    if (auth_public_paths) {
+        return *auth_public_paths;
+    }
+    return {route_path("/login"), route_path("/callback"), route_path("/status")};
+}
+
+bool DeploySettings::is_public_path(std::string_view path) const {
+    const auto matches = [&](std::string_view base) {
+        if (base.empty()) {
+            return false;
+        }
+        if (base.back() == '/') {
+            return path.starts_with(base);
+        }
+        return path == base || (path.starts_with(base) && path[base.size()] == '/');
+    };
+    if (auth_public_paths) {
+        return std::any_of(auth_public_paths->begin(), auth_public_paths->end(), matches);
+    }
+    const auto defaults = public_paths();
+    return std::any_of(defaults.begin(), defaults.end(), matches);
+}
+
+DeploySettings load_deploy_settings(const SettingsSources& sources) {
+    DeploySettings settings;
+
+    // 1. The config file's [deploy] table. A missing default file is not an error; a file named
+    // explicitly (argument or $AUTHFLOW_CONFIG_FILE) that is missing is.
+    const std::filesystem::path file = resolve_config_file(sources);
+    if (!file.empty()) {
+        const auto named = environment_value(sources, "AUTHFLOW_CONFIG_FILE");
+        const bool is_explicit = !sources.config_file.empty() || (named && !named->empty());
+        std::error_code ec;
+        const bool exists = std::filesystem::exists(file, ec);
+        if (!exists && is_explicit) {
+            throw ConfigError(errc::config_missing,
+                              "config file " + file.string() + " does not exist");
+        }
+        if (exists) {
+            apply_values(settings, read_config_table(file, "deploy"),
+                         "config file " + file.string() + ": [deploy]", false);
+        }
+    }
+
+    // 2. The environment.
+    const auto env = read_environment(sources, "AUTHFLOW_DEPLOY__", DeploySettings::field_names());
+    for (const auto& [field, value] : env) {
+        try {
+            settings.set(field, value);
+        } catch (const ConfigError& e) {
+            throw ConfigError(e.code(), "environment variable AUTHFLOW_DEPLOY__" + upper(field) +
+                                            ": " + e.what());
+        }
+    }
+
+    // 3. Command-line flags.
+    apply_values(settings, sources.flags, "command line", true);
+
+    settings.validate();
+    if (settings.insecure_plaintext_store) {
+        log(LogLevel::warning, "insecure_plaintext_store is on: sessions and tokens are kept "
+                               "unencrypted in the shared store");
+    }
+    return settings;
+}
+
+} // namespace authflow
