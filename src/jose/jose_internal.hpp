@@ -1,0 +1,70 @@
+#pragma once
+// Private to the jose and oidc layers: OpenSSL handles, the parsed form of a JWK, and the
+// simdjson parser of the hot path.
+
+#include <authflow/jose/jwk.hpp>
+
+#include <openssl/evp.h>
+#include <simdjson.h>
+
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace authflow::detail {
+
+struct EvpPkeyFree {
+    void operator()(EVP_PKEY* p) const noexcept { EVP_PKEY_free(p); }
+};
+struct EvpPkeyCtxFree {
+    void operator()(EVP_PKEY_CTX* p) const noexcept { EVP_PKEY_CTX_free(p); }
+};
+struct EvpMdCtxFree {
+    void operator()(EVP_MD_CTX* p) const noexcept { EVP_MD_CTX_free(p); }
+};
+using EvpPkeyPtr = std::unique_ptr<EVP_PKEY, EvpPkeyFree>;
+using EvpPkeyCtxPtr = std::unique_ptr<EVP_PKEY_CTX, EvpPkeyCtxFree>;
+using EvpMdCtxPtr = std::unique_ptr<EVP_MD_CTX, EvpMdCtxFree>;
+
+/// The digest of an algorithm (fetched once per process), or null for EdDSA.
+const EVP_MD* jws_digest(JwsAlg alg) noexcept;
+
+/// Text safe to put in a message: at most `max` characters, anything but printable ASCII as '?'.
+std::string printable(std::string_view text, std::size_t max = 64);
+
+/// The calling thread's simdjson DOM parser (reused: no allocation per document).
+simdjson::dom::parser& json_parser();
+
+/// Decodes strict base64url into `out` (replacing its content), leaving capacity for simdjson's
+/// padding after the bytes. False on invalid text.
+bool decode_padded(std::string_view text, std::string& out);
+
+} // namespace authflow::detail
+
+namespace authflow {
+
+/// The parsed form of a JWK, shared by every copy of the Jwk.
+struct Jwk::Impl {
+    KeyType kty = KeyType::rsa;
+    std::string kid;
+    std::optional<JwsAlg> alg;
+    std::string use;
+    std::vector<std::string> key_ops;
+    std::string crv;
+    int bits = 0;
+    /// EC: bytes of one coordinate (32, 48, 66); OKP: signature bytes (64, 114).
+    std::size_t part_bytes = 0;
+    detail::EvpPkeyPtr pkey; ///< null for oct keys
+    std::string secret;      ///< oct keys only
+    /// The RFC 7638 members in canonical JSON (computed at parse time from the JWK's own text).
+    std::string thumbprint_input;
+
+    Impl() = default;
+    Impl(const Impl&) = delete;
+    Impl& operator=(const Impl&) = delete;
+    ~Impl();
+};
+
+} // namespace authflow
