@@ -5,7 +5,6 @@
 
 #include <gtest/gtest.h>
 
-#include <regex>
 #include <set>
 #include <string>
 #include <system_error>
@@ -27,18 +26,43 @@ std::vector<errc> all_codes() {
     return codes;
 }
 
+/// [a-z][a-z0-9]*(_[a-z0-9]+)* (std::regex trips a GCC 12 warning under the sanitizers).
+bool is_snake_case(std::string_view name) {
+    if (name.empty() || name.front() < 'a' || name.front() > 'z' || name.back() == '_') {
+        return false;
+    }
+    char previous = '\0';
+    for (char c : name) {
+        const bool ok = (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_';
+        if (!ok || (c == '_' && previous == '_')) {
+            return false;
+        }
+        previous = c;
+    }
+    return true;
+}
+
+TEST(Errors, SnakeCaseCheck) {
+    EXPECT_TRUE(is_snake_case("bad_at_hash"));
+    EXPECT_TRUE(is_snake_case("timeout"));
+    EXPECT_FALSE(is_snake_case("Bad"));
+    EXPECT_FALSE(is_snake_case("bad__x"));
+    EXPECT_FALSE(is_snake_case("bad_"));
+    EXPECT_FALSE(is_snake_case("_bad"));
+    EXPECT_FALSE(is_snake_case("bad-x"));
+    EXPECT_FALSE(is_snake_case(""));
+}
+
 TEST(Errors, EveryCodeHasAUniqueSnakeCaseName) {
     const auto codes = all_codes();
     // The walk must reach the last code of the enum as declared today.
     ASSERT_GE(codes.size(), static_cast<std::size_t>(errc::forbidden));
     EXPECT_EQ(codes.back() >= errc::forbidden, true);
 
-    const std::regex snake_case("^[a-z][a-z0-9]*(_[a-z0-9]+)*$");
     std::set<std::string_view> names;
     for (auto code : codes) {
         const auto name = to_string(code);
-        EXPECT_TRUE(std::regex_match(std::string{name}, snake_case))
-            << static_cast<int>(code) << " -> " << name;
+        EXPECT_TRUE(is_snake_case(name)) << static_cast<int>(code) << " -> " << name;
         EXPECT_TRUE(names.insert(name).second) << "duplicate name " << name;
     }
 }
