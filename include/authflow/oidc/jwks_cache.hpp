@@ -1,0 +1,98 @@
+#pragma once
+// A provider's signing keys, fetched from its jwks_uri and kept fresh across key rotation.
+
+#include <authflow/core/clock.hpp>
+#include <authflow/http/http_client.hpp>
+#include <authflow/jose/jws.hpp>
+
+#include <chrono>
+#include <condition_variable>
+#include <cstdint>
+#include <exception>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+
+namespace authflow {
+
+/// Settings of JwksCache; the defaults suit every public provider. A plain value.
+struct JwksCacheOptions {
+    /// Lifetime of a key set whose response has no usable `Cache-Control: max-age`.
+    std::chrono::seconds default_max_age{600};
+    /// A provider's max-age is clamped to [min_max_age, max_max_age].
+    std::chrono::seconds min_max_age{60};
+    std::chrono::seconds max_max_age{86400};
+    /// Least time between two fetches that are not first fetches: a flood of tokens with forged
+    /// `kid`s causes at most one fetch per cooldown.
+    std::chrono::seconds refetch_cooldown{30};
+    /// While refetches fail, the last good keys stay in use this long past their lifetime.
+    std::chrono::seconds max_stale{3600};
+    /// Longest wait for a fetch another thread is making (the HttpClient's own timeouts
+    /// normally end it sooner).
+    std::chrono::seconds fetch_wait{60};
+    /// Test-only: every caller that misses fetches on its own. It exists so that the test of
+    /// the single-flight guarantee can show it fails without the guard; never set it otherwise.
+    bool disable_single_flight_for_testing = false;
+};
+
+/// The keys at a jwks_uri. A token whose `kid` is unknown triggers one refetch (rotation); a
+/// refetch that fails keeps the last good keys for a bounded time. Readers never wait for a
+/// fetch unless they need a key that only the fetch can bring; at most one fetch runs at a time,
+/// and no lock is held during it. Safe to use from several threads.
+class JwksCache final : public KeyResolver {
+public:
+    /// Throws ConfigError (insecure_url, bad_url) unless `jwks_uri` is https (http only to a
+    /// loopback host).
+    JwksCache(std::string jwks_uri, std::shared_ptr<HttpClient> http, Clock& clock = system_clock(),
+              JwksCacheOptions options = {});
+
+    /// The key for a token's header (Jwks::select), refetching once when the `kid` is unknown
+    /// and the cooldown allows. Throws TokenError (unknown_key, ambiguous_key, weak_key, ...),
+    /// TransportError (jwks_failed) when the key set cannot be fetched, AuthenticationError
+    /// (jwks_failed) when the answer is not a usable key set.
+    Jwk resolve(const JwsHeader& header) override;
+
+    /// The current key set, fetched first when there is none or it expired. Throws as resolve.
+    std::shared_ptr<const Jwks> keys();
+
+    const std::string& jwks_uri() const noexcept { return jwks_uri_; }
+    /// Fetch attempts so far (successful or not).
+    std::uint64_t fetch_count() const;
+
+private:
+    struct Snapshot {
+        std::shared_ptr<const Jwks> keys;
+        bool fresh = false;
+        bool usable = false;
+        std::uint64_t generation = 0;
+    };
+    Snapshot snapshot();
+    /// Fetches unless someone fetched since `seen_generation`, a fetch is running (then waits
+    /// only if `wait`), or the cooldown forbids it. Returns the keys after that, or null when no
+    /// newer keys are available.
+    std::shared_ptr<const Jwks> refetch(std::uint64_t seen_generation, bool wait);
+    void fetch_now(std::unique_lock<std::mutex>& lock);
+
+    std::string jwks_uri_;
+    std::shared_ptr<HttpClient> http_;
+    Clock& clock_;
+    JwksCacheOptions options_;
+
+    mutable std::mutex mutex_;
+    std::condition_variable fetched_;
+    std::shared_ptr<const Jwks> keys_;
+    Clock::steady_time fresh_until_{};
+    Clock::steady_time usable_until_{};
+    std::optional<Clock::steady_time> last_attempt_;
+    bool fetching_ = false;
+    std::uint64_t generation_ = 0;
+    std::uint64_t fetches_ = 0;
+    std::exception_ptr last_error_;
+};
+
+/// The lifetime a `Cache-Control` header value grants: its max-age, 0 for no-store or no-cache,
+/// nothing when it says neither (or says it unparsably). RFC 9111 §5.2.2.
+std::optional<std::chrono::seconds> cache_control_max_age(std::string_view header);
+
+} // namespace authflow

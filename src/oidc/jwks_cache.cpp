@@ -1,0 +1,266 @@
+// The key set at a provider's jwks_uri: cached, refetched on rotation, stale on error.
+#include "../jose/jose_internal.hpp"
+
+#include <authflow/core/log.hpp>
+#include <authflow/core/url.hpp>
+#include <authflow/oidc/jwks_cache.hpp>
+
+#include <algorithm>
+#include <charconv>
+#include <limits>
+
+namespace authflow {
+namespace {
+
+std::string_view trim(std::string_view text) {
+    while (!text.empty() && (text.front() == ' ' || text.front() == '\t')) {
+        text.remove_prefix(1);
+    }
+    while (!text.empty() && (text.back() == ' ' || text.back() == '\t')) {
+        text.remove_suffix(1);
+    }
+    return text;
+}
+
+bool iequals(std::string_view a, std::string_view b) {
+    return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
+               auto lower = [](char c) {
+                   return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c;
+               };
+               return lower(x) == lower(y);
+           });
+}
+
+std::optional<Jwk> try_select(const Jwks& keys, const JwsHeader& header) {
+    try {
+        return keys.select(header.alg, header.kid);
+    } catch (const TokenError& e) {
+        if (e.code() == errc::unknown_key) {
+            return std::nullopt;
+        }
+        throw;
+    }
+}
+
+} // namespace
+
+std::optional<std::chrono::seconds> cache_control_max_age(std::string_view header) {
+    std::optional<std::chrono::seconds> result;
+    while (!header.empty()) {
+        auto comma = header.find(',');
+        std::string_view directive = trim(header.substr(0, comma));
+        header = comma == std::string_view::npos ? std::string_view{} : header.substr(comma + 1);
+        auto equals = directive.find('=');
+        std::string_view name = trim(directive.substr(0, equals));
+        if (iequals(name, "no-store") || iequals(name, "no-cache")) {
+            return std::chrono::seconds{0};
+        }
+        if (!iequals(name, "max-age") || equals == std::string_view::npos) {
+            continue;
+        }
+        std::string_view value = trim(directive.substr(equals + 1));
+        if (value.size() >= 2 && value.front() == '"' && value.back() == '"') {
+            value = value.substr(1, value.size() - 2);
+        }
+        std::int64_t seconds = 0;
+        auto [end, error] = std::from_chars(value.data(), value.data() + value.size(), seconds);
+        if (error == std::errc::result_out_of_range && !value.empty() && value.front() != '-') {
+            seconds = std::numeric_limits<std::int32_t>::max(); // RFC 9111 §1.2.2: 2^31
+        } else if (error != std::errc{} || end != value.data() + value.size() || seconds < 0) {
+            continue;
+        }
+        result = std::chrono::seconds{seconds};
+    }
+    return result;
+}
+
+JwksCache::JwksCache(std::string jwks_uri, std::shared_ptr<HttpClient> http, Clock& clock,
+                     JwksCacheOptions options)
+    : jwks_uri_(std::move(jwks_uri)), http_(std::move(http)), clock_(clock), options_(options) {
+    require_secure_url(jwks_uri_, "jwks_uri");
+    if (!http_) {
+        throw ConfigError(errc::config_missing, "JwksCache needs an HTTP client");
+    }
+}
+
+std::uint64_t JwksCache::fetch_count() const {
+    std::lock_guard lock(mutex_);
+    return fetches_;
+}
+
+JwksCache::Snapshot JwksCache::snapshot() {
+    std::lock_guard lock(mutex_);
+    auto now = clock_.steady_now();
+    return {keys_, keys_ && now < fresh_until_, keys_ && now < usable_until_, generation_};
+}
+
+Jwk JwksCache::resolve(const JwsHeader& header) {
+    Snapshot current = snapshot();
+    if (current.usable) {
+        if (auto key = try_select(*current.keys, header)) {
+            if (current.fresh) {
+                return *key; // the hot path: one short lock, no fetch
+            }
+            // Expired but still usable: refresh now, unless someone else already is (then do
+            // not wait for them) or the cooldown holds; if the refresh fails the key serves on.
+            try {
+                if (auto newer = refetch(current.generation, false)) {
+                    return newer->select(header.alg, header.kid);
+                }
+            } catch (const TokenError&) {
+                throw; // the new set no longer has the key: it was withdrawn
+            } catch (const Error& e) {
+                log(LogLevel::warning, std::string{"JWKS refresh failed; using the last good "
+                                                   "keys: "} +
+                                           e.what());
+            }
+            return *key;
+        }
+        // An unknown kid: the provider may have rotated its keys. Refetch once (shared with
+        // every concurrent miss), unless a fetch happened within the cooldown.
+        auto newer = refetch(current.generation, true);
+        if (!newer) {
+            throw TokenError(errc::unknown_key,
+                             "no key" +
+                                 (header.kid ? " with kid '" + detail::printable(*header.kid) + "'"
+                                             : std::string{}) +
+                                 " fits " + std::string{to_string(header.alg)} +
+                                 " (the key set was fetched moments ago)");
+        }
+        return newer->select(header.alg, header.kid);
+    }
+    auto newer = refetch(current.generation, true);
+    if (!newer) {
+        std::unique_lock lock(mutex_);
+        if (last_error_) {
+            std::rethrow_exception(last_error_);
+        }
+        throw TransportError(errc::jwks_failed,
+                             "the key set at " + jwks_uri_ + " is not available");
+    }
+    return newer->select(header.alg, header.kid);
+}
+
+std::shared_ptr<const Jwks> JwksCache::keys() {
+    Snapshot current = snapshot();
+    if (current.fresh) {
+        return current.keys;
+    }
+    if (current.usable) {
+        try {
+            if (auto newer = refetch(current.generation, false)) {
+                return newer;
+            }
+        } catch (const Error& e) {
+            log(LogLevel::warning,
+                std::string{"JWKS refresh failed; using the last good keys: "} + e.what());
+        }
+        return current.keys;
+    }
+    auto newer = refetch(current.generation, true);
+    if (!newer) {
+        std::unique_lock lock(mutex_);
+        if (last_error_) {
+            std::rethrow_exception(last_error_);
+        }
+        throw TransportError(errc::jwks_failed,
+                             "the key set at " + jwks_uri_ + " is not available");
+    }
+    return newer;
+}
+
+std::shared_ptr<const Jwks> JwksCache::refetch(std::uint64_t seen_generation, bool wait) {
+    std::unique_lock lock(mutex_);
+    for (;;) {
+        if (generation_ != seen_generation) {
+            // A fetch ended after the caller looked: its outcome is the caller's too.
+            if (last_error_) {
+                std::rethrow_exception(last_error_);
+            }
+            return keys_;
+        }
+        auto now = clock_.steady_now();
+        if (fetching_ && !options_.disable_single_flight_for_testing) {
+            if (!wait) {
+                return nullptr;
+            }
+            if (!clock_.wait_until(lock, fetched_, now + options_.fetch_wait,
+                                   [&] { return generation_ != seen_generation; })) {
+                throw TransportError(errc::jwks_failed,
+                                     "timed out waiting for the key set at " + jwks_uri_);
+            }
+            continue;
+        }
+        if (last_attempt_ && now < *last_attempt_ + options_.refetch_cooldown) {
+            return nullptr;
+        }
+        fetch_now(lock);
+        seen_generation = generation_ - 1;
+    }
+}
+
+void JwksCache::fetch_now(std::unique_lock<std::mutex>& lock) {
+    fetching_ = true;
+    last_attempt_ = clock_.steady_now();
+    ++fetches_;
+    lock.unlock(); // never hold the lock across the network
+
+    std::shared_ptr<const Jwks> fetched;
+    std::chrono::seconds lifetime = options_.default_max_age;
+    std::exception_ptr error;
+    try {
+        HttpRequest request;
+        request.url = jwks_uri_;
+        request.headers.emplace_back("Accept", "application/jwk-set+json, application/json");
+        HttpResponse response;
+        try {
+            response = http_->send(request);
+        } catch (const TransportError& e) {
+            throw TransportError(errc::jwks_failed,
+                                 "fetching the key set at " + jwks_uri_ + " failed: " +
+                                     std::string{to_string(e.code())} + ": " + e.what());
+        }
+        if (response.status != 200) {
+            throw AuthenticationError(errc::jwks_failed,
+                                      "the key set at " + jwks_uri_ + " answered HTTP " +
+                                          std::to_string(response.status),
+                                      ProviderAnswer{"", "", response.status});
+        }
+        Jwks set;
+        try {
+            set = Jwks::parse(response.body);
+        } catch (const TokenError& e) {
+            throw AuthenticationError(errc::jwks_failed, "the answer of " + jwks_uri_ +
+                                                             " is not a key set: " + e.what());
+        }
+        if (set.empty()) {
+            throw AuthenticationError(errc::jwks_failed,
+                                      "the key set at " + jwks_uri_ + " has no usable key");
+        }
+        if (auto cache_control = response.header("Cache-Control")) {
+            if (auto max_age = cache_control_max_age(*cache_control)) {
+                lifetime = *max_age;
+            }
+        }
+        lifetime = std::clamp(lifetime, options_.min_max_age, options_.max_max_age);
+        fetched = std::make_shared<const Jwks>(std::move(set));
+    } catch (...) {
+        error = std::current_exception();
+    }
+
+    lock.lock();
+    auto now = clock_.steady_now();
+    if (fetched) {
+        keys_ = std::move(fetched);
+        fresh_until_ = now + lifetime;
+        usable_until_ = fresh_until_ + options_.max_stale;
+        last_error_ = nullptr;
+    } else {
+        last_error_ = error;
+    }
+    fetching_ = false;
+    ++generation_;
+    fetched_.notify_all();
+}
+
+} // namespace authflow
