@@ -19,6 +19,7 @@ namespace {
 // Every command of the program; later commands add themselves here.
 constexpr std::array registrars = {
     &add_pkce_command,
+    &add_id_token_command,
 };
 
 std::string read_secret_file(const std::string& path) {

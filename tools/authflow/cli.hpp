@@ -52,6 +52,7 @@ struct Context {
 using CommandRegistrar = void (*)(CLI::App& app, Context& ctx);
 
 void add_pkce_command(CLI::App& app, Context& ctx);
+void add_id_token_command(CLI::App& app, Context& ctx);
 
 /// Runs the program: parses, dispatches, maps exceptions to exit codes and `error:` lines.
 int run(int argc, char** argv, std::ostream& out, std::ostream& err);
