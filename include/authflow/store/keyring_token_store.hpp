@@ -1,0 +1,69 @@
+#pragma once
+// KeyringTokenStore: tokens in the desktop keyring (Secret Service API, e.g. gnome-keyring or
+// KeePassXC), seed §6.2.
+
+#include <authflow/config.hpp>
+#include <authflow/core/clock.hpp>
+#include <authflow/store/encryption.hpp>
+#include <authflow/store/token_store.hpp>
+
+#include <chrono>
+#include <filesystem>
+#include <memory>
+#include <optional>
+#include <string>
+
+namespace authflow {
+
+/// Options of KeyringTokenStore.
+struct KeyringTokenStoreOptions {
+    /// The `service` attribute of every secret (seed: service_name).
+    std::string service = "authflow";
+    /// Optional extra encryption of the secrets (the keyring already encrypts them on disk).
+    std::optional<StoreKey> key;
+    /// Lifetime of records saved without a TTL; unset: they live until removed.
+    std::optional<std::chrono::milliseconds> record_ttl;
+    /// Where lease lock files go; empty: $XDG_RUNTIME_DIR/authflow, else /tmp/authflow-<uid>.
+    std::filesystem::path lock_dir;
+    /// Wall time for record TTLs and lease expiry; null: the system clock.
+    std::shared_ptr<const Clock> clock;
+};
+
+/// True when this build has keyring support and a Secret Service with a default collection
+/// answers on the session bus.
+bool secret_service_available();
+
+#if AUTHFLOW_WITH_KEYRING
+
+/// Tokens in the Secret Service: one secret per key, with the searchable attributes
+/// {service, key} (schema "org.authflow.Token"), so list_keys works. The Secret Service has no
+/// atomic create, so a lease is a record in a lock file under $XDG_RUNTIME_DIR/authflow/, read
+/// and written under flock(2): processes of one user on one machine serialise. Safe to use from
+/// several threads.
+class KeyringTokenStore final : public TokenStore {
+public:
+    /// Connects to the Secret Service. Throws StoreError (store_unavailable) when none answers
+    /// (the message says so and suggests the SQLite store), ConfigError (config_invalid) for an
+    /// empty service name.
+    explicit KeyringTokenStore(KeyringTokenStoreOptions options = {});
+    ~KeyringTokenStore() override;
+
+    std::string_view backend() const noexcept override { return "keyring"; }
+
+protected:
+    void do_save(const std::string& key, const OAuthTokenSet& tokens,
+                 std::optional<std::chrono::milliseconds> ttl) override;
+    std::optional<OAuthTokenSet> do_load(const std::string& key) override;
+    bool do_remove(const std::string& key) override;
+    bool do_exists(const std::string& key) override;
+    std::vector<std::string> do_list_keys() override;
+    std::shared_ptr<detail::LeaseBackend> lease_backend() override;
+
+private:
+    class Impl;
+    std::shared_ptr<Impl> impl_;
+};
+
+#endif
+
+} // namespace authflow

@@ -1,0 +1,44 @@
+#pragma once
+// MemoryTokenStore: tokens in this process only (seed §6.1).
+
+#include <authflow/core/clock.hpp>
+#include <authflow/store/token_store.hpp>
+
+#include <chrono>
+#include <memory>
+#include <optional>
+
+namespace authflow {
+
+/// Options of MemoryTokenStore.
+struct MemoryTokenStoreOptions {
+    /// Time for record TTLs and leases; null: the system clock.
+    std::shared_ptr<const Clock> clock;
+    /// Lifetime of records saved without a TTL; unset: they live until removed.
+    std::optional<std::chrono::milliseconds> record_ttl;
+};
+
+/// Keeps copies of the token sets in a map; load returns a copy. Leases are held within this
+/// process. Safe to use from several threads.
+class MemoryTokenStore final : public TokenStore {
+public:
+    explicit MemoryTokenStore(MemoryTokenStoreOptions options = {});
+    ~MemoryTokenStore() override;
+
+    std::string_view backend() const noexcept override { return "memory"; }
+
+protected:
+    void do_save(const std::string& key, const OAuthTokenSet& tokens,
+                 std::optional<std::chrono::milliseconds> ttl) override;
+    std::optional<OAuthTokenSet> do_load(const std::string& key) override;
+    bool do_remove(const std::string& key) override;
+    bool do_exists(const std::string& key) override;
+    std::vector<std::string> do_list_keys() override;
+    std::shared_ptr<detail::LeaseBackend> lease_backend() override;
+
+private:
+    class Impl;
+    std::shared_ptr<Impl> impl_;
+};
+
+} // namespace authflow

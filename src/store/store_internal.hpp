@@ -1,0 +1,58 @@
+#pragma once
+// Helpers shared by the token-store backends (not installed).
+
+#include <authflow/core/clock.hpp>
+#include <authflow/core/errors.hpp>
+#include <authflow/core/token_set.hpp>
+#include <authflow/store/encryption.hpp>
+
+#include <chrono>
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+
+namespace authflow::store_detail {
+
+/// Throws StoreError(code, "<backend> store: <message>").
+[[noreturn]] void fail(errc code, std::string_view backend, std::string_view message);
+
+/// `clock`, or the process's system clock when null.
+std::shared_ptr<const Clock> clock_or_system(std::shared_ptr<const Clock> clock);
+
+/// Wall time in Unix milliseconds.
+std::int64_t wall_ms(const Clock& clock);
+
+/// Milliseconds of a duration, checked to be positive (throws StoreError invalid_argument).
+std::int64_t positive_ms(std::chrono::milliseconds ttl, std::string_view backend,
+                         std::string_view what);
+
+/// Largest record text a store accepts when reading (a bound on memory for damaged data).
+inline constexpr std::size_t max_record_size = 4 * 1024 * 1024;
+
+/// Turns token sets into stored text and back: JSON (OAuthTokenSet::to_json_string), encrypted
+/// with the store key when there is one. Safe to use from several threads.
+class RecordCodec {
+public:
+    RecordCodec(std::string backend, std::optional<StoreKey> key,
+                std::shared_ptr<const Clock> clock);
+
+    bool is_encrypting() const noexcept { return cipher_.has_value(); }
+    /// `name` is the record's name bound into the encryption (the key, or the full Redis key).
+    std::string encode(std::string_view name, const OAuthTokenSet& tokens) const;
+    /// Throws StoreError: store_corrupt (not JSON of a token set, too large, bad format),
+    /// decrypt_failed (wrong key, altered, another name's record, encrypted record without a
+    /// key, or a plain record when a key is configured).
+    OAuthTokenSet decode(std::string_view name, std::string_view key, std::string_view text) const;
+
+private:
+    std::string backend_;
+    std::optional<RecordCipher> cipher_;
+    std::shared_ptr<const Clock> clock_;
+};
+
+/// Logs (info), once per process and place, that a backend keeps records without encryption.
+void note_unencrypted_once(std::string_view backend, std::string_view where);
+
+} // namespace authflow::store_detail
