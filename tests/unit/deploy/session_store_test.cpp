@@ -7,7 +7,9 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <atomic>
 #include <set>
+#include <thread>
 
 namespace authflow {
 namespace {
@@ -184,6 +186,37 @@ TEST(DeploySessionStore, ExpiredSessionsDisappearFromIndexes) {
     store.create(session_for(clock, "new", "user-new"));
     EXPECT_EQ(store.size(), 1u);
     EXPECT_TRUE(store.list_user_sessions("user-3").empty());
+}
+
+TEST(DeploySessionStore, ConcurrentUseKeepsIndexesConsistent) {
+    ManualClock clock;
+    MemorySessionStore store{100000, clock};
+    std::atomic<int> found{0};
+    std::vector<std::thread> threads;
+    for (int t = 0; t < 4; ++t) {
+        threads.emplace_back([&, t] {
+            for (int i = 0; i < 200; ++i) {
+                const std::string id = "t" + std::to_string(t) + "-" + std::to_string(i);
+                store.create(session_for(clock, id, "user-" + std::to_string(i % 3)));
+                found += store.get(id).has_value() ? 1 : 0;
+                (void)store.touch(id, 7200s);
+                (void)store.list_user_sessions("user-0");
+                if (i % 2 == 0) {
+                    EXPECT_TRUE(store.remove(id));
+                }
+            }
+        });
+    }
+    for (auto& thread : threads) {
+        thread.join();
+    }
+    EXPECT_EQ(found.load(), 800);
+    EXPECT_EQ(store.size(), 400u);
+    std::size_t listed = 0;
+    for (int u = 0; u < 3; ++u) {
+        listed += store.list_user_sessions("user-" + std::to_string(u)).size();
+    }
+    EXPECT_EQ(listed, 400u);
 }
 
 } // namespace
