@@ -3,6 +3,9 @@
 #include <authflow/core/random.hpp>
 #include <authflow/deploy/session_store.hpp>
 
+#include <algorithm>
+#include <cstring>
+
 namespace authflow {
 
 std::string new_session_id() {
@@ -13,6 +16,32 @@ std::string session_key(std::string_view session_id) {
     return to_hex(sha256(session_id));
 }
 
+std::size_t MemorySessionStore::KeyHash::operator()(const Key& key) const noexcept {
+    // The key is a SHA-256 digest: any 8 of its bytes are already uniformly distributed.
+    std::size_t hash = 0;
+    std::memcpy(&hash, key.data(), sizeof hash);
+    return hash;
+}
+
+MemorySessionStore::Key MemorySessionStore::key_of(std::string_view session_id) {
+    const std::string digest = sha256(session_id);
+    Key key{};
+    std::memcpy(key.data(), digest.data(), key.size());
+    return key;
+}
+
+UserSession MemorySessionStore::to_session(const Key& key, const Entry& entry) {
+    UserSession session;
+    session.session_key =
+        to_hex(std::string_view{reinterpret_cast<const char*>(key.data()), key.size()});
+    session.user_id = entry.user_id;
+    session.roles = entry.roles;
+    session.created_at = entry.created_at;
+    session.expires_at = entry.expires_at;
+    session.metadata = nlohmann::json::parse(entry.metadata);
+    return session;
+}
+
 MemorySessionStore::MemorySessionStore(std::size_t capacity, Clock& clock)
     : capacity_(capacity), clock_(clock) {
     if (capacity_ == 0) {
@@ -21,7 +50,7 @@ MemorySessionStore::MemorySessionStore(std::size_t capacity, Clock& clock)
 }
 
 void MemorySessionStore::erase(Entries::iterator it) {
-    auto user = by_user_.find(it->second.session.user_id);
+    auto user = by_user_.find(it->second.user_id);
     if (user != by_user_.end()) {
         user->second.erase(it->first);
         if (user->second.empty()) {
@@ -43,10 +72,10 @@ void MemorySessionStore::prune(Clock::wall_time now) {
     }
 }
 
-MemorySessionStore::Entries::iterator MemorySessionStore::find_live(const std::string& key,
+MemorySessionStore::Entries::iterator MemorySessionStore::find_live(const Key& key,
                                                                     Clock::wall_time now) {
     auto it = entries_.find(key);
-    if (it != entries_.end() && it->second.session.expires_at <= now) {
+    if (it != entries_.end() && it->second.expires_at <= now) {
         erase(it);
         return entries_.end();
     }
@@ -61,10 +90,13 @@ void MemorySessionStore::create(const UserSession& session) {
     if (session.expires_at <= now) {
         throw Error(errc::invalid_argument, "a session must expire in the future");
     }
-    std::string key = session_key(session.session_id);
-    UserSession stored = session;
-    stored.session_id.clear(); // never kept: only its hash is
-    stored.session_key = key;
+    const Key key = key_of(session.session_id); // the id itself is never kept
+    Entry entry{session.user_id,
+                session.roles,
+                session.created_at,
+                session.expires_at,
+                session.metadata.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace),
+                {}};
 
     std::lock_guard lock{mutex_};
     prune(now);
@@ -74,17 +106,17 @@ void MemorySessionStore::create(const UserSession& session) {
     if (entries_.size() >= capacity_) {
         throw Error(errc::rate_limited, "the session store is full");
     }
-    auto& user_keys = by_user_[stored.user_id];
-    const auto expiry = expiries_.emplace(stored.expires_at, key);
+    auto& user_keys = by_user_[entry.user_id];
+    entry.expiry = expiries_.emplace(entry.expires_at, key);
     try {
         user_keys.insert(key);
-        entries_.emplace(std::move(key), Entry{std::move(stored), expiry});
+        entries_.emplace(key, std::move(entry));
     } catch (...) {
-        user_keys.erase(expiry->second);
+        user_keys.erase(key);
         if (user_keys.empty()) {
             by_user_.erase(session.user_id);
         }
-        expiries_.erase(expiry);
+        expiries_.erase(entry.expiry);
         throw;
     }
 }
@@ -93,14 +125,16 @@ std::optional<UserSession> MemorySessionStore::get(std::string_view session_id) 
     if (session_id.empty()) {
         return std::nullopt;
     }
-    const std::string key = session_key(session_id);
+    const Key key = key_of(session_id);
     const auto now = clock_.now();
-    std::lock_guard lock{mutex_};
+    std::unique_lock lock{mutex_};
     auto it = find_live(key, now);
     if (it == entries_.end()) {
         return std::nullopt;
     }
-    UserSession session = it->second.session;
+    const Entry copy = it->second;
+    lock.unlock(); // parse the metadata outside the lock
+    UserSession session = to_session(key, copy);
     session.session_id = std::string{session_id};
     return session;
 }
@@ -109,7 +143,7 @@ bool MemorySessionStore::touch(std::string_view session_id, std::chrono::seconds
     if (session_id.empty() || ttl.count() <= 0) {
         return false;
     }
-    const std::string key = session_key(session_id);
+    const Key key = key_of(session_id);
     const auto now = clock_.now();
     std::lock_guard lock{mutex_};
     auto it = find_live(key, now);
@@ -117,10 +151,10 @@ bool MemorySessionStore::touch(std::string_view session_id, std::chrono::seconds
         return false;
     }
     const auto expires_at = now + ttl;
-    if (expires_at > it->second.session.expires_at) {
+    if (expires_at > it->second.expires_at) {
         expiries_.erase(it->second.expiry);
         it->second.expiry = expiries_.emplace(expires_at, key);
-        it->second.session.expires_at = expires_at;
+        it->second.expires_at = expires_at;
     }
     return true;
 }
@@ -132,30 +166,58 @@ bool MemorySessionStore::remove(std::string_view session_id) {
     return remove_by_key(session_key(session_id));
 }
 
-bool MemorySessionStore::remove_by_key(std::string_view key) {
+bool MemorySessionStore::remove_by_key(std::string_view hex_key) {
+    if (hex_key.size() != 64) {
+        return false;
+    }
+    Key key{};
+    for (std::size_t i = 0; i < key.size(); ++i) {
+        const auto nibble = [](char c) -> int {
+            if (c >= '0' && c <= '9') {
+                return c - '0';
+            }
+            if (c >= 'a' && c <= 'f') {
+                return c - 'a' + 10;
+            }
+            return -1;
+        };
+        const int high = nibble(hex_key[2 * i]);
+        const int low = nibble(hex_key[2 * i + 1]);
+        if (high < 0 || low < 0) {
+            return false;
+        }
+        key[i] = static_cast<unsigned char>(high << 4 | low);
+    }
     std::lock_guard lock{mutex_};
-    auto it = entries_.find(std::string{key});
+    auto it = entries_.find(key);
     if (it == entries_.end()) {
         return false;
     }
-    const bool was_live = it->second.session.expires_at > clock_.now();
+    const bool was_live = it->second.expires_at > clock_.now();
     erase(it);
     return was_live;
 }
 
 std::vector<UserSession> MemorySessionStore::list_user_sessions(std::string_view user_id) {
     const auto now = clock_.now();
-    std::lock_guard lock{mutex_};
-    std::vector<UserSession> sessions;
-    auto user = by_user_.find(std::string{user_id});
-    if (user == by_user_.end()) {
-        return sessions;
-    }
-    for (const auto& key : user->second) {
-        auto it = entries_.find(key);
-        if (it != entries_.end() && it->second.session.expires_at > now) {
-            sessions.push_back(it->second.session);
+    std::vector<std::pair<Key, Entry>> found;
+    {
+        std::lock_guard lock{mutex_};
+        auto user = by_user_.find(std::string{user_id});
+        if (user == by_user_.end()) {
+            return {};
         }
+        for (const auto& key : user->second) {
+            auto it = entries_.find(key);
+            if (it != entries_.end() && it->second.expires_at > now) {
+                found.emplace_back(key, it->second);
+            }
+        }
+    }
+    std::vector<UserSession> sessions;
+    sessions.reserve(found.size());
+    for (const auto& [key, entry] : found) {
+        sessions.push_back(to_session(key, entry));
     }
     return sessions;
 }
@@ -167,12 +229,12 @@ std::size_t MemorySessionStore::remove_user_sessions(std::string_view user_id) {
     if (user == by_user_.end()) {
         return 0;
     }
-    const std::set<std::string> keys = user->second; // erase() edits the set
+    const std::set<Key> keys = user->second; // erase() edits the set
     std::size_t removed = 0;
     for (const auto& key : keys) {
         auto it = entries_.find(key);
         if (it != entries_.end()) {
-            removed += it->second.session.expires_at > now ? 1 : 0;
+            removed += it->second.expires_at > now ? 1 : 0;
             erase(it);
         }
     }
@@ -189,7 +251,8 @@ std::vector<std::string> MemorySessionStore::stored_keys() const {
     std::vector<std::string> keys;
     keys.reserve(entries_.size());
     for (const auto& [key, entry] : entries_) {
-        keys.push_back(key);
+        keys.push_back(
+            to_hex(std::string_view{reinterpret_cast<const char*>(key.data()), key.size()}));
     }
     return keys;
 }

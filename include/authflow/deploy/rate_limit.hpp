@@ -42,7 +42,7 @@ public:
 struct RateLimitOptions {
     int max_requests = 10;
     std::chrono::seconds window{60};
-    /// Hard cap on the clients tracked individually (each costs about 100 bytes).
+    /// Hard cap on the clients tracked individually (each costs about 200 bytes).
     std::size_t max_tracked_keys = 100000;
     /// Attempts allowed per window to all untracked clients together while the table is full.
     int overflow_max_requests = 100;

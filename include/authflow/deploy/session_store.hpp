@@ -5,6 +5,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include <array>
 #include <chrono>
 #include <cstddef>
 #include <map>
@@ -82,28 +83,41 @@ public:
 
     /// Sessions held (expired ones may linger until the next create).
     std::size_t size() const;
-    /// The keys as stored, for inspection.
+    /// The keys as stored (session_key of each id, in hex), for inspection.
     std::vector<std::string> stored_keys() const;
 
 private:
-    using ExpiryIndex = std::multimap<Clock::wall_time, std::string>;
+    /// The raw SHA-256 of a session id (session_key is its hex form): no heap allocation.
+    using Key = std::array<unsigned char, 32>;
+    struct KeyHash {
+        std::size_t operator()(const Key& key) const noexcept;
+    };
+    using ExpiryIndex = std::multimap<Clock::wall_time, Key>;
+    /// A session as kept: metadata serialised (a parsed JSON tree costs several times more
+    /// memory than its text).
     struct Entry {
-        UserSession session; ///< session_id empty
+        std::string user_id;
+        std::vector<std::string> roles;
+        Clock::wall_time created_at;
+        Clock::wall_time expires_at;
+        std::string metadata;
         ExpiryIndex::iterator expiry;
     };
-    using Entries = std::unordered_map<std::string, Entry>;
+    using Entries = std::unordered_map<Key, Entry, KeyHash>;
 
+    static Key key_of(std::string_view session_id);
+    static UserSession to_session(const Key& key, const Entry& entry);
     void prune(Clock::wall_time now);
     void erase(Entries::iterator it);
     /// The live entry under `key`, or end(); an expired one is erased on the way.
-    Entries::iterator find_live(const std::string& key, Clock::wall_time now);
+    Entries::iterator find_live(const Key& key, Clock::wall_time now);
 
     std::size_t capacity_;
     Clock& clock_;
     mutable std::mutex mutex_;
     Entries entries_;
     ExpiryIndex expiries_;
-    std::unordered_map<std::string, std::set<std::string>> by_user_;
+    std::unordered_map<std::string, std::set<Key>> by_user_;
 };
 
 } // namespace authflow
