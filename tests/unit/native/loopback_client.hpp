@@ -1,14 +1,16 @@
 #pragma once
-// Test clients for the loopback callback server: cpp-httplib's client for ordinary requests,
-// raw sockets for misbehaving ones.
+// Test clients for the loopback callback server: authflow's libcurl HttpClient for ordinary
+// requests, raw sockets for misbehaving ones.
 
-#include <httplib.h>
+#include <authflow/core/errors.hpp>
+#include <authflow/http/http_client.hpp>
 
 #include <arpa/inet.h>
 #include <cerrno>
 #include <netinet/in.h>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -119,22 +121,45 @@ inline std::optional<std::string> raw_exchange(const std::string& host, int port
     return answer;
 }
 
-/// A GET or POST through cpp-httplib's client; the target is sent exactly as given.
-inline httplib::Result http_request(const std::string& host, int port, const std::string& method,
-                                    const std::string& target) {
-    httplib::Client client(host, port);
-    client.set_url_encode(false);
-    client.set_keep_alive(false);
-    client.set_connection_timeout(std::chrono::seconds(5));
-    client.set_read_timeout(std::chrono::seconds(10));
-    if (method == "POST") {
-        return client.Post(target, "x=1", "application/x-www-form-urlencoded");
+/// An answer from the real libcurl HttpClient, with a cpp-httplib-like header accessor.
+struct Reply : HttpResponse {
+    /// The first header of that name (case-insensitive), or "".
+    std::string get_header_value(std::string_view name) const {
+        return header(name).value_or(std::string{});
     }
-    return client.Get(target);
+};
+
+/// A GET or POST through authflow's libcurl client; the target is sent exactly as given.
+/// Returns nothing (and the reason in `why`) when no complete answer arrived.
+inline std::optional<Reply> http_request(const std::string& host, int port,
+                                         const std::string& method, const std::string& target,
+                                         std::string* why = nullptr) {
+    static const auto client = make_http_client();
+    std::string authority = host.find(':') != std::string::npos ? "[" + host + "]" : host;
+    HttpRequest request;
+    request.method = method;
+    request.url = "http://" + authority + ":" + std::to_string(port) + target;
+    request.connect_timeout = std::chrono::seconds(5);
+    request.total_timeout = std::chrono::seconds(10);
+    if (method == "POST") {
+        request.headers.emplace_back("Content-Type", "application/x-www-form-urlencoded");
+        request.body = "x=1";
+    }
+    try {
+        Reply reply;
+        static_cast<HttpResponse&>(reply) = client->send(request);
+        return reply;
+    } catch (const TransportError& e) {
+        if (why != nullptr) {
+            *why = std::string{to_string(e.code())} + ": " + e.what();
+        }
+        return std::nullopt;
+    }
 }
 
-inline httplib::Result http_get(const std::string& host, int port, const std::string& target) {
-    return http_request(host, port, "GET", target);
+inline std::optional<Reply> http_get(const std::string& host, int port, const std::string& target,
+                                     std::string* why = nullptr) {
+    return http_request(host, port, "GET", target, why);
 }
 
 } // namespace authflow::test
