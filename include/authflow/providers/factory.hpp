@@ -1,0 +1,39 @@
+#pragma once
+// create_provider_from_settings (seed §4.6).
+
+#include <authflow/core/clock.hpp>
+#include <authflow/core/settings.hpp>
+#include <authflow/http/http_client.hpp>
+#include <authflow/providers/oauth_provider.hpp>
+
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace authflow {
+
+/// What the factory cannot read from settings. A plain value.
+struct ProviderFactoryOptions {
+    /// The HTTP client; null: a new libcurl client with the settings' ca_file and
+    /// http_timeout_seconds.
+    std::shared_ptr<HttpClient> http;
+    /// null: system_clock(). Must outlive the provider.
+    Clock* clock = nullptr;
+};
+
+/// The default scopes of a provider type ("google", "github", "microsoft", "oidc", "custom").
+/// Throws ConfigError (config_invalid) for an unknown type.
+std::vector<std::string> default_scopes(std::string_view provider);
+
+/// Builds the provider that `settings` describe: `google`, `github`, `microsoft` (with
+/// tenant_id), `oidc` (discovery from issuer_url) or `custom` (explicit endpoints; ID tokens
+/// need issuer_url and jwks_uri). Each keeps its own default scopes unless settings.scopes is set
+/// (seed §13 item 8, fixed). Explicit endpoint settings override a preset's (national clouds,
+/// GitHub Enterprise Server). The client authentication, PKCE, leeway and revocation/JWKS URLs
+/// come from the settings too. Throws ConfigError: config_invalid (unknown provider, any
+/// settings.validate() failure), config_missing naming the missing setting (client_id;
+/// issuer_url for oidc; authorize_url and token_url for custom), insecure_url.
+std::shared_ptr<OAuthProvider> create_provider_from_settings(const OAuth2Settings& settings,
+                                                             ProviderFactoryOptions options = {});
+
+} // namespace authflow

@@ -1,0 +1,386 @@
+#pragma once
+// OAuthProvider: one OAuth 2.0 / OpenID Connect client at one provider (seed §4.1), and the types
+// its calls exchange: authorization requests, callback checks, identities, device authorizations,
+// introspection results, logout URLs.
+
+#include <authflow/core/clock.hpp>
+#include <authflow/core/pkce.hpp>
+#include <authflow/core/token_set.hpp>
+#include <authflow/core/url.hpp>
+#include <authflow/http/http_client.hpp>
+#include <authflow/jose/jwk.hpp>
+#include <authflow/oidc/id_token.hpp>
+
+#include <nlohmann/json.hpp>
+
+#include <chrono>
+#include <condition_variable>
+#include <cstdint>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace authflow {
+
+/// How the client authenticates at the token, revocation and introspection endpoints
+/// (RFC 6749 §2.3.1, OIDC Core §9).
+enum class ClientAuthMethod {
+    automatic, ///< `none` without a secret; else from discovery, else the provider's default
+    client_secret_basic, ///< HTTP Basic with the form-urlencoded id and secret
+    client_secret_post,  ///< client_id and client_secret in the form body
+    none,                ///< public client: client_id in the body, PKCE protects the code
+};
+
+/// "auto", "client_secret_basic", "client_secret_post" or "none".
+std::string_view to_string(ClientAuthMethod method) noexcept;
+/// The inverse of to_string (case-insensitive). Throws ConfigError (config_invalid) otherwise.
+ClientAuthMethod parse_client_auth_method(std::string_view text);
+
+/// Everything a provider object is configured with. Empty strings mean "not set"; explicit
+/// endpoints always win over discovered ones. A plain value.
+struct ProviderConfig {
+    std::string client_id;     ///< required
+    std::string client_secret; ///< empty for public clients
+    /// Scopes requested by default; empty: the provider's own default scopes.
+    std::vector<std::string> scopes;
+    std::string authorize_url;
+    std::string token_url;
+    std::string userinfo_url;
+    std::string revocation_url;
+    std::string introspection_url;
+    std::string device_authorization_url;
+    std::string end_session_url;
+    /// OpenID Connect: the issuer identifier (discovery, ID-token `iss`, callback `iss`).
+    std::string issuer_url;
+    /// OpenID Connect: where the signing keys are; empty: from discovery.
+    std::string jwks_uri;
+    ClientAuthMethod client_auth_method = ClientAuthMethod::automatic;
+    /// PKCE S256 on every authorization request. Turning it off is honoured (for providers that
+    /// reject PKCE) with a warning in the log.
+    bool use_pkce = true;
+    /// ID-token algorithms accepted; empty: the provider's advertised asymmetric algorithms
+    /// (discovery), else every asymmetric algorithm authflow implements.
+    std::vector<JwsAlg> id_token_algs;
+    /// Tolerance for clock skew when checking ID tokens (exp, iat, nbf, auth_time).
+    std::chrono::seconds leeway{60};
+    /// OpenID Connect: accept ID tokens without checking them. Only for setups that are not
+    /// really OpenID Connect; off by default; logs a warning when on. Identity then comes from
+    /// the userinfo endpoint only.
+    bool insecure_skip_id_token_validation = false;
+    /// Every request goes through this client; null: default_http_client().
+    std::shared_ptr<HttpClient> http;
+    /// Time for token lifetimes, ID-token checks and device-flow polling; null: system_clock().
+    /// Must outlive the provider.
+    Clock* clock = nullptr;
+};
+
+/// The endpoints and properties a provider uses, after discovery. A plain value.
+struct ProviderEndpoints {
+    std::string issuer;
+    std::string authorization_endpoint;
+    std::string token_endpoint;
+    std::string userinfo_endpoint;
+    std::string revocation_endpoint;
+    std::string introspection_endpoint;
+    std::string device_authorization_endpoint;
+    std::string end_session_endpoint;
+    std::string jwks_uri;
+    /// The method used at the token endpoint (never `automatic`).
+    ClientAuthMethod client_auth_method = ClientAuthMethod::none;
+    /// RFC 9207: the provider says it puts `iss` in every authorization response.
+    bool iss_parameter_supported = false;
+};
+
+/// What an authorization request was built with: keep `state`, `nonce` and `pkce` until the
+/// callback arrives (seed §4.7, fixed: every OpenID Connect login has a nonce). A plain value;
+/// it holds secrets (the PKCE verifier), so never log it.
+struct AuthorizationRequest {
+    std::string url;          ///< send the user's browser here
+    std::string redirect_uri; ///< as sent; the exchange must repeat it
+    std::string state;        ///< check_callback compares the callback's state with it
+    std::string nonce;        ///< empty for plain OAuth 2.0 providers (no ID token)
+    std::optional<PKCEChallenge> pkce;
+};
+
+/// Who signed in. `subject` is the stable identifier: the validated ID token's `sub` for OpenID
+/// Connect providers, GitHub's numeric user id; never a placeholder. A plain value.
+struct UserIdentity {
+    std::string subject;
+    std::optional<std::string> email;
+    bool email_verified = false;
+    std::optional<std::string> name;
+    /// The validated ID-token claims (OpenID Connect with validation on).
+    std::optional<IdTokenClaims> id_token_claims;
+    /// The userinfo answer (a JSON object); empty when there is no userinfo endpoint or it failed
+    /// while the ID token already gave the identity.
+    nlohmann::json userinfo = nlohmann::json::object();
+};
+
+/// The outcome of a sign-in: the tokens and who they belong to. A plain value.
+struct LoginResult {
+    OAuthTokenSet tokens;
+    UserIdentity identity;
+};
+
+/// Which revocations succeeded (RFC 7009). A plain value.
+struct RevocationResult {
+    bool refresh_token_revoked = false;
+    bool access_token_revoked = false;
+};
+
+/// A device authorization (RFC 8628 §3.2): show `user_code` and `verification_uri` to the user,
+/// then poll. A plain value; `device_code` is a credential, never log it.
+struct DeviceAuthorization {
+    std::string device_code;
+    std::string user_code;
+    std::string verification_uri;
+    std::string verification_uri_complete; ///< empty when the provider sent none
+    std::chrono::seconds expires_in{0};
+    std::chrono::seconds interval{5}; ///< the least time between two polls
+    Clock::steady_time expires_at{};  ///< when the codes expire, on the provider's Clock
+    nlohmann::json raw = nlohmann::json::object(); ///< the whole answer
+};
+
+/// Cancels a blocking wait (device-flow polling) from another thread. Safe to use from several
+/// threads.
+class CancelSignal {
+public:
+    /// Wakes every wait on this signal; later waits return at once.
+    void cancel();
+    bool cancelled() const;
+    /// Waits on `clock` until `deadline` or cancel(). Returns true if cancelled.
+    bool wait_until(Clock& clock, Clock::steady_time deadline);
+
+private:
+    mutable std::mutex mutex_;
+    std::condition_variable cv_;
+    bool cancelled_ = false;
+};
+
+/// A token introspection answer (RFC 7662 §2.2). A plain value.
+struct IntrospectionResult {
+    bool active = false;
+    std::optional<std::string> scope;
+    std::optional<std::string> client_id;
+    std::optional<std::string> username;
+    std::optional<std::string> token_type;
+    std::optional<std::string> sub;
+    std::optional<std::string> iss;
+    std::optional<std::int64_t> exp;
+    std::optional<std::int64_t> iat;
+    nlohmann::json raw = nlohmann::json::object(); ///< the whole answer
+};
+
+/// The parameters of an RP-initiated logout (OpenID Connect RP-Initiated Logout 1.0 §2).
+/// Empty members are left out. A plain value.
+struct EndSessionRequest {
+    std::string id_token_hint;
+    std::string post_logout_redirect_uri;
+    std::string state;
+    std::string logout_hint;
+    std::string ui_locales;
+};
+
+/// One OAuth 2.0 client at one provider: authorization URLs, callback checks, the token endpoint
+/// (code, refresh, device, client credentials), userinfo, revocation, introspection, logout.
+/// Construct a concrete provider (GenericOIDCProvider, GoogleProvider, MicrosoftProvider,
+/// GitHubProvider) or use create_provider_from_settings. Calls block until done. Safe to use from
+/// several threads: no lock is held during network I/O.
+class OAuthProvider {
+public:
+    virtual ~OAuthProvider();
+    OAuthProvider(const OAuthProvider&) = delete;
+    OAuthProvider& operator=(const OAuthProvider&) = delete;
+
+    /// "oidc", "custom", "google", "microsoft" or "github".
+    virtual std::string_view name() const noexcept = 0;
+    const std::string& client_id() const noexcept { return config_.client_id; }
+    /// The scopes requested by default (the provider's own unless configured).
+    const std::vector<std::string>& scopes() const noexcept { return config_.scopes; }
+    const ProviderConfig& config() const noexcept { return config_; }
+    /// True for OpenID Connect providers: ID tokens are expected when `openid` is requested.
+    virtual bool is_openid_connect() const noexcept { return false; }
+
+    /// The endpoints in use, running discovery first when some come from it. Throws as
+    /// discovery does (ConfigError, TransportError, AuthenticationError with discovery_failed).
+    virtual ProviderEndpoints endpoints();
+
+    /// Builds a complete authorization request (RFC 6749 §4.1.1, RFC 7636, OIDC Core §3.1.2.1):
+    /// a new state, a new nonce for OpenID Connect, a new PKCE S256 pair (unless use_pkce is
+    /// off), and the URL. `extra_params` are added as in build_authorize_url; a `nonce` among
+    /// them is used instead of a new one. Throws as build_authorize_url.
+    AuthorizationRequest begin_authorization(std::string_view redirect_uri,
+                                             const QueryParams& extra_params = {});
+
+    /// The seed's URL builder: response_type=code, client_id, redirect_uri, state, scope,
+    /// code_challenge and code_challenge_method (when `pkce` is given), then the provider's
+    /// defaults (Google: access_type, prompt) unless the caller gives them, then
+    /// `extra_params`, joined to an authorization endpoint that may already have a query with
+    /// '&'. Runs discovery first when the endpoint comes from it. Throws ConfigError
+    /// (invalid_argument) when an extra parameter would override response_type, client_id,
+    /// redirect_uri, state, scope or code_challenge*, is repeated, or has an empty name; when
+    /// an OpenID Connect request for `openid` has no `nonce` among the extras (use
+    /// begin_authorization, or pass one); when `pkce` is missing while use_pkce is on; and
+    /// (config_missing) when there is no authorization endpoint.
+    std::string build_authorize_url(std::string_view redirect_uri, std::string_view state,
+                                    const std::optional<PKCEChallenge>& pkce = std::nullopt,
+                                    const QueryParams& extra_params = {});
+
+    /// Checks an authorization response (the redirect's query) and returns its code, in this
+    /// order: exactly one `state`, equal to `expected_state` (constant time; invalid_state);
+    /// the `iss` parameter (RFC 9207 §2.4) equal to the issuer when present, and present when
+    /// the provider advertises authorization_response_iss_parameter_supported (bad_iss_param);
+    /// an `error` (RFC 6749 §4.1.2.1) becomes AuthenticationError (provider_error) carrying the
+    /// provider's error and error_description; then exactly one non-empty `code`
+    /// (missing_code). Throws AuthenticationError with those codes, ConfigError
+    /// (invalid_argument) for an empty expected_state, and as discovery does.
+    std::string check_callback(const QueryParams& params, std::string_view expected_state);
+
+    /// Exchanges an authorization code (RFC 6749 §4.1.3) with the configured client
+    /// authentication and the PKCE verifier; for OpenID Connect validates the ID token with the
+    /// nonce, at_hash and c_hash (OIDC Core §3.1.3.7). Throws TokenError: provider_error with
+    /// the provider's answer (RFC 6749 §5.2, also GitHub's HTTP 200 with `error`),
+    /// invalid_response (not JSON, no access_token, a token_type other than Bearer), the ID
+    /// token's validation codes; ConfigError (invalid_argument) when an OpenID Connect request
+    /// for `openid` is made without the nonce; TransportError when no answer arrived.
+    OAuthTokenSet exchange_code(std::string_view code, std::string_view redirect_uri,
+                                const std::optional<std::string>& pkce_verifier = std::nullopt,
+                                const std::optional<std::string>& nonce = std::nullopt);
+
+    /// check_callback, exchange_code and identify in one call: what the native and deploy
+    /// flows do with a callback. Throws as those do.
+    LoginResult complete_login(const AuthorizationRequest& request,
+                               const QueryParams& callback_params);
+    /// exchange_code and identify (identity from the ID token validated in the exchange).
+    LoginResult complete_login(std::string_view code, std::string_view redirect_uri,
+                               const std::optional<std::string>& pkce_verifier,
+                               const std::optional<std::string>& nonce);
+
+    /// Who the tokens belong to, right after they were obtained: the validated ID token's `sub`
+    /// (OIDC), the userinfo answer for profile data (its `sub` must match: userinfo_mismatch),
+    /// or the provider's own user API (GitHub). Throws TokenError (ID-token codes),
+    /// AuthenticationError (userinfo_mismatch, provider_error, invalid_response, bad_subject when
+    /// no identity can be found), TransportError.
+    virtual UserIdentity identify(const OAuthTokenSet& tokens);
+
+    /// Refreshes tokens (RFC 6749 §6). The answer keeps the given refresh token when it has
+    /// none. A new ID token is validated (without nonce). Throws TokenRefreshError with the
+    /// codes of exchange_code; TransportError when no answer arrived.
+    OAuthTokenSet refresh_tokens(std::string_view refresh_token);
+    /// As above from the current token set, additionally checking that a new ID token keeps
+    /// the original's iss, sub and aud (OIDC Core §12.2), and keeping the current ID token and
+    /// scope when the answer has none. Throws TokenRefreshError (reauth_required when there is
+    /// no refresh token, bad_issuer/bad_subject/bad_audience for a changed identity).
+    OAuthTokenSet refresh_tokens(const OAuthTokenSet& current);
+
+    /// The userinfo endpoint's JSON object (OIDC Core §5.3); an empty object when the provider
+    /// has none. Throws AuthenticationError (provider_error with the status and the
+    /// WWW-Authenticate error; invalid_response for a body that is not a JSON object, e.g. a
+    /// signed userinfo JWT), TransportError.
+    virtual nlohmann::json get_userinfo(std::string_view access_token);
+
+    /// Revokes one token (RFC 7009 §2.1) with client authentication and, when given, the
+    /// token_type_hint ("refresh_token" or "access_token"). Returns true when the provider
+    /// confirmed (HTTP 200), false when it has no revocation endpoint or refused or could not
+    /// be reached (logged, never the token).
+    virtual bool revoke_token(std::string_view token, std::string_view token_type_hint = {});
+    /// Revokes the refresh token first (which may end the whole grant), then the access token.
+    RevocationResult revoke_tokens(const OAuthTokenSet& tokens);
+
+    /// Starts the device authorization grant (RFC 8628 §3.1) for the default scopes. Throws
+    /// ConfigError (config_missing) without a device authorization endpoint, AuthenticationError
+    /// (provider_error, invalid_response), TransportError.
+    DeviceAuthorization start_device_authorization(const QueryParams& extra_params = {});
+    /// Polls the token endpoint (RFC 8628 §3.4–3.5) until the user approved: waits `interval`
+    /// before each poll on the provider's Clock, adds 5 s on slow_down (or takes the provider's
+    /// larger interval), backs off on a timeout. Throws AuthFlowCancelled (cancelled) when
+    /// `cancel` fires, AuthFlowTimeout (auth_timeout) when the codes expire locally,
+    /// TokenExpiredError (token_expired) on expired_token, TokenError (provider_error) on
+    /// access_denied and other refusals, and the ID-token errors.
+    OAuthTokenSet poll_device_token(const DeviceAuthorization& authorization,
+                                    CancelSignal* cancel = nullptr);
+
+    /// The client credentials grant (RFC 6749 §4.4) for `scopes` (empty: none sent). Throws
+    /// ConfigError (invalid_argument) for a public client, TokenError as exchange_code.
+    OAuthTokenSet client_credentials(const std::vector<std::string>& scopes = {},
+                                     const QueryParams& extra_params = {});
+
+    /// Token introspection (RFC 7662) with client authentication. Throws ConfigError
+    /// (config_missing) when the provider offers no introspection endpoint, AuthenticationError
+    /// (provider_error, invalid_response: no boolean `active`), TransportError.
+    IntrospectionResult introspect_token(std::string_view token,
+                                         std::string_view token_type_hint = {});
+
+    /// The RP-initiated logout URL (end_session_endpoint with id_token_hint,
+    /// post_logout_redirect_uri, state and client_id), or nothing when the provider has no
+    /// end-session endpoint. Throws as discovery does.
+    std::optional<std::string> end_session_url(const EndSessionRequest& request);
+
+    /// Forgets cached discovery documents and keys (they are fetched again when needed). Safe
+    /// to call any number of times; the provider stays usable.
+    virtual void close();
+
+protected:
+    /// Throws ConfigError: config_missing without a client id, insecure_url for an endpoint
+    /// that is not https (http only to loopback hosts).
+    explicit OAuthProvider(ProviderConfig config);
+
+    HttpClient& http() const { return *http_; }
+    const std::shared_ptr<HttpClient>& http_client() const { return http_; }
+    Clock& clock() const { return *clock_; }
+    bool wants_openid_scope() const;
+
+    /// The client authentication used when discovery does not say (presets: what their
+    /// documentation shows).
+    virtual ClientAuthMethod default_client_auth() const noexcept {
+        return ClientAuthMethod::client_secret_basic;
+    }
+    /// Parameters the provider adds to every authorization request unless the caller gives them.
+    virtual QueryParams default_authorize_params() const { return {}; }
+    /// Checks the ID token of a token-endpoint answer; returns its claims, or nothing when there
+    /// is none or validation is off. The base class (plain OAuth 2.0) ignores ID tokens.
+    virtual std::optional<IdTokenClaims> validate_response_id_token(const OAuthTokenSet& tokens,
+                                                                    const IdTokenChecks& checks);
+    /// Whether an `iss` callback parameter equals this provider's issuer (RFC 9207).
+    virtual bool issuer_matches(std::string_view iss, const ProviderEndpoints& endpoints) const;
+    /// identify() with claims already validated (by the exchange).
+    virtual UserIdentity identify_with(const OAuthTokenSet& tokens,
+                                       std::optional<IdTokenClaims> claims);
+
+    /// The endpoints from the configuration alone (no discovery), with the client
+    /// authentication resolved without discovery.
+    ProviderEndpoints configured_endpoints() const;
+    /// Resolves `automatic` client authentication from a provider's advertised methods.
+    ClientAuthMethod resolve_client_auth(const std::vector<std::string>& advertised) const;
+
+    struct TokenResult {
+        OAuthTokenSet tokens;
+        std::optional<IdTokenClaims> claims;
+    };
+    enum class Grant { authorization_code, refresh_token, device_code, client_credentials };
+    /// POSTs a grant to the token endpoint with client authentication and reads the answer.
+    OAuthTokenSet token_request(Grant grant, QueryParams form, const ProviderEndpoints& endpoints);
+    /// POSTs a grant to the token endpoint with client authentication; returns the raw answer.
+    HttpResponse send_token_request(QueryParams form, const ProviderEndpoints& endpoints);
+    /// Reads a token endpoint's answer (RFC 6749 §5.1, §5.2). Throws TokenError, or
+    /// TokenRefreshError when `refresh`.
+    OAuthTokenSet read_token_response(const HttpResponse& response, bool refresh) const;
+    /// Adds client authentication to a form and headers (RFC 6749 §2.3.1).
+    void authenticate_client(ClientAuthMethod method, QueryParams& form,
+                             HttpHeaders& headers) const;
+
+private:
+    TokenResult exchange(std::string_view code, std::string_view redirect_uri,
+                         const std::optional<std::string>& pkce_verifier,
+                         const std::optional<std::string>& nonce);
+    TokenResult refresh(std::string_view refresh_token, const OAuthTokenSet* current);
+
+    ProviderConfig config_;
+    std::shared_ptr<HttpClient> http_;
+    Clock* clock_;
+};
+
+} // namespace authflow
