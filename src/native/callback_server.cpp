@@ -185,8 +185,6 @@ time_t whole_seconds_at_least_one(std::chrono::milliseconds duration) {
 
 enum class FlowStatus { idle, waiting, completed, cancelled, timed_out };
 
-} // namespace
-
 // One start()..stop() run: the httplib server and the thread that runs its accept loop.
 struct ServerRun {
     httplib::Server server;
@@ -201,6 +199,8 @@ struct ServerRun {
         }
     }
 };
+
+} // namespace
 
 struct CallbackServer::Impl {
     CallbackServerOptions options;

@@ -29,7 +29,7 @@ std::vector<std::string> browser_candidates();
 /// stderr; does not wait for the browser to exit (a background thread reaps it, so no zombie
 /// is left). Returns false when no candidate could be started. Throws Error (bad_url) unless
 /// `url` is an absolute http or https URL without control characters (so it can never be
-/// mistaken for an option).
+/// mistaken for an option). Safe to call from several threads.
 bool open_browser(std::string_view url, const BrowserOptions& options = {});
 
 } // namespace authflow
