@@ -20,6 +20,7 @@ namespace {
 constexpr std::array registrars = {
     &add_pkce_command,
     &add_id_token_command,
+    &add_discover_command,
 };
 
 std::string read_secret_file(const std::string& path) {

@@ -53,6 +53,7 @@ using CommandRegistrar = void (*)(CLI::App& app, Context& ctx);
 
 void add_pkce_command(CLI::App& app, Context& ctx);
 void add_id_token_command(CLI::App& app, Context& ctx);
+void add_discover_command(CLI::App& app, Context& ctx);
 
 /// Runs the program: parses, dispatches, maps exceptions to exit codes and `error:` lines.
 int run(int argc, char** argv, std::ostream& out, std::ostream& err);
