@@ -8,6 +8,7 @@
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
 #include <openssl/rsa.h>
+#include <openssl/x509.h>
 
 #include <stdexcept>
 #include <vector>
@@ -156,6 +157,18 @@ std::string TestKey::sign(std::string_view alg, std::string_view input) const {
     BN_bn2binpad(ECDSA_SIG_get0_s(sig), reinterpret_cast<unsigned char*>(raw.data()) + half, half);
     ECDSA_SIG_free(sig);
     return raw;
+}
+
+std::string TestKey::public_key_der() const {
+    if (!pkey_) {
+        return {};
+    }
+    int size = i2d_PUBKEY(pkey_.get(), nullptr);
+    check(size > 0, "public key DER");
+    std::string der(static_cast<std::size_t>(size), '\0');
+    auto* out = reinterpret_cast<unsigned char*>(der.data());
+    check(i2d_PUBKEY(pkey_.get(), &out) == size, "public key DER");
+    return der;
 }
 
 std::string make_jws_raw(const TestKey& key, std::string_view alg, std::string_view header_json,

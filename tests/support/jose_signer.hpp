@@ -28,6 +28,9 @@ public:
     nlohmann::json public_jwk(const std::string& kid = {}, const std::string& alg = {}) const;
     /// The signature of `input` with JWS algorithm `alg` (ES*: R‖S as in RFC 7518 §3.4).
     std::string sign(std::string_view alg, std::string_view input) const;
+    /// The public key as DER SubjectPublicKeyInfo (empty for HMAC keys), for baselines that
+    /// use OpenSSL directly.
+    std::string public_key_der() const;
     /// A key's curve or "RSA"/"oct".
     const std::string& kind() const { return kind_; }
 
