@@ -346,7 +346,7 @@ TEST_F(DiscoverCommand, PrintsTheSummary) {
     EXPECT_NE(result.out.find("token_endpoint: " + op().issuer() + "/token\n"), std::string::npos);
     EXPECT_NE(result.out.find("code_challenge_methods_supported: S256\n"), std::string::npos);
     EXPECT_NE(result.out.find("id_token_signing_alg_values_supported: "), std::string::npos);
-    EXPECT_NE(result.out.find("EdDSA"), std::string::npos);
+    EXPECT_NE(result.out.find(", EdDSA\n"), std::string::npos);
     EXPECT_NE(result.out.find("urn:ietf:params:oauth:grant-type:device_code"), std::string::npos);
     EXPECT_NE(result.out.find("authorization_response_iss_parameter_supported: true\n"),
               std::string::npos);

@@ -31,7 +31,7 @@ std::string joined(const std::vector<std::string>& values) {
     std::string out;
     for (const auto& value : values) {
         if (!out.empty()) {
-            out += ' ';
+            out += ", "; // response types contain spaces ("code id_token")
         }
         out += value;
     }

@@ -11,8 +11,11 @@
 
 #include <gtest/gtest.h>
 
+#include <atomic>
 #include <memory>
 #include <string>
+#include <thread>
+#include <vector>
 
 namespace authflow {
 namespace {
@@ -555,6 +558,52 @@ TEST_F(Provider, ValidateIdTokenReturnsVerifiedClaims) {
               errc::bad_signature);
 }
 
+// Seed §13 item 18: the JWKS was cached forever (no refetch on an unknown kid) and the leeway was
+// 0. Here a key rotated at the provider is picked up, and small clock skew is tolerated.
+TEST_F(Provider, RotatedSigningKeyAndClockSkewAreHandled) {
+    auto provider = oidc();
+    EXPECT_EQ(provider->validate_id_token(op.id_token(op.claims("client-1"))).sub(), "alice");
+    const auto fetched = op.http->count(FakeOp::jwks_url);
+    auto rotated = test::TestKey::rsa(2048);
+    op.http->on_json(FakeOp::jwks_url, 200,
+                     json{{"keys", json::array({rotated.public_jwk("k2", "RS256")})}});
+    op.clock.advance(std::chrono::seconds{60}); // past the refetch cooldown
+    auto token = test::make_jws(rotated, "RS256", json{{"kid", "k2"}},
+                                op.claims("client-1", "alice", {{"iat", op.now() + 30}}));
+    EXPECT_EQ(provider->validate_id_token(token).sub(), "alice"); // iat 30 s ahead: within leeway
+    EXPECT_EQ(op.http->count(FakeOp::jwks_url), fetched + 1);
+    auto far_future = test::make_jws(rotated, "RS256", json{{"kid", "k2"}},
+                                     op.claims("client-1", "alice", {{"iat", op.now() + 300}}));
+    EXPECT_EQ(code_of<TokenError>([&] { provider->validate_id_token(far_future); }),
+              errc::issued_in_future);
+}
+
+TEST_F(Provider, OneProviderServesManyThreads) {
+    auto provider = oidc();
+    op.token_answer(200, good_tokens("n-1"));
+    op.http->on_json(FakeOp::userinfo_url, 200, {{"sub", "alice"}});
+    std::vector<std::thread> threads;
+    std::atomic<int> ok{0};
+    for (int i = 0; i < 8; ++i) {
+        threads.emplace_back([&] {
+            for (int j = 0; j < 5; ++j) {
+                auto request =
+                    provider->begin_authorization(redirect_uri, QueryParams{{"nonce", "n-1"}});
+                auto result = provider->complete_login(
+                    request, QueryParams{{"code", "c"}, {"state", request.state}});
+                ok += result.identity.subject == "alice" ? 1 : 0;
+                if (j == 2) {
+                    provider->close();
+                }
+            }
+        });
+    }
+    for (auto& t : threads) {
+        t.join();
+    }
+    EXPECT_EQ(ok.load(), 40);
+}
+
 // ---- custom providers (seed §13 item 6) ----
 
 // Seed §13 item 6: a `custom` provider with the default openid scope failed obscurely ("JWKS URI
@@ -922,6 +971,7 @@ TEST_F(Provider, ConstructionChecksTheConfiguration) {
     EXPECT_EQ(code_of<ConfigError>([&] { parse_client_auth_method("jwt"); }), errc::config_invalid);
 }
 
+// Seed §13 item 31: a non-JSON discovery document escaped as a raw exception.
 TEST_F(Provider, DiscoveryFailureSurfacesAsDiscoveryFailed) {
     op.http->on(std::string{FakeOp::issuer} + "/.well-known/openid-configuration",
                 [](const HttpRequest&) { return test::text_response(200, "not json"); });
