@@ -43,6 +43,24 @@ std::int64_t unix_now() {
         .count();
 }
 
+/// A value the test thread sets and the fake's server threads read.
+template <typename T> class Shared {
+public:
+    explicit Shared(T value = {}) : value_(std::move(value)) {}
+    void set(T value) {
+        std::lock_guard lock(mutex_);
+        value_ = std::move(value);
+    }
+    T get() const {
+        std::lock_guard lock(mutex_);
+        return value_;
+    }
+
+private:
+    mutable std::mutex mutex_;
+    T value_;
+};
+
 /// What a fake saw of one request.
 struct Seen {
     std::string method;
@@ -110,6 +128,10 @@ public:
         }
         std::lock_guard lock(mutex);
         requests.push_back(std::move(seen));
+    }
+    std::size_t count() {
+        std::lock_guard lock(mutex);
+        return requests.size();
     }
     std::vector<Seen> seen(const std::string& path) {
         std::lock_guard lock(mutex);
@@ -180,8 +202,8 @@ protected:
     json v = vectors("google.json");
     TestKey key = TestKey::rsa(2048);
     FakeProvider fake;
-    bool host_form_issuer = false; // iss "accounts.google.com" style (no scheme)
-    bool refresh_with_id_token = false;
+    std::atomic<bool> host_form_issuer{false}; // iss "accounts.google.com" style (no scheme)
+    std::atomic<bool> refresh_with_id_token{false};
 
     void SetUp() override {
         fake.serve_authorize("/o/oauth2/v2/auth");
@@ -358,11 +380,11 @@ protected:
     static constexpr const char* client_secret = "gh-secret";
     json v = vectors("github.json");
     FakeProvider fake;
-    json emails;
+    Shared<json> emails;
     std::atomic<int> device_polls{0};
 
     void SetUp() override {
-        emails = v["emails"]["body"];
+        emails.set(v["emails"]["body"]);
         fake.serve_authorize("/login/oauth/authorize");
         fake.server.Post("/login/oauth/access_token",
                          [this](const httplib::Request& req, httplib::Response& res) {
@@ -381,7 +403,7 @@ protected:
                         [this](const httplib::Request& req, httplib::Response& res) {
                             fake.record(req);
                             if (api_request_ok(req, res)) {
-                                reply_json(res, 200, emails);
+                                reply_json(res, 200, emails.get());
                             }
                         });
         fake.server.Delete(
@@ -489,14 +511,14 @@ TEST_F(GitHub, CodeFlowSendsTheVerifierAndIdentifiesByNumericId) {
 TEST_F(GitHub, OnlyAPrimaryVerifiedEmailCounts) {
     // Derived from the documented list: the primary address unverified, a verified one not
     // primary. Neither is the user's verified primary email.
-    emails = json::array({{{"email", "octocat@github.com"},
-                           {"verified", false},
-                           {"primary", true},
-                           {"visibility", "public"}},
-                          {{"email", "old@example.com"},
-                           {"verified", true},
-                           {"primary", false},
-                           {"visibility", nullptr}}});
+    emails.set(json::array({{{"email", "octocat@github.com"},
+                             {"verified", false},
+                             {"primary", true},
+                             {"visibility", "public"}},
+                            {{"email", "old@example.com"},
+                             {"verified", true},
+                             {"primary", false},
+                             {"visibility", nullptr}}}));
     auto github = provider();
     auto request = github->begin_authorization(redirect_uri);
     auto result = github->complete_login(request, authorize(request.url));
@@ -605,10 +627,10 @@ protected:
     json v = vectors("microsoft.json");
     TestKey key = TestKey::rsa(2048);
     FakeProvider fake;
-    std::string token_tid = MicrosoftProvider::consumers_tenant_id; // the user's tenant
-    std::string token_iss_tenant;                                   // empty: token_tid
-    bool documented_text = false;                                   // the trailing-comma text
-    bool scope_error = false;
+    Shared<std::string> token_tid{MicrosoftProvider::consumers_tenant_id}; // the user's tenant
+    Shared<std::string> token_iss_tenant;                                  // empty: token_tid
+    std::atomic<bool> documented_text{false}; // answer with the trailing-comma text
+    std::atomic<bool> scope_error{false};
 
     void SetUp() override {
         for (const char* tenant : {"common", "organizations", "consumers", work_tenant}) {
@@ -665,9 +687,11 @@ protected:
 
     std::string id_token(const std::string& nonce) {
         json claims = v["id_token_claims"]["body"];
-        const std::string iss_tenant = token_iss_tenant.empty() ? token_tid : token_iss_tenant;
+        const std::string tid = token_tid.get();
+        const std::string iss_tenant =
+            token_iss_tenant.get().empty() ? tid : token_iss_tenant.get();
         claims["iss"] = fake.base + "/" + iss_tenant + "/v2.0";
-        claims["tid"] = token_tid;
+        claims["tid"] = tid;
         claims["aud"] = client_id;
         claims["iat"] = unix_now();
         claims["nbf"] = unix_now();
@@ -705,34 +729,34 @@ TEST_F(Microsoft, CommonTenantAcceptsTheUsersTenantIssuer) {
     EXPECT_EQ(result.identity.subject, "OLu859SGc2Sr9ZsqbkG-QbeLgJlb41KcdiPoLYNpSFA");
     EXPECT_EQ(result.identity.userinfo["given_name"], "Mikah");
     EXPECT_EQ(result.tokens.refresh_token, "AwABAAAAvPM1KaPlrEqdFSBzjqfTGAMxZGUTdM0t4B4...");
-    token_tid = work_tenant;
+    token_tid.set(work_tenant);
     EXPECT_EQ(login(*microsoft).identity.subject, "OLu859SGc2Sr9ZsqbkG-QbeLgJlb41KcdiPoLYNpSFA");
 }
 
 TEST_F(Microsoft, IssuerMustBeTheTokensOwnTenant) {
     auto microsoft = provider();
-    token_tid = work_tenant;
-    token_iss_tenant = "ffffffff-0000-1111-2222-333333333333"; // iss of another tenant
+    token_tid.set(work_tenant);
+    token_iss_tenant.set("ffffffff-0000-1111-2222-333333333333"); // iss of another tenant
     EXPECT_EQ(code_of<TokenError>([&] { login(*microsoft); }), errc::bad_issuer);
 }
 
 TEST_F(Microsoft, TenantGuidNeedsTheExactIssuer) {
     auto microsoft = provider(work_tenant);
-    token_tid = work_tenant;
+    token_tid.set(work_tenant);
     EXPECT_NO_THROW(login(*microsoft));
-    token_tid = MicrosoftProvider::consumers_tenant_id;
+    token_tid.set(MicrosoftProvider::consumers_tenant_id);
     EXPECT_EQ(code_of<TokenError>([&] { login(*microsoft); }), errc::bad_issuer);
 }
 
 TEST_F(Microsoft, OrganizationsRefusesPersonalAccountsAndConsumersAcceptsOnlyThem) {
     auto organizations = provider("organizations");
-    token_tid = work_tenant;
+    token_tid.set(work_tenant);
     EXPECT_NO_THROW(login(*organizations));
-    token_tid = MicrosoftProvider::consumers_tenant_id;
+    token_tid.set(MicrosoftProvider::consumers_tenant_id);
     EXPECT_EQ(code_of<TokenError>([&] { login(*organizations); }), errc::bad_issuer);
     auto consumers = provider("consumers");
     EXPECT_NO_THROW(login(*consumers));
-    token_tid = work_tenant;
+    token_tid.set(work_tenant);
     EXPECT_EQ(code_of<TokenError>([&] { login(*consumers); }), errc::bad_issuer);
 }
 
@@ -766,9 +790,9 @@ TEST_F(Microsoft, RefreshChecksTheSameSubjectAndNoRevocationExists) {
     auto result = login(*microsoft);
     auto refreshed = microsoft->refresh_tokens(result.tokens);
     EXPECT_EQ(refreshed.refresh_token, "AwABAAAAvPM1KaPlrEqdFSBzjqfTGAMxZGUTdM0t4B4...");
-    const auto before = fake.requests.size();
+    const auto before = fake.count();
     EXPECT_FALSE(microsoft->revoke_token(result.tokens.access_token));
-    EXPECT_EQ(fake.requests.size(), before);
+    EXPECT_EQ(fake.count(), before);
     EndSessionRequest end_session;
     end_session.id_token_hint = "x";
     auto logout = microsoft->end_session_url(end_session);
