@@ -213,10 +213,8 @@ std::string format_http_date(Clock::wall_time time) {
     if (year < 0 || year > 9999) {
         throw Error(errc::invalid_argument, "date outside the years 0 to 9999");
     }
-    out += std::to_string(year);
-    while (out.size() < 16) { // pad the year to four digits ("Thu, 01 Jan " is 12)
-        out.insert(12, "0");
-    }
+    append_two_digits(out, static_cast<unsigned>(year) / 100);
+    append_two_digits(out, static_cast<unsigned>(year) % 100);
     out.append(" ");
     append_two_digits(out, static_cast<unsigned>(clock_time.hours().count()));
     out.append(":");
