@@ -36,6 +36,9 @@ if(NOT BUILD_SHARED_LIBS)
         string(APPEND AUTHFLOW_PC_REQUIRES_PRIVATE " cpp-httplib")
     endif()
 endif()
+# The .pc file finds its prefix from its own location, so `cmake --install --prefix` anywhere works.
+file(RELATIVE_PATH AUTHFLOW_PC_PREFIX_FROM_PCFILEDIR "${CMAKE_INSTALL_FULL_LIBDIR}/pkgconfig"
+     "${CMAKE_INSTALL_PREFIX}")
 configure_file(${PROJECT_SOURCE_DIR}/cmake/authflow.pc.in ${PROJECT_BINARY_DIR}/authflow.pc @ONLY)
 install(FILES ${PROJECT_BINARY_DIR}/authflow.pc DESTINATION ${CMAKE_INSTALL_LIBDIR}/pkgconfig)
 install(FILES ${PROJECT_SOURCE_DIR}/LICENSE DESTINATION ${CMAKE_INSTALL_DATADIR}/doc/authflow)

@@ -23,13 +23,13 @@ std::filesystem::path env_path(const char* name, const char* fallback) {
 } // namespace
 
 std::filesystem::path source_dir() {
-    return env_path("AUTHFLOW_SOURCE_DIR", ".");
+    return env_path("AUTHFLOW_SOURCE_DIR", AUTHFLOW_TEST_SOURCE_DIR);
 }
 std::filesystem::path binary_dir() {
-    return env_path("AUTHFLOW_BINARY_DIR", ".");
+    return env_path("AUTHFLOW_BINARY_DIR", AUTHFLOW_TEST_BINARY_DIR);
 }
 std::filesystem::path cli_path() {
-    return env_path("AUTHFLOW_CLI", "authflow");
+    return env_path("AUTHFLOW_CLI", AUTHFLOW_TEST_CLI);
 }
 
 bool is_ci() {
