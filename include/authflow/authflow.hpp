@@ -1,5 +1,6 @@
 #pragma once
-// Everything authflow offers, in one include.
+// Everything authflow offers, in one include. Optional parts declare their classes only when this
+// build has them (see <authflow/config.hpp>).
 
 #include <authflow/config.hpp>
 #include <authflow/core/auth_flow.hpp>
@@ -13,4 +14,35 @@
 #include <authflow/core/settings.hpp>
 #include <authflow/core/token_set.hpp>
 #include <authflow/core/url.hpp>
+#include <authflow/deploy/cookie.hpp>
+#include <authflow/deploy/csrf.hpp>
+#include <authflow/deploy/http.hpp>
+#include <authflow/deploy/login_page.hpp>
+#include <authflow/deploy/pending_login.hpp>
+#include <authflow/deploy/proxy.hpp>
+#include <authflow/deploy/rate_limit.hpp>
+#include <authflow/deploy/rbac.hpp>
+#include <authflow/deploy/redirect.hpp>
+#include <authflow/deploy/session_store.hpp>
+#include <authflow/deploy/settings.hpp>
 #include <authflow/http/http_client.hpp>
+#include <authflow/jose/jwk.hpp>
+#include <authflow/jose/jws.hpp>
+#include <authflow/native/browser.hpp>
+#include <authflow/native/callback_server.hpp>
+#include <authflow/oidc/id_token.hpp>
+#include <authflow/oidc/jwks_cache.hpp>
+#include <authflow/oidc/provider_metadata.hpp>
+#include <authflow/providers/factory.hpp>
+#include <authflow/providers/generic_oidc_provider.hpp>
+#include <authflow/providers/github_provider.hpp>
+#include <authflow/providers/google_provider.hpp>
+#include <authflow/providers/microsoft_provider.hpp>
+#include <authflow/providers/oauth_provider.hpp>
+#include <authflow/store/encryption.hpp>
+#include <authflow/store/factory.hpp>
+#include <authflow/store/keyring_token_store.hpp>
+#include <authflow/store/memory_token_store.hpp>
+#include <authflow/store/redis_token_store.hpp>
+#include <authflow/store/sqlite_token_store.hpp>
+#include <authflow/store/token_store.hpp>
