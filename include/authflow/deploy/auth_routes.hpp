@@ -1,0 +1,85 @@
+#pragma once
+// The sign-in routes of deploy mode (seed §10, with §13's weaknesses fixed), framework-agnostic:
+// mount them on any web server through Request/Response (see httplib_adapter.hpp).
+#include <authflow/core/clock.hpp>
+#include <authflow/deploy/csrf.hpp>
+#include <authflow/deploy/http.hpp>
+#include <authflow/deploy/pending_login.hpp>
+#include <authflow/deploy/proxy.hpp>
+#include <authflow/deploy/rate_limit.hpp>
+#include <authflow/deploy/session_store.hpp>
+#include <authflow/deploy/settings.hpp>
+#include <authflow/providers/oauth_provider.hpp>
+#include <authflow/store/token_store.hpp>
+
+#include <memory>
+#include <optional>
+#include <string>
+
+namespace authflow {
+
+/// The stores the routes use. A null member gets the in-process default (memory) built on the
+/// routes' Clock. Several workers share state only when every store is shared (Redis).
+struct AuthRouteStores {
+    std::shared_ptr<SessionStore> sessions;
+    std::shared_ptr<PendingLoginStore> pending_logins;
+    std::shared_ptr<LoginRateLimiter> rate_limiter;
+    /// Where each session's OAuth tokens live, under session_key(session id).
+    std::shared_ptr<TokenStore> tokens;
+};
+
+/// The suffix of the short-lived pre-login cookie's name: auth_session_cookie + "_login".
+inline constexpr std::string_view pre_login_cookie_suffix = "_login";
+
+/// The deploy-mode auth routes under settings.route_prefix:
+/// GET login, GET callback, POST refresh, POST logout, GET userinfo, GET status.
+/// Safe to use from several threads (every member is immutable or thread-safe).
+class AuthRoutes {
+public:
+    /// Checks the settings (DeploySettings::validate) and builds the CSRF check and the trusted
+    /// proxy list. Throws ConfigError as validate() and CsrfOriginCheck, Error (invalid_argument)
+    /// for a null provider or a bad trusted_proxies entry. `clock` must outlive the routes.
+    AuthRoutes(DeploySettings settings, std::shared_ptr<OAuthProvider> provider,
+               AuthRouteStores stores = {}, Clock& clock = system_clock());
+
+    /// Answers `request` when its path is one of the auth routes (405 for a wrong method), else
+    /// nothing. Never throws for anything a client sends; a failing shared store gives 500/503.
+    std::optional<Response> handle(const Request& request) const;
+
+    /// The live session of the request: the session cookie, else `Authorization: Bearer <session
+    /// id>` (scheme compared case-insensitively, RFC 9110 §11.1). Nothing when neither names a
+    /// live session. Throws StoreError when a shared session store fails.
+    std::optional<UserSession> require_session(const Request& request) const;
+
+    /// The attributes the session cookie is set (and cleared) with: Path=/, HttpOnly,
+    /// SameSite=Lax, Secure when settings.cookie_secure().
+    CookieOptions session_cookie_options() const;
+    /// The attributes of the pre-login cookie: Path=route_prefix, HttpOnly, SameSite=Lax,
+    /// Secure as the session cookie, Max-Age = pending_login_ttl.
+    CookieOptions pre_login_cookie_options() const;
+    /// auth_session_cookie + pre_login_cookie_suffix.
+    std::string pre_login_cookie_name() const;
+
+    const DeploySettings& settings() const noexcept { return settings_; }
+    const AuthRouteStores& stores() const noexcept { return stores_; }
+    OAuthProvider& provider() const noexcept { return *provider_; }
+
+private:
+    Response login(const Request& request) const;
+    Response callback(const Request& request) const;
+    Response refresh(const Request& request) const;
+    Response logout(const Request& request) const;
+    Response userinfo(const Request& request) const;
+    Response status(const Request& request) const;
+    std::optional<UserSession> session_from_id(const std::string& session_id) const;
+
+    DeploySettings settings_;
+    std::shared_ptr<OAuthProvider> provider_;
+    AuthRouteStores stores_;
+    Clock& clock_;
+    CsrfOriginCheck csrf_;
+    TrustedProxies proxies_;
+    std::string redirect_uri_;
+};
+
+} // namespace authflow

@@ -1,0 +1,474 @@
+// The deploy-mode sign-in routes (seed §10; fixes of seed §13 items 1, 14, 15, 20, 21, 23).
+#include <authflow/core/errors.hpp>
+#include <authflow/core/log.hpp>
+#include <authflow/deploy/auth_routes.hpp>
+#include <authflow/deploy/rbac.hpp>
+#include <authflow/deploy/redirect.hpp>
+#include <authflow/store/memory_token_store.hpp>
+
+#include <chrono>
+#include <string>
+#include <utility>
+
+namespace authflow {
+namespace {
+
+using json = nlohmann::json;
+
+Response error_json(int status, std::string_view error, std::string_view description) {
+    return Response::json(status, json{{"error", error}, {"error_description", description}});
+}
+
+Response not_authenticated() {
+    return Response::json(401, json{{"error", "not_authenticated"}});
+}
+
+Response internal_error(std::string_view error) {
+    return error_json(500, error, "An internal error occurred");
+}
+
+/// Codes that mean "the ID token (or the callback's iss) is not acceptable", as opposed to a
+/// failed exchange.
+bool is_token_validation_failure(errc code) noexcept {
+    switch (code) {
+    case errc::malformed_jws:
+    case errc::token_too_large:
+    case errc::alg_none:
+    case errc::alg_not_allowed:
+    case errc::unsupported_alg:
+    case errc::bad_signature:
+    case errc::unknown_key:
+    case errc::ambiguous_key:
+    case errc::bad_key:
+    case errc::weak_key:
+    case errc::unsupported_key:
+    case errc::crit_header:
+    case errc::bad_issuer:
+    case errc::bad_audience:
+    case errc::bad_azp:
+    case errc::expired:
+    case errc::not_yet_valid:
+    case errc::issued_in_future:
+    case errc::missing_claim:
+    case errc::bad_nonce:
+    case errc::bad_at_hash:
+    case errc::bad_c_hash:
+    case errc::auth_too_old:
+    case errc::bad_subject:
+    case errc::bad_iss_param:
+    case errc::userinfo_mismatch:
+    case errc::token_invalid:
+        return true;
+    default:
+        return false;
+    }
+}
+
+double unix_seconds(Clock::wall_time time) {
+    return std::chrono::duration<double>(time.time_since_epoch()).count();
+}
+
+/// The single value of a query parameter, or nothing when absent or repeated.
+std::optional<std::string> single(const QueryParams& params, std::string_view name) {
+    std::optional<std::string> found;
+    for (const auto& [key, value] : params) {
+        if (key == name) {
+            if (found) {
+                return std::nullopt;
+            }
+            found = value;
+        }
+    }
+    return found;
+}
+
+bool has_param(const QueryParams& params, std::string_view name) {
+    for (const auto& item : params) {
+        if (item.first == name) {
+            return true;
+        }
+    }
+    return false;
+}
+
+/// The claims roles_for looks at: the validated ID token's, plus the userinfo email (with its
+/// own email_verified) when the ID token has none.
+json role_claims(const UserIdentity& identity) {
+    json claims = json::object();
+    if (identity.id_token_claims) {
+        claims = identity.id_token_claims->raw();
+    }
+    claims["sub"] = identity.subject;
+    if (!claims.contains("email") && identity.userinfo.is_object() &&
+        identity.userinfo.contains("email")) {
+        claims["email"] = identity.userinfo["email"];
+        claims["email_verified"] = identity.userinfo.value("email_verified", json(false));
+    } else if (!claims.contains("email") && identity.email) {
+        claims["email"] = *identity.email;
+        claims["email_verified"] = identity.email_verified;
+    }
+    return claims;
+}
+
+/// The profile kept in the session's metadata (seed: metadata.user_info): userinfo, or the
+/// identity's profile fields when there was no userinfo. Never a token.
+json user_info_of(const UserIdentity& identity) {
+    json info = identity.userinfo.is_object() ? identity.userinfo : json::object();
+    info["sub"] = identity.subject;
+    if (identity.email && !info.contains("email")) {
+        info["email"] = *identity.email;
+        info["email_verified"] = identity.email_verified;
+    }
+    if (identity.name && !info.contains("name")) {
+        info["name"] = *identity.name;
+    }
+    return info;
+}
+
+} // namespace
+
+AuthRoutes::AuthRoutes(DeploySettings settings, std::shared_ptr<OAuthProvider> provider,
+                       AuthRouteStores stores, Clock& clock)
+    : settings_((settings.validate(), std::move(settings))), provider_(std::move(provider)),
+      stores_(std::move(stores)), clock_(clock), csrf_(settings_),
+      proxies_(settings_.trusted_proxies), redirect_uri_(settings_.redirect_uri()) {
+    if (!provider_) {
+        throw Error(errc::invalid_argument, "AuthRoutes needs a provider");
+    }
+    if (!stores_.sessions) {
+        stores_.sessions = std::make_shared<MemorySessionStore>(1000000, clock_);
+    }
+    if (!stores_.pending_logins) {
+        stores_.pending_logins = std::make_shared<MemoryPendingLoginStore>(50000, clock_);
+    }
+    if (!stores_.rate_limiter) {
+        stores_.rate_limiter = std::make_shared<MemoryLoginRateLimiter>(RateLimitOptions{}, clock_);
+    }
+    if (!stores_.tokens) {
+        MemoryTokenStoreOptions options;
+        options.clock = std::shared_ptr<const Clock>(&clock_, [](const Clock*) {});
+        stores_.tokens = std::make_shared<MemoryTokenStore>(std::move(options));
+    }
+}
+
+CookieOptions AuthRoutes::session_cookie_options() const {
+    CookieOptions options;
+    options.path = "/";
+    options.http_only = true;
+    options.secure = settings_.cookie_secure();
+    options.same_site = SameSite::lax;
+    return options;
+}
+
+CookieOptions AuthRoutes::pre_login_cookie_options() const {
+    CookieOptions options = session_cookie_options();
+    options.path = settings_.route_prefix.empty() ? "/" : settings_.route_prefix;
+    return options;
+}
+
+std::string AuthRoutes::pre_login_cookie_name() const {
+    return settings_.auth_session_cookie + std::string{pre_login_cookie_suffix};
+}
+
+std::optional<Response> AuthRoutes::handle(const Request& request) const {
+    struct Route {
+        std::string_view name;
+        std::string_view method;
+        Response (AuthRoutes::*handler)(const Request&) const;
+    };
+    static constexpr Route routes[] = {
+        {"login", "GET", &AuthRoutes::login},       {"callback", "GET", &AuthRoutes::callback},
+        {"refresh", "POST", &AuthRoutes::refresh},  {"logout", "POST", &AuthRoutes::logout},
+        {"userinfo", "GET", &AuthRoutes::userinfo}, {"status", "GET", &AuthRoutes::status},
+    };
+    for (const Route& route : routes) {
+        if (request.path != settings_.route_path(route.name)) {
+            continue;
+        }
+        const bool head = route.method == "GET" && request.method == "HEAD";
+        if (request.method != route.method && !head) {
+            Response response = error_json(405, "method_not_allowed", "Method not allowed");
+            response.headers.set("Allow", std::string{route.method});
+            return response;
+        }
+        try {
+            return (this->*route.handler)(request);
+        } catch (const StoreError& e) {
+            log(LogLevel::error,
+                "auth route " + std::string{route.name} + ": store failed: " + e.what());
+            return error_json(503, "store_unavailable", "Please try again later");
+        } catch (const std::exception& e) {
+            log(LogLevel::error, "auth route " + std::string{route.name} + " failed: " + e.what());
+            return internal_error("internal_error");
+        }
+    }
+    return std::nullopt;
+}
+
+std::optional<UserSession> AuthRoutes::session_from_id(const std::string& session_id) const {
+    if (session_id.empty() || session_id.size() > 256) {
+        return std::nullopt;
+    }
+    return stores_.sessions->get(session_id);
+}
+
+std::optional<UserSession> AuthRoutes::require_session(const Request& request) const {
+    std::optional<std::string> cookie;
+    try {
+        cookie = request.cookie(settings_.auth_session_cookie);
+    } catch (const Error&) {
+        cookie.reset(); // an oversized Cookie header names no session
+    }
+    if (cookie) {
+        if (auto session = session_from_id(*cookie)) {
+            return session;
+        }
+    }
+    if (auto header = request.headers.get("Authorization")) {
+        constexpr std::string_view scheme = "bearer ";
+        if (header->size() > scheme.size() &&
+            iequals(std::string_view{*header}.substr(0, scheme.size()), scheme)) {
+            std::string id = header->substr(scheme.size());
+            while (!id.empty() && id.front() == ' ') {
+                id.erase(0, 1);
+            }
+            return session_from_id(id);
+        }
+    }
+    return std::nullopt;
+}
+
+Response AuthRoutes::login(const Request& request) const {
+    const std::string client = client_address(request, proxies_);
+    const RateLimitDecision decision = stores_.rate_limiter->check(rate_limit_key(client));
+    if (!decision.allowed) {
+        Response response =
+            error_json(429, "rate_limited", "Too many login attempts. Please try again later.");
+        response.headers.set("Retry-After", std::to_string(decision.retry_after.count()));
+        return response;
+    }
+    std::string next = "/";
+    if (auto value = single(request.query, "next")) {
+        next = safe_next_path(*value);
+    }
+
+    AuthorizationRequest authorization;
+    try {
+        authorization = provider_->begin_authorization(redirect_uri_);
+    } catch (const Error& e) {
+        log(LogLevel::error, std::string{"login: cannot build the authorization request: "} +
+                                 std::string{to_string(e.code())});
+        return error_json(502, "provider_unavailable", "The identity provider is unavailable");
+    }
+
+    const std::string binding = new_session_id(); // 256 random bits
+    PendingLogin record;
+    record.nonce = authorization.nonce;
+    if (authorization.pkce) {
+        record.pkce_verifier = authorization.pkce->verifier();
+    }
+    record.redirect_uri = authorization.redirect_uri;
+    record.next = next;
+    record.browser_binding = browser_binding_hash(binding);
+    record.created_at = clock_.now();
+    try {
+        stores_.pending_logins->put(authorization.state, record, pending_login_ttl);
+    } catch (const StoreError&) {
+        throw;
+    } catch (const Error& e) {
+        if (e.code() == errc::rate_limited) {
+            return error_json(429, "rate_limited",
+                              "Too many login attempts. Please try again later.");
+        }
+        throw;
+    }
+
+    Response response = Response::redirect(authorization.url);
+    CookieOptions options = pre_login_cookie_options();
+    options.max_age = pending_login_ttl;
+    response.add_set_cookie(build_set_cookie(pre_login_cookie_name(), binding, options));
+    return response;
+}
+
+Response AuthRoutes::callback(const Request& request) const {
+    const QueryParams& params = request.query;
+    if (has_param(params, "error")) {
+        const std::string error = single(params, "error").value_or("invalid_request");
+        std::string description = single(params, "error_description").value_or("");
+        if (description.empty()) {
+            description = "Authentication failed";
+        }
+        return error_json(400, error.substr(0, 200), description.substr(0, 500));
+    }
+    const auto state = single(params, "state");
+    if (!state || state->empty() || state->size() > 512) {
+        return error_json(400, "invalid_state", "Invalid or expired state parameter");
+    }
+    if (!single(params, "code")) {
+        return error_json(400, "missing_code", "Authorization code not provided");
+    }
+    std::optional<PendingLogin> record = stores_.pending_logins->take(*state);
+    if (!record) {
+        return error_json(400, "invalid_state", "Invalid or expired state parameter");
+    }
+    std::optional<std::string> binding;
+    try {
+        binding = request.cookie(pre_login_cookie_name());
+    } catch (const Error&) {
+        binding.reset();
+    }
+    if (!binding || !record->is_bound_to(*binding)) {
+        // Login CSRF (seed §13 item 14): the callback reached a browser that did not start
+        // this login. The record is spent either way.
+        log(LogLevel::warning, "callback: state not bound to this browser");
+        return error_json(400, "invalid_state", "Invalid or expired state parameter");
+    }
+
+    LoginResult result;
+    try {
+        const std::string code = provider_->check_callback(params, *state);
+        result = provider_->complete_login(
+            code, record->redirect_uri,
+            record->pkce_verifier.empty() ? std::nullopt
+                                          : std::optional<std::string>{record->pkce_verifier},
+            record->nonce.empty() ? std::nullopt : std::optional<std::string>{record->nonce});
+    } catch (const Error& e) {
+        log(LogLevel::warning,
+            std::string{"callback: sign-in failed: "} + std::string{to_string(e.code())});
+        if (e.code() == errc::invalid_state) {
+            return error_json(400, "invalid_state", "Invalid or expired state parameter");
+        }
+        if (is_token_validation_failure(e.code())) {
+            return error_json(400, "invalid_token", "The identity token could not be verified");
+        }
+        return internal_error("token_exchange_failed");
+    }
+    if (result.identity.subject.empty()) {
+        return error_json(400, "invalid_token", "The identity token could not be verified");
+    }
+
+    // Session fixation: a session the browser already held is never reused; it is ended.
+    try {
+        if (auto old = request.cookie(settings_.auth_session_cookie)) {
+            if (stores_.sessions->remove(*old)) {
+                stores_.tokens->remove(session_key(*old));
+            }
+        }
+    } catch (const Error&) {
+        // an oversized Cookie header: nothing to end
+    }
+
+    const auto ttl = std::chrono::seconds{settings_.session_ttl};
+    UserSession session;
+    session.session_id = new_session_id();
+    session.user_id = result.identity.subject;
+    session.roles = roles_for(role_claims(result.identity), settings_);
+    session.created_at = clock_.now();
+    session.expires_at = session.created_at + ttl;
+    session.metadata = json{{"provider", std::string{provider_->name()}},
+                            {"user_info", user_info_of(result.identity)}};
+    stores_.sessions->create(session);
+    try {
+        stores_.tokens->save(session_key(session.session_id), result.tokens, ttl);
+    } catch (...) {
+        stores_.sessions->remove(session.session_id);
+        throw;
+    }
+
+    Response response = Response::redirect(record->next.empty() ? "/" : record->next);
+    CookieOptions options = session_cookie_options();
+    options.max_age = ttl;
+    response.add_set_cookie(
+        build_set_cookie(settings_.auth_session_cookie, session.session_id, options));
+    response.add_set_cookie(
+        build_clear_cookie(pre_login_cookie_name(), pre_login_cookie_options()));
+    return response;
+}
+
+Response AuthRoutes::refresh(const Request& request) const {
+    if (!csrf_.allows(request)) {
+        return csrf_failed_response();
+    }
+    const auto session = require_session(request);
+    if (!session) {
+        return not_authenticated();
+    }
+    const std::string key = session_key(session->session_id);
+    auto lease = stores_.tokens->try_acquire("refresh:" + key, std::chrono::seconds{30});
+    if (!lease) {
+        return error_json(409, "refresh_in_progress", "A refresh is already in progress");
+    }
+    const auto tokens = stores_.tokens->load(key);
+    if (!tokens || !tokens->refresh_token || tokens->refresh_token->empty()) {
+        return error_json(400, "no_refresh_token", "No refresh token available");
+    }
+    OAuthTokenSet fresh;
+    try {
+        fresh = provider_->refresh_tokens(*tokens);
+    } catch (const Error& e) {
+        log(LogLevel::warning, std::string{"refresh: failed: "} + std::string{to_string(e.code())});
+        return internal_error("refresh_failed");
+    }
+    const auto left =
+        std::chrono::duration_cast<std::chrono::milliseconds>(session->expires_at - clock_.now());
+    if (left.count() <= 0) {
+        return not_authenticated();
+    }
+    stores_.tokens->save(key, fresh, left);
+    json body = {{"success", true},
+                 {"expires_in", fresh.expires_in ? json(*fresh.expires_in) : json(nullptr)},
+                 {"token_type", fresh.token_type}};
+    return Response::json(200, body);
+}
+
+Response AuthRoutes::logout(const Request& request) const {
+    if (!csrf_.allows(request)) {
+        return csrf_failed_response();
+    }
+    if (const auto session = require_session(request)) {
+        const std::string key = session_key(session->session_id);
+        try {
+            if (const auto tokens = stores_.tokens->load(key)) {
+                provider_->revoke_tokens(*tokens); // best effort; logged by the provider
+            }
+        } catch (const std::exception& e) {
+            log(LogLevel::warning, std::string{"logout: revocation failed: "} + e.what());
+        }
+        stores_.sessions->remove(session->session_id);
+        stores_.tokens->remove(key);
+    }
+    Response response;
+    if (const auto next = single(request.query, "next")) {
+        response = Response::redirect(safe_next_path(*next), 303);
+    } else {
+        response = Response::json(200, json{{"success", true}, {"message", "Logged out"}});
+    }
+    response.add_set_cookie(
+        build_clear_cookie(settings_.auth_session_cookie, session_cookie_options()));
+    return response;
+}
+
+Response AuthRoutes::userinfo(const Request& request) const {
+    const auto session = require_session(request);
+    if (!session) {
+        return not_authenticated();
+    }
+    json info = session->metadata.is_object() && session->metadata.contains("user_info")
+                    ? session->metadata["user_info"]
+                    : json::object();
+    return Response::json(
+        200, json{{"user_id", session->user_id}, {"roles", session->roles}, {"user_info", info}});
+}
+
+Response AuthRoutes::status(const Request& request) const {
+    const auto session = require_session(request);
+    if (!session) {
+        return Response::json(200, json{{"authenticated", false}});
+    }
+    return Response::json(200, json{{"authenticated", true},
+                                    {"user_id", session->user_id},
+                                    {"roles", session->roles},
+                                    {"expires_at", unix_seconds(session->expires_at)}});
+}
+
+} // namespace authflow
