@@ -21,6 +21,9 @@ constexpr std::array registrars = {
     &add_pkce_command,
     &add_id_token_command,
     &add_discover_command,
+#if AUTHFLOW_WITH_HTTPLIB
+    &add_serve_command,
+#endif
 };
 
 std::string read_secret_file(const std::string& path) {

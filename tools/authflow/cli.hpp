@@ -54,6 +54,8 @@ using CommandRegistrar = void (*)(CLI::App& app, Context& ctx);
 void add_pkce_command(CLI::App& app, Context& ctx);
 void add_id_token_command(CLI::App& app, Context& ctx);
 void add_discover_command(CLI::App& app, Context& ctx);
+/// `authflow serve` (only when built with AUTHFLOW_WITH_HTTPLIB).
+void add_serve_command(CLI::App& app, Context& ctx);
 
 /// Runs the program: parses, dispatches, maps exceptions to exit codes and `error:` lines.
 int run(int argc, char** argv, std::ostream& out, std::ostream& err);

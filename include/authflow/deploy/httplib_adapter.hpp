@@ -1,0 +1,46 @@
+#pragma once
+// Mounts the deploy-mode auth routes on a cpp-httplib server. Opt-in header: include it only
+// when authflow was built with AUTHFLOW_WITH_HTTPLIB (it includes <httplib.h>; link
+// PkgConfig::HTTPLIB). cpp-httplib 0.11 is not meant to face the Internet: put a reverse proxy
+// (nginx) in front and list it in DeploySettings::trusted_proxies (docs/deploy.md).
+#include <authflow/config.hpp>
+
+#if !AUTHFLOW_WITH_HTTPLIB
+#error "authflow/deploy/httplib_adapter.hpp needs authflow built with AUTHFLOW_WITH_HTTPLIB"
+#endif
+
+#include <authflow/deploy/auth_routes.hpp>
+#include <authflow/deploy/http.hpp>
+
+#include <httplib.h>
+
+#include <functional>
+#include <memory>
+#include <optional>
+
+namespace authflow {
+
+/// Converts a cpp-httplib request: method, path, query (decoded), headers, the peer address
+/// (without port), body. `is_tls` is false (cpp-httplib's plain Server). Throws only
+/// std::bad_alloc.
+Request to_request(const httplib::Request& request);
+
+/// Copies a Response (status, headers including every Set-Cookie, body) into cpp-httplib's.
+void apply_response(const Response& response, httplib::Response& out);
+
+/// Registers GET and POST handlers for every auth route on `server` (HEAD is answered by
+/// cpp-httplib from GET). `routes` is shared with the handlers (which run on the server's
+/// threads; AuthRoutes is thread-safe).
+void mount_auth_routes(httplib::Server& server, std::shared_ptr<const AuthRoutes> routes);
+
+/// A handler of an application route that needs a signed-in user.
+using SessionHandler =
+    std::function<void(const httplib::Request&, httplib::Response&, const UserSession&)>;
+
+/// Wraps `handler` so that it runs only with a live session (AuthRoutes::require_session);
+/// without one the request gets 401 {"error":"not_authenticated"}, or, when `login_redirect` is
+/// set, a 302 to it. A store failure gives 503.
+httplib::Server::Handler protect(std::shared_ptr<const AuthRoutes> routes, SessionHandler handler,
+                                 std::optional<std::string> login_redirect = std::nullopt);
+
+} // namespace authflow

@@ -1,0 +1,219 @@
+// `authflow serve`: a small web app on cpp-httplib showing deploy-mode sign-in: a sign-in page,
+// a home page with the signed-in user, roles and session expiry, and a sign-out button.
+#include "cli.hpp"
+
+#include <authflow/core/errors.hpp>
+#include <authflow/deploy/auth_routes.hpp>
+#include <authflow/deploy/httplib_adapter.hpp>
+#include <authflow/deploy/login_page.hpp>
+#include <authflow/native/callback_server.hpp>
+#include <authflow/providers/factory.hpp>
+
+#include <CLI/CLI.hpp>
+#include <httplib.h>
+#include <nlohmann/json.hpp>
+
+#include <atomic>
+#include <csignal>
+#include <memory>
+#include <ostream>
+#include <pthread.h>
+#include <string>
+#include <thread>
+
+namespace authflow::cli {
+namespace {
+
+struct ServeOptions {
+    std::string listen = "127.0.0.1:8080";
+    std::string public_url;
+    std::string session_store = "memory";
+    std::string title = "authflow demo";
+};
+
+/// Splits "HOST:PORT" ("[::1]:8080" for IPv6). Throws ConfigError (config_invalid).
+std::pair<std::string, int> split_listen(const std::string& listen) {
+    const auto colon = listen.rfind(':');
+    if (colon == std::string::npos || colon == 0 || colon + 1 == listen.size()) {
+        throw ConfigError(errc::config_invalid, "--listen must be HOST:PORT");
+    }
+    std::string host = listen.substr(0, colon);
+    if (host.size() > 2 && host.front() == '[' && host.back() == ']') {
+        host = host.substr(1, host.size() - 2);
+    }
+    int port = 0;
+    for (char c : listen.substr(colon + 1)) {
+        if (c < '0' || c > '9' || port > 65535) {
+            throw ConfigError(errc::config_invalid, "--listen must be HOST:PORT");
+        }
+        port = port * 10 + (c - '0');
+    }
+    if (port > 65535) {
+        throw ConfigError(errc::config_invalid, "--listen port out of range");
+    }
+    return {host, port};
+}
+
+constexpr const char* page_style =
+    "body{margin:0;font-family:system-ui,sans-serif;background:#151518;color:#ebebed;"
+    "display:flex;min-height:100vh;align-items:center;justify-content:center}"
+    ".card{background:#1f1f24;border-radius:12px;padding:2rem 2.5rem;max-width:32rem}"
+    "dt{color:#9a9aa5;margin-top:.8rem}dd{margin:0}"
+    "button{margin-top:1.5rem;padding:.6rem 1.2rem;border:0;border-radius:8px;"
+    "background:#3b6cf6;color:#fff;font-size:1rem;cursor:pointer}";
+
+/// The display name: userinfo name, preferred_username, email, else the subject.
+std::string display_name(const UserSession& session) {
+    const nlohmann::json info =
+        session.metadata.is_object() && session.metadata.contains("user_info")
+            ? session.metadata["user_info"]
+            : nlohmann::json::object();
+    for (const char* key : {"name", "preferred_username", "email"}) {
+        if (info.is_object() && info.contains(key) && info[key].is_string() &&
+            !info[key].get<std::string>().empty()) {
+            return info[key].get<std::string>();
+        }
+    }
+    return session.user_id;
+}
+
+std::string home_page(const UserSession& session, const DeploySettings& settings,
+                      const std::string& title) {
+    std::string roles;
+    for (const auto& role : session.roles) {
+        roles += (roles.empty() ? "" : ", ") + role;
+    }
+    std::string page =
+        "<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\">"
+        "<meta name=\"viewport\" content=\"width=device-width,initial-scale=1\">"
+        "<title>" +
+        html_escape(title) + "</title><style>" + page_style +
+        "</style></head><body><main class=\"card\"><h1>" + html_escape(title) +
+        "</h1><p id=\"signed-in\">Signed in as <strong id=\"user-name\">" +
+        html_escape(display_name(session)) + "</strong></p><dl><dt>Subject</dt><dd " +
+        "id=\"user-id\">" + html_escape(session.user_id) + "</dd><dt>Roles</dt><dd id=\"roles\">" +
+        html_escape(roles) + "</dd><dt>Session expires</dt><dd id=\"expires\">" +
+        html_escape(format_http_date(session.expires_at)) +
+        "</dd></dl><form method=\"post\" action=\"" + html_escape(settings.route_path("logout")) +
+        "?next=/\"><button id=\"sign-out\" type=\"submit\">Sign out</button></form>"
+        "</main></body></html>";
+    return page;
+}
+
+void security_headers(httplib::Response& response) {
+    response.set_header("Content-Security-Policy",
+                        "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; "
+                        "frame-ancestors 'none'; base-uri 'none'");
+    response.set_header("X-Frame-Options", "DENY");
+    response.set_header("X-Content-Type-Options", "nosniff");
+    // Not no-referrer: that would make browsers send "Origin: null" on the sign-out POST.
+    response.set_header("Referrer-Policy", "same-origin");
+    response.set_header("Cache-Control", "no-store");
+}
+
+int run_serve(Context& ctx, const ServeOptions& options) {
+    if (options.session_store != "memory") {
+        throw ConfigError(errc::config_invalid,
+                          "--session-store: only 'memory' is available in this version");
+    }
+    const auto [host, port] = split_listen(options.listen);
+
+    httplib::Server server;
+    server.set_tcp_nodelay(true);
+    server.set_keep_alive_max_count(1000);
+    const int bound = port == 0 ? server.bind_to_any_port(host) : port;
+    if (bound <= 0 || (port != 0 && !server.bind_to_port(host, port))) {
+        throw Error(errc::port_in_use, "cannot listen on " + options.listen);
+    }
+    const std::string host_in_url = host.find(':') != std::string::npos ? "[" + host + "]" : host;
+    const std::string listen_url = "http://" + host_in_url + ":" + std::to_string(bound);
+
+    SettingsSources sources;
+    sources.config_file = ctx.global.config_file;
+    sources.profile = ctx.global.profile;
+    sources.flags["public_url"] = options.public_url.empty() ? listen_url : options.public_url;
+    sources.flags["state_backend"] = options.session_store;
+    const DeploySettings deploy = load_deploy_settings(sources);
+    const OAuth2Settings oauth = ctx.load_settings();
+    auto provider = create_provider_from_settings(oauth);
+    auto routes = std::make_shared<const AuthRoutes>(deploy, provider);
+
+    mount_auth_routes(server, routes);
+    const std::string login_url = deploy.route_path("login");
+    const std::string provider_label = std::string{provider->name()} == "oidc"
+                                           ? std::string{"OpenID Connect"}
+                                           : std::string{provider->name()};
+    auto sign_in_page = [=](const httplib::Request&, httplib::Response& response) {
+        security_headers(response);
+        response.set_content(
+            build_login_page(provider_label, options.title, "Sign in to continue", login_url),
+            "text/html; charset=utf-8");
+    };
+    server.Get("/login", sign_in_page);
+    server.Get("/", [routes, sign_in_page, deploy, title = options.title](
+                        const httplib::Request& request, httplib::Response& response) {
+        std::optional<UserSession> session;
+        try {
+            session = routes->require_session(to_request(request));
+        } catch (const std::exception&) {
+            response.status = 503;
+            return;
+        }
+        if (!session) {
+            sign_in_page(request, response);
+            return;
+        }
+        security_headers(response);
+        response.set_content(home_page(*session, deploy, title), "text/html; charset=utf-8");
+    });
+    server.Get("/healthz", [](const httplib::Request&, httplib::Response& response) {
+        response.set_content("ok\n", "text/plain");
+    });
+
+    // SIGINT/SIGTERM end the server: blocked in every thread, taken by one waiter thread.
+    sigset_t signals;
+    sigemptyset(&signals);
+    sigaddset(&signals, SIGINT);
+    sigaddset(&signals, SIGTERM);
+    sigaddset(&signals, SIGUSR1);
+    pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+    std::atomic<int> received{0};
+    std::thread waiter([&] {
+        int sig = 0;
+        sigwait(&signals, &sig);
+        received = sig;
+        server.stop();
+    });
+
+    *ctx.out << "Listening on " << listen_url << "\n";
+    *ctx.out << "Open " << deploy.public_url << "\n" << std::flush;
+    const bool ok = server.listen_after_bind();
+    if (received == 0) {
+        pthread_kill(waiter.native_handle(), SIGUSR1); // the server ended by itself
+    }
+    waiter.join();
+    if (received == SIGINT || received == SIGTERM) {
+        *ctx.err << "stopped\n";
+        return exit_ok;
+    }
+    return ok ? exit_ok : exit_failed;
+}
+
+} // namespace
+
+void add_serve_command(CLI::App& app, Context& ctx) {
+    auto options = std::make_shared<ServeOptions>();
+    auto* command =
+        app.add_subcommand("serve", "Run a small web app with server-side sign-in (deploy mode)");
+    command->add_option("--listen", options->listen, "HOST:PORT to listen on")
+        ->capture_default_str();
+    command->add_option("--public-url", options->public_url,
+                        "The URL browsers use (default: http://HOST:PORT)");
+    command->add_option("--session-store", options->session_store, "Where sessions live: memory")
+        ->capture_default_str();
+    command->add_option("--title", options->title, "The page title")->capture_default_str();
+    command->callback(
+        [&ctx, options] { ctx.run = [&ctx, options] { return run_serve(ctx, *options); }; });
+}
+
+} // namespace authflow::cli
