@@ -121,6 +121,8 @@ int run_serve(Context& ctx, const ServeOptions& options) {
     httplib::Server server;
     server.set_tcp_nodelay(true);
     server.set_keep_alive_max_count(1000);
+    // Idle keep-alive connections hold a worker until this ends: keeps shutdown prompt.
+    server.set_keep_alive_timeout(1);
     const int bound = port == 0 ? server.bind_to_any_port(host) : port;
     if (bound <= 0 || (port != 0 && !server.bind_to_port(host, port))) {
         throw Error(errc::port_in_use, "cannot listen on " + options.listen);
