@@ -7,6 +7,8 @@
 #include <openssl/evp.h>
 #include <simdjson.h>
 
+#include <array>
+#include <atomic>
 #include <memory>
 #include <optional>
 #include <string>
@@ -60,11 +62,20 @@ struct Jwk::Impl {
     std::string secret;      ///< oct keys only
     /// The RFC 7638 members in canonical JSON (computed at parse time from the JWK's own text).
     std::string thumbprint_input;
+    /// Per algorithm, a context on which EVP_DigestVerifyInit already ran with this key, made on
+    /// first use. Each verification copies it (EVP_MD_CTX_copy_ex only reads it) instead of
+    /// initialising a fresh context, which costs about a tenth of an RS256 verification (method
+    /// fetches, key export checks); see docs/BENCHMARKS.md.
+    mutable std::array<std::atomic<EVP_MD_CTX*>, 14> prototypes{};
 
     Impl() = default;
     Impl(const Impl&) = delete;
     Impl& operator=(const Impl&) = delete;
     ~Impl();
 };
+
+static_assert(std::tuple_size_v<decltype(Jwk::Impl::prototypes)> ==
+                  static_cast<std::size_t>(JwsAlg::Ed25519) + 1,
+              "one prototype slot per JwsAlg");
 
 } // namespace authflow

@@ -315,6 +315,9 @@ std::shared_ptr<Jwk::Impl> parse_impl(const json& jwk) {
 } // namespace
 
 Jwk::Impl::~Impl() {
+    for (auto& prototype : prototypes) {
+        EVP_MD_CTX_free(prototype.load());
+    }
     if (!secret.empty()) {
         OPENSSL_cleanse(secret.data(), secret.size());
         OPENSSL_cleanse(thumbprint_input.data(), thumbprint_input.size());

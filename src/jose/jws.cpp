@@ -213,6 +213,38 @@ bool verify_hmac(const Jwk::Impl& key, JwsAlg alg, std::string_view input,
         std::string_view{reinterpret_cast<const char*>(mac.data()), mac_size}, signature);
 }
 
+bool init_verify(EVP_MD_CTX* ctx, const Jwk::Impl& key, JwsAlg alg) {
+    EVP_PKEY_CTX* pctx = nullptr;
+    if (EVP_DigestVerifyInit(ctx, &pctx, detail::jws_digest(alg), nullptr, key.pkey.get()) != 1) {
+        return false;
+    }
+    if (alg == JwsAlg::PS256 || alg == JwsAlg::PS384 || alg == JwsAlg::PS512) {
+        // RFC 7518 §3.5: MGF1 with the same hash, salt as long as the hash.
+        return EVP_PKEY_CTX_set_rsa_padding(pctx, RSA_PKCS1_PSS_PADDING) == 1 &&
+               EVP_PKEY_CTX_set_rsa_pss_saltlen(pctx, RSA_PSS_SALTLEN_DIGEST) == 1;
+    }
+    return true;
+}
+
+// The key's initialised context for `alg` (Jwk::Impl::prototypes), made on first use; null if
+// OpenSSL cannot make one (then each verification initialises its own).
+EVP_MD_CTX* verify_prototype(const Jwk::Impl& key, JwsAlg alg) {
+    auto& slot = key.prototypes[static_cast<std::size_t>(alg)];
+    if (EVP_MD_CTX* ready = slot.load(std::memory_order_acquire)) {
+        return ready;
+    }
+    detail::EvpMdCtxPtr made(EVP_MD_CTX_new());
+    if (!made || !init_verify(made.get(), key, alg)) {
+        ERR_clear_error();
+        return nullptr;
+    }
+    EVP_MD_CTX* expected = nullptr;
+    if (slot.compare_exchange_strong(expected, made.get(), std::memory_order_acq_rel)) {
+        return made.release();
+    }
+    return expected; // another thread made it first
+}
+
 bool verify_signature(const Jwk::Impl& key, JwsAlg alg, std::string_view input,
                       std::string_view signature) {
     if (is_symmetric(alg)) {
@@ -245,15 +277,13 @@ bool verify_signature(const Jwk::Impl& key, JwsAlg alg, std::string_view input,
         return false;
     }
     detail::EvpMdCtxPtr ctx(EVP_MD_CTX_new());
-    EVP_PKEY_CTX* pctx = nullptr;
-    if (!ctx || EVP_DigestVerifyInit(ctx.get(), &pctx, detail::jws_digest(alg), nullptr,
-                                     key.pkey.get()) != 1) {
+    if (!ctx) {
         return false;
     }
-    if (alg == JwsAlg::PS256 || alg == JwsAlg::PS384 || alg == JwsAlg::PS512) {
-        // RFC 7518 §3.5: MGF1 with the same hash, salt as long as the hash.
-        if (EVP_PKEY_CTX_set_rsa_padding(pctx, RSA_PKCS1_PSS_PADDING) != 1 ||
-            EVP_PKEY_CTX_set_rsa_pss_saltlen(pctx, RSA_PSS_SALTLEN_DIGEST) != 1) {
+    EVP_MD_CTX* prototype = verify_prototype(key, alg);
+    if (prototype == nullptr || EVP_MD_CTX_copy_ex(ctx.get(), prototype) != 1) {
+        EVP_MD_CTX_reset(ctx.get());
+        if (!init_verify(ctx.get(), key, alg)) {
             return false;
         }
     }

@@ -7,7 +7,10 @@
 
 #include <gtest/gtest.h>
 
+#include <atomic>
 #include <string>
+#include <thread>
+#include <vector>
 
 namespace authflow {
 namespace {
@@ -340,6 +343,45 @@ TEST(Jws, RejectsRsaSignaturesOfTheWrongLength) {
     EXPECT_EQ(verify_code(token.substr(0, dot + 1) + base64url_encode('\0' + signature)),
               errc::bad_signature);
     EXPECT_EQ(verify_code(token.substr(0, dot + 1)), errc::bad_signature);
+}
+
+// Verification contexts are prepared once per key and copied by every verification: many
+// threads verifying with the same keys, good and bad signatures mixed, must all get the right
+// answer.
+TEST(Jws, VerifiesConcurrentlyWithSharedKeys) {
+    std::vector<std::pair<std::string, bool>> tokens;
+    for (const auto& c : alg_cases) {
+        std::string token = make_jws(c.key(), c.alg, {{"kid", c.kid}}, payload);
+        tokens.emplace_back(token, true);
+        tokens.emplace_back(flip_last_signature_byte(token), false);
+    }
+    Jwks fresh = Jwks::from_json( // no prototype made yet: threads race to make them
+        {{"keys", json::array({rsa().public_jwk("rsa"), p256().public_jwk("p256"),
+                               p384().public_jwk("p384"), p521().public_jwk("p521"),
+                               ed25519().public_jwk("ed25519"), ed448().public_jwk("ed448")})}});
+    std::atomic<int> wrong{0};
+    std::vector<std::thread> threads;
+    for (int t = 0; t < 6; ++t) {
+        threads.emplace_back([&, t] {
+            for (int i = 0; i < 20; ++i) {
+                const auto& [token, good] =
+                    tokens[(static_cast<std::size_t>(t) + i) % tokens.size()];
+                bool accepted = true;
+                try {
+                    verify_jws(token, fresh);
+                } catch (const TokenError&) {
+                    accepted = false;
+                }
+                if (accepted != good) {
+                    ++wrong;
+                }
+            }
+        });
+    }
+    for (auto& thread : threads) {
+        thread.join();
+    }
+    EXPECT_EQ(wrong.load(), 0);
 }
 
 TEST(Jws, PayloadNeedNotBeJson) {
