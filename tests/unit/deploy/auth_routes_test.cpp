@@ -10,8 +10,12 @@
 
 #include <gtest/gtest.h>
 
+#include <atomic>
 #include <memory>
+#include <set>
 #include <string>
+#include <thread>
+#include <vector>
 
 namespace authflow {
 namespace {
@@ -93,7 +97,10 @@ protected:
                                                      {"expires_in", 1800},
                                                      {"refresh_token", "RT-2"}});
             }
-            json claims = op.claims("client-1", subject, {{"nonce", nonce}});
+            // A code "n:<nonce>" carries its login's nonce (concurrent sign-ins).
+            const std::string code = param(form, "code");
+            const std::string login_nonce = code.rfind("n:", 0) == 0 ? code.substr(2) : nonce;
+            json claims = op.claims("client-1", subject, {{"nonce", login_nonce}});
             for (auto it = extra_claims.begin(); it != extra_claims.end(); ++it) {
                 claims[it.key()] = it.value();
             }
@@ -713,6 +720,46 @@ TEST_F(Routes, OversizedCookieHeaderIsNoSession) {
     const Response response = call(request);
     EXPECT_EQ(response.status, 200);
     EXPECT_EQ(body_of(response)["authenticated"], false);
+}
+
+TEST_F(Routes, ConcurrentSignInsGetTheirOwnSessions) {
+    constexpr int threads = 4;
+    constexpr int per_thread = 5;
+    std::vector<std::vector<std::string>> ids(threads);
+    std::atomic<int> failures{0};
+    std::vector<std::thread> workers;
+    for (int t = 0; t < threads; ++t) {
+        workers.emplace_back([&, t] {
+            for (int i = 0; i < per_thread; ++i) {
+                Browser browser;
+                browser.address = "198.51.100." + std::to_string(t * per_thread + i + 1);
+                const Response login = routes->handle(get("/auth/login", browser)).value();
+                const std::string url = login.headers.get("Location").value_or("");
+                browser.pre_login = cookie_value(set_cookie_for(login, "authflow_session_login"));
+                const std::string code = "n:" + param(query_of(url), "nonce");
+                const Response back =
+                    routes->handle(get(callback_path(url, code), browser)).value();
+                if (back.status != 302) {
+                    ++failures;
+                    continue;
+                }
+                ids[static_cast<std::size_t>(t)].push_back(
+                    cookie_value(set_cookie_for(back, "authflow_session")));
+            }
+        });
+    }
+    for (auto& worker : workers) {
+        worker.join();
+    }
+    EXPECT_EQ(failures.load(), 0);
+    std::set<std::string> distinct;
+    for (const auto& list : ids) {
+        for (const auto& id : list) {
+            EXPECT_TRUE(sessions->get(id).has_value());
+            distinct.insert(id);
+        }
+    }
+    EXPECT_EQ(distinct.size(), static_cast<std::size_t>(threads * per_thread));
 }
 
 } // namespace
