@@ -174,15 +174,15 @@ std::optional<StoreKey> load_store_key(const std::filesystem::path& key_file) {
 
 // --- RecordCipher ----------------------------------------------------------------------------
 
-RecordCipher::RecordCipher(StoreKey key) : key_(std::move(key)) {}
+namespace {
 
-bool RecordCipher::is_encrypted(std::string_view record) noexcept {
-    return record.substr(0, record_prefix.size()) == record_prefix;
-}
+constexpr std::string_view binary_prefix = "afbin1.";
+// "afbin1." + 16 hex digits + "." before the raw IV.
+constexpr std::size_t binary_header_size = 7 + key_id_hex_size + 1;
 
-std::string RecordCipher::encrypt(std::string_view name, std::string_view plaintext) const {
-    std::string iv = random_bytes(iv_size);
-    std::string aad = associated_data(key_.key_id(), name);
+// AES-256-GCM over `plaintext` with `aad`; returns ciphertext || tag.
+std::string seal(const StoreKey& key, std::string_view iv, std::string_view aad,
+                 std::string_view plaintext) {
     auto ctx = new_ctx();
     std::string out(plaintext.size() + tag_size, '\0');
     auto* out_bytes = reinterpret_cast<unsigned char*>(out.data());
@@ -190,8 +190,7 @@ std::string RecordCipher::encrypt(std::string_view name, std::string_view plaint
     int final_written = 0;
     if (EVP_EncryptInit_ex(ctx.get(), EVP_aes_256_gcm(), nullptr, nullptr, nullptr) != 1 ||
         EVP_CIPHER_CTX_ctrl(ctx.get(), EVP_CTRL_GCM_SET_IVLEN, iv_size, nullptr) != 1 ||
-        EVP_EncryptInit_ex(ctx.get(), nullptr, nullptr, bytes_of(key_.bytes()), bytes_of(iv)) !=
-            1 ||
+        EVP_EncryptInit_ex(ctx.get(), nullptr, nullptr, bytes_of(key.bytes()), bytes_of(iv)) != 1 ||
         EVP_EncryptUpdate(ctx.get(), nullptr, &written, bytes_of(aad), int_size(aad.size())) != 1 ||
         EVP_EncryptUpdate(ctx.get(), out_bytes, &written, bytes_of(plaintext),
                           int_size(plaintext.size())) != 1 ||
@@ -200,62 +199,117 @@ std::string RecordCipher::encrypt(std::string_view name, std::string_view plaint
                             out_bytes + plaintext.size()) != 1) {
         throw Error(errc::internal, "AES-256-GCM encryption failed");
     }
-    std::string record{record_prefix};
+    return out;
+}
+
+// Checks the tag and decrypts ciphertext || tag; false when authentication fails.
+bool open_sealed(const StoreKey& key, std::string_view iv, std::string_view aad,
+                 std::string_view sealed, std::string& plain) {
+    std::size_t length = sealed.size() - tag_size;
+    std::string tag{sealed.substr(length)};
+    plain.assign(length, '\0');
+    auto* plain_bytes = reinterpret_cast<unsigned char*>(plain.data());
+    auto ctx = new_ctx();
+    int written = 0;
+    int final_written = 0;
+    bool ok =
+        EVP_DecryptInit_ex(ctx.get(), EVP_aes_256_gcm(), nullptr, nullptr, nullptr) == 1 &&
+        EVP_CIPHER_CTX_ctrl(ctx.get(), EVP_CTRL_GCM_SET_IVLEN, iv_size, nullptr) == 1 &&
+        EVP_DecryptInit_ex(ctx.get(), nullptr, nullptr, bytes_of(key.bytes()), bytes_of(iv)) == 1 &&
+        EVP_DecryptUpdate(ctx.get(), nullptr, &written, bytes_of(aad), int_size(aad.size())) == 1 &&
+        EVP_DecryptUpdate(ctx.get(), plain_bytes, &written, bytes_of(sealed), int_size(length)) ==
+            1 &&
+        EVP_CIPHER_CTX_ctrl(ctx.get(), EVP_CTRL_GCM_SET_TAG, tag_size, tag.data()) == 1 &&
+        EVP_DecryptFinal_ex(ctx.get(), plain_bytes + written, &final_written) == 1;
+    if (!ok) {
+        OPENSSL_cleanse(plain.data(), plain.size());
+        plain.clear();
+    }
+    return ok;
+}
+
+[[noreturn]] void malformed() {
+    throw StoreError(errc::store_corrupt, "malformed encrypted record");
+}
+
+} // namespace
+
+RecordCipher::RecordCipher(StoreKey key) : key_(std::move(key)) {}
+
+bool RecordCipher::is_encrypted(std::string_view record) noexcept {
+    return record.substr(0, record_prefix.size()) == record_prefix ||
+           record.substr(0, binary_prefix.size()) == binary_prefix;
+}
+
+std::string RecordCipher::encrypt(std::string_view name, std::string_view plaintext,
+                                  RecordEncoding encoding) const {
+    std::string iv = random_bytes(iv_size);
+    std::string sealed = seal(key_, iv, associated_data(key_.key_id(), name), plaintext);
+    std::string record;
+    if (encoding == RecordEncoding::binary) {
+        record.reserve(binary_header_size + iv.size() + sealed.size());
+        record += binary_prefix;
+        record += key_.key_id();
+        record += '.';
+        record += iv;
+        record += sealed;
+        return record;
+    }
+    record += record_prefix;
     record += key_.key_id();
     record += '.';
     record += base64url_encode(iv);
     record += '.';
-    record += base64url_encode(out);
+    record += base64url_encode(sealed);
     return record;
 }
 
 std::string RecordCipher::decrypt(std::string_view name, std::string_view record) const {
-    if (!is_encrypted(record)) {
+    std::string_view key_id;
+    std::string_view iv;
+    std::string_view sealed;
+    std::string iv_text_decoded;
+    std::string sealed_text_decoded;
+    if (record.substr(0, binary_prefix.size()) == binary_prefix) {
+        if (record.size() < binary_header_size + iv_size + tag_size ||
+            record[binary_header_size - 1] != '.') {
+            malformed();
+        }
+        key_id = record.substr(binary_prefix.size(), key_id_hex_size);
+        iv = record.substr(binary_header_size, iv_size);
+        sealed = record.substr(binary_header_size + iv_size);
+    } else if (record.substr(0, record_prefix.size()) == record_prefix) {
+        std::string_view rest = record.substr(record_prefix.size());
+        std::vector<std::string_view> parts;
+        while (true) {
+            auto dot = rest.find('.');
+            parts.push_back(rest.substr(0, dot));
+            if (dot == std::string_view::npos) {
+                break;
+            }
+            rest.remove_prefix(dot + 1);
+        }
+        if (parts.size() != 3 || !base64url_decode_to(parts[1], iv_text_decoded) ||
+            !base64url_decode_to(parts[2], sealed_text_decoded)) {
+            malformed();
+        }
+        key_id = parts[0];
+        iv = iv_text_decoded;
+        sealed = sealed_text_decoded;
+    } else {
         throw StoreError(errc::store_corrupt, "not an encrypted record");
     }
-    std::string_view rest = record.substr(record_prefix.size());
-    std::vector<std::string_view> parts;
-    while (true) {
-        auto dot = rest.find('.');
-        parts.push_back(rest.substr(0, dot));
-        if (dot == std::string_view::npos) {
-            break;
-        }
-        rest.remove_prefix(dot + 1);
+    if (key_id.size() != key_id_hex_size || !is_hex(key_id) || iv.size() != iv_size ||
+        sealed.size() < tag_size) {
+        malformed();
     }
-    if (parts.size() != 3 || parts[0].size() != key_id_hex_size || !is_hex(parts[0])) {
-        throw StoreError(errc::store_corrupt, "malformed encrypted record");
-    }
-    std::string iv;
-    std::string sealed;
-    if (!base64url_decode_to(parts[1], iv) || iv.size() != iv_size ||
-        !base64url_decode_to(parts[2], sealed) || sealed.size() < tag_size) {
-        throw StoreError(errc::store_corrupt, "malformed encrypted record");
-    }
-    std::string_view key_id = parts[0];
     if (key_id != key_.key_id()) {
         throw StoreError(errc::decrypt_failed,
                          "encrypted with store key id " + std::string{key_id} +
                              ", but the configured key has id " + key_.key_id());
     }
-    std::string aad = associated_data(key_id, name);
-    std::size_t length = sealed.size() - tag_size;
-    std::string tag = sealed.substr(length);
-    std::string plain(length, '\0');
-    auto* plain_bytes = reinterpret_cast<unsigned char*>(plain.data());
-    auto ctx = new_ctx();
-    int written = 0;
-    int final_written = 0;
-    if (EVP_DecryptInit_ex(ctx.get(), EVP_aes_256_gcm(), nullptr, nullptr, nullptr) != 1 ||
-        EVP_CIPHER_CTX_ctrl(ctx.get(), EVP_CTRL_GCM_SET_IVLEN, iv_size, nullptr) != 1 ||
-        EVP_DecryptInit_ex(ctx.get(), nullptr, nullptr, bytes_of(key_.bytes()), bytes_of(iv)) !=
-            1 ||
-        EVP_DecryptUpdate(ctx.get(), nullptr, &written, bytes_of(aad), int_size(aad.size())) != 1 ||
-        EVP_DecryptUpdate(ctx.get(), plain_bytes, &written, bytes_of(sealed), int_size(length)) !=
-            1 ||
-        EVP_CIPHER_CTX_ctrl(ctx.get(), EVP_CTRL_GCM_SET_TAG, tag_size, tag.data()) != 1 ||
-        EVP_DecryptFinal_ex(ctx.get(), plain_bytes + written, &final_written) != 1) {
-        OPENSSL_cleanse(plain.data(), plain.size());
+    std::string plain;
+    if (!open_sealed(key_, iv, associated_data(key_id, name), sealed, plain)) {
         throw StoreError(errc::decrypt_failed,
                          "authentication failed: the record was altered, or belongs to another "
                          "name (key id " +

@@ -242,6 +242,7 @@ std::optional<OAuthTokenSet> KeyringTokenStore::do_load(const std::string& key) 
 }
 
 bool KeyringTokenStore::do_remove(const std::string& key) {
+    impl_->codec_.forget(key);
     return impl_->clear(key);
 }
 

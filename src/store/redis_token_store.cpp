@@ -79,7 +79,7 @@ public:
     explicit Impl(RedisTokenStoreOptions options)
         : endpoint_(parse_redis_url(options.url)), prefix_(std::move(options.prefix)),
           pool_size_(options.pool_size),
-          codec_(std::string{backend_name_text}, options.key, nullptr),
+          codec_(std::string{backend_name_text}, options.key, nullptr, RecordEncoding::binary),
           record_ttl_(options.record_ttl), connect_timeout_(options.connect_timeout),
           command_timeout_(options.command_timeout) {
         if (pool_size_ == 0 || pool_size_ > 1024) {
@@ -349,7 +349,9 @@ std::optional<OAuthTokenSet> RedisTokenStore::do_load(const std::string& key) {
 }
 
 bool RedisTokenStore::do_remove(const std::string& key) {
-    Reply reply = impl_->command({"DEL", record_key(key)}, "removing a record");
+    std::string redis_key = record_key(key);
+    impl_->codec_.forget(redis_key);
+    Reply reply = impl_->command({"DEL", redis_key}, "removing a record");
     return impl_->integer(reply, "removing a record") > 0;
 }
 

@@ -99,8 +99,14 @@ std::string RedisEndpoint::to_string() const {
         }
         text += "@";
     }
-    text += host.find(':') != std::string::npos ? "[" + host + "]" : host;
-    text += ":" + std::to_string(port) + "/" + std::to_string(db);
+    // Appended piece by piece: `":" + std::to_string(...)` trips GCC 12's -Wrestrict at -O3.
+    bool is_ipv6 = host.find(':') != std::string::npos;
+    text += is_ipv6 ? "[" : "";
+    text += host;
+    text += is_ipv6 ? "]:" : ":";
+    text += std::to_string(port);
+    text += '/';
+    text += std::to_string(db);
     return text;
 }
 

@@ -436,6 +436,7 @@ std::optional<OAuthTokenSet> SqliteTokenStore::do_load(const std::string& key) {
 }
 
 bool SqliteTokenStore::do_remove(const std::string& key) {
+    impl_->codec_.forget(key);
     std::int64_t now = store_detail::wall_ms(*impl_->clock_);
     std::lock_guard lock(impl_->mutex_);
     Use use{impl_->remove_};

@@ -47,9 +47,16 @@ private:
 /// the variable or the file holds no valid key, or the file cannot be read.
 std::optional<StoreKey> load_store_key(const std::filesystem::path& key_file = {});
 
-/// Encrypts and decrypts records with one StoreKey. Record format (ASCII):
-/// `afenc1.<key id>.<base64url 12-byte IV>.<base64url ciphertext||16-byte tag>`, with associated
-/// data `afenc1.<key id>.<name>`. Safe to use from several threads.
+/// How an encrypted record is written: ASCII for text-only places (the keyring, SQLite), bytes
+/// for binary-safe ones (Redis: no base64 to compute and a quarter fewer bytes to send).
+enum class RecordEncoding { text, binary };
+
+/// Encrypts and decrypts records with one StoreKey: AES-256-GCM, a fresh random 12-byte IV per
+/// record, associated data `afenc1.<key id>.<name>` (so a record moved to another name fails).
+/// Formats:
+/// - text: `afenc1.<key id>.<base64url IV>.<base64url ciphertext||16-byte tag>`
+/// - binary: `afbin1.<key id>.` followed by the raw 12-byte IV, ciphertext and 16-byte tag.
+/// The key id is 16 hex digits (StoreKey::key_id). Safe to use from several threads.
 class RecordCipher {
 public:
     explicit RecordCipher(StoreKey key);
@@ -57,13 +64,14 @@ public:
     const StoreKey& key() const noexcept { return key_; }
 
     /// Encrypts `plaintext` as the record named `name`, with a fresh random IV.
-    std::string encrypt(std::string_view name, std::string_view plaintext) const;
-    /// Decrypts the record named `name`. Throws StoreError: store_corrupt when `record` is not
-    /// in the format above; decrypt_failed when it was made with another key (the message names
-    /// both key ids), or was altered, or belongs to another name.
+    std::string encrypt(std::string_view name, std::string_view plaintext,
+                        RecordEncoding encoding = RecordEncoding::text) const;
+    /// Decrypts the record named `name`, in either format. Throws StoreError: store_corrupt when
+    /// `record` is not in one of the formats above; decrypt_failed when it was made with another
+    /// key (the message names both key ids), or was altered, or belongs to another name.
     std::string decrypt(std::string_view name, std::string_view record) const;
 
-    /// True when `record` looks like an encrypted record (starts with "afenc1.").
+    /// True when `record` looks like an encrypted record ("afenc1." or "afbin1.").
     static bool is_encrypted(std::string_view record) noexcept;
 
 private:

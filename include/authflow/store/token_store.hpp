@@ -105,6 +105,14 @@ public:
     /// Every key with a live record, sorted.
     std::vector<std::string> list_keys();
 
+    /// Stores a small JSON document under `key` (e.g. the settings a CLI profile remembers), in
+    /// the same records as token sets: encrypted like them, listed by list_keys, removed by
+    /// remove. Throws StoreError as save does.
+    void save_document(std::string_view key, const nlohmann::json& document);
+    /// The document that save_document stored under `key`, or nothing when absent. Throws
+    /// StoreError as load does, and store_corrupt when the record holds token sets instead.
+    std::optional<nlohmann::json> load_document(std::string_view key);
+
     /// Takes the lease `name` for `ttl` if nobody else holds it; returns nullptr when it is held.
     /// Lease names are separate from token keys. Throws StoreError (invalid_argument) for a bad
     /// name or non-positive ttl, or when the backend fails.

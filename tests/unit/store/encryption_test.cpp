@@ -233,6 +233,67 @@ TEST(RecordCipher, AnyAlteredPartFails) {
     EXPECT_EQ(error_of([&] { cipher.decrypt("alice", join(truncated)); }), errc::decrypt_failed);
 }
 
+TEST(RecordCipher, BinaryFormRoundTripsAndFollowsTheDocumentedLayout) {
+    auto key = StoreKey::from_base64(key_text);
+    RecordCipher cipher{key};
+    std::string plain = "tokens for carol";
+    auto record = cipher.encrypt("carol", plain, RecordEncoding::binary);
+    EXPECT_TRUE(RecordCipher::is_encrypted(record));
+    EXPECT_EQ(cipher.decrypt("carol", record), plain);
+    // afbin1.<key id>.<12-byte IV><ciphertext><16-byte tag>, same associated data as text.
+    std::string header = "afbin1." + key.key_id() + ".";
+    ASSERT_EQ(record.substr(0, header.size()), header);
+    ASSERT_EQ(record.size(), header.size() + 12 + plain.size() + 16);
+    std::string iv = record.substr(header.size(), 12);
+    std::string sealed = record.substr(header.size() + 12);
+    std::string aad = "afenc1." + key.key_id() + ".carol";
+    std::string out(plain.size(), '\0');
+    auto u = [](const std::string& x) { return reinterpret_cast<const unsigned char*>(x.data()); };
+    auto* ctx = EVP_CIPHER_CTX_new();
+    int n = 0;
+    int final_n = 0;
+    std::string raw_key = key_bytes();
+    std::string tag = sealed.substr(plain.size());
+    ASSERT_EQ(EVP_DecryptInit_ex(ctx, EVP_aes_256_gcm(), nullptr, nullptr, nullptr), 1);
+    ASSERT_EQ(EVP_CIPHER_CTX_ctrl(ctx, EVP_CTRL_GCM_SET_IVLEN, 12, nullptr), 1);
+    ASSERT_EQ(EVP_DecryptInit_ex(ctx, nullptr, nullptr, u(raw_key), u(iv)), 1);
+    ASSERT_EQ(EVP_DecryptUpdate(ctx, nullptr, &n, u(aad), static_cast<int>(aad.size())), 1);
+    ASSERT_EQ(EVP_DecryptUpdate(ctx, reinterpret_cast<unsigned char*>(out.data()), &n, u(sealed),
+                                static_cast<int>(plain.size())),
+              1);
+    ASSERT_EQ(EVP_CIPHER_CTX_ctrl(ctx, EVP_CTRL_GCM_SET_TAG, 16, tag.data()), 1);
+    EXPECT_EQ(EVP_DecryptFinal_ex(ctx, reinterpret_cast<unsigned char*>(out.data()) + n, &final_n),
+              1);
+    EVP_CIPHER_CTX_free(ctx);
+    EXPECT_EQ(out, plain);
+}
+
+TEST(RecordCipher, BinaryFormRejectsAlterationOtherNamesAndOtherKeys) {
+    auto key = StoreKey::generate();
+    RecordCipher cipher{key};
+    auto record =
+        cipher.encrypt("alice", "a plaintext long enough to alter", RecordEncoding::binary);
+    std::size_t header = 7 + 16 + 1;
+    for (std::size_t at : {header, header + 11, header + 12, record.size() - 1}) {
+        std::string altered = record;
+        altered[at] = static_cast<char>(altered[at] ^ 0x01);
+        EXPECT_EQ(error_of([&] { cipher.decrypt("alice", altered); }), errc::decrypt_failed) << at;
+    }
+    EXPECT_EQ(error_of([&] { cipher.decrypt("alicf", record); }), errc::decrypt_failed);
+    EXPECT_EQ(error_of([&] { RecordCipher{StoreKey::generate()}.decrypt("alice", record); }),
+              errc::decrypt_failed);
+    // Cut short, a bad key id, a missing separator: not a record.
+    EXPECT_EQ(error_of([&] { cipher.decrypt("alice", record.substr(0, header + 12 + 15)); }),
+              errc::store_corrupt);
+    std::string bad_id = record;
+    bad_id[7] = 'z';
+    EXPECT_EQ(error_of([&] { cipher.decrypt("alice", bad_id); }), errc::store_corrupt);
+    std::string no_dot = record;
+    no_dot[header - 1] = '_';
+    EXPECT_EQ(error_of([&] { cipher.decrypt("alice", no_dot); }), errc::store_corrupt);
+    EXPECT_EQ(error_of([&] { cipher.decrypt("alice", "afbin1."); }), errc::store_corrupt);
+}
+
 TEST(RecordCipher, MalformedRecordsAreCorrupt) {
     auto key = StoreKey::generate();
     RecordCipher cipher{key};

@@ -337,6 +337,39 @@ TEST_F(EncryptedSqlite, MalformedRecordsAreCorrupt) {
     }
 }
 
+// A store remembers records it decoded; what another writer changes must still show at once,
+// and a record damaged after it was read must fail, not come back from memory.
+TEST_F(EncryptedSqlite, RememberedRecordsNeverHideChangesOrDamage) {
+    SqliteTokenStore writer{options(key_)};
+    SqliteTokenStore reader{options(key_)};
+    writer.save("alice", full_token_set("v1"));
+    EXPECT_EQ(reader.load("alice")->access_token, "at-v1");
+    EXPECT_EQ(reader.load("alice")->access_token, "at-v1");
+    writer.save("alice", full_token_set("v2"));
+    EXPECT_EQ(reader.load("alice")->access_token, "at-v2");
+    std::string record = record_of("alice");
+    record[record.size() - 30] = record[record.size() - 30] == 'A' ? 'B' : 'A';
+    set_record("alice", record);
+    EXPECT_EQ(store_error_of([&] { reader.load("alice"); }), errc::decrypt_failed);
+    EXPECT_EQ(store_error_of([&] { writer.load("alice"); }), errc::decrypt_failed);
+    writer.remove("alice");
+    EXPECT_FALSE(reader.load("alice").has_value());
+}
+
+TEST_F(EncryptedSqlite, ManyMoreKeysThanTheDecodeCacheHolds) {
+    SqliteTokenStore store{options(key_)};
+    for (int i = 0; i < 600; ++i) {
+        store.save("k" + std::to_string(i), full_token_set("k" + std::to_string(i)));
+    }
+    for (int round = 0; round < 2; ++round) {
+        for (int i = 0; i < 600; ++i) {
+            auto loaded = store.load("k" + std::to_string(i));
+            ASSERT_TRUE(loaded.has_value()) << i;
+            ASSERT_EQ(loaded->access_token, "at-k" + std::to_string(i));
+        }
+    }
+}
+
 TEST_F(EncryptedSqlite, CorruptPlainRecordFailsForThatKeyOnly) {
     SqliteTokenStore store{options(std::nullopt)};
     store.save("alice", full_token_set("alice"));
