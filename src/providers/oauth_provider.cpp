@@ -428,19 +428,29 @@ HttpResponse OAuthProvider::send_token_request(QueryParams form,
 
 OAuthTokenSet OAuthProvider::read_token_response(const HttpResponse& response, bool refresh) const {
     const std::string status = " (HTTP " + std::to_string(response.status) + ")";
+    // RFC 6585 §4, RFC 9110 §10.2.3: a refresh refused for now says when to come back.
+    std::optional<std::string> retry_after;
+    if (refresh && (response.status == 429 || response.status == 503)) {
+        retry_after = response.header("Retry-After");
+    }
+    auto refuse = [&](errc code, const std::string& message, ProviderAnswer answer) {
+        if (retry_after) {
+            throw RetryLaterError(code, message, std::move(answer), *retry_after);
+        }
+        token_failure(refresh, code, message, std::move(answer));
+    };
     auto body = detail::parse_json_object(response.body);
     if (body) {
         // RFC 6749 §5.2; GitHub reports errors with HTTP 200 and the same members.
         if (auto answer = detail::oauth_error_of(*body, response.status)) {
-            token_failure(refresh, errc::provider_error,
-                          "the token endpoint refused the request: " + answer->error + status,
-                          *answer);
+            refuse(errc::provider_error,
+                   "the token endpoint refused the request: " + answer->error + status, *answer);
         }
     }
     if (response.status != 200) {
-        token_failure(refresh, errc::invalid_response,
-                      "the token endpoint answered without an OAuth error" + status,
-                      ProviderAnswer{"", "", response.status});
+        refuse(errc::invalid_response,
+               "the token endpoint answered without an OAuth error" + status,
+               ProviderAnswer{"", "", response.status});
     }
     if (!body) {
         token_failure(refresh, errc::invalid_response,

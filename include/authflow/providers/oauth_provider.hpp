@@ -4,6 +4,7 @@
 // introspection results, logout URLs.
 
 #include <authflow/core/clock.hpp>
+#include <authflow/core/errors.hpp>
 #include <authflow/core/pkce.hpp>
 #include <authflow/core/token_set.hpp>
 #include <authflow/core/url.hpp>
@@ -21,6 +22,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 namespace authflow {
@@ -182,6 +184,22 @@ struct EndSessionRequest {
     std::string state;
     std::string logout_hint;
     std::string ui_locales;
+};
+
+/// A refresh that the token endpoint refused for now and asked to retry later: HTTP 429 or 503
+/// with a Retry-After header (RFC 6585 §4, RFC 9110 §10.2.3). A TokenRefreshError like any
+/// other refusal, carrying the provider's answer and the header as received.
+class RetryLaterError : public TokenRefreshError {
+public:
+    RetryLaterError(errc code, const std::string& message, ProviderAnswer answer,
+                    std::string retry_after)
+        : TokenRefreshError(code, message, std::move(answer)),
+          retry_after_(std::move(retry_after)) {}
+    /// The Retry-After value: delay-seconds or an HTTP-date (untrusted; parse with care).
+    const std::string& retry_after() const noexcept { return retry_after_; }
+
+private:
+    std::string retry_after_;
 };
 
 /// One OAuth 2.0 client at one provider: authorization URLs, callback checks, the token endpoint
