@@ -1,0 +1,164 @@
+#pragma once
+// Helpers of the session unit tests: a token store that counts its calls and can fail, and
+// waiting helpers for threads driven by a ManualClock.
+
+#include <authflow/core/clock.hpp>
+#include <authflow/core/errors.hpp>
+#include <authflow/store/token_store.hpp>
+
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <chrono>
+#include <functional>
+#include <map>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <thread>
+#include <vector>
+
+namespace authflow::test {
+
+/// Records in a map, leases in a map with expiry on the given clock; counts calls; can be made
+/// to fail. Safe to use from several threads.
+class CountingStore final : public TokenStore {
+public:
+    explicit CountingStore(Clock& clock) : leases_(std::make_shared<Leases>(clock)) {}
+
+    std::string_view backend() const noexcept override { return "memory"; }
+
+    std::atomic<int> loads{0};
+    std::atomic<int> saves{0};
+    std::atomic<int> removes{0};
+    std::atomic<bool> failing{false}; ///< every call throws StoreError (store_unavailable)
+
+    /// Lease acquisitions tried (successful or not).
+    int acquisitions() const { return leases_->tries.load(); }
+
+protected:
+    void do_save(const std::string& key, const OAuthTokenSet& tokens,
+                 std::optional<std::chrono::milliseconds>) override {
+        check();
+        ++saves;
+        std::lock_guard lock(mutex_);
+        records_[key] = tokens;
+    }
+    std::optional<OAuthTokenSet> do_load(const std::string& key) override {
+        check();
+        ++loads;
+        std::lock_guard lock(mutex_);
+        auto it = records_.find(key);
+        if (it == records_.end()) {
+            return std::nullopt;
+        }
+        return it->second;
+    }
+    bool do_remove(const std::string& key) override {
+        check();
+        ++removes;
+        std::lock_guard lock(mutex_);
+        return records_.erase(key) != 0;
+    }
+    bool do_exists(const std::string& key) override {
+        check();
+        std::lock_guard lock(mutex_);
+        return records_.count(key) != 0;
+    }
+    std::vector<std::string> do_list_keys() override {
+        check();
+        std::lock_guard lock(mutex_);
+        std::vector<std::string> keys;
+        for (const auto& [key, value] : records_) {
+            keys.push_back(key);
+        }
+        return keys;
+    }
+    std::shared_ptr<detail::LeaseBackend> lease_backend() override {
+        check();
+        return leases_;
+    }
+
+private:
+    struct Leases final : detail::LeaseBackend {
+        explicit Leases(Clock& c) : clock(c) {}
+        bool acquire(const std::string& name, const std::string& holder,
+                     std::chrono::milliseconds ttl) override {
+            ++tries;
+            std::lock_guard lock(mutex);
+            auto it = held.find(name);
+            const auto now = clock.steady_now();
+            if (it != held.end() && it->second.second > now) {
+                return false;
+            }
+            held[name] = {holder, now + ttl};
+            return true;
+        }
+        bool renew(const std::string& name, const std::string& holder,
+                   std::chrono::milliseconds ttl) override {
+            std::lock_guard lock(mutex);
+            auto it = held.find(name);
+            if (it == held.end() || it->second.first != holder ||
+                it->second.second <= clock.steady_now()) {
+                return false;
+            }
+            it->second.second = clock.steady_now() + ttl;
+            return true;
+        }
+        bool release(const std::string& name, const std::string& holder) override {
+            std::lock_guard lock(mutex);
+            auto it = held.find(name);
+            if (it == held.end() || it->second.first != holder) {
+                return false;
+            }
+            held.erase(it);
+            return true;
+        }
+        std::string_view backend_name() const noexcept override { return "memory"; }
+
+        Clock& clock;
+        std::atomic<int> tries{0};
+        std::mutex mutex;
+        std::map<std::string, std::pair<std::string, Clock::steady_time>> held;
+    };
+
+    void check() {
+        if (failing) {
+            throw StoreError(errc::store_unavailable, "counting store: failing on purpose");
+        }
+    }
+
+    std::shared_ptr<Leases> leases_;
+    std::mutex mutex_;
+    std::map<std::string, OAuthTokenSet> records_;
+};
+
+/// Spins (yielding, bounded by 30 s of real time) until `condition` holds. For conditions that
+/// another thread makes true without a condition variable to wait on (ManualClock waiters).
+inline bool eventually(const std::function<bool()>& condition) {
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds{30};
+    while (!condition()) {
+        if (std::chrono::steady_clock::now() > deadline) {
+            return false;
+        }
+        std::this_thread::yield();
+    }
+    return true;
+}
+
+/// Waits until at least `n` threads wait on `clock`.
+inline bool wait_for_waiters(const ManualClock& clock, std::size_t n) {
+    return eventually([&] { return clock.waiters() >= n; });
+}
+
+/// The errc of the authflow Error that `body` throws (internal when it throws none).
+template <class Body> errc error_code_of(Body&& body) {
+    try {
+        body();
+    } catch (const Error& error) {
+        return error.code();
+    }
+    return errc::internal;
+}
+
+} // namespace authflow::test
