@@ -1,5 +1,7 @@
 #include "cli.hpp"
 
+#include "profile.hpp"
+
 #include <authflow/config.hpp>
 #include <authflow/core/errors.hpp>
 #include <authflow/core/log.hpp>
@@ -18,9 +20,8 @@ namespace {
 
 // Every command of the program; later commands add themselves here.
 constexpr std::array registrars = {
-    &add_pkce_command,
-    &add_id_token_command,
-    &add_discover_command,
+    &add_pkce_command,    &add_id_token_command, &add_discover_command, &add_token_command,
+    &add_refresh_command, &add_status_command,   &add_userinfo_command, &add_logout_command,
 #if AUTHFLOW_WITH_HTTPLIB
     &add_serve_command,
 #endif
@@ -61,6 +62,15 @@ void add_global_options(CLI::App& app, GlobalOptions& global) {
 } // namespace
 
 OAuth2Settings Context::load_settings(SettingsValues extra_flags) const {
+    const SettingsSources sources = settings_sources(std::move(extra_flags));
+    OAuth2Settings settings = authflow::load_settings(sources);
+    if (!is_setting_given(sources, "token_store_backend")) {
+        settings.token_store_backend = "auto"; // the CLI's default; the library's is memory
+    }
+    return settings;
+}
+
+SettingsSources Context::settings_sources(SettingsValues extra_flags) const {
     SettingsSources sources;
     sources.config_file = global.config_file;
     sources.profile = global.profile;
@@ -80,7 +90,7 @@ OAuth2Settings Context::load_settings(SettingsValues extra_flags) const {
     for (auto& [field, value] : extra_flags) {
         sources.flags[field] = value;
     }
-    return authflow::load_settings(sources);
+    return sources;
 }
 
 int run(int argc, char** argv, std::ostream& out, std::ostream& err) {

@@ -43,9 +43,13 @@ struct Context {
     /// The command's work, set by the subcommand that CLI11 selected.
     std::function<int()> run;
 
-    /// Settings with the documented precedence; the global options are the flags layer.
-    /// Throws ConfigError.
+    /// Settings with the documented precedence; the global options are the flags layer. The
+    /// token store backend defaults to `auto` (CLI.md) when no source names one. Throws
+    /// ConfigError.
     OAuth2Settings load_settings(SettingsValues extra_flags = {}) const;
+    /// The sources load_settings reads (config file, profile, flags). Throws ConfigError for an
+    /// unreadable --client-secret-file.
+    SettingsSources settings_sources(SettingsValues extra_flags = {}) const;
 };
 
 /// Registers a command: adds the subcommand and its options, and sets ctx.run when selected.
@@ -54,6 +58,11 @@ using CommandRegistrar = void (*)(CLI::App& app, Context& ctx);
 void add_pkce_command(CLI::App& app, Context& ctx);
 void add_id_token_command(CLI::App& app, Context& ctx);
 void add_discover_command(CLI::App& app, Context& ctx);
+void add_token_command(CLI::App& app, Context& ctx);
+void add_refresh_command(CLI::App& app, Context& ctx);
+void add_status_command(CLI::App& app, Context& ctx);
+void add_userinfo_command(CLI::App& app, Context& ctx);
+void add_logout_command(CLI::App& app, Context& ctx);
 /// `authflow serve` (only when built with AUTHFLOW_WITH_HTTPLIB).
 void add_serve_command(CLI::App& app, Context& ctx);
 
