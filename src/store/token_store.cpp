@@ -1,4 +1,5 @@
 #include "store_internal.hpp"
+#include "token_json.hpp"
 
 #include <authflow/core/errors.hpp>
 #include <authflow/core/log.hpp>
@@ -57,7 +58,7 @@ RecordCodec::RecordCodec(std::string backend, std::optional<StoreKey> key,
 std::string RecordCodec::encode(std::string_view name, const OAuthTokenSet& tokens) const {
     std::string json;
     try {
-        json = tokens.to_json_string();
+        json = encode_token_json(tokens);
     } catch (const std::exception&) {
         // nlohmann rejects invalid UTF-8; never echo the offending token.
         fail(errc::invalid_argument, backend_,
@@ -139,7 +140,7 @@ OAuthTokenSet RecordCodec::decode_uncached(std::string_view name, std::string_vi
                  ") is configured; remove it and sign in again");
     }
     try {
-        return OAuthTokenSet::from_json_string(json, *clock_);
+        return decode_token_json(json, *clock_);
     } catch (const Error&) {
         fail(errc::store_corrupt, backend_, quoted + " is not a valid token set");
     }

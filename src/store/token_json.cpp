@@ -1,0 +1,282 @@
+#include "token_json.hpp"
+
+#include <simdjson.h>
+
+#include <array>
+#include <charconv>
+#include <cmath>
+#include <optional>
+
+namespace authflow::store_detail {
+namespace {
+
+using nlohmann::json;
+
+// Thrown by the writer when it meets something it does not write itself; the caller then lets
+// nlohmann produce (or refuse) the text, so behaviour never differs from core's.
+struct Unsupported {};
+
+constexpr std::array<char, 16> hex_digits = {'0', '1', '2', '3', '4', '5', '6', '7',
+                                             '8', '9', 'a', 'b', 'c', 'd', 'e', 'f'};
+
+// Length of the UTF-8 sequence starting at text[i] (RFC 3629), or 0 when it is not valid.
+std::size_t utf8_length(std::string_view text, std::size_t i) {
+    auto c = static_cast<unsigned char>(text[i]);
+    std::size_t length = 0;
+    std::uint32_t code = 0;
+    if ((c & 0xe0) == 0xc0) {
+        length = 2;
+        code = c & 0x1f;
+    } else if ((c & 0xf0) == 0xe0) {
+        length = 3;
+        code = c & 0x0f;
+    } else if ((c & 0xf8) == 0xf0) {
+        length = 4;
+        code = c & 0x07;
+    } else {
+        return 0;
+    }
+    if (i + length > text.size()) {
+        return 0;
+    }
+    for (std::size_t k = 1; k < length; ++k) {
+        auto next = static_cast<unsigned char>(text[i + k]);
+        if ((next & 0xc0) != 0x80) {
+            return 0;
+        }
+        code = (code << 6) | (next & 0x3f);
+    }
+    static constexpr std::uint32_t min_code[] = {0, 0, 0x80, 0x800, 0x10000};
+    if (code < min_code[length] || code > 0x10ffff || (code >= 0xd800 && code <= 0xdfff)) {
+        return 0;
+    }
+    return length;
+}
+
+// A JSON string as nlohmann writes it (ensure_ascii off): UTF-8 kept, '"', '\\' and control
+// characters escaped, lower-case \u00xx.
+void append_string(std::string& out, std::string_view text) {
+    out += '"';
+    std::size_t run = 0; // start of the pending run of bytes that need no escape
+    std::size_t i = 0;
+    while (i < text.size()) {
+        auto c = static_cast<unsigned char>(text[i]);
+        if (c >= 0x20 && c != '"' && c != '\\' && c < 0x80) {
+            ++i;
+            continue;
+        }
+        if (c >= 0x80) {
+            std::size_t length = utf8_length(text, i);
+            if (length == 0) {
+                throw Unsupported{};
+            }
+            i += length;
+            continue;
+        }
+        out.append(text.substr(run, i - run));
+        switch (c) {
+        case '"':
+            out += "\\\"";
+            break;
+        case '\\':
+            out += "\\\\";
+            break;
+        case '\b':
+            out += "\\b";
+            break;
+        case '\f':
+            out += "\\f";
+            break;
+        case '\n':
+            out += "\\n";
+            break;
+        case '\r':
+            out += "\\r";
+            break;
+        case '\t':
+            out += "\\t";
+            break;
+        default:
+            out += "\\u00";
+            out += hex_digits[c >> 4];
+            out += hex_digits[c & 0xf];
+        }
+        ++i;
+        run = i;
+    }
+    out.append(text.substr(run));
+    out += '"';
+}
+
+template <class Number> void append_integer(std::string& out, Number value) {
+    std::array<char, 24> buffer{};
+    auto result = std::to_chars(buffer.data(), buffer.data() + buffer.size(), value);
+    out.append(buffer.data(), result.ptr);
+}
+
+// Shortest text that reads back as the same double; like nlohmann, a whole number keeps ".0" so
+// that it reads back as a floating-point value, and NaN and infinities become null.
+void append_double(std::string& out, double value) {
+    if (!std::isfinite(value)) {
+        out += "null";
+        return;
+    }
+    std::array<char, 32> buffer{};
+    auto result = std::to_chars(buffer.data(), buffer.data() + buffer.size(), value);
+    std::string_view text{buffer.data(), static_cast<std::size_t>(result.ptr - buffer.data())};
+    out += text;
+    if (text.find_first_of(".e") == std::string_view::npos) {
+        out += ".0";
+    }
+}
+
+void append_value(std::string& out, const json& value, int depth) {
+    if (depth > 512) {
+        throw Unsupported{};
+    }
+    switch (value.type()) {
+    case json::value_t::null:
+        out += "null";
+        break;
+    case json::value_t::boolean:
+        out += value.get<bool>() ? "true" : "false";
+        break;
+    case json::value_t::number_integer:
+        append_integer(out, value.get<std::int64_t>());
+        break;
+    case json::value_t::number_unsigned:
+        append_integer(out, value.get<std::uint64_t>());
+        break;
+    case json::value_t::number_float:
+        append_double(out, value.get<double>());
+        break;
+    case json::value_t::string:
+        append_string(out, value.get_ref<const std::string&>());
+        break;
+    case json::value_t::array: {
+        out += '[';
+        bool first = true;
+        for (const auto& item : value) {
+            if (!first) {
+                out += ',';
+            }
+            first = false;
+            append_value(out, item, depth + 1);
+        }
+        out += ']';
+        break;
+    }
+    case json::value_t::object: {
+        out += '{';
+        bool first = true;
+        for (const auto& [name, item] : value.items()) {
+            if (!first) {
+                out += ',';
+            }
+            first = false;
+            append_string(out, name);
+            out += ':';
+            append_value(out, item, depth + 1);
+        }
+        out += '}';
+        break;
+    }
+    default: // binary and discarded values never come from a token endpoint
+        throw Unsupported{};
+    }
+}
+
+void append_optional(std::string& out, const std::optional<std::string>& value) {
+    if (value) {
+        append_string(out, *value);
+    } else {
+        out += "null";
+    }
+}
+
+json to_nlohmann(simdjson::dom::element element) {
+    using simdjson::dom::element_type;
+    switch (element.type()) {
+    case element_type::ARRAY: {
+        json array = json::array();
+        for (simdjson::dom::element item : element.get_array().value_unsafe()) {
+            array.push_back(to_nlohmann(item));
+        }
+        return array;
+    }
+    case element_type::OBJECT: {
+        json object = json::object();
+        for (auto field : element.get_object().value_unsafe()) {
+            // Repeated names: the last one wins, as in nlohmann's parser.
+            object[std::string{field.key}] = to_nlohmann(field.value);
+        }
+        return object;
+    }
+    case element_type::INT64: {
+        // nlohmann reads a non-negative integer as unsigned: keep the same type.
+        std::int64_t value = element.get_int64().value_unsafe();
+        return value >= 0 ? json(static_cast<std::uint64_t>(value)) : json(value);
+    }
+    case element_type::UINT64:
+        return json(element.get_uint64().value_unsafe());
+    case element_type::DOUBLE:
+        return json(element.get_double().value_unsafe());
+    case element_type::STRING:
+        return json(std::string{element.get_string().value_unsafe()});
+    case element_type::BOOL:
+        return json(element.get_bool().value_unsafe());
+    case element_type::NULL_VALUE:
+    default:
+        return json(nullptr);
+    }
+}
+
+} // namespace
+
+std::string encode_token_json(const OAuthTokenSet& tokens) {
+    try {
+        std::string out;
+        out.reserve(2 * (tokens.access_token.size() +
+                         (tokens.id_token ? tokens.id_token->size() : 0) +
+                         (tokens.refresh_token ? tokens.refresh_token->size() : 0)) +
+                    256);
+        out += "{\"access_token\":";
+        append_string(out, tokens.access_token);
+        out += ",\"token_type\":";
+        append_string(out, tokens.token_type);
+        out += ",\"refresh_token\":";
+        append_optional(out, tokens.refresh_token);
+        out += ",\"expires_in\":";
+        if (tokens.expires_in) {
+            append_integer(out, *tokens.expires_in);
+        } else {
+            out += "null";
+        }
+        out += ",\"id_token\":";
+        append_optional(out, tokens.id_token);
+        out += ",\"scope\":";
+        append_string(out, tokens.scope);
+        out += ",\"raw\":";
+        append_value(out, tokens.raw, 0);
+        out += ",\"issued_at\":";
+        append_double(out, tokens.issued_at);
+        out += '}';
+        return out;
+    } catch (const Unsupported&) {
+        return tokens.to_json_string();
+    }
+}
+
+OAuthTokenSet decode_token_json(std::string_view text, const Clock& clock) {
+    // One parser per thread: it keeps its buffers between records.
+    thread_local simdjson::dom::parser parser;
+    simdjson::dom::element root;
+    if (parser.parse(text.data(), text.size()).get(root) != simdjson::SUCCESS) {
+        // Malformed, or legal JSON simdjson declines (e.g. integers beyond 64 bits): let core
+        // decide, so exactly the same texts are accepted.
+        return OAuthTokenSet::from_json_string(text, clock);
+    }
+    return OAuthTokenSet::from_json(to_nlohmann(root), clock);
+}
+
+} // namespace authflow::store_detail
