@@ -817,6 +817,45 @@ TEST_F(Provider, RefreshErrorsAreTokenRefreshErrors) {
               errc::reauth_required);
 }
 
+TEST_F(Provider, RefreshAskedToRetryLaterCarriesRetryAfter) {
+    auto provider = plain(config());
+    op.http->on(FakeOp::token_url, [](const HttpRequest&) {
+        HttpResponse r = test::json_response(429, {{"error", "slow_down"}});
+        r.headers.emplace_back("Retry-After", "120");
+        return r;
+    });
+    try {
+        provider->refresh_tokens("RT-1");
+        FAIL();
+    } catch (const RetryLaterError& e) {
+        EXPECT_EQ(e.code(), errc::provider_error);
+        EXPECT_EQ(e.oauth_error(), "slow_down");
+        EXPECT_EQ(e.retry_after(), "120");
+    }
+    op.http->on(FakeOp::token_url, [](const HttpRequest&) {
+        HttpResponse r = test::text_response(503, "busy");
+        r.headers.emplace_back("Retry-After", "Fri, 31 Dec 2027 23:59:59 GMT");
+        return r;
+    });
+    try {
+        provider->refresh_tokens("RT-1");
+        FAIL();
+    } catch (const RetryLaterError& e) {
+        EXPECT_EQ(e.code(), errc::invalid_response);
+        EXPECT_EQ(e.http_status(), 503);
+    }
+    // Without Retry-After, or outside a refresh, it is an ordinary refusal.
+    op.http->on(FakeOp::token_url, [](const HttpRequest&) { return test::text_response(503, ""); });
+    try {
+        provider->refresh_tokens("RT-1");
+        FAIL();
+    } catch (const RetryLaterError&) {
+        FAIL() << "no Retry-After";
+    } catch (const TokenRefreshError& e) {
+        EXPECT_EQ(e.code(), errc::invalid_response);
+    }
+}
+
 TEST_F(Provider, RefreshChecksTheNewIdTokenAgainstTheOriginal) {
     auto provider = oidc();
     OAuthTokenSet current;
