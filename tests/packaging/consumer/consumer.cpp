@@ -4,7 +4,8 @@
 #include <iostream>
 
 int main() {
-    auto pkce = authflow::PKCEChallenge::from_verifier("dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk");
+    auto pkce =
+        authflow::PKCEChallenge::from_verifier("dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk");
     if (pkce.challenge() != "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM") {
         std::cerr << "wrong challenge\n";
         return 1;
