@@ -323,15 +323,21 @@ BENCHMARK(BM_Keyring_Save);
 BENCHMARK(BM_Keyring_Load);
 #endif
 
-// Keeps each run's rate to print authflow's Redis rate against raw hiredis at the end.
+// Keeps each benchmark's rate to print authflow's Redis rate against raw hiredis at the end. With
+// --benchmark_repetitions the median of the repetitions is used (run the repetitions interleaved,
+// --benchmark_enable_random_interleaving=true, so that a busy machine slows both sides alike).
 class RatioReporter : public benchmark::ConsoleReporter {
 public:
     void ReportRuns(const std::vector<Run>& runs) override {
         for (const auto& run : runs) {
-            if (!run.error_occurred && run.iterations > 0 && run.threads == 1 &&
-                run.run_type == Run::RT_Iteration) {
+            if (run.error_occurred || run.threads != 1) {
+                continue;
+            }
+            bool single = run.run_type == Run::RT_Iteration && run.repetitions <= 1;
+            bool median = run.run_type == Run::RT_Aggregate && run.aggregate_name == "median";
+            if ((single || median) && run.GetAdjustedRealTime() > 0) {
                 rates_[run.run_name.function_name] =
-                    static_cast<double>(run.iterations) / run.real_accumulated_time;
+                    benchmark::GetTimeUnitMultiplier(run.time_unit) / run.GetAdjustedRealTime();
             }
         }
         ConsoleReporter::ReportRuns(runs);

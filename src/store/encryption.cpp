@@ -29,6 +29,16 @@ constexpr std::size_t key_id_hex_size = 16;
 
 using CipherCtx = std::unique_ptr<EVP_CIPHER_CTX, decltype(&EVP_CIPHER_CTX_free)>;
 
+// Fetched once: with EVP_aes_256_gcm() OpenSSL 3 looks the cipher up again on every init.
+const EVP_CIPHER* aes_256_gcm() {
+    static const std::unique_ptr<EVP_CIPHER, decltype(&EVP_CIPHER_free)> cipher{
+        EVP_CIPHER_fetch(nullptr, "AES-256-GCM", nullptr), &EVP_CIPHER_free};
+    if (!cipher) {
+        throw Error(errc::internal, "OpenSSL has no AES-256-GCM");
+    }
+    return cipher.get();
+}
+
 CipherCtx new_ctx() {
     CipherCtx ctx{EVP_CIPHER_CTX_new(), &EVP_CIPHER_CTX_free};
     if (!ctx) {
@@ -188,7 +198,7 @@ std::string seal(const StoreKey& key, std::string_view iv, std::string_view aad,
     auto* out_bytes = reinterpret_cast<unsigned char*>(out.data());
     int written = 0;
     int final_written = 0;
-    if (EVP_EncryptInit_ex(ctx.get(), EVP_aes_256_gcm(), nullptr, nullptr, nullptr) != 1 ||
+    if (EVP_EncryptInit_ex(ctx.get(), aes_256_gcm(), nullptr, nullptr, nullptr) != 1 ||
         EVP_CIPHER_CTX_ctrl(ctx.get(), EVP_CTRL_GCM_SET_IVLEN, iv_size, nullptr) != 1 ||
         EVP_EncryptInit_ex(ctx.get(), nullptr, nullptr, bytes_of(key.bytes()), bytes_of(iv)) != 1 ||
         EVP_EncryptUpdate(ctx.get(), nullptr, &written, bytes_of(aad), int_size(aad.size())) != 1 ||
@@ -213,7 +223,7 @@ bool open_sealed(const StoreKey& key, std::string_view iv, std::string_view aad,
     int written = 0;
     int final_written = 0;
     bool ok =
-        EVP_DecryptInit_ex(ctx.get(), EVP_aes_256_gcm(), nullptr, nullptr, nullptr) == 1 &&
+        EVP_DecryptInit_ex(ctx.get(), aes_256_gcm(), nullptr, nullptr, nullptr) == 1 &&
         EVP_CIPHER_CTX_ctrl(ctx.get(), EVP_CTRL_GCM_SET_IVLEN, iv_size, nullptr) == 1 &&
         EVP_DecryptInit_ex(ctx.get(), nullptr, nullptr, bytes_of(key.bytes()), bytes_of(iv)) == 1 &&
         EVP_DecryptUpdate(ctx.get(), nullptr, &written, bytes_of(aad), int_size(aad.size())) == 1 &&

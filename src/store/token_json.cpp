@@ -5,6 +5,8 @@
 #include <array>
 #include <charconv>
 #include <cmath>
+#include <cstdint>
+#include <cstring>
 #include <optional>
 
 namespace authflow::store_detail {
@@ -53,6 +55,17 @@ std::size_t utf8_length(std::string_view text, std::size_t i) {
     return length;
 }
 
+// True when one of the 8 bytes in `word` is a control character, '"', '\\' or not ASCII: the
+// bytes the writer must look at one by one (tokens are base64url and have none).
+bool needs_attention(std::uint64_t word) {
+    constexpr std::uint64_t ones = 0x0101010101010101ULL;
+    constexpr std::uint64_t highs = 0x8080808080808080ULL;
+    auto has_zero = [](std::uint64_t x) { return ((x - ones) & ~x & highs) != 0; };
+    bool below_space = ((word - ones * 0x20) & ~word & highs) != 0;
+    return below_space || (word & highs) != 0 || has_zero(word ^ (ones * '"')) ||
+           has_zero(word ^ (ones * '\\'));
+}
+
 // A JSON string as nlohmann writes it (ensure_ascii off): UTF-8 kept, '"', '\\' and control
 // characters escaped, lower-case \u00xx.
 void append_string(std::string& out, std::string_view text) {
@@ -60,6 +73,14 @@ void append_string(std::string& out, std::string_view text) {
     std::size_t run = 0; // start of the pending run of bytes that need no escape
     std::size_t i = 0;
     while (i < text.size()) {
+        if (i + 8 <= text.size()) {
+            std::uint64_t word = 0;
+            std::memcpy(&word, text.data() + i, 8);
+            if (!needs_attention(word)) {
+                i += 8;
+                continue;
+            }
+        }
         auto c = static_cast<unsigned char>(text[i]);
         if (c >= 0x20 && c != '"' && c != '\\' && c < 0x80) {
             ++i;
@@ -199,14 +220,23 @@ json to_nlohmann(simdjson::dom::element element) {
     switch (element.type()) {
     case element_type::ARRAY: {
         json array = json::array();
-        for (simdjson::dom::element item : element.get_array().value_unsafe()) {
+        // Held in a variable: ranging over get_array()'s temporary result would dangle.
+        simdjson::dom::array items;
+        if (element.get_array().get(items) != simdjson::SUCCESS) {
+            return array;
+        }
+        for (simdjson::dom::element item : items) {
             array.push_back(to_nlohmann(item));
         }
         return array;
     }
     case element_type::OBJECT: {
         json object = json::object();
-        for (auto field : element.get_object().value_unsafe()) {
+        simdjson::dom::object fields;
+        if (element.get_object().get(fields) != simdjson::SUCCESS) {
+            return object;
+        }
+        for (auto field : fields) {
             // Repeated names: the last one wins, as in nlohmann's parser.
             object[std::string{field.key}] = to_nlohmann(field.value);
         }
