@@ -409,7 +409,11 @@ private:
             if (single_flight_) {
                 lease = store_->try_acquire(lease_name_, options_.lease_ttl);
                 if (!lease) {
-                    // Another process is refreshing: wait for what it stores.
+                    // Another process is refreshing. While the token still works, use it and
+                    // look again shortly; once it has expired, wait for what that process stores.
+                    if (!force && clock_.unix_seconds() + min_left < expiry_of(*stored)) {
+                        return defer(*stored, epoch, options_.lease_poll_interval);
+                    }
                     if (clock_.steady_now() >= lease_deadline) {
                         throw TokenRefreshError(errc::refresh_failed,
                                                 "another process has held the refresh lease of "

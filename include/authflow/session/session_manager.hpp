@@ -121,9 +121,10 @@ public:
     void save_tokens(const OAuthTokenSet& tokens);
 
     /// A valid access token: the cached one while more than the buffer is left (no lock, no
-    /// store or network call), else a refreshed one (single-flight). When a refresh fails
-    /// transiently while the cached token is still valid, that token is returned and the next
-    /// attempt waits for the backoff. Throws TokenExpiredError (token_missing) when nothing is
+    /// store or network call), else a refreshed one (single-flight). While the token is still
+    /// valid, a caller never waits for another process's refresh (the current token is
+    /// returned), and a transient refresh failure returns it too (the next attempt waits for
+    /// the backoff); an expired token makes the caller wait for the refresh. Throws TokenExpiredError (token_missing) when nothing is
     /// stored, TokenRefreshError (reauth_required with the provider's answer, e.g.
     /// invalid_grant; refresh_failed after the retries) when no valid token can be had, and
     /// StoreError when the store fails and nothing valid is cached.

@@ -491,6 +491,35 @@ TEST_F(Session, WithoutSingleFlightTwoProcessesBreakTheGrant) {
     EXPECT_FALSE(server_.is_active(stored_access_token()));
 }
 
+TEST_F(Session, WhileAnotherProcessRefreshesTheValidTokenIsUsed) {
+    const auto tokens = signed_in();
+    auto a = manager(options());
+    auto b = manager(options());
+    clock_.advance(560s); // due, 40 s left
+    std::mutex mutex;
+    std::condition_variable cv;
+    bool release = false;
+    server_.set_gate([&] {
+        std::unique_lock lock(mutex);
+        cv.wait(lock, [&] { return release; });
+    });
+    auto from_a = std::async(std::launch::async, [&] { return a->get_access_token(); });
+    ASSERT_TRUE(server_.wait_requests(1));
+    // A holds the lease: B answers at once with the token that still works, without waiting.
+    EXPECT_EQ(b->get_access_token(), tokens.access_token);
+    EXPECT_EQ(clock_.waiters(), 0u);
+    {
+        std::lock_guard lock(mutex);
+        release = true;
+    }
+    cv.notify_all();
+    const std::string fresh = from_a.get();
+    EXPECT_NE(fresh, tokens.access_token);
+    clock_.advance(30ms); // past the poll interval: B looks at the store again
+    EXPECT_EQ(b->get_access_token(), fresh);
+    EXPECT_EQ(server_.refresh_requests(), 1);
+}
+
 TEST_F(Session, StoreFailureServesTheValidCachedToken) {
     const auto tokens = signed_in();
     auto session = manager(options());
