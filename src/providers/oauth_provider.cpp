@@ -416,12 +416,18 @@ HttpResponse OAuthProvider::send_token_request(QueryParams form,
         throw ConfigError(errc::config_missing, std::string{"no token endpoint: set token_url"} +
                                                     (is_openid_connect() ? " or issuer_url" : ""));
     }
+    return post_authenticated(resolved.token_endpoint, std::move(form),
+                              resolved.client_auth_method);
+}
+
+HttpResponse OAuthProvider::post_authenticated(const std::string& url, QueryParams form,
+                                               ClientAuthMethod method) {
     HttpRequest request;
     request.method = "POST";
-    request.url = resolved.token_endpoint;
+    request.url = url;
     request.headers = {{"Accept", "application/json"},
                        {"Content-Type", "application/x-www-form-urlencoded"}};
-    authenticate_client(resolved.client_auth_method, form, request.headers);
+    authenticate_client(method, form, request.headers);
     request.body = build_query(form);
     return http_->send(request);
 }
@@ -738,15 +744,9 @@ bool OAuthProvider::revoke_token(std::string_view token, std::string_view token_
         if (!token_type_hint.empty()) {
             form.add("token_type_hint", std::string{token_type_hint});
         }
-        HttpRequest request;
-        request.method = "POST";
-        request.url = resolved.revocation_endpoint;
-        request.headers = {{"Accept", "application/json"},
-                           {"Content-Type", "application/x-www-form-urlencoded"}};
         // RFC 7009 §2.1: confidential clients authenticate (seed §13 item 23 sent no secret).
-        authenticate_client(resolved.client_auth_method, form, request.headers);
-        request.body = build_query(form);
-        const HttpResponse response = http_->send(request);
+        const HttpResponse response = post_authenticated(
+            resolved.revocation_endpoint, std::move(form), resolved.client_auth_method);
         if (response.status == 200) {
             return true;
         }
@@ -790,15 +790,9 @@ DeviceAuthorization OAuthProvider::start_device_authorization(const QueryParams&
     for (const auto& [name, value] : extra_params) {
         form.add(name, value);
     }
-    HttpRequest request;
-    request.method = "POST";
-    request.url = resolved.device_authorization_endpoint;
-    request.headers = {{"Accept", "application/json"},
-                       {"Content-Type", "application/x-www-form-urlencoded"}};
     // RFC 8628 §3.1: the client authenticates as at the token endpoint.
-    authenticate_client(resolved.client_auth_method, form, request.headers);
-    request.body = build_query(form);
-    const HttpResponse response = http_->send(request);
+    const HttpResponse response = post_authenticated(resolved.device_authorization_endpoint,
+                                                     std::move(form), resolved.client_auth_method);
     auto body = detail::parse_json_object(response.body);
     if (body) {
         if (auto answer = detail::oauth_error_of(*body, response.status)) {
@@ -946,15 +940,9 @@ IntrospectionResult OAuthProvider::introspect_token(std::string_view token,
     if (!token_type_hint.empty()) {
         form.add("token_type_hint", std::string{token_type_hint});
     }
-    HttpRequest request;
-    request.method = "POST";
-    request.url = resolved.introspection_endpoint;
-    request.headers = {{"Accept", "application/json"},
-                       {"Content-Type", "application/x-www-form-urlencoded"}};
     // RFC 7662 §2.1: the protected resource (here: this client) authenticates.
-    authenticate_client(resolved.client_auth_method, form, request.headers);
-    request.body = build_query(form);
-    const HttpResponse response = http_->send(request);
+    const HttpResponse response = post_authenticated(resolved.introspection_endpoint,
+                                                     std::move(form), resolved.client_auth_method);
     auto body = detail::parse_json_object(response.body);
     if (body) {
         if (auto answer = detail::oauth_error_of(*body, response.status)) {

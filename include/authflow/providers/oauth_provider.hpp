@@ -391,6 +391,9 @@ protected:
                              HttpHeaders& headers) const;
 
 private:
+    /// POSTs a form to `url` with client authentication (RFC 6749 §2.3.1), asking for JSON.
+    HttpResponse post_authenticated(const std::string& url, QueryParams form,
+                                    ClientAuthMethod method);
     TokenResult exchange(std::string_view code, std::string_view redirect_uri,
                          const std::optional<std::string>& pkce_verifier,
                          const std::optional<std::string>& nonce);
