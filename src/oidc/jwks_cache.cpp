@@ -96,57 +96,35 @@ JwksCache::Snapshot JwksCache::snapshot() {
 
 Jwk JwksCache::resolve(const JwsHeader& header) {
     Snapshot current = snapshot();
-    if (current.usable) {
-        if (auto key = try_select(*current.keys, header)) {
-            if (current.fresh) {
-                return *key; // the hot path: one short lock, no fetch
-            }
-            // Expired but still usable: refresh now, unless someone else already is (then do
-            // not wait for them) or the cooldown holds; if the refresh fails the key serves on.
-            try {
-                if (auto newer = refetch(current.generation, false)) {
-                    return newer->select(header.alg, header.kid);
-                }
-            } catch (const TokenError&) {
-                throw; // the new set no longer has the key: it was withdrawn
-            } catch (const Error& e) {
-                log(LogLevel::warning, std::string{"JWKS refresh failed; using the last good "
-                                                   "keys: "} +
-                                           e.what());
-            }
-            return *key;
-        }
-        // An unknown kid: the provider may have rotated its keys. Refetch once (shared with
-        // every concurrent miss), unless a fetch happened within the cooldown.
-        auto newer = refetch(current.generation, true);
-        if (!newer) {
-            throw TokenError(errc::unknown_key,
-                             "no key" +
-                                 (header.kid ? " with kid '" + detail::printable(*header.kid) + "'"
-                                             : std::string{}) +
-                                 " fits " + std::string{to_string(header.alg)} +
-                                 " (the key set was fetched moments ago)");
-        }
-        return newer->select(header.alg, header.kid);
+    std::shared_ptr<const Jwks> keys = current_keys(current);
+    if (auto key = try_select(*keys, header)) {
+        return *key; // the hot path: fresh keys, one short lock, no fetch
     }
+    // An unknown kid: the provider may have rotated its keys. Refetch once (shared with every
+    // concurrent miss; none when current_keys just fetched), unless the cooldown holds.
     auto newer = refetch(current.generation, true);
     if (!newer) {
-        std::unique_lock lock(mutex_);
-        if (last_error_) {
-            std::rethrow_exception(last_error_);
-        }
-        throw TransportError(errc::jwks_failed,
-                             "the key set at " + jwks_uri_ + " is not available");
+        throw TokenError(errc::unknown_key,
+                         "no key" +
+                             (header.kid ? " with kid '" + detail::printable(*header.kid) + "'"
+                                         : std::string{}) +
+                             " fits " + std::string{to_string(header.alg)} +
+                             " (the key set was fetched moments ago)");
     }
     return newer->select(header.alg, header.kid);
 }
 
 std::shared_ptr<const Jwks> JwksCache::keys() {
-    Snapshot current = snapshot();
+    return current_keys(snapshot());
+}
+
+std::shared_ptr<const Jwks> JwksCache::current_keys(const Snapshot& current) {
     if (current.fresh) {
         return current.keys;
     }
     if (current.usable) {
+        // Expired but still usable: refresh now, unless someone else already is (then do not
+        // wait for them) or the cooldown holds; while refreshes fail the old keys serve on.
         try {
             if (auto newer = refetch(current.generation, false)) {
                 return newer;

@@ -68,6 +68,7 @@ public:
     /// for an empty secret.
     static Jwk from_shared_secret(std::string_view secret, std::string kid = {});
 
+    /// The key type (`kty`).
     KeyType kty() const noexcept;
     /// The `kid`, or empty when the JWK has none.
     const std::string& kid() const noexcept;
@@ -100,7 +101,7 @@ private:
     std::shared_ptr<const Impl> impl_;
 };
 
-/// A key of a JWKS that was left out, and why (shown when a token names it).
+/// A key of a JWKS that was left out, and why (shown when a token names it). A plain value.
 struct SkippedKey {
     std::string kid; ///< empty when the key had none
     errc code;       ///< bad_key, weak_key or unsupported_key
@@ -125,9 +126,13 @@ public:
 
     /// Adds a key (e.g. a shared secret from Jwk::from_shared_secret).
     void add(Jwk key) { keys_.push_back(std::move(key)); }
+    /// The usable keys, in the set's order.
     const std::vector<Jwk>& keys() const noexcept { return keys_; }
+    /// The keys parse left out, with the reason.
     const std::vector<SkippedKey>& skipped() const noexcept { return skipped_; }
+    /// Number of usable keys.
     std::size_t size() const noexcept { return keys_.size(); }
+    /// True when no key is usable.
     bool empty() const noexcept { return keys_.empty(); }
 
     /// The key that verifies a token with this `alg` and `kid`. With a kid: the key with that kid

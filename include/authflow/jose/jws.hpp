@@ -24,14 +24,15 @@ struct JwsOptions {
 };
 
 /// The protected header members that matter for verification. Other members (`jku`, `x5u`,
-/// `jwk`, `x5c`, ...) are ignored: keys never come from the token itself.
+/// `jwk`, `x5c`, ...) are ignored: keys never come from the token itself. A plain value.
 struct JwsHeader {
     JwsAlg alg = JwsAlg::RS256;
     std::optional<std::string> kid;
     std::optional<std::string> typ;
 };
 
-/// Finds the key that verifies a token, given its header.
+/// Finds the key that verifies a token, given its header. Implementations given to an
+/// IdTokenValidator are called from every thread that validates, so must be thread-safe.
 class KeyResolver {
 public:
     virtual ~KeyResolver() = default;
@@ -51,7 +52,7 @@ private:
     Jwks keys_;
 };
 
-/// A JWS whose signature verified.
+/// A JWS whose signature verified. A plain value.
 struct VerifiedJws {
     JwsHeader header;
     std::string payload; ///< the decoded payload bytes (not necessarily JSON)

@@ -29,7 +29,11 @@ public:
     /// type or a date out of range).
     static IdTokenClaims from_payload(std::string payload);
 
+    // The standard claims (OIDC Core §2, §5.1); an absent claim is empty or nullopt. A validated
+    // token always has iss, sub, aud, exp and iat.
+    /// `iss`.
     const std::string& iss() const noexcept;
+    /// `sub`.
     const std::string& sub() const noexcept;
     /// `aud` as a list (a single string becomes one element).
     const std::vector<std::string>& aud() const noexcept;
@@ -55,6 +59,7 @@ public:
     const std::optional<std::string>& locale() const noexcept;
     /// Microsoft's tenant id.
     const std::optional<std::string>& tid() const noexcept;
+    /// Whether `iss`, `sub`, `aud` are present at all (an empty string is present).
     bool has_iss() const noexcept;
     bool has_sub() const noexcept;
     bool has_aud() const noexcept;
@@ -129,6 +134,7 @@ public:
     /// TransportError/AuthenticationError (jwks_failed) when keys cannot be fetched.
     IdTokenClaims validate(std::string_view id_token, const IdTokenChecks& checks = {}) const;
 
+    /// The options in force (allowed_algs filled with the default when it was empty).
     const IdTokenValidatorOptions& options() const noexcept { return options_; }
 
 private:

@@ -56,6 +56,7 @@ public:
     /// The current key set, fetched first when there is none or it expired. Throws as resolve.
     std::shared_ptr<const Jwks> keys();
 
+    /// The URL the keys come from.
     const std::string& jwks_uri() const noexcept { return jwks_uri_; }
     /// Fetch attempts so far (successful or not).
     std::uint64_t fetch_count() const;
@@ -68,6 +69,9 @@ private:
         std::uint64_t generation = 0;
     };
     Snapshot snapshot();
+    /// The keys to use now: fresh ones as they are; expired ones after a refresh attempt that
+    /// waits for no one (or as they are, when it fails); none: fetched, waiting if need be.
+    std::shared_ptr<const Jwks> current_keys(const Snapshot& current);
     /// Fetches unless someone fetched since `seen_generation`, a fetch is running (then waits
     /// only if `wait`), or the cooldown forbids it. Returns the keys after that, or null when no
     /// newer keys are available.

@@ -16,7 +16,6 @@
 
 #include <atomic>
 #include <chrono>
-#include <cstdlib>
 #include <mutex>
 #include <thread>
 
@@ -166,12 +165,6 @@ TEST(LocalProvider, DiscoveryRejectsAForeignIssuer) {
     }
 }
 
-std::string cli_program() {
-    const char* from_env = std::getenv("AUTHFLOW_CLI");
-    return from_env != nullptr && *from_env != '\0' ? std::string{from_env}
-                                                    : std::string{AUTHFLOW_TEST_CLI_PATH};
-}
-
 TEST(LocalProvider, CliVerifiesThroughDiscovery) {
     LocalProvider op;
     ASSERT_TRUE(op.running());
@@ -182,8 +175,8 @@ TEST(LocalProvider, CliVerifiesThroughDiscovery) {
     auto now = seconds_of(std::chrono::system_clock::now());
     std::string token =
         test::make_jws(key_one(), "ES256", {{"kid", "one"}}, claims_at(op.issuer(), now));
-    auto result = test::run_command({cli_program(), "id-token", "verify", "--issuer", op.issuer(),
-                                     "--audience", "client-1", token},
+    auto result = test::run_command({test::cli_path().string(), "id-token", "verify", "--issuer",
+                                     op.issuer(), "--audience", "client-1", token},
                                     env);
     ASSERT_EQ(result.exit_code, 0) << result.err;
     EXPECT_EQ(json::parse(result.out)["iss"], op.issuer());
@@ -191,8 +184,8 @@ TEST(LocalProvider, CliVerifiesThroughDiscovery) {
     TestKey rsa = TestKey::rsa(2048);
     op.set_keys(json{{"keys", json::array({rsa.public_jwk("r")})}}.dump());
     std::string rs256 = test::make_jws(rsa, "RS256", {{"kid", "r"}}, claims_at(op.issuer(), now));
-    result = test::run_command({cli_program(), "id-token", "verify", "--issuer", op.issuer(),
-                                "--audience", "client-1", rs256},
+    result = test::run_command({test::cli_path().string(), "id-token", "verify", "--issuer",
+                                op.issuer(), "--audience", "client-1", rs256},
                                env);
     EXPECT_EQ(result.exit_code, 1);
     EXPECT_EQ(result.err.rfind("error: alg_not_allowed: ", 0), 0u) << result.err;

@@ -7,7 +7,6 @@
 #include <nlohmann/json.hpp>
 
 #include <chrono>
-#include <cstdlib>
 #include <map>
 #include <string>
 #include <vector>
@@ -19,13 +18,6 @@ using json = nlohmann::json;
 using test::TestKey;
 
 constexpr const char* issuer = "https://op.example";
-
-// ctest passes AUTHFLOW_CLI; the build records the program's path for runs by hand.
-std::string cli_program() {
-    const char* from_env = std::getenv("AUTHFLOW_CLI");
-    return from_env != nullptr && *from_env != '\0' ? std::string{from_env}
-                                                    : std::string{AUTHFLOW_TEST_CLI_PATH};
-}
 
 class IdTokenCli : public ::testing::Test {
 protected:
@@ -63,7 +55,7 @@ protected:
     }
 
     test::CommandResult run(std::vector<std::string> args, const std::string& input = {}) {
-        std::vector<std::string> argv{cli_program(), "id-token", "verify"};
+        std::vector<std::string> argv{test::cli_path().string(), "id-token", "verify"};
         argv.insert(argv.end(), args.begin(), args.end());
         return test::run_command(argv, env, input);
     }
@@ -164,8 +156,8 @@ TEST_F(IdTokenCli, AudienceDefaultsToTheConfiguredClientId) {
     EXPECT_EQ(with.exit_code, 0) << with.err;
     // The global --client-id works too.
     env.erase("AUTHFLOW_OAUTH2__CLIENT_ID");
-    auto flag = test::run_command({cli_program(), "--client-id", "client-1", "id-token", "verify",
-                                   "--issuer", issuer, "--jwks", jwks_file, jwt},
+    auto flag = test::run_command({test::cli_path().string(), "--client-id", "client-1", "id-token",
+                                   "verify", "--issuer", issuer, "--jwks", jwks_file, jwt},
                                   env);
     EXPECT_EQ(flag.exit_code, 0) << flag.err;
 }
@@ -196,6 +188,39 @@ TEST_F(IdTokenCli, AcceptsASingleJwkFile) {
     auto result = run(
         {"--issuer", issuer, "--jwks", single, "--audience", "client-1", token(claims(), "ES256")});
     EXPECT_EQ(result.exit_code, 0) << result.err;
+}
+
+TEST_F(IdTokenCli, VerifiesHs256WithTheConfiguredClientSecret) {
+    const std::string secret = "a-client-secret-of-at-least-32-bytes!";
+    std::string secret_file = (dir.path() / "secret").string();
+    test::write_file(secret_file, secret + "\n");
+    std::string jwt = test::make_jws(TestKey::hmac(secret), "HS256", json::object(), claims());
+    auto args = [&](std::vector<std::string> extra) {
+        std::vector<std::string> argv{test::cli_path().string(),
+                                      "--client-secret-file",
+                                      secret_file,
+                                      "id-token",
+                                      "verify",
+                                      "--issuer",
+                                      issuer,
+                                      "--jwks",
+                                      jwks_file,
+                                      "--audience",
+                                      "client-1"};
+        argv.insert(argv.end(), extra.begin(), extra.end());
+        argv.push_back(jwt);
+        return argv;
+    };
+    // HS256 only when asked for: the default allow-list never includes it.
+    auto refused = test::run_command(args({}), env);
+    EXPECT_EQ(refused.exit_code, 1);
+    EXPECT_EQ(refused.err.rfind("error: alg_not_allowed: ", 0), 0u) << refused.err;
+    auto accepted = test::run_command(args({"--alg", "HS256"}), env);
+    EXPECT_EQ(accepted.exit_code, 0) << accepted.err;
+    // Without a client secret, allowing HS256 is a configuration error.
+    auto no_secret = run(
+        {"--alg", "HS256", "--issuer", issuer, "--jwks", jwks_file, "--audience", "client-1", jwt});
+    EXPECT_EQ(no_secret.exit_code, 2) << no_secret.err;
 }
 
 TEST_F(IdTokenCli, NeverPrintsTheToken) {
