@@ -1,0 +1,179 @@
+// The CLI's session commands in a "new shell" against node oidc-provider: after a sign-in left the
+// profile's records (tokens and remembered settings) in the default store, `authflow token`,
+// `status`, `userinfo`, `refresh` and `logout` work with nothing else configured, and the provider
+// confirms what they did (introspection, grant and revocation events).
+#include "support/oidc_provider.hpp"
+#include "support/process.hpp"
+#include "support/test_env.hpp"
+
+#include <authflow/core/clock.hpp>
+#include <authflow/providers/generic_oidc_provider.hpp>
+#include <authflow/store/encryption.hpp>
+#include <authflow/store/sqlite_token_store.hpp>
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+
+#include <map>
+#include <string>
+#include <vector>
+
+namespace authflow {
+namespace {
+
+using ::testing::HasSubstr;
+using ::testing::StartsWith;
+using json = nlohmann::json;
+using test::OidcProvider;
+
+constexpr const char* client_id = "conf-client";
+
+class SessionCliOp : public ::testing::Test {
+protected:
+    void SetUp() override {
+        AUTHFLOW_REQUIRE_SERVICE(OidcProvider::available(), OidcProvider::missing());
+        if (!op_) {
+            op_ = std::make_unique<OidcProvider>();
+        }
+    }
+    static void TearDownTestSuite() { op_.reset(); }
+
+    std::shared_ptr<GenericOIDCProvider> provider() {
+        ProviderConfig config;
+        config.client_id = client_id;
+        config.client_secret = OidcProvider::secret_of(client_id);
+        config.issuer_url = op_->issuer();
+        config.scopes = {"openid", "offline_access", "email"};
+        return std::make_shared<GenericOIDCProvider>(std::move(config));
+    }
+
+    std::shared_ptr<SqliteTokenStore> store() {
+        SqliteTokenStoreOptions options;
+        options.path = home_.path() / "state" / "authflow" / "tokens.db"; // what `auto` finds
+        options.key = key_;
+        return std::make_shared<SqliteTokenStore>(options);
+    }
+
+    /// What `authflow login` leaves behind: the tokens, and the settings it was run with.
+    OAuthTokenSet sign_in(const std::string& profile = "default") {
+        auto p = provider();
+        auto request = p->begin_authorization(OidcProvider::default_redirect_uri,
+                                              QueryParams{{"prompt", "consent"}});
+        test::OpBrowser browser;
+        auto login = p->complete_login(
+            request, browser.authorize(request.url, OidcProvider::default_redirect_uri));
+        auto s = store();
+        s->save(profile, login.tokens);
+        s->save_document(
+            profile + "#settings",
+            {{"version", 1},
+             {"settings",
+              {{"provider", "oidc"},
+               {"client_id", client_id},
+               {"client_secret", OidcProvider::secret_of(client_id)},
+               {"issuer_url", op_->issuer()},
+               {"scopes", "openid offline_access email"}}},
+             {"identity",
+              {{"subject", login.identity.subject}, {"email", login.identity.email.value_or("")}}},
+             {"saved_at", system_clock().unix_seconds()}});
+        return login.tokens;
+    }
+
+    /// A new shell: only the home directory, the store key, and no Secret Service.
+    test::CommandResult authflow(std::vector<std::string> args) {
+        args.insert(args.begin(), test::cli_path().string());
+        return test::run_command(
+            args,
+            {{"HOME", home_.path().string()},
+             {"XDG_CONFIG_HOME", (home_.path() / "config").string()},
+             {"XDG_STATE_HOME", (home_.path() / "state").string()},
+             {"AUTHFLOW_CONFIG_FILE", ""},
+             {"AUTHFLOW_STORE_KEY", key_.to_base64()},
+             {"DBUS_SESSION_BUS_ADDRESS", "unix:path=/nonexistent/authflow-test-bus"}},
+            {}, 60000);
+    }
+
+    bool active(const std::string& token) {
+        return provider()->introspect_token(token, "access_token").active;
+    }
+    std::size_t refresh_grants() const {
+        return op_->count_events("grant.success", client_id, "refresh_token");
+    }
+
+    static std::unique_ptr<OidcProvider> op_;
+    test::TempDir home_;
+    StoreKey key_ = StoreKey::generate();
+};
+
+std::unique_ptr<OidcProvider> SessionCliOp::op_;
+
+TEST_F(SessionCliOp, CommandsWorkInANewShellFromTheRememberedSettings) {
+    const OAuthTokenSet signed_in = sign_in();
+
+    const auto token = authflow({"token"});
+    ASSERT_EQ(token.exit_code, 0) << token.err;
+    EXPECT_EQ(token.out, signed_in.access_token + "\n");
+    EXPECT_TRUE(active(signed_in.access_token));
+
+    const auto status = authflow({"status", "--json"});
+    ASSERT_EQ(status.exit_code, 0) << status.err;
+    const json s = json::parse(status.out);
+    EXPECT_EQ(s["subject"], "alice");
+    EXPECT_EQ(s["email"], "alice@example.test");
+    EXPECT_EQ(s["provider"], "oidc");
+    EXPECT_EQ(s["issuer"], op_->issuer());
+    EXPECT_EQ(s["store"]["backend"], "sqlite");
+    EXPECT_EQ(status.out.find(signed_in.access_token), std::string::npos);
+
+    const auto userinfo = authflow({"userinfo"});
+    ASSERT_EQ(userinfo.exit_code, 0) << userinfo.err;
+    EXPECT_EQ(json::parse(userinfo.out)["sub"], "alice");
+
+    const std::size_t grants = refresh_grants();
+    const auto refresh = authflow({"refresh"});
+    ASSERT_EQ(refresh.exit_code, 0) << refresh.err;
+    EXPECT_THAT(refresh.out, StartsWith("Refreshed the tokens of profile \"default\""));
+    EXPECT_EQ(refresh_grants(), grants + 1);
+    const std::string refreshed = store()->load("default")->access_token;
+    EXPECT_NE(refreshed, signed_in.access_token);
+    EXPECT_EQ(authflow({"token"}).out, refreshed + "\n");
+    EXPECT_TRUE(active(refreshed));
+
+    // A token that is due: `token` refreshes it first (once).
+    auto tokens = store()->load("default").value();
+    tokens.issued_at -= static_cast<double>(*tokens.expires_in) - 30; // 30 s left, buffer 60
+    store()->save("default", tokens);
+    const auto due = authflow({"token"});
+    ASSERT_EQ(due.exit_code, 0) << due.err;
+    EXPECT_NE(due.out, tokens.access_token + "\n");
+    EXPECT_EQ(refresh_grants(), grants + 2);
+    const std::string latest = due.out.substr(0, due.out.size() - 1);
+    EXPECT_TRUE(active(latest));
+
+    const std::size_t revocations = op_->count_events("revocation.success", client_id);
+    const auto logout = authflow({"logout"});
+    ASSERT_EQ(logout.exit_code, 0) << logout.err;
+    EXPECT_THAT(logout.out, HasSubstr("revoked the refresh and access tokens"));
+    EXPECT_EQ(op_->count_events("revocation.success", client_id), revocations + 2);
+    EXPECT_FALSE(active(latest));
+    EXPECT_FALSE(store()->exists("default"));
+    EXPECT_FALSE(store()->exists("default#settings"));
+
+    const auto after = authflow({"token"});
+    EXPECT_EQ(after.exit_code, 3);
+    EXPECT_THAT(after.err, StartsWith("error: token_missing: "));
+}
+
+TEST_F(SessionCliOp, RevokedGrantMeansSignInAgain) {
+    const OAuthTokenSet signed_in = sign_in();
+    // Revoked elsewhere (another device logged out): the refresh token no longer works.
+    ASSERT_TRUE(provider()->revoke_token(*signed_in.refresh_token, "refresh_token"));
+    const auto refresh = authflow({"refresh"});
+    EXPECT_EQ(refresh.exit_code, 3) << refresh.err;
+    EXPECT_THAT(refresh.err, StartsWith("error: invalid_grant: "));
+    EXPECT_TRUE(store()->exists("default")); // a refusal never removes the stored tokens
+}
+
+} // namespace
+} // namespace authflow
