@@ -124,10 +124,10 @@ public:
     /// store or network call), else a refreshed one (single-flight). While the token is still
     /// valid, a caller never waits for another process's refresh (the current token is
     /// returned), and a transient refresh failure returns it too (the next attempt waits for
-    /// the backoff); an expired token makes the caller wait for the refresh. Throws TokenExpiredError (token_missing) when nothing is
-    /// stored, TokenRefreshError (reauth_required with the provider's answer, e.g.
-    /// invalid_grant; refresh_failed after the retries) when no valid token can be had, and
-    /// StoreError when the store fails and nothing valid is cached.
+    /// the backoff); an expired token makes the caller wait for the refresh. Throws
+    /// TokenExpiredError (token_missing) when nothing is stored, TokenRefreshError (reauth_required
+    /// with the provider's answer, e.g. invalid_grant; refresh_failed after the retries) when no
+    /// valid token can be had, and StoreError when the store fails and nothing valid is cached.
     std::string get_access_token();
     /// As get_access_token(), and the token has at least `min_ttl` left: a refresh is made when
     /// it has less. Throws additionally TokenExpiredError (token_expired) when even a freshly
