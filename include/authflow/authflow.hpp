@@ -28,6 +28,7 @@
 #include <authflow/http/http_client.hpp>
 #include <authflow/jose/jwk.hpp>
 #include <authflow/jose/jws.hpp>
+#include <authflow/native/auth_flow_manager.hpp>
 #include <authflow/native/browser.hpp>
 #include <authflow/native/callback_server.hpp>
 #include <authflow/oidc/id_token.hpp>

@@ -58,6 +58,7 @@ using CommandRegistrar = void (*)(CLI::App& app, Context& ctx);
 void add_pkce_command(CLI::App& app, Context& ctx);
 void add_id_token_command(CLI::App& app, Context& ctx);
 void add_discover_command(CLI::App& app, Context& ctx);
+void add_login_command(CLI::App& app, Context& ctx);
 void add_token_command(CLI::App& app, Context& ctx);
 void add_refresh_command(CLI::App& app, Context& ctx);
 void add_status_command(CLI::App& app, Context& ctx);

@@ -1,0 +1,363 @@
+// `authflow login` end to end against node oidc-provider, with $BROWSER set to a script that acts
+// as the user (tests/support/node/browser_user.mjs), then `status`, `token` and `logout` in new
+// processes (revocation confirmed by introspection). Also: timeout, Ctrl-C on a terminal and as a
+// signal, the provider's refusal, a foreign request first, a taken port, no browser, device flow.
+#include "cli_env.hpp"
+#include "e2e_util.hpp"
+#include "support/oidc_provider.hpp"
+#include "support/test_env.hpp"
+
+#include <gtest/gtest.h>
+
+#include <chrono>
+#include <csignal>
+#include <cstdlib>
+#include <future>
+#include <poll.h>
+#include <pty.h>
+#include <sys/wait.h>
+#include <thread>
+#include <unistd.h>
+
+namespace authflow {
+namespace {
+
+using namespace std::chrono_literals;
+using test::CliEnv;
+using test::CommandResult;
+
+class LoginCli : public ::testing::Test {
+protected:
+    static inline std::unique_ptr<test::OidcProvider> op;
+    static inline int fixed_port = 0;
+
+    static void SetUpTestSuite() {
+        if (!test::OidcProvider::available()) {
+            return;
+        }
+        fixed_port = test::free_port();
+        test::OidcProviderOptions options;
+        options.redirect_uris = {"http://127.0.0.1:" + std::to_string(fixed_port) + "/callback"};
+        op = std::make_unique<test::OidcProvider>(options);
+    }
+    static void TearDownTestSuite() { op.reset(); }
+
+    void SetUp() override {
+        AUTHFLOW_REQUIRE_SERVICE(test::OidcProvider::available(), test::OidcProvider::missing());
+        ASSERT_TRUE(op);
+    }
+
+    /// The provider flags of the native public client (any loopback port).
+    std::vector<std::string> public_client(std::vector<std::string> args) const {
+        std::vector<std::string> all{"--provider",  "oidc",          "--issuer", op->issuer(),
+                                     "--client-id", "public-client", "--store",  "sqlite"};
+        all.insert(all.end(), args.begin(), args.end());
+        return all;
+    }
+
+    bool active(const std::string& token) const {
+        return test::token_is_active(op->url("/token/introspection"), token, "conf-client",
+                                     test::OidcProvider::secret_of("conf-client"));
+    }
+
+    /// Nothing is stored for the profile: `status` says "not signed in".
+    static void expect_not_signed_in(const CliEnv& cli) {
+        auto status = cli.run({"status"});
+        EXPECT_EQ(status.exit_code, 3) << status.out << status.err;
+    }
+
+    static std::string describe(const CommandResult& r) {
+        return "exit " + std::to_string(r.exit_code) + "\nstdout:\n" + r.out + "\nstderr:\n" +
+               r.err;
+    }
+};
+
+TEST_F(LoginCli, SignInThenStatusTokenAndLogoutInNewProcesses) {
+    CliEnv cli;
+    auto login = cli.run(public_client({"login"}));
+    ASSERT_EQ(login.exit_code, 0) << describe(login) << cli.browser_log();
+    EXPECT_NE(login.out.find("Signed in as alice <alice@example.test>"), std::string::npos)
+        << login.out;
+    EXPECT_NE(login.out.find("Tokens are kept in sqlite (" +
+                             (cli.root() / "state/tokens.db").string() + ")"),
+              std::string::npos)
+        << login.out;
+    EXPECT_NE(login.out.find("profile \"default\""), std::string::npos);
+    // Progress on stderr as plain lines (not a terminal): no carriage returns, no escapes.
+    EXPECT_NE(login.err.find("Waiting for sign-in in your browser (2:00 left)"), std::string::npos)
+        << login.err;
+    EXPECT_EQ(login.err.find('\r'), std::string::npos);
+    EXPECT_EQ(login.err.find('\x1b'), std::string::npos);
+    EXPECT_NE(cli.browser_log().find("callback 200 Sign-in complete"), std::string::npos)
+        << cli.browser_log();
+
+    // A new shell: no provider flags; the profile remembers them.
+    auto status = cli.run({"status"});
+    ASSERT_EQ(status.exit_code, 0) << describe(status);
+    EXPECT_NE(status.out.find("alice"), std::string::npos) << status.out;
+    auto token = cli.run({"token"});
+    ASSERT_EQ(token.exit_code, 0) << describe(token);
+    ASSERT_FALSE(token.out.empty());
+    const std::string access_token = token.out.substr(0, token.out.find('\n'));
+    EXPECT_EQ(token.out, access_token + "\n"); // the token and nothing else
+    EXPECT_TRUE(active(access_token));
+    // Never a token in what login or status printed.
+    EXPECT_EQ(login.out.find(access_token), std::string::npos);
+    EXPECT_EQ(login.err.find(access_token), std::string::npos);
+    EXPECT_EQ(status.out.find(access_token), std::string::npos);
+
+    auto logout = cli.run({"logout"});
+    ASSERT_EQ(logout.exit_code, 0) << describe(logout);
+    EXPECT_FALSE(active(access_token)); // revoked at the provider
+    expect_not_signed_in(cli);
+}
+
+TEST_F(LoginCli, ConfidentialClientOnAFixedPortKeepsItsSecretOutOfFiles) {
+    CliEnv cli;
+    const std::string secret = test::OidcProvider::secret_of("conf-client");
+    auto env_with_secret = cli.env();
+    cli.env()["AUTHFLOW_OAUTH2__CLIENT_SECRET"] = secret;
+    auto login = cli.run({"--provider", "oidc", "--issuer", op->issuer(), "--client-id",
+                          "conf-client", "login", "--port", std::to_string(fixed_port)});
+    cli.env() = env_with_secret; // later commands get no secret from the environment
+    ASSERT_EQ(login.exit_code, 0) << describe(login) << cli.browser_log();
+    EXPECT_NE(login.err.find("redirect_uri=http%3A%2F%2F127.0.0.1%3A" + std::to_string(fixed_port) +
+                             "%2Fcallback"),
+              std::string::npos)
+        << login.err;
+    EXPECT_EQ(login.out.find(secret), std::string::npos);
+    // The secret is remembered beside the tokens, never in a plain config file.
+    EXPECT_TRUE(cli.files_containing(secret, "config").empty());
+    EXPECT_TRUE(cli.files_containing(secret, "home").empty());
+
+    auto token = cli.run({"token"});
+    ASSERT_EQ(token.exit_code, 0) << describe(token);
+    const std::string access_token = token.out.substr(0, token.out.find('\n'));
+    EXPECT_TRUE(active(access_token));
+    // Revocation needs client authentication: it works only with the remembered secret.
+    auto logout = cli.run({"logout"});
+    ASSERT_EQ(logout.exit_code, 0) << describe(logout);
+    EXPECT_FALSE(active(access_token));
+}
+
+TEST_F(LoginCli, ProviderRefusalIsAccessDeniedAndStoresNothing) {
+    CliEnv cli;
+    cli.env()["AUTHFLOW_TEST_BROWSER_ACTION"] = "deny";
+    auto login = cli.run(public_client({"login"}));
+    EXPECT_EQ(login.exit_code, 1) << describe(login);
+    EXPECT_TRUE(test::line_starting(login.err, "error: ").starts_with("error: access_denied: "))
+        << login.err;
+    EXPECT_NE(cli.browser_log().find("redirect error=access_denied"), std::string::npos);
+    EXPECT_NE(cli.browser_log().find("callback 200 Sign-in failed"), std::string::npos)
+        << cli.browser_log();
+    EXPECT_EQ(login.out, "");
+    expect_not_signed_in(cli);
+}
+
+TEST_F(LoginCli, ForeignRequestsFirstDoNotSpoilTheSignIn) {
+    CliEnv cli;
+    cli.env()["AUTHFLOW_TEST_BROWSER_ACTION"] = "wrong-state-first";
+    auto login = cli.run(public_client({"login"}));
+    ASSERT_EQ(login.exit_code, 0) << describe(login) << cli.browser_log();
+    const std::string log = cli.browser_log();
+    EXPECT_NE(log.find("callback-wrong-state 400 Waiting for sign-in"), std::string::npos) << log;
+    EXPECT_NE(log.find("favicon 404"), std::string::npos) << log;
+    EXPECT_NE(log.find("callback 200 Sign-in complete"), std::string::npos) << log;
+    EXPECT_EQ(cli.run({"status"}).exit_code, 0);
+}
+
+TEST_F(LoginCli, TimeoutEndsTheWaitAndStoresNothing) {
+    CliEnv cli;
+    cli.env()["AUTHFLOW_TEST_BROWSER_ACTION"] = "none";
+    const auto started = std::chrono::steady_clock::now();
+    auto login = cli.run(public_client({"login", "--timeout", "10"}));
+    const auto took = std::chrono::steady_clock::now() - started;
+    EXPECT_EQ(login.exit_code, 1) << describe(login);
+    EXPECT_TRUE(test::line_starting(login.err, "error: ").starts_with("error: auth_timeout: "))
+        << login.err;
+    EXPECT_GE(took, 10s);
+    EXPECT_LT(took, 20s);
+    expect_not_signed_in(cli);
+}
+
+TEST_F(LoginCli, TooShortATimeoutIsAUsageError) {
+    CliEnv cli;
+    auto login = cli.run(public_client({"login", "--timeout", "1"}));
+    EXPECT_EQ(login.exit_code, 2) << describe(login);
+    EXPECT_FALSE(std::filesystem::exists(cli.browser_dir() / "url"));
+}
+
+TEST_F(LoginCli, InterruptClosesTheSocketAndStoresNothing) {
+    CliEnv cli;
+    cli.env()["AUTHFLOW_TEST_BROWSER_ACTION"] = "none";
+    const auto log = cli.root() / "login.log";
+    auto process = cli.start(public_client({"login"}), log);
+    auto url = CliEnv::wait_for_text(cli.browser_dir() / "url", "http");
+    ASSERT_TRUE(url) << CliEnv::file_or_empty(log);
+    ASSERT_TRUE(CliEnv::wait_for_text(log, "Waiting for sign-in"));
+    const int port = parse_url(test::query_param(*url, "redirect_uri")).port;
+    EXPECT_FALSE(test::port_is_closed(port)); // listening while it waits
+    ::kill(process->pid(), SIGINT);
+    EXPECT_EQ(process->wait(10000), 130) << CliEnv::file_or_empty(log);
+    EXPECT_TRUE(test::port_is_closed(port));
+    EXPECT_NE(CliEnv::file_or_empty(log).find("error: cancelled: "), std::string::npos);
+    expect_not_signed_in(cli);
+}
+
+/// What is available on `fd` within `wait` (and right after).
+std::string read_available(int fd, std::chrono::milliseconds wait) {
+    std::string out;
+    pollfd pfd{fd, POLLIN, 0};
+    while (::poll(&pfd, 1, static_cast<int>(wait.count())) > 0) {
+        char buffer[4096];
+        auto n = ::read(fd, buffer, sizeof buffer);
+        if (n <= 0) {
+            break;
+        }
+        out.append(buffer, static_cast<std::size_t>(n));
+        wait = 0ms;
+    }
+    return out;
+}
+
+TEST_F(LoginCli, CountdownOnATerminalAndCtrlC) {
+    CliEnv cli;
+    cli.env()["AUTHFLOW_TEST_BROWSER_ACTION"] = "none";
+    std::vector<std::string> args{test::cli_path().string()};
+    for (auto& a : public_client({"login"})) {
+        args.push_back(a);
+    }
+    int master = -1;
+    const pid_t pid = ::forkpty(&master, nullptr, nullptr, nullptr);
+    ASSERT_GE(pid, 0);
+    if (pid == 0) {
+        for (const auto& [name, value] : cli.env()) {
+            ::setenv(name.c_str(), value.c_str(), 1);
+        }
+        std::vector<char*> argv;
+        for (auto& a : args) {
+            argv.push_back(a.data());
+        }
+        argv.push_back(nullptr);
+        ::execv(argv[0], argv.data());
+        ::_exit(127);
+    }
+    std::string output;
+    const auto deadline = std::chrono::steady_clock::now() + 30s;
+    while (output.find("1:59 left, Ctrl-C to cancel") == std::string::npos &&
+           std::chrono::steady_clock::now() < deadline) {
+        output += read_available(master, 200ms);
+    }
+    // Ctrl-C typed on the terminal: the line discipline sends SIGINT to the foreground group.
+    const char ctrl_c = '\x03';
+    ASSERT_EQ(::write(master, &ctrl_c, 1), 1);
+    int status = 0;
+    const auto wait_deadline = std::chrono::steady_clock::now() + 10s;
+    pid_t done = 0;
+    while ((done = ::waitpid(pid, &status, WNOHANG)) == 0 &&
+           std::chrono::steady_clock::now() < wait_deadline) {
+        output += read_available(master, 50ms);
+    }
+    if (done == 0) {
+        ::kill(pid, SIGKILL);
+        ::waitpid(pid, &status, 0);
+    }
+    output += read_available(master, 100ms);
+    ::close(master);
+    ASSERT_TRUE(WIFEXITED(status)) << output;
+    EXPECT_EQ(WEXITSTATUS(status), 130) << output;
+    // One line redrawn in place: carriage return + erase-line, minutes and seconds left.
+    EXPECT_NE(output.find("\r\x1b[KWaiting for sign-in in your browser \xe2\x80\x94 2:00 left, "
+                          "Ctrl-C to cancel"),
+              std::string::npos)
+        << output;
+    EXPECT_NE(output.find("\r\x1b[KWaiting for sign-in in your browser \xe2\x80\x94 1:59 left"),
+              std::string::npos);
+    EXPECT_NE(output.find("error: cancelled: "), std::string::npos) << output;
+    const std::string url = CliEnv::file_or_empty(cli.browser_dir() / "url");
+    ASSERT_FALSE(url.empty());
+    EXPECT_TRUE(test::port_is_closed(parse_url(test::query_param(url, "redirect_uri")).port));
+    expect_not_signed_in(cli);
+}
+
+TEST_F(LoginCli, TakenPortIsAnErrorAndNoBrowserOpens) {
+    CliEnv cli;
+    test::PortHolder taken;
+    auto login = cli.run(public_client({"login", "--port", std::to_string(taken.port())}));
+    EXPECT_EQ(login.exit_code, 1) << describe(login);
+    EXPECT_TRUE(test::line_starting(login.err, "error: ").starts_with("error: port_in_use: "))
+        << login.err;
+    EXPECT_FALSE(std::filesystem::exists(cli.browser_dir() / "url"));
+    expect_not_signed_in(cli);
+}
+
+/// The user reads the URL that login printed and signs in from another device.
+CommandResult sign_in_from_printed_url(const CliEnv& cli, const std::vector<std::string>& args,
+                                       const std::string& origin) {
+    const auto log = cli.root() / "login.log";
+    auto process = cli.start(args, log);
+    auto output = CliEnv::wait_for_text(log, "Waiting for sign-in");
+    CommandResult result;
+    if (!output) {
+        result.err = CliEnv::file_or_empty(log);
+        return result;
+    }
+    const std::string url = test::printed_url(*output, origin);
+    if (!url.empty()) {
+        test::OpBrowser browser;
+        browser.authorize(url, test::query_param(url, "redirect_uri"));
+        test::http_get(browser.last_redirect());
+    }
+    result.exit_code = process->wait(30000);
+    result.err = CliEnv::file_or_empty(log);
+    return result;
+}
+
+TEST_F(LoginCli, NoBrowserPrintsTheUrlOnly) {
+    CliEnv cli;
+    auto result =
+        sign_in_from_printed_url(cli, public_client({"login", "--no-browser"}), op->issuer());
+    EXPECT_EQ(result.exit_code, 0) << result.err;
+    EXPECT_NE(result.err.find("Open this URL in a browser to sign in:"), std::string::npos);
+    EXPECT_FALSE(std::filesystem::exists(cli.browser_dir() / "url")); // $BROWSER not run
+    EXPECT_EQ(cli.run({"status"}).exit_code, 0);
+}
+
+TEST_F(LoginCli, WithoutAnyBrowserTheUrlIsPrinted) {
+    CliEnv cli(""); // $BROWSER names a missing program; no xdg-open in this PATH
+    cli.env()["PATH"] = "/usr/bin/nonexistent-dir";
+    auto result = sign_in_from_printed_url(cli, public_client({"login"}), op->issuer());
+    EXPECT_EQ(result.exit_code, 0) << result.err;
+    EXPECT_NE(result.err.find("No browser could be started. Open this URL in a browser to sign "
+                              "in:"),
+              std::string::npos)
+        << result.err;
+}
+
+TEST_F(LoginCli, DeviceFlowShowsTheCodeAndWaitsForApproval) {
+    CliEnv cli;
+    const auto log = cli.root() / "login.log";
+    auto process = cli.start(public_client({"login", "--device"}), log);
+    auto output = CliEnv::wait_for_text(log, "Waiting for you to approve");
+    ASSERT_TRUE(output) << CliEnv::file_or_empty(log);
+    // "To sign in, open <uri> on any device and enter the code:\n\n    <code>\n"
+    const auto open_at = output->find("To sign in, open ");
+    ASSERT_NE(open_at, std::string::npos) << *output;
+    const auto uri_start = open_at + std::string{"To sign in, open "}.size();
+    const std::string uri = output->substr(uri_start, output->find(' ', uri_start) - uri_start);
+    const auto code_at = output->find("enter the code:\n\n    ");
+    ASSERT_NE(code_at, std::string::npos);
+    const auto code_start = code_at + std::string{"enter the code:\n\n    "}.size();
+    const std::string user_code =
+        output->substr(code_start, output->find('\n', code_start) - code_start);
+    EXPECT_TRUE(uri.starts_with(op->url("/device"))) << uri;
+    test::OpBrowser browser;
+    EXPECT_NE(browser.approve_device(uri, user_code).find("Sign-in Success"), std::string::npos);
+    EXPECT_EQ(process->wait(60000), 0) << CliEnv::file_or_empty(log);
+    EXPECT_NE(CliEnv::file_or_empty(log).find("Signed in as alice"), std::string::npos);
+    EXPECT_FALSE(std::filesystem::exists(cli.browser_dir() / "url")); // no browser needed
+    EXPECT_EQ(cli.run({"status"}).exit_code, 0);
+}
+
+} // namespace
+} // namespace authflow

@@ -1,0 +1,309 @@
+// `authflow login [--device] [--no-browser] [--port N] [--timeout S]`: signs in through the
+// system browser and a loopback redirect (RFC 8252), or with the device authorization grant
+// (RFC 8628), and stores the tokens under the profile. Progress goes to stderr; stdout says who
+// signed in and where the tokens are kept, never a token.
+#include "cli.hpp"
+#include "profile.hpp"
+
+#include <authflow/config.hpp>
+#include <authflow/core/errors.hpp>
+#include <authflow/native/auth_flow_manager.hpp>
+#include <authflow/providers/factory.hpp>
+#include <authflow/session/session_manager.hpp>
+
+#include <CLI/CLI.hpp>
+
+#include <atomic>
+#include <cerrno>
+#include <chrono>
+#include <csignal>
+#include <fcntl.h>
+#include <functional>
+#include <iostream>
+#include <memory>
+#include <optional>
+#include <ostream>
+#include <poll.h>
+#include <sstream>
+#include <string>
+#include <thread>
+#include <unistd.h>
+
+namespace authflow::cli {
+namespace {
+
+struct LoginOptions {
+    bool device = false;
+    bool no_browser = false;
+    std::optional<int> port;
+    std::optional<double> timeout;
+};
+
+// Ctrl-C while waiting: the handler only writes a byte to a pipe (async-signal-safe); a watcher
+// thread reads it and cancels the flow, which closes the loopback socket at once. The handler is
+// reset after the first signal, so a second Ctrl-C ends the program the usual way.
+int interrupt_pipe_write = -1;
+
+extern "C" void on_interrupt(int) {
+    if (interrupt_pipe_write >= 0) {
+        const int saved = errno;
+        const char byte = 1;
+        [[maybe_unused]] auto written = ::write(interrupt_pipe_write, &byte, 1);
+        errno = saved;
+    }
+}
+
+/// While alive, SIGINT runs `on_interrupt` on a watcher thread instead of ending the program.
+/// Not safe to share between threads; one at a time per process.
+class InterruptGuard {
+public:
+    explicit InterruptGuard(std::function<void()> on_interrupt_request)
+        : callback_(std::move(on_interrupt_request)) {
+        if (::pipe2(signal_pipe_, O_CLOEXEC | O_NONBLOCK) != 0 ||
+            ::pipe2(stop_pipe_, O_CLOEXEC) != 0) {
+            throw Error(errc::internal, "cannot create a pipe for Ctrl-C handling");
+        }
+        interrupt_pipe_write = signal_pipe_[1];
+        struct sigaction action {};
+        action.sa_handler = on_interrupt;
+        sigemptyset(&action.sa_mask);
+        action.sa_flags = SA_RESETHAND | SA_RESTART;
+        ::sigaction(SIGINT, &action, &previous_);
+        watcher_ = std::thread([this] { watch(); });
+    }
+    ~InterruptGuard() {
+        const char byte = 1;
+        [[maybe_unused]] auto written = ::write(stop_pipe_[1], &byte, 1);
+        watcher_.join();
+        ::sigaction(SIGINT, &previous_, nullptr);
+        interrupt_pipe_write = -1;
+        for (int fd : {signal_pipe_[0], signal_pipe_[1], stop_pipe_[0], stop_pipe_[1]}) {
+            ::close(fd);
+        }
+    }
+    InterruptGuard(const InterruptGuard&) = delete;
+    InterruptGuard& operator=(const InterruptGuard&) = delete;
+
+    bool interrupted() const { return interrupted_; }
+
+private:
+    void watch() {
+        pollfd fds[2] = {{signal_pipe_[0], POLLIN, 0}, {stop_pipe_[0], POLLIN, 0}};
+        for (;;) {
+            if (::poll(fds, 2, -1) < 0) {
+                if (errno == EINTR) {
+                    continue;
+                }
+                return;
+            }
+            if (fds[1].revents != 0) {
+                return;
+            }
+            if (fds[0].revents != 0) {
+                char byte = 0;
+                while (::read(signal_pipe_[0], &byte, 1) > 0) {
+                }
+                if (!interrupted_.exchange(true)) {
+                    callback_();
+                }
+            }
+        }
+    }
+
+    std::function<void()> callback_;
+    int signal_pipe_[2] = {-1, -1};
+    int stop_pipe_[2] = {-1, -1};
+    struct sigaction previous_ {};
+    std::atomic<bool> interrupted_{false};
+    std::thread watcher_;
+};
+
+std::string minutes_seconds(std::chrono::seconds left) {
+    const auto total = left.count() < 0 ? 0 : left.count();
+    std::string seconds = std::to_string(total % 60);
+    return std::to_string(total / 60) + ":" + (seconds.size() < 2 ? "0" : "") + seconds;
+}
+
+/// The waiting line: redrawn in place on a terminal, a few plain lines otherwise.
+class Progress {
+public:
+    Progress(std::ostream& err, bool is_terminal) : err_(err), is_terminal_(is_terminal) {}
+
+    void waiting(std::string_view what, std::chrono::seconds left) {
+        if (is_terminal_) {
+            // \r and "erase to end of line": one line, rewritten every second.
+            err_ << "\r\x1b[K" << what << " \xe2\x80\x94 " << minutes_seconds(left)
+                 << " left, Ctrl-C to cancel" << std::flush;
+            drawn_ = true;
+            return;
+        }
+        // Not a terminal (a log, a pipe): the first line, then one every 30 s.
+        if (!last_plain_ || *last_plain_ - left >= std::chrono::seconds{30}) {
+            err_ << what << " (" << minutes_seconds(left) << " left)" << std::endl;
+            last_plain_ = left;
+        }
+    }
+    void done() {
+        if (drawn_) {
+            err_ << "\r\x1b[K" << std::flush;
+            drawn_ = false;
+        }
+    }
+
+private:
+    std::ostream& err_;
+    bool is_terminal_;
+    bool drawn_ = false;
+    std::optional<std::chrono::seconds> last_plain_;
+};
+
+std::string describe_user(const UserIdentity& identity) {
+    std::string who;
+    if (identity.name && !identity.name->empty()) {
+        who = *identity.name;
+    }
+    if (identity.email && !identity.email->empty()) {
+        who += who.empty() ? *identity.email : " <" + *identity.email + ">";
+    }
+    if (who.empty()) {
+        return identity.subject;
+    }
+    return who + " (subject " + identity.subject + ")";
+}
+
+/// A login for another client than the one the profile remembers starts from scratch: the
+/// remembered settings (the client secret above all) must never reach another client or
+/// provider.
+void forget_other_client(const Context& ctx, const SettingsValues& flags, OpenedProfile& profile) {
+    if (!profile.record) {
+        return;
+    }
+    const SettingsSources sources = ctx.settings_sources(flags);
+    const OAuth2Settings given = ctx.load_settings(flags); // without the remembered layer
+    const OAuth2Settings defaults;
+    for (std::string_view field :
+         {"provider", "client_id", "issuer_url", "token_url", "authorize_url", "tenant_id"}) {
+        if (!is_setting_given(sources, field)) {
+            continue;
+        }
+        auto remembered = profile.record->settings.find(field);
+        const std::string before =
+            remembered == profile.record->settings.end() ? defaults.get(field) : remembered->second;
+        if (given.get(field) != before) {
+            profile.settings = given;
+            profile.settings.token_store_backend = profile.backend;
+            return;
+        }
+    }
+}
+
+int run_login(Context& ctx, const LoginOptions& options) {
+    SettingsValues flags;
+    if (options.port) {
+        flags["callback_port"] = std::to_string(*options.port);
+    }
+    if (options.timeout) {
+        std::ostringstream text;
+        text << *options.timeout;
+        flags["auth_timeout_seconds"] = text.str();
+    }
+    OpenedProfile profile = open_profile(ctx, flags);
+    forget_other_client(ctx, flags, profile);
+    const OAuth2Settings& settings = profile.settings;
+    if (settings.client_id.empty()) {
+        throw ConfigError(errc::config_missing,
+                          "no client id: pass --client-id or set AUTHFLOW_OAUTH2__CLIENT_ID");
+    }
+    std::shared_ptr<OAuthProvider> provider = create_provider_from_settings(settings);
+
+    // The one save of the tokens: the SessionManager's, under the profile's key.
+    SessionManagerOptions session_options;
+    session_options.session_key = profile_tokens_key(profile.name);
+    session_options.background_refresh = false; // the program ends after the sign-in
+    auto session = std::make_shared<SessionManager>(provider, profile.store, session_options);
+
+    std::ostream& err = *ctx.err;
+    // A live countdown only when this program's stderr is a terminal.
+    Progress progress(err, ctx.err == &std::cerr && ::isatty(STDERR_FILENO) == 1);
+    AuthFlowOptions flow_options = AuthFlowOptions::from_settings(settings);
+    flow_options.open_browser = !options.no_browser;
+    flow_options.on_authorization_url = [&](const std::string& url, bool opened) {
+        if (opened) {
+            err << "Your browser has been opened to sign in. If it did not open, use this URL:\n";
+        } else if (options.no_browser) {
+            err << "Open this URL in a browser to sign in:\n";
+        } else {
+            err << "No browser could be started. Open this URL in a browser to sign in:\n";
+        }
+        err << "\n    " << url << "\n\n" << std::flush;
+    };
+    flow_options.on_device_code = [&](const DeviceAuthorization& authorization) {
+        err << "To sign in, open " << authorization.verification_uri
+            << " on any device and enter the code:\n\n    " << authorization.user_code << "\n\n";
+        if (!authorization.verification_uri_complete.empty()) {
+            err << "(or open " << authorization.verification_uri_complete << ")\n\n";
+        }
+        err << std::flush;
+    };
+    const std::string_view waiting_text = options.device ? "Waiting for you to approve the sign-in"
+                                                         : "Waiting for sign-in in your browser";
+    flow_options.on_waiting = [&](std::chrono::seconds left) {
+        progress.waiting(waiting_text, left);
+    };
+    AuthFlowManager manager(provider, session, flow_options);
+
+    LoginResult login;
+    {
+        InterruptGuard interrupts([&manager] { manager.cancel(); });
+        try {
+#if AUTHFLOW_WITH_HTTPLIB
+            login = options.device ? manager.login_device() : manager.login_native();
+#else
+            if (!options.device) {
+                throw ConfigError(errc::config_invalid,
+                                  "this build has no loopback server: use `login --device`");
+            }
+            login = manager.login_device();
+#endif
+        } catch (...) {
+            progress.done();
+            throw;
+        }
+        progress.done();
+    }
+    // The provider settings (client secret included) go beside the tokens, never into a
+    // plain config file, so that token, status, refresh and logout work in a new shell.
+    remember_profile(*profile.store, profile.name, settings, &login.identity);
+
+    std::ostream& out = *ctx.out;
+    const bool named_by_issuer = settings.provider == "oidc" || settings.provider == "custom";
+    out << "Signed in as " << describe_user(login.identity) << " with "
+        << (named_by_issuer && !settings.issuer_url.empty() ? settings.issuer_url
+                                                            : settings.provider)
+        << ".\n"
+        << "Tokens are kept in " << describe_profile_store(profile) << ", profile \""
+        << profile.name << "\".\n";
+    return exit_ok;
+}
+
+} // namespace
+
+void add_login_command(CLI::App& app, Context& ctx) {
+    auto options = std::make_shared<LoginOptions>();
+    auto* command = app.add_subcommand(
+        "login", "Sign in (system browser, or --device) and store the tokens under the profile");
+    command->add_flag("--device", options->device,
+                      "Use the device authorization grant: enter a code on any device");
+    command->add_flag("--no-browser", options->no_browser,
+                      "Do not open a browser; print the sign-in URL only");
+    command->add_option_function<int>(
+        "--port", [options](const int& port) { options->port = port; },
+        "Loopback callback port (0 = any free port)");
+    command->add_option_function<double>(
+        "--timeout", [options](const double& seconds) { options->timeout = seconds; },
+        "Seconds to wait for the sign-in (10 to 86400)");
+    command->callback(
+        [&ctx, options] { ctx.run = [&ctx, options] { return run_login(ctx, *options); }; });
+}
+
+} // namespace authflow::cli
