@@ -568,6 +568,23 @@ TEST(AuthFlowManager, RefusesBadOptionsAndASecondFlow) {
     EXPECT_EQ(nested.code(), errc::invalid_argument);
 }
 
+TEST(AuthFlowManager, DeviceFlowNeedsADeviceEndpoint) {
+    ProviderConfig c; // explicit endpoints only: no device authorization endpoint
+    c.client_id = "app";
+    c.authorize_url = "https://op.example/authorize";
+    c.token_url = "https://op.example/token";
+    c.scopes = {"read"};
+    auto provider = std::make_shared<GenericOIDCProvider>(c, GenericOIDCProvider::Discovery::off);
+    bool shown = false;
+    AuthFlowOptions o;
+    o.on_device_code = [&](const DeviceAuthorization&) { shown = true; };
+    AuthFlowManager device(provider, nullptr, o);
+    EXPECT_EQ(expect_throw<ConfigError>([&] { device.login_device(); }).code(),
+              errc::config_missing);
+    EXPECT_FALSE(shown);
+    EXPECT_EQ(device.flow_state(), AuthFlowState::failed);
+}
+
 TEST(AuthFlowManager, AFailingWindowEndsTheFlowAsFailed) {
     test::GoogleFake google;
     AuthFlowManager manager(google.provider());
