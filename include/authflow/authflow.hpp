@@ -40,6 +40,8 @@
 #include <authflow/providers/google_provider.hpp>
 #include <authflow/providers/microsoft_provider.hpp>
 #include <authflow/providers/oauth_provider.hpp>
+#include <authflow/session/refresh_scheduler.hpp>
+#include <authflow/session/session_manager.hpp>
 #include <authflow/store/encryption.hpp>
 #include <authflow/store/factory.hpp>
 #include <authflow/store/keyring_token_store.hpp>
