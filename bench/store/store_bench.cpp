@@ -54,6 +54,13 @@ const OAuthTokenSet& payload() {
     return tokens;
 }
 
+// A second token set of the same size: saves alternate between the two, as real saves store new
+// tokens (SQLite, for one, skips rewriting pages whose content did not change).
+const OAuthTokenSet& other_payload() {
+    static const OAuthTokenSet tokens = sample_tokens();
+    return tokens;
+}
+
 std::filesystem::path temp_dir() {
     static const std::filesystem::path dir = [] {
         std::string pattern = (std::filesystem::temp_directory_path() / "authflow-bench-XXXXXX");
@@ -66,9 +73,11 @@ std::filesystem::path temp_dir() {
 }
 
 void save_loop(benchmark::State& state, TokenStore& store) {
-    const auto& tokens = payload();
+    const OAuthTokenSet* tokens[] = {&payload(), &other_payload()};
+    std::size_t next = 0;
     for (auto _ : state) {
-        store.save("bench-user", tokens);
+        store.save("bench-user", *tokens[next]);
+        next ^= 1;
     }
     state.SetItemsProcessed(state.iterations());
     state.SetLabel(std::string{store.backend()});
@@ -238,11 +247,13 @@ void BM_RawHiredis_Set(benchmark::State& state) {
         return;
     }
     RawConnection raw;
-    std::string json = payload().to_json_string();
+    const std::string json[] = {payload().to_json_string(), other_payload().to_json_string()};
+    std::size_t next = 0;
     const char* key = "authflow-bench:raw:bench-user";
     for (auto _ : state) {
         auto* reply = static_cast<redisReply*>(
-            redisCommand(raw.context, "SET %s %b", key, json.data(), json.size()));
+            redisCommand(raw.context, "SET %s %b", key, json[next].data(), json[next].size()));
+        next ^= 1;
         if (reply == nullptr) {
             state.SkipWithError("SET failed");
             return;
