@@ -81,6 +81,11 @@ private:
     mutable std::list<std::string> lru_; ///< most recently used first
 };
 
+/// Decodes the UTF-8 sequence starting at text[i] (RFC 3629: no overlong forms, no surrogates,
+/// at most U+10FFFF) into `code`; returns its length, or 0 when it is not valid. For bytes below
+/// 0x80 it returns 1.
+std::size_t decode_utf8(std::string_view text, std::size_t i, std::uint32_t& code);
+
 /// Logs (info), once per process and place, that a backend keeps records without encryption.
 void note_unencrypted_once(std::string_view backend, std::string_view where);
 

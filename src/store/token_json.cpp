@@ -1,5 +1,7 @@
 #include "token_json.hpp"
 
+#include "store_internal.hpp"
+
 #include <simdjson.h>
 
 #include <array>
@@ -20,40 +22,6 @@ struct Unsupported {};
 
 constexpr std::array<char, 16> hex_digits = {'0', '1', '2', '3', '4', '5', '6', '7',
                                              '8', '9', 'a', 'b', 'c', 'd', 'e', 'f'};
-
-// Length of the UTF-8 sequence starting at text[i] (RFC 3629), or 0 when it is not valid.
-std::size_t utf8_length(std::string_view text, std::size_t i) {
-    auto c = static_cast<unsigned char>(text[i]);
-    std::size_t length = 0;
-    std::uint32_t code = 0;
-    if ((c & 0xe0) == 0xc0) {
-        length = 2;
-        code = c & 0x1f;
-    } else if ((c & 0xf0) == 0xe0) {
-        length = 3;
-        code = c & 0x0f;
-    } else if ((c & 0xf8) == 0xf0) {
-        length = 4;
-        code = c & 0x07;
-    } else {
-        return 0;
-    }
-    if (i + length > text.size()) {
-        return 0;
-    }
-    for (std::size_t k = 1; k < length; ++k) {
-        auto next = static_cast<unsigned char>(text[i + k]);
-        if ((next & 0xc0) != 0x80) {
-            return 0;
-        }
-        code = (code << 6) | (next & 0x3f);
-    }
-    static constexpr std::uint32_t min_code[] = {0, 0, 0x80, 0x800, 0x10000};
-    if (code < min_code[length] || code > 0x10ffff || (code >= 0xd800 && code <= 0xdfff)) {
-        return 0;
-    }
-    return length;
-}
 
 // True when one of the 8 bytes in `word` is a control character, '"', '\\' or not ASCII: the
 // bytes the writer must look at one by one (tokens are base64url and have none).
@@ -87,7 +55,8 @@ void append_string(std::string& out, std::string_view text) {
             continue;
         }
         if (c >= 0x80) {
-            std::size_t length = utf8_length(text, i);
+            std::uint32_t code = 0;
+            std::size_t length = decode_utf8(text, i, code);
             if (length == 0) {
                 throw Unsupported{};
             }

@@ -146,6 +146,42 @@ OAuthTokenSet RecordCodec::decode_uncached(std::string_view name, std::string_vi
     }
 }
 
+std::size_t decode_utf8(std::string_view text, std::size_t i, std::uint32_t& code) {
+    auto c = static_cast<unsigned char>(text[i]);
+    if (c < 0x80) {
+        code = c;
+        return 1;
+    }
+    std::size_t length = 0;
+    if ((c & 0xe0) == 0xc0) {
+        length = 2;
+        code = c & 0x1f;
+    } else if ((c & 0xf0) == 0xe0) {
+        length = 3;
+        code = c & 0x0f;
+    } else if ((c & 0xf8) == 0xf0) {
+        length = 4;
+        code = c & 0x07;
+    } else {
+        return 0;
+    }
+    if (i + length > text.size()) {
+        return 0;
+    }
+    for (std::size_t k = 1; k < length; ++k) {
+        auto next = static_cast<unsigned char>(text[i + k]);
+        if ((next & 0xc0) != 0x80) {
+            return 0;
+        }
+        code = (code << 6) | (next & 0x3f);
+    }
+    static constexpr std::uint32_t min_code[] = {0, 0, 0x80, 0x800, 0x10000};
+    if (code < min_code[length] || code > 0x10ffff || (code >= 0xd800 && code <= 0xdfff)) {
+        return 0;
+    }
+    return length;
+}
+
 void note_unencrypted_once(std::string_view backend, std::string_view where) {
     static std::mutex mutex;
     static std::set<std::string, std::less<>> said;
@@ -166,46 +202,13 @@ void note_unencrypted_once(std::string_view backend, std::string_view where) {
 
 namespace {
 
-// Accepts UTF-8 (RFC 3629: no overlongs, no surrogates, at most U+10FFFF) without control
-// characters.
+// Accepts UTF-8 without control characters (C0, DEL or C1).
 bool is_clean_utf8(std::string_view text) {
     std::size_t i = 0;
     while (i < text.size()) {
-        auto c = static_cast<unsigned char>(text[i]);
-        if (c < 0x80) {
-            if (c < 0x20 || c == 0x7f) {
-                return false;
-            }
-            ++i;
-            continue;
-        }
-        std::size_t length = 0;
         std::uint32_t code = 0;
-        if ((c & 0xe0) == 0xc0) {
-            length = 2;
-            code = c & 0x1f;
-        } else if ((c & 0xf0) == 0xe0) {
-            length = 3;
-            code = c & 0x0f;
-        } else if ((c & 0xf8) == 0xf0) {
-            length = 4;
-            code = c & 0x07;
-        } else {
-            return false;
-        }
-        if (i + length > text.size()) {
-            return false;
-        }
-        for (std::size_t k = 1; k < length; ++k) {
-            auto next = static_cast<unsigned char>(text[i + k]);
-            if ((next & 0xc0) != 0x80) {
-                return false;
-            }
-            code = (code << 6) | (next & 0x3f);
-        }
-        static constexpr std::uint32_t min_code[] = {0, 0, 0x80, 0x800, 0x10000};
-        if (code < min_code[length] || code > 0x10ffff || (code >= 0xd800 && code <= 0xdfff) ||
-            (code >= 0x80 && code < 0xa0)) {
+        std::size_t length = store_detail::decode_utf8(text, i, code);
+        if (length == 0 || code < 0x20 || (code >= 0x7f && code < 0xa0)) {
             return false;
         }
         i += length;
