@@ -173,11 +173,10 @@ CallbackServerOptions CallbackServerOptions::from_redirect_uri(std::string_view 
     }
     options.port = url.port;
     options.path = url.path;
-    detail::validate_callback_options([&] {
-        auto check = options;
-        check.expected_state = "x"; // the state comes later, per flow
-        return check;
-    }());
+    // The state comes later, per flow; check everything else with a placeholder.
+    CallbackServerOptions check = options;
+    check.expected_state.assign(1, 'x');
+    detail::validate_callback_options(check);
     return options;
 }
 
