@@ -129,6 +129,39 @@ BENCHMARK(BM_Baseline_SharedMutexCopy)
     ->Threads(8)
     ->UseRealTime();
 
+void BM_Baseline_UncontendedMutexClockCopy(benchmark::State& state) {
+    // What a mutex-guarded get_access_token would do: lock, check the expiry on the clock, copy.
+    std::mutex mutex;
+    const OAuthTokenSet cached = fresh_tokens(static_cast<std::size_t>(state.range(0)));
+    const double refresh_at = *cached.expires_at() - 60;
+    for (auto _ : state) {
+        std::string token;
+        {
+            std::lock_guard lock(mutex);
+            if (system_clock().unix_seconds() < refresh_at) {
+                token = cached.access_token;
+            }
+        }
+        benchmark::DoNotOptimize(token);
+    }
+    state.SetItemsProcessed(state.iterations());
+}
+BENCHMARK(BM_Baseline_UncontendedMutexClockCopy)
+    ->Arg(43)
+    ->Arg(1024)
+    ->Threads(1)
+    ->Threads(2)
+    ->Threads(8)
+    ->UseRealTime();
+
+// The clock read that every get_access_token makes (the injected Clock; here the system clock).
+void BM_ClockRead(benchmark::State& state) {
+    for (auto _ : state) {
+        benchmark::DoNotOptimize(system_clock().unix_seconds());
+    }
+}
+BENCHMARK(BM_ClockRead);
+
 // --- authflow token ------------------------------------------------------------------------
 
 std::string cli_path() {
