@@ -19,7 +19,7 @@ packages=(
     libcurl4-openssl-dev libssl-dev nlohmann-json3-dev libsimdjson-dev libcpp-httplib-dev
     libhiredis-dev libsecret-1-dev libsqlite3-dev libcli11-dev libtomlplusplus-dev
     libgtest-dev libgmock-dev libbenchmark-dev
-    redis-server gnome-keyring dbus libsecret-tools tinyproxy openssl curl
+    redis-server gnome-keyring dbus libsecret-tools tinyproxy openssl curl wrk
     chromium
 )
 
