@@ -1,14 +1,9 @@
+#include "redis_connection.hpp"
 #include "store_internal.hpp"
 
 #include <authflow/core/log.hpp>
 #include <authflow/store/redis_token_store.hpp>
 
-#include <hiredis.h>
-
-#include <condition_variable>
-#include <mutex>
-#include <sys/time.h>
-#include <thread>
 #include <vector>
 
 namespace authflow {
@@ -26,74 +21,25 @@ constexpr std::string_view renew_script =
 constexpr std::string_view release_script = "if redis.call('GET', KEYS[1]) == ARGV[1] then "
                                             "return redis.call('DEL', KEYS[1]) else return 0 end";
 
-struct ContextFree {
-    void operator()(redisContext* context) const noexcept { redisFree(context); }
-};
-struct ReplyFree {
-    void operator()(redisReply* reply) const noexcept { freeReplyObject(reply); }
-};
-using Connection = std::unique_ptr<redisContext, ContextFree>;
-using Reply = std::unique_ptr<redisReply, ReplyFree>;
-
-timeval to_timeval(std::chrono::milliseconds ms) {
-    timeval tv{};
-    tv.tv_sec = static_cast<time_t>(ms.count() / 1000);
-    tv.tv_usec = static_cast<suseconds_t>((ms.count() % 1000) * 1000);
-    return tv;
-}
-
-// Escapes glob characters so that SCAN MATCH takes the prefix literally.
-std::string glob_escape(std::string_view text) {
-    std::string out;
-    for (char c : text) {
-        if (c == '*' || c == '?' || c == '[' || c == ']' || c == '\\') {
-            out += '\\';
-        }
-        out += c;
-    }
-    return out;
-}
-
-std::string_view reply_text(const redisReply& reply) {
-    return {reply.str, reply.len};
-}
-
-// Sends one command (binary-safe arguments) on one connection. Null when the connection failed.
-Reply send(redisContext* context, const std::vector<std::string_view>& args) {
-    std::vector<const char*> argv;
-    std::vector<std::size_t> lengths;
-    argv.reserve(args.size());
-    lengths.reserve(args.size());
-    for (auto arg : args) {
-        argv.push_back(arg.data());
-        lengths.push_back(arg.size());
-    }
-    return Reply{static_cast<redisReply*>(
-        redisCommandArgv(context, static_cast<int>(args.size()), argv.data(), lengths.data()))};
-}
+using store_detail::RedisReply;
+using store_detail::reply_text;
+using Reply = RedisReply;
 
 } // namespace
 
 class RedisTokenStore::Impl final : public detail::LeaseBackend {
 public:
     explicit Impl(RedisTokenStoreOptions options)
-        : endpoint_(parse_redis_url(options.url)), prefix_(std::move(options.prefix)),
-          pool_size_(options.pool_size),
+        : pool_(parse_redis_url(options.url), "redis", options.pool_size, options.connect_timeout,
+                options.command_timeout),
+          prefix_(std::move(options.prefix)),
           codec_(std::string{backend_name_text}, options.key, nullptr, RecordEncoding::binary),
-          record_ttl_(options.record_ttl), connect_timeout_(options.connect_timeout),
-          command_timeout_(options.command_timeout) {
-        if (pool_size_ == 0 || pool_size_ > 1024) {
-            throw ConfigError(errc::config_invalid,
-                              "redis token store: pool_size must be between 1 and 1024");
-        }
+          record_ttl_(options.record_ttl) {
         if (prefix_.empty() || prefix_.size() > 128 ||
             prefix_.find_first_of(" \t\r\n") != std::string::npos) {
             throw ConfigError(errc::config_invalid,
                               "redis token store: the prefix must be 1 to 128 characters "
                               "without spaces");
-        }
-        if (connect_timeout_.count() <= 0 || command_timeout_.count() <= 0) {
-            throw ConfigError(errc::config_invalid, "redis token store: timeouts must be positive");
         }
         if (record_ttl_) {
             store_detail::positive_ms(*record_ttl_, backend_name_text, "record_ttl");
@@ -109,148 +55,20 @@ public:
             log(LogLevel::warning,
                 "redis token store: insecure_plaintext_store is on: tokens are stored in Redis "
                 "WITHOUT encryption at " +
-                    endpoint_.to_string());
+                    pool_.endpoint().to_string());
         }
         tokens_prefix_ = prefix_ + ":oauth:tokens:";
         lease_prefix_ = prefix_ + ":oauth:lease:";
     }
 
-    // --- connection pool ---
-
-    Connection connect() {
-        auto timeout = to_timeval(connect_timeout_);
-        Connection connection{
-            endpoint_.socket_path.empty()
-                ? redisConnectWithTimeout(endpoint_.host.c_str(), endpoint_.port, timeout)
-                : redisConnectUnixWithTimeout(endpoint_.socket_path.c_str(), timeout)};
-        if (!connection || connection->err != 0) {
-            std::string why = connection ? connection->errstr : "out of memory";
-            fail(errc::store_unavailable, backend_name_text,
-                 "cannot connect to " + endpoint_.to_string() + ": " + why);
-        }
-        redisSetTimeout(connection.get(), to_timeval(command_timeout_));
-        if (endpoint_.socket_path.empty()) {
-            redisEnableKeepAlive(connection.get());
-        }
-        if (!endpoint_.password.empty()) {
-            Reply reply =
-                endpoint_.username.empty()
-                    ? send(connection.get(), {"AUTH", endpoint_.password})
-                    : send(connection.get(), {"AUTH", endpoint_.username, endpoint_.password});
-            check_setup_reply(connection.get(), reply, "authentication");
-        }
-        if (endpoint_.db != 0) {
-            std::string db = std::to_string(endpoint_.db);
-            Reply reply = send(connection.get(), {"SELECT", db});
-            check_setup_reply(connection.get(), reply, "selecting database " + db);
-        }
-        return connection;
-    }
-
-    void check_setup_reply(redisContext* context, const Reply& reply, const std::string& what) {
-        if (!reply) {
-            fail(errc::store_unavailable, backend_name_text,
-                 what + " at " + endpoint_.to_string() + " failed: " + context->errstr);
-        }
-        if (reply->type == REDIS_REPLY_ERROR) {
-            // Server error texts (e.g. WRONGPASS ...) never contain the password.
-            fail(errc::store_unavailable, backend_name_text,
-                 what + " at " + endpoint_.to_string() +
-                     " failed: " + std::string{reply_text(*reply)});
-        }
-    }
-
-    Connection take() {
-        std::unique_lock lock(pool_mutex_);
-        bool free_slot = pool_cv_.wait_for(lock, command_timeout_,
-                                           [&] { return !idle_.empty() || open_ < pool_size_; });
-        if (!free_slot) {
-            fail(errc::store_unavailable, backend_name_text,
-                 "all " + std::to_string(pool_size_) + " connections stayed busy for " +
-                     std::to_string(command_timeout_.count()) + " ms");
-        }
-        if (!idle_.empty()) {
-            Connection connection = std::move(idle_.back());
-            idle_.pop_back();
-            return connection;
-        }
-        ++open_;
-        lock.unlock();
-        try {
-            return connect();
-        } catch (...) {
-            lock.lock();
-            --open_;
-            pool_cv_.notify_one();
-            throw;
-        }
-    }
-
-    void give_back(Connection connection) {
-        std::lock_guard lock(pool_mutex_);
-        idle_.push_back(std::move(connection));
-        pool_cv_.notify_one();
-    }
-
-    // After an I/O error the server probably restarted: every idle connection is stale.
-    void discard(Connection connection) {
-        std::vector<Connection> stale;
-        {
-            std::lock_guard lock(pool_mutex_);
-            stale.swap(idle_);
-            open_ -= stale.size() + 1;
-            pool_cv_.notify_all();
-        }
-        connection.reset();
-        stale.clear();
-    }
-
-    /// Runs a command, reconnecting once when the connection broke (a server restart) and
-    /// waiting while the server loads its data. Returns a reply that is not an error.
     Reply command(const std::vector<std::string_view>& args, std::string_view what) {
-        auto deadline = std::chrono::steady_clock::now() + command_timeout_;
-        bool reconnected = false;
-        while (true) {
-            Connection connection = take();
-            Reply reply = send(connection.get(), args);
-            if (!reply) {
-                std::string why = connection->errstr;
-                discard(std::move(connection));
-                if (!reconnected) {
-                    reconnected = true;
-                    continue;
-                }
-                fail(errc::store_unavailable, backend_name_text,
-                     std::string{what} + " at " + endpoint_.to_string() + " failed: " + why);
-            }
-            give_back(std::move(connection));
-            if (reply->type != REDIS_REPLY_ERROR) {
-                return reply;
-            }
-            std::string_view error = reply_text(*reply);
-            if (error.substr(0, 7) == "LOADING" && std::chrono::steady_clock::now() < deadline) {
-                std::this_thread::sleep_for(std::chrono::milliseconds(20));
-                continue;
-            }
-            // WRONGTYPE: the key holds something other than a string, i.e. not our record.
-            errc code = error.substr(0, 7) == "LOADING"     ? errc::store_unavailable
-                        : error.substr(0, 9) == "WRONGTYPE" ? errc::store_corrupt
-                                                            : errc::store_failed;
-            fail(code, backend_name_text,
-                 std::string{what} + ": the server answered " + std::string{error.substr(0, 200)});
-        }
+        return pool_.command(args, what);
     }
 
-    [[noreturn]] void unexpected(std::string_view what) const {
-        fail(errc::store_failed, backend_name_text,
-             std::string{what} + ": unexpected reply type from the server");
-    }
+    [[noreturn]] void unexpected(std::string_view what) const { pool_.unexpected(what); }
 
     std::int64_t integer(const Reply& reply, std::string_view what) const {
-        if (reply->type != REDIS_REPLY_INTEGER) {
-            unexpected(what);
-        }
-        return reply->integer;
+        return pool_.integer(reply, what);
     }
 
     // --- leases ---
@@ -287,20 +105,12 @@ public:
 
     std::string_view backend_name() const noexcept override { return backend_name_text; }
 
-    RedisEndpoint endpoint_;
+    store_detail::RedisConnectionPool pool_;
     std::string prefix_;
     std::string tokens_prefix_;
     std::string lease_prefix_;
-    std::size_t pool_size_;
     store_detail::RecordCodec codec_;
     std::optional<std::chrono::milliseconds> record_ttl_;
-    std::chrono::milliseconds connect_timeout_;
-    std::chrono::milliseconds command_timeout_;
-
-    std::mutex pool_mutex_;
-    std::condition_variable pool_cv_;
-    std::vector<Connection> idle_;
-    std::size_t open_ = 0; ///< connections idle or in use
 };
 
 RedisTokenStore::RedisTokenStore(RedisTokenStoreOptions options)
@@ -362,7 +172,7 @@ bool RedisTokenStore::do_exists(const std::string& key) {
 
 std::vector<std::string> RedisTokenStore::do_list_keys() {
     std::vector<std::string> keys;
-    std::string pattern = glob_escape(impl_->tokens_prefix_) + "*";
+    std::string pattern = store_detail::redis_glob_escape(impl_->tokens_prefix_) + "*";
     std::string cursor = "0";
     std::size_t prefix_size = impl_->tokens_prefix_.size();
     do {

@@ -4,16 +4,12 @@
 #include <authflow/store/sqlite_token_store.hpp>
 
 #if AUTHFLOW_WITH_SQLITE
-#include <sqlite3.h>
+#include "sqlite_database.hpp"
 #endif
 
 #include <atomic>
-#include <cerrno>
-#include <cstring>
-#include <fcntl.h>
 #include <mutex>
 #include <pwd.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 namespace authflow {
@@ -53,90 +49,8 @@ std::filesystem::path default_sqlite_token_store_path() {
 namespace {
 
 using store_detail::fail;
-
-struct DbClose {
-    void operator()(sqlite3* db) const noexcept { sqlite3_close_v2(db); }
-};
-struct StmtFinalize {
-    void operator()(sqlite3_stmt* stmt) const noexcept { sqlite3_finalize(stmt); }
-};
-using Database = std::unique_ptr<sqlite3, DbClose>;
-using Statement = std::unique_ptr<sqlite3_stmt, StmtFinalize>;
-
-// Resets a statement when a call is done with it, whatever happened.
-class Use {
-public:
-    explicit Use(const Statement& stmt) : stmt_(stmt.get()) {}
-    ~Use() {
-        sqlite3_reset(stmt_);
-        sqlite3_clear_bindings(stmt_);
-    }
-    Use(const Use&) = delete;
-    Use& operator=(const Use&) = delete;
-    sqlite3_stmt* get() const { return stmt_; }
-
-private:
-    sqlite3_stmt* stmt_;
-};
-
-errc code_for(int rc) {
-    switch (rc & 0xff) {
-    case SQLITE_BUSY:
-    case SQLITE_LOCKED:
-    case SQLITE_CANTOPEN:
-    case SQLITE_IOERR:
-    case SQLITE_READONLY:
-    case SQLITE_PERM:
-    case SQLITE_AUTH:
-        return errc::store_unavailable;
-    case SQLITE_CORRUPT:
-    case SQLITE_NOTADB:
-        return errc::store_corrupt;
-    default:
-        return errc::store_failed;
-    }
-}
-
-// Creates each missing directory of `dir` with mode 0700.
-void make_private_directories(const std::filesystem::path& dir) {
-    std::filesystem::path partial;
-    for (const auto& part : dir) {
-        partial /= part;
-        if (::mkdir(partial.c_str(), 0700) != 0 && errno != EEXIST) {
-            fail(errc::store_unavailable, backend_name_text,
-                 "cannot create directory " + partial.string() + ": " + std::strerror(errno));
-        }
-    }
-}
-
-// Creates the database file with mode 0600 before SQLite opens it (SQLite would use 0644 less
-// the umask), and tightens an existing file that others could read.
-void prepare_file(const std::filesystem::path& path) {
-    if (path.has_parent_path()) {
-        make_private_directories(path.parent_path());
-    }
-    int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
-    if (fd < 0) {
-        fail(errc::store_unavailable, backend_name_text,
-             "cannot open " + path.string() + ": " + std::strerror(errno));
-    }
-    struct stat info {};
-    bool ok = ::fstat(fd, &info) == 0;
-    if (ok && !S_ISREG(info.st_mode)) {
-        ::close(fd);
-        fail(errc::store_unavailable, backend_name_text, path.string() + " is not a regular file");
-    }
-    if (ok && (info.st_mode & 077) != 0) {
-        if (::fchmod(fd, 0600) == 0) {
-            log(LogLevel::warning, "sqlite token store: " + path.string() +
-                                       " could be read by other users; its mode is now 0600");
-        } else {
-            log(LogLevel::warning, "sqlite token store: " + path.string() +
-                                       " can be read by other users and chmod failed");
-        }
-    }
-    ::close(fd);
-}
+using Statement = store_detail::SqliteStatement;
+using Use = store_detail::SqliteUse;
 
 } // namespace
 
@@ -150,22 +64,7 @@ public:
         if (record_ttl_) {
             store_detail::positive_ms(*record_ttl_, backend_name_text, "record_ttl");
         }
-        if (options.busy_timeout.count() < 0 || options.busy_timeout.count() > 3600000) {
-            fail(errc::invalid_argument, backend_name_text,
-                 "busy_timeout must be between 0 and 3600000 ms");
-        }
-        prepare_file(path_);
-        sqlite3* raw = nullptr;
-        int rc = sqlite3_open_v2(path_.c_str(), &raw,
-                                 SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX,
-                                 nullptr);
-        db_.reset(raw);
-        if (rc != SQLITE_OK) {
-            fail(errc::store_unavailable, backend_name_text,
-                 "cannot open " + path_.string() + ": " +
-                     (raw != nullptr ? sqlite3_errmsg(raw) : sqlite3_errstr(rc)));
-        }
-        sqlite3_busy_timeout(db_.get(), static_cast<int>(options.busy_timeout.count()));
+        db_ = store_detail::open_sqlite_database(path_, options.busy_timeout, backend_name_text);
         set_up_schema();
         prepare_statements();
         purge_expired();
@@ -177,19 +76,7 @@ public:
     // --- helpers (call with mutex_ held, except during construction) ---
 
     [[noreturn]] void fail_rc(int rc, std::string_view what) const {
-        std::string text{what};
-        text += " failed: ";
-        text += sqlite3_errmsg(db_.get());
-        text += " (";
-        text += path_.string();
-        text += ")";
-        if ((rc & 0xff) == SQLITE_BUSY) {
-            text += "; another process held the database longer than busy_timeout";
-        }
-        if ((rc & 0xff) == SQLITE_NOTADB) {
-            text = path_.string() + " is not an SQLite database";
-        }
-        fail(code_for(rc), backend_name_text, text);
+        store_detail::sqlite_fail(db_.get(), rc, what, path_, backend_name_text);
     }
 
     void exec(const char* sql, std::string_view what) {
@@ -209,17 +96,11 @@ public:
     }
 
     Statement prepare(const char* sql) {
-        sqlite3_stmt* raw = nullptr;
-        int rc = sqlite3_prepare_v3(db_.get(), sql, -1, SQLITE_PREPARE_PERSISTENT, &raw, nullptr);
-        Statement stmt{raw};
-        if (rc != SQLITE_OK) {
-            fail_rc(rc, "preparing a statement");
-        }
-        return stmt;
+        return store_detail::sqlite_prepare(db_.get(), sql, path_, backend_name_text);
     }
 
     void set_up_schema() {
-        // Reading the version is the first access: a file that is not a database fails here.
+        // A file that is not a database already failed when it was opened.
         std::int64_t version = pragma_int("PRAGMA user_version", "reading the schema version");
         if (version > SqliteTokenStore::schema_version) {
             fail(errc::store_failed, backend_name_text,
@@ -227,20 +108,6 @@ public:
                      ", newer than this authflow understands (" +
                      std::to_string(SqliteTokenStore::schema_version) + ")");
         }
-        // WAL lets readers in other processes proceed while one writes.
-        {
-            auto stmt = prepare("PRAGMA journal_mode=WAL");
-            int rc = sqlite3_step(stmt.get());
-            if (rc != SQLITE_ROW) {
-                fail_rc(rc, "switching to WAL");
-            }
-            const auto* mode = sqlite3_column_text(stmt.get(), 0);
-            if (mode == nullptr || std::string_view{reinterpret_cast<const char*>(mode)} != "wal") {
-                log(LogLevel::warning,
-                    "sqlite token store: " + path_.string() + " could not use WAL journaling");
-            }
-        }
-        exec("PRAGMA synchronous=NORMAL", "setting synchronous");
         if (version == SqliteTokenStore::schema_version) {
             return;
         }
@@ -374,7 +241,7 @@ public:
     store_detail::RecordCodec codec_;
     std::optional<std::chrono::milliseconds> record_ttl_;
     std::mutex mutex_;
-    Database db_;
+    store_detail::SqliteDatabase db_;
     Statement save_, load_, remove_, exists_, list_, purge_, acquire_, renew_, release_;
     std::atomic<std::uint32_t> saves_since_purge_{0};
 };

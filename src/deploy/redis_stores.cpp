@@ -1,0 +1,372 @@
+// Deploy stores in Redis: sessions, pending logins and login rate limits shared by every worker.
+#include <authflow/config.hpp>
+
+#if AUTHFLOW_WITH_REDIS
+
+#include "../store/redis_connection.hpp"
+#include "shared_store_codec.hpp"
+
+#include <authflow/core/errors.hpp>
+#include <authflow/core/log.hpp>
+#include <authflow/deploy/shared_stores.hpp>
+
+#include <algorithm>
+
+namespace authflow {
+namespace {
+
+using deploy_detail::to_ms;
+using store_detail::RedisConnectionPool;
+using store_detail::RedisReply;
+using store_detail::reply_text;
+
+constexpr std::string_view backend_name = "redis";
+
+// Creates a session only when its key is free, adds it to its user's set and makes the set live
+// at least as long as the session.
+constexpr std::string_view create_script =
+    "if not redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2], 'NX') then return 0 end "
+    "redis.call('SADD', KEYS[2], ARGV[3]) "
+    "if redis.call('PTTL', KEYS[2]) < tonumber(ARGV[2]) then "
+    "redis.call('PEXPIRE', KEYS[2], ARGV[2]) end "
+    "return 1";
+// Replaces a session's record only while it exists; extends its user's set likewise.
+constexpr std::string_view touch_script =
+    "if not redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2], 'XX') then return 0 end "
+    "if redis.call('PTTL', KEYS[2]) < tonumber(ARGV[2]) then "
+    "redis.call('PEXPIRE', KEYS[2], ARGV[2]) end "
+    "return 1";
+// One attempt: INCR, PEXPIRE when it opened the window (or the key lost its TTL), PTTL.
+constexpr std::string_view rate_script =
+    "local n = redis.call('INCR', KEYS[1]) "
+    "local t = redis.call('PTTL', KEYS[1]) "
+    "if n == 1 or t < 0 then redis.call('PEXPIRE', KEYS[1], ARGV[1]) t = tonumber(ARGV[1]) end "
+    "return {n, t}";
+
+void check_prefix(const std::string& prefix) {
+    if (prefix.empty() || prefix.size() > 128 ||
+        prefix.find_first_of(" \t\r\n") != std::string::npos) {
+        throw ConfigError(errc::config_invalid,
+                          "redis deploy store: the prefix must be 1 to 128 characters without "
+                          "spaces");
+    }
+}
+
+std::optional<StoreKey> required_key(const RedisDeployStoreOptions& options) {
+    if (!options.key && !options.insecure_plaintext_store) {
+        throw ConfigError(errc::config_missing,
+                          "redis deploy store: sessions in Redis are always encrypted, and no "
+                          "store key is configured. Set AUTHFLOW_STORE_KEY (base64 of 32 random "
+                          "bytes: `openssl rand -base64 32`) or store_key_file");
+    }
+    return options.key;
+}
+
+std::string milliseconds_text(std::int64_t ms) {
+    return std::to_string(std::max<std::int64_t>(ms, 1));
+}
+
+} // namespace
+
+// --- sessions ---
+
+class RedisSessionStore::Impl {
+public:
+    Impl(const RedisDeployStoreOptions& options, Clock& clock_ref)
+        : pool(parse_redis_url(options.url), std::string{backend_name}, options.pool_size,
+               options.connect_timeout, options.command_timeout),
+          codec(std::string{backend_name}, required_key(options), RecordEncoding::binary),
+          clock(clock_ref), session_prefix(options.prefix + ":session:"),
+          user_prefix(options.prefix + ":user_sessions:") {
+        check_prefix(options.prefix);
+        if (!codec.is_encrypting()) {
+            log(LogLevel::warning, "redis session store: insecure_plaintext_store is on: "
+                                   "sessions are stored in Redis WITHOUT encryption");
+        }
+    }
+
+    /// The session filed under `key`, when there is one and it has not expired.
+    std::optional<UserSession> load(const std::string& key) {
+        const std::string redis_key = session_prefix + key;
+        RedisReply reply = pool.command({"GET", redis_key}, "reading a session");
+        if (reply->type == REDIS_REPLY_NIL) {
+            return std::nullopt;
+        }
+        if (reply->type != REDIS_REPLY_STRING) {
+            pool.unexpected("reading a session");
+        }
+        UserSession session = codec.decode_session(redis_key, reply_text(*reply));
+        if (session.expires_at <= clock.now()) {
+            return std::nullopt;
+        }
+        session.session_key = key;
+        return session;
+    }
+
+    RedisConnectionPool pool;
+    deploy_detail::SharedRecordCodec codec;
+    Clock& clock;
+    std::string session_prefix;
+    std::string user_prefix;
+};
+
+RedisSessionStore::RedisSessionStore(RedisDeployStoreOptions options, Clock& clock)
+    : impl_(std::make_unique<Impl>(options, clock)) {}
+
+RedisSessionStore::~RedisSessionStore() = default;
+
+void RedisSessionStore::create(const UserSession& session) {
+    if (session.session_id.empty() || session.user_id.empty()) {
+        throw Error(errc::invalid_argument, "a session needs a session id and a user id");
+    }
+    const auto now = impl_->clock.now();
+    if (session.expires_at <= now) {
+        throw Error(errc::invalid_argument, "a session must expire in the future");
+    }
+    const std::string key = session_key(session.session_id);
+    const std::string redis_key = impl_->session_prefix + key;
+    const std::string user_key = impl_->user_prefix + deploy_detail::user_hash(session.user_id);
+    const std::string record = impl_->codec.encode_session(redis_key, session);
+    const std::string ttl = milliseconds_text(to_ms(session.expires_at) - to_ms(now));
+    RedisReply reply = impl_->pool.command(
+        {"EVAL", create_script, "2", redis_key, user_key, record, ttl, key}, "creating a session");
+    if (impl_->pool.integer(reply, "creating a session") != 1) {
+        throw Error(errc::invalid_argument, "session id already in use");
+    }
+}
+
+std::optional<UserSession> RedisSessionStore::get(std::string_view session_id) {
+    if (session_id.empty()) {
+        return std::nullopt;
+    }
+    auto session = impl_->load(session_key(session_id));
+    if (session) {
+        session->session_id = std::string{session_id};
+    }
+    return session;
+}
+
+bool RedisSessionStore::touch(std::string_view session_id, std::chrono::seconds ttl) {
+    if (session_id.empty() || ttl.count() <= 0) {
+        return false;
+    }
+    const std::string key = session_key(session_id);
+    auto session = impl_->load(key);
+    if (!session) {
+        return false;
+    }
+    const auto now = impl_->clock.now();
+    session->expires_at = std::max(session->expires_at, now + ttl);
+    const std::string redis_key = impl_->session_prefix + key;
+    const std::string user_key = impl_->user_prefix + deploy_detail::user_hash(session->user_id);
+    const std::string record = impl_->codec.encode_session(redis_key, *session);
+    const std::string ms = milliseconds_text(to_ms(session->expires_at) - to_ms(now));
+    RedisReply reply = impl_->pool.command(
+        {"EVAL", touch_script, "2", redis_key, user_key, record, ms}, "extending a session");
+    return impl_->pool.integer(reply, "extending a session") == 1;
+}
+
+bool RedisSessionStore::remove(std::string_view session_id) {
+    if (session_id.empty()) {
+        return false;
+    }
+    return remove_by_key(session_key(session_id));
+}
+
+bool RedisSessionStore::remove_by_key(std::string_view key) {
+    const std::string redis_key = impl_->session_prefix + std::string{key};
+    RedisReply reply = impl_->pool.command({"GETDEL", redis_key}, "removing a session");
+    if (reply->type == REDIS_REPLY_NIL) {
+        return false;
+    }
+    if (reply->type != REDIS_REPLY_STRING) {
+        impl_->pool.unexpected("removing a session");
+    }
+    // The record names its user: drop the session from the user's set too. A record that does
+    // not decode is gone all the same; its set entry is dropped when the set is next listed.
+    UserSession session;
+    try {
+        session = impl_->codec.decode_session(redis_key, reply_text(*reply));
+    } catch (const StoreError&) {
+        return true;
+    }
+    const std::string user_key = impl_->user_prefix + deploy_detail::user_hash(session.user_id);
+    impl_->pool.command({"SREM", user_key, key}, "removing a session");
+    return session.expires_at > impl_->clock.now();
+}
+
+std::vector<UserSession> RedisSessionStore::list_user_sessions(std::string_view user_id) {
+    const std::string user_key = impl_->user_prefix + deploy_detail::user_hash(user_id);
+    RedisReply members = impl_->pool.command({"SMEMBERS", user_key}, "listing sessions");
+    if (members->type != REDIS_REPLY_ARRAY) {
+        impl_->pool.unexpected("listing sessions");
+    }
+    std::vector<UserSession> sessions;
+    std::vector<std::string> gone;
+    for (std::size_t i = 0; i < members->elements; ++i) {
+        const redisReply* item = members->element[i];
+        if (item->type != REDIS_REPLY_STRING) {
+            continue;
+        }
+        std::string key{reply_text(*item)};
+        auto session = impl_->load(key);
+        if (!session) {
+            gone.push_back(std::move(key));
+        } else if (session->user_id == user_id) {
+            sessions.push_back(std::move(*session));
+        }
+    }
+    if (!gone.empty()) {
+        std::vector<std::string_view> args{"SREM", user_key};
+        args.insert(args.end(), gone.begin(), gone.end());
+        impl_->pool.command(args, "listing sessions");
+    }
+    return sessions;
+}
+
+std::size_t RedisSessionStore::remove_user_sessions(std::string_view user_id) {
+    std::size_t removed = 0;
+    for (const auto& session : list_user_sessions(user_id)) {
+        removed += remove_by_key(session.session_key) ? 1 : 0;
+    }
+    const std::string user_key = impl_->user_prefix + deploy_detail::user_hash(user_id);
+    impl_->pool.command({"DEL", user_key}, "removing a user's sessions");
+    return removed;
+}
+
+// --- pending logins ---
+
+class RedisPendingLoginStore::Impl {
+public:
+    Impl(const RedisDeployStoreOptions& options, Clock& clock_ref)
+        : pool(parse_redis_url(options.url), std::string{backend_name}, options.pool_size,
+               options.connect_timeout, options.command_timeout),
+          codec(std::string{backend_name}, required_key(options), RecordEncoding::binary),
+          clock(clock_ref), prefix(options.prefix + ":pending:") {
+        check_prefix(options.prefix);
+    }
+
+    RedisConnectionPool pool;
+    deploy_detail::SharedRecordCodec codec;
+    Clock& clock;
+    std::string prefix;
+};
+
+RedisPendingLoginStore::RedisPendingLoginStore(RedisDeployStoreOptions options, Clock& clock)
+    : impl_(std::make_unique<Impl>(options, clock)) {}
+
+RedisPendingLoginStore::~RedisPendingLoginStore() = default;
+
+void RedisPendingLoginStore::put(std::string_view state, const PendingLogin& record,
+                                 std::chrono::seconds ttl) {
+    if (state.empty()) {
+        throw Error(errc::invalid_argument, "pending login without a state");
+    }
+    if (ttl.count() <= 0 || ttl > std::chrono::hours{1}) {
+        throw Error(errc::invalid_argument, "pending login ttl must be from 1 s to 1 h");
+    }
+    const std::string redis_key = impl_->prefix + pending_login_key(state);
+    const auto now = impl_->clock.now();
+    const std::string text = impl_->codec.encode_pending(redis_key, record, now + ttl);
+    const std::string ms = std::to_string(ttl.count() * 1000);
+    RedisReply reply =
+        impl_->pool.command({"SET", redis_key, text, "PX", ms, "NX"}, "storing a pending login");
+    if (reply->type == REDIS_REPLY_NIL) {
+        throw Error(errc::invalid_argument, "a login with this state is already pending");
+    }
+}
+
+std::optional<PendingLogin> RedisPendingLoginStore::take(std::string_view state) {
+    if (state.empty()) {
+        return std::nullopt;
+    }
+    const std::string redis_key = impl_->prefix + pending_login_key(state);
+    RedisReply reply = impl_->pool.command({"GETDEL", redis_key}, "taking a pending login");
+    if (reply->type == REDIS_REPLY_NIL) {
+        return std::nullopt;
+    }
+    if (reply->type != REDIS_REPLY_STRING) {
+        impl_->pool.unexpected("taking a pending login");
+    }
+    Clock::wall_time deadline{};
+    PendingLogin record = impl_->codec.decode_pending(redis_key, reply_text(*reply), deadline);
+    if (deadline <= impl_->clock.now()) {
+        return std::nullopt;
+    }
+    record.state = std::string{state};
+    return record;
+}
+
+// --- rate limits ---
+
+class RedisLoginRateLimiter::Impl {
+public:
+    Impl(const RedisDeployStoreOptions& options, RateLimitOptions limit_options)
+        : pool(parse_redis_url(options.url), std::string{backend_name}, options.pool_size,
+               options.connect_timeout, options.command_timeout),
+          limits(limit_options), prefix(options.prefix + ":ratelimit:") {
+        check_prefix(options.prefix);
+    }
+
+    RedisConnectionPool pool;
+    RateLimitOptions limits;
+    std::string prefix;
+};
+
+RedisLoginRateLimiter::RedisLoginRateLimiter(RedisDeployStoreOptions options,
+                                             RateLimitOptions limits) {
+    if (limits.max_requests <= 0 || limits.window.count() <= 0) {
+        throw Error(errc::invalid_argument, "rate limit options need positive limits and window");
+    }
+    impl_ = std::make_unique<Impl>(options, limits);
+}
+
+RedisLoginRateLimiter::~RedisLoginRateLimiter() = default;
+
+RateLimitDecision RedisLoginRateLimiter::check(std::string_view client_key) {
+    const std::string key = impl_->prefix + std::string{client_key};
+    const std::string window = std::to_string(
+        std::chrono::duration_cast<std::chrono::milliseconds>(impl_->limits.window).count());
+    RedisReply reply =
+        impl_->pool.command({"EVAL", rate_script, "1", key, window}, "counting a login attempt");
+    if (reply->type != REDIS_REPLY_ARRAY || reply->elements != 2 ||
+        reply->element[0]->type != REDIS_REPLY_INTEGER ||
+        reply->element[1]->type != REDIS_REPLY_INTEGER) {
+        impl_->pool.unexpected("counting a login attempt");
+    }
+    const long long count = reply->element[0]->integer;
+    const long long left_ms = std::max<long long>(reply->element[1]->integer, 0);
+    if (count <= impl_->limits.max_requests) {
+        return {true, std::chrono::seconds{0}};
+    }
+    return {false, std::chrono::seconds{(left_ms + 999) / 1000}};
+}
+
+void RedisLoginRateLimiter::reset() {
+    const std::string pattern = store_detail::redis_glob_escape(impl_->prefix) + "*";
+    std::string cursor = "0";
+    do {
+        RedisReply reply = impl_->pool.command({"SCAN", cursor, "MATCH", pattern, "COUNT", "512"},
+                                               "forgetting every count");
+        if (reply->type != REDIS_REPLY_ARRAY || reply->elements != 2 ||
+            reply->element[0]->type != REDIS_REPLY_STRING ||
+            reply->element[1]->type != REDIS_REPLY_ARRAY) {
+            impl_->pool.unexpected("forgetting every count");
+        }
+        cursor = std::string{reply_text(*reply->element[0])};
+        const redisReply* batch = reply->element[1];
+        std::vector<std::string_view> args{"DEL"};
+        for (std::size_t i = 0; i < batch->elements; ++i) {
+            if (batch->element[i]->type == REDIS_REPLY_STRING) {
+                args.push_back(reply_text(*batch->element[i]));
+            }
+        }
+        if (args.size() > 1) {
+            impl_->pool.command(args, "forgetting every count");
+        }
+    } while (cursor != "0");
+}
+
+} // namespace authflow
+
+#endif // AUTHFLOW_WITH_REDIS

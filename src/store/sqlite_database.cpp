@@ -1,0 +1,145 @@
+#include "sqlite_database.hpp"
+
+#include "store_internal.hpp"
+
+#include <authflow/core/log.hpp>
+
+#include <cerrno>
+#include <cstring>
+#include <fcntl.h>
+#include <string>
+#include <sys/stat.h>
+#include <unistd.h>
+
+namespace authflow::store_detail {
+namespace {
+
+errc code_for(int rc) {
+    switch (rc & 0xff) {
+    case SQLITE_BUSY:
+    case SQLITE_LOCKED:
+    case SQLITE_CANTOPEN:
+    case SQLITE_IOERR:
+    case SQLITE_READONLY:
+    case SQLITE_PERM:
+    case SQLITE_AUTH:
+        return errc::store_unavailable;
+    case SQLITE_CORRUPT:
+    case SQLITE_NOTADB:
+        return errc::store_corrupt;
+    default:
+        return errc::store_failed;
+    }
+}
+
+// Creates each missing directory of `dir` with mode 0700.
+void make_private_directories(const std::filesystem::path& dir, std::string_view backend) {
+    std::filesystem::path partial;
+    for (const auto& part : dir) {
+        partial /= part;
+        if (::mkdir(partial.c_str(), 0700) != 0 && errno != EEXIST) {
+            fail(errc::store_unavailable, backend,
+                 "cannot create directory " + partial.string() + ": " + std::strerror(errno));
+        }
+    }
+}
+
+// Creates the database file with mode 0600 before SQLite opens it (SQLite would use 0644 less
+// the umask), and tightens an existing file that others could read.
+void prepare_file(const std::filesystem::path& path, std::string_view backend) {
+    if (path.has_parent_path()) {
+        make_private_directories(path.parent_path(), backend);
+    }
+    int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+    if (fd < 0) {
+        fail(errc::store_unavailable, backend,
+             "cannot open " + path.string() + ": " + std::strerror(errno));
+    }
+    struct stat info {};
+    bool ok = ::fstat(fd, &info) == 0;
+    if (ok && !S_ISREG(info.st_mode)) {
+        ::close(fd);
+        fail(errc::store_unavailable, backend, path.string() + " is not a regular file");
+    }
+    if (ok && (info.st_mode & 077) != 0) {
+        if (::fchmod(fd, 0600) == 0) {
+            log(LogLevel::warning, std::string{backend} + " store: " + path.string() +
+                                       " could be read by other users; its mode is now 0600");
+        } else {
+            log(LogLevel::warning, std::string{backend} + " store: " + path.string() +
+                                       " can be read by other users and chmod failed");
+        }
+    }
+    ::close(fd);
+}
+
+} // namespace
+
+void sqlite_fail(sqlite3* db, int rc, std::string_view what, const std::filesystem::path& path,
+                 std::string_view backend) {
+    std::string text{what};
+    text += " failed: ";
+    text += db != nullptr ? sqlite3_errmsg(db) : sqlite3_errstr(rc);
+    text += " (";
+    text += path.string();
+    text += ")";
+    if ((rc & 0xff) == SQLITE_BUSY) {
+        text += "; another process held the database longer than busy_timeout";
+    }
+    if ((rc & 0xff) == SQLITE_NOTADB) {
+        text = path.string() + " is not an SQLite database";
+    }
+    fail(code_for(rc), backend, text);
+}
+
+SqliteStatement sqlite_prepare(sqlite3* db, const char* sql, const std::filesystem::path& path,
+                               std::string_view backend) {
+    sqlite3_stmt* raw = nullptr;
+    int rc = sqlite3_prepare_v3(db, sql, -1, SQLITE_PREPARE_PERSISTENT, &raw, nullptr);
+    SqliteStatement stmt{raw};
+    if (rc != SQLITE_OK) {
+        sqlite_fail(db, rc, "preparing a statement", path, backend);
+    }
+    return stmt;
+}
+
+SqliteDatabase open_sqlite_database(const std::filesystem::path& path,
+                                    std::chrono::milliseconds busy_timeout,
+                                    std::string_view backend) {
+    if (busy_timeout.count() < 0 || busy_timeout.count() > 3600000) {
+        fail(errc::invalid_argument, backend, "busy_timeout must be between 0 and 3600000 ms");
+    }
+    prepare_file(path, backend);
+    sqlite3* raw = nullptr;
+    int rc =
+        sqlite3_open_v2(path.c_str(), &raw,
+                        SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, nullptr);
+    SqliteDatabase db{raw};
+    if (rc != SQLITE_OK) {
+        fail(errc::store_unavailable, backend,
+             "cannot open " + path.string() + ": " +
+                 (raw != nullptr ? sqlite3_errmsg(raw) : sqlite3_errstr(rc)));
+    }
+    sqlite3_busy_timeout(db.get(), static_cast<int>(busy_timeout.count()));
+    // WAL lets readers in other processes proceed while one writes. This is the first access:
+    // a file that is not a database fails here.
+    {
+        auto stmt = sqlite_prepare(db.get(), "PRAGMA journal_mode=WAL", path, backend);
+        rc = sqlite3_step(stmt.get());
+        if (rc != SQLITE_ROW) {
+            sqlite_fail(db.get(), rc, "switching to WAL", path, backend);
+        }
+        const auto* mode = sqlite3_column_text(stmt.get(), 0);
+        if (mode == nullptr || std::string_view{reinterpret_cast<const char*>(mode)} != "wal") {
+            log(LogLevel::warning, std::string{backend} + " store: " + path.string() +
+                                       " could not use WAL journaling");
+        }
+    }
+    rc = sqlite3_exec(db.get(), "PRAGMA synchronous=NORMAL", nullptr, nullptr, nullptr);
+    if (rc != SQLITE_OK) {
+        sqlite_fail(db.get(), rc, "setting synchronous", path, backend);
+    }
+    return db;
+}
+
+} // namespace authflow::store_detail
