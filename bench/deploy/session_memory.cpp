@@ -1,0 +1,92 @@
+// Memory held by deploy-mode sessions in MemorySessionStore (docs/BENCHMARKS.md, "Deploy mode").
+//
+//   bench_deploy_sessions [COUNT]     (default 100000)
+//
+// Creates COUNT sessions shaped like those the callback route creates (a 43-character session
+// id, subject, roles {"viewer"}, metadata {"provider", "user_info": {sub, name, email,
+// email_verified}}) and prints the resident set size before and after, from /proc/self/statm.
+// The figure is the process's RSS delta: the store's hash table, expiry index, per-user index and
+// the allocator's overhead, all included.
+
+#include <authflow/core/clock.hpp>
+#include <authflow/deploy/session_store.hpp>
+
+#include <charconv>
+#include <chrono>
+#include <cstddef>
+#include <cstdio>
+#include <cstdlib>
+#include <fstream>
+#include <iostream>
+#include <string>
+#include <string_view>
+#include <unistd.h>
+
+namespace {
+
+/// Resident set size in bytes (second field of /proc/self/statm, in pages).
+std::size_t resident_bytes() {
+    std::ifstream statm("/proc/self/statm");
+    std::size_t size_pages = 0;
+    std::size_t resident_pages = 0;
+    statm >> size_pages >> resident_pages;
+    return resident_pages * static_cast<std::size_t>(sysconf(_SC_PAGESIZE));
+}
+
+std::size_t parse_count(int argc, char** argv) {
+    if (argc < 2) {
+        return 100000;
+    }
+    const std::string_view text{argv[1]};
+    std::size_t count = 0;
+    const auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), count);
+    if (error != std::errc{} || end != text.data() + text.size() || count == 0) {
+        std::cerr << "usage: bench_deploy_sessions [COUNT]\n";
+        std::exit(2);
+    }
+    return count;
+}
+
+} // namespace
+
+int main(int argc, char** argv) {
+    using namespace authflow;
+    const std::size_t count = parse_count(argc, argv);
+    MemorySessionStore store(count + 1);
+    const auto now = system_clock().now();
+
+    // One session first: the store's and the allocator's fixed costs stay out of the delta.
+    auto make = [&](std::size_t i) {
+        UserSession session;
+        session.session_id = new_session_id();
+        session.user_id = "user-" + std::to_string(i);
+        session.roles = {"viewer"};
+        session.created_at = now;
+        session.expires_at = now + std::chrono::hours(24);
+        session.metadata = {{"provider", "oidc"},
+                            {"user_info",
+                             {{"sub", session.user_id},
+                              {"name", "User " + std::to_string(i)},
+                              {"email", session.user_id + "@example.test"},
+                              {"email_verified", true}}}};
+        return session;
+    };
+    store.create(make(0));
+    const std::size_t before = resident_bytes();
+    for (std::size_t i = 1; i <= count; ++i) {
+        store.create(make(i));
+    }
+    const std::size_t after = resident_bytes();
+    if (store.size() != count + 1) {
+        std::cerr << "bench_deploy_sessions: the store holds " << store.size() << " sessions\n";
+        return 1;
+    }
+    const double delta = static_cast<double>(after > before ? after - before : 0);
+    const double per_session = delta / static_cast<double>(count);
+    std::printf("sessions            %zu\n", count);
+    std::printf("rss_before_bytes    %zu\n", before);
+    std::printf("rss_after_bytes     %zu\n", after);
+    std::printf("bytes_per_session   %.0f\n", per_session);
+    std::printf("mib_per_100k        %.1f\n", per_session * 100000.0 / (1024.0 * 1024.0));
+    return 0;
+}
