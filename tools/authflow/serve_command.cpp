@@ -6,6 +6,7 @@
 #include <authflow/deploy/auth_routes.hpp>
 #include <authflow/deploy/httplib_adapter.hpp>
 #include <authflow/deploy/login_page.hpp>
+#include <authflow/deploy/shared_stores.hpp>
 #include <authflow/native/callback_server.hpp>
 #include <authflow/providers/factory.hpp>
 
@@ -27,7 +28,9 @@ namespace {
 struct ServeOptions {
     std::string listen = "127.0.0.1:8080";
     std::string public_url;
-    std::string session_store = "memory";
+    std::string session_store; ///< empty: the settings' state_backend (default memory)
+    std::string redis_url;     ///< empty: the settings' redis_url
+    std::string session_db;    ///< SQLite file; empty: default_deploy_sqlite_path()
     std::string title = "authflow demo";
 };
 
@@ -112,9 +115,9 @@ void security_headers(httplib::Response& response) {
 }
 
 int run_serve(Context& ctx, const ServeOptions& options) {
-    if (options.session_store != "memory") {
-        throw ConfigError(errc::config_invalid,
-                          "--session-store: only 'memory' is available in this version");
+    if (!options.session_store.empty() && options.session_store != "memory" &&
+        options.session_store != "sqlite" && options.session_store != "redis") {
+        throw ConfigError(errc::config_invalid, "--session-store must be memory, sqlite or redis");
     }
     const auto [host, port] = split_listen(options.listen);
 
@@ -134,11 +137,21 @@ int run_serve(Context& ctx, const ServeOptions& options) {
     sources.config_file = ctx.global.config_file;
     sources.profile = ctx.global.profile;
     sources.flags["public_url"] = options.public_url.empty() ? listen_url : options.public_url;
-    sources.flags["state_backend"] = options.session_store;
+    if (!options.session_store.empty()) {
+        sources.flags["state_backend"] = options.session_store;
+    }
+    if (!options.redis_url.empty()) {
+        sources.flags["redis_url"] = options.redis_url;
+    }
     const DeploySettings deploy = load_deploy_settings(sources);
     const OAuth2Settings oauth = ctx.load_settings();
     auto provider = create_provider_from_settings(oauth);
-    auto routes = std::make_shared<const AuthRoutes>(deploy, provider);
+    // Sessions, pending logins, rate limits and tokens of the chosen backend; with Redis the
+    // store key is required (AUTHFLOW_STORE_KEY or store_key_file), or this throws ConfigError.
+    DeployStoreOptions store_options;
+    store_options.sqlite_path = options.session_db;
+    auto routes = std::make_shared<const AuthRoutes>(deploy, provider,
+                                                     make_deploy_stores(deploy, store_options));
 
     mount_auth_routes(server, routes);
     const std::string login_url = deploy.route_path("login");
@@ -188,6 +201,7 @@ int run_serve(Context& ctx, const ServeOptions& options) {
     });
 
     *ctx.out << "Listening on " << listen_url << "\n";
+    *ctx.out << "Sessions in " << deploy.state_backend << "\n";
     *ctx.out << "Open " << deploy.public_url << "\n" << std::flush;
     const bool ok = server.listen_after_bind();
     if (received == 0) {
@@ -211,8 +225,16 @@ void add_serve_command(CLI::App& app, Context& ctx) {
         ->capture_default_str();
     command->add_option("--public-url", options->public_url,
                         "The URL browsers use (default: http://HOST:PORT)");
-    command->add_option("--session-store", options->session_store, "Where sessions live: memory")
-        ->capture_default_str();
+    command
+        ->add_option("--session-store", options->session_store,
+                     "Where sessions live: memory, sqlite or redis (default: the settings' "
+                     "state_backend, else memory)")
+        ->check(CLI::IsMember({"memory", "sqlite", "redis"}));
+    command->add_option("--redis-url", options->redis_url,
+                        "Redis for --session-store redis (default: the settings' redis_url)");
+    command->add_option("--session-db", options->session_db,
+                        "SQLite file for --session-store sqlite (default: "
+                        "$XDG_STATE_HOME/authflow/deploy.db)");
     command->add_option("--title", options->title, "The page title")->capture_default_str();
     command->callback(
         [&ctx, options] { ctx.run = [&ctx, options] { return run_serve(ctx, *options); }; });
