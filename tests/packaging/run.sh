@@ -12,12 +12,14 @@ export LD_LIBRARY_PATH="$libdir${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}"
 test -x "$work/prefix/bin/authflow" || { echo "the authflow CLI was not installed"; exit 1; }
 "$work/prefix/bin/authflow" --version | grep -q '^authflow '
 
-cmake -S "$consumer" -B "$work/cmake-build" -DCMAKE_PREFIX_PATH="$work/prefix" >/dev/null
+flags=${CONSUMER_FLAGS:-}
+cmake -S "$consumer" -B "$work/cmake-build" -DCMAKE_PREFIX_PATH="$work/prefix" \
+    -DCMAKE_CXX_FLAGS="$flags" -DCMAKE_EXE_LINKER_FLAGS="$flags" >/dev/null
 cmake --build "$work/cmake-build" >/dev/null
 "$work/cmake-build/consumer"
 
 export PKG_CONFIG_PATH="$libdir/pkgconfig"
-# shellcheck disable=SC2046
-c++ "$consumer/consumer.cpp" -o "$work/pc-consumer" $(pkg-config --cflags --libs authflow)
+# shellcheck disable=SC2046,SC2086
+c++ $flags "$consumer/consumer.cpp" -o "$work/pc-consumer" $(pkg-config --cflags --libs authflow)
 "$work/pc-consumer"
 echo "packaging: ok"
