@@ -15,7 +15,8 @@
 #           request from another client address (X-Forwarded-For, 127.0.0.1 a trusted proxy) so
 #           that the per-client rate limit does not answer instead; only 302s are counted, over
 #           --login-duration (default 1 s: the pending-login store holds 50 000 records)
-# and, once, the RSS delta of 100 000 sessions in MemorySessionStore (bench_deploy_sessions).
+# and, once, the RSS delta of 100 000 sessions in MemorySessionStore and the time of one get()
+# (bench_deploy_sessions).
 #
 # Needs: the release build (DIR, default build/release, with authflow_cli and
 # bench_deploy_sessions built), wrk, node with tests/support/node/node_modules, chromium,
@@ -225,6 +226,7 @@ done
 sessions_out=$("$sessions_bench" 100000)
 per_100k=$(awk '/^mib_per_100k/ {print $2}' <<<"$sessions_out")
 per_session=$(awk '/^bytes_per_session/ {print $2}' <<<"$sessions_out")
+get_ns=$(awk '/^get_ns_per_call/ {print $2}' <<<"$sessions_out")
 
 echo
 echo "wrk -t $threads -c $connections -d ${duration}s, $rounds rounds, on $(nproc) CPUs; $(wrk -v 2>&1 | head -n 1 | cut -d' ' -f1-2)"
@@ -236,4 +238,5 @@ for row in "${results[@]}"; do
     printf '| %-8s | %-28s | %-18s | %-14s | %-22s |\n' "$s" "$r" "$a" "$h" "$l"
 done
 echo
-echo "MemorySessionStore: $per_100k MiB RSS per 100 000 sessions ($per_session bytes per session)"
+echo "MemorySessionStore: $per_100k MiB RSS per 100 000 sessions ($per_session bytes per session);"
+echo "get() $get_ns ns per call (one thread, 100 000 sessions held)"

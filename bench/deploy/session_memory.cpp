@@ -6,7 +6,9 @@
 // id, subject, roles {"viewer"}, metadata {"provider", "user_info": {sub, name, email,
 // email_verified}}) and prints the resident set size before and after, from /proc/self/statm.
 // The figure is the process's RSS delta: the store's hash table, expiry index, per-user index and
-// the allocator's overhead, all included.
+// the allocator's overhead, all included. Then it times MemorySessionStore::get() (what every
+// authenticated request does: hash the id, look it up under the mutex, copy the session out and
+// parse its metadata), one thread, over the sessions created.
 
 #include <authflow/core/clock.hpp>
 #include <authflow/deploy/session_store.hpp>
@@ -21,6 +23,7 @@
 #include <string>
 #include <string_view>
 #include <unistd.h>
+#include <vector>
 
 namespace {
 
@@ -72,9 +75,16 @@ int main(int argc, char** argv) {
         return session;
     };
     store.create(make(0));
+    // Every 97th id is kept for the lookups (allocated before the first reading).
+    std::vector<std::string> sample;
+    sample.reserve(count / 97 + 1);
     const std::size_t before = resident_bytes();
     for (std::size_t i = 1; i <= count; ++i) {
-        store.create(make(i));
+        UserSession session = make(i);
+        if (i % 97 == 1) {
+            sample.push_back(session.session_id);
+        }
+        store.create(session);
     }
     const std::size_t after = resident_bytes();
     if (store.size() != count + 1) {
@@ -88,5 +98,19 @@ int main(int argc, char** argv) {
     std::printf("rss_after_bytes     %zu\n", after);
     std::printf("bytes_per_session   %.0f\n", per_session);
     std::printf("mib_per_100k        %.1f\n", per_session * 100000.0 / (1024.0 * 1024.0));
+
+    constexpr std::size_t lookups = 1000000;
+    std::size_t found = 0;
+    const auto start = std::chrono::steady_clock::now();
+    for (std::size_t i = 0; i < lookups; ++i) {
+        found += store.get(sample[i % sample.size()]).has_value() ? 1 : 0;
+    }
+    const std::chrono::duration<double, std::nano> elapsed =
+        std::chrono::steady_clock::now() - start;
+    if (found != lookups) {
+        std::cerr << "bench_deploy_sessions: " << lookups - found << " lookups found nothing\n";
+        return 1;
+    }
+    std::printf("get_ns_per_call     %.0f\n", elapsed.count() / static_cast<double>(lookups));
     return 0;
 }
