@@ -42,6 +42,22 @@ std::optional<Jwk> try_select(const Jwks& keys, const JwsHeader& header) {
     }
 }
 
+// A Retry-After value in delay-seconds (RFC 9110 §10.2.3); nothing for an HTTP-date or junk.
+// Values too long for a number are simply very long.
+std::optional<std::chrono::seconds> retry_after_seconds(std::string_view value) {
+    value = trim(value);
+    if (value.empty() ||
+        !std::all_of(value.begin(), value.end(), [](char c) { return c >= '0' && c <= '9'; })) {
+        return std::nullopt;
+    }
+    if (value.size() > 9) {
+        return std::chrono::seconds{999'999'999};
+    }
+    std::int64_t seconds = 0;
+    std::from_chars(value.data(), value.data() + value.size(), seconds);
+    return std::chrono::seconds{seconds};
+}
+
 } // namespace
 
 std::optional<std::chrono::seconds> cache_control_max_age(std::string_view header) {
@@ -172,6 +188,9 @@ std::shared_ptr<const Jwks> JwksCache::refetch(std::uint64_t seen_generation, bo
         if (last_attempt_ && now < *last_attempt_ + options_.refetch_cooldown) {
             return nullptr;
         }
+        if (retry_not_before_ && now < *retry_not_before_) {
+            return nullptr; // the provider asked for a pause (429/503 with Retry-After)
+        }
         fetch_now(lock);
         seen_generation = generation_ - 1;
     }
@@ -186,6 +205,7 @@ void JwksCache::fetch_now(std::unique_lock<std::mutex>& lock) {
     std::shared_ptr<const Jwks> fetched;
     std::chrono::seconds lifetime = options_.default_max_age;
     std::exception_ptr error;
+    std::optional<std::chrono::seconds> retry_after;
     try {
         HttpRequest request;
         request.url = jwks_uri_;
@@ -199,6 +219,11 @@ void JwksCache::fetch_now(std::unique_lock<std::mutex>& lock) {
                                      std::string{to_string(e.code())} + ": " + e.what());
         }
         if (response.status != 200) {
+            if (response.status == 429 || response.status == 503) {
+                if (auto value = response.header("Retry-After")) {
+                    retry_after = retry_after_seconds(*value);
+                }
+            }
             throw AuthenticationError(errc::jwks_failed,
                                       "the key set at " + jwks_uri_ + " answered HTTP " +
                                           std::to_string(response.status),
@@ -233,8 +258,14 @@ void JwksCache::fetch_now(std::unique_lock<std::mutex>& lock) {
         fresh_until_ = now + lifetime;
         usable_until_ = fresh_until_ + options_.max_stale;
         last_error_ = nullptr;
+        retry_not_before_.reset();
     } else {
         last_error_ = error;
+        if (retry_after) {
+            retry_not_before_ = now + std::min(*retry_after, options_.max_retry_after);
+        } else {
+            retry_not_before_.reset();
+        }
     }
     fetching_ = false;
     ++generation_;

@@ -28,6 +28,11 @@ struct JwksCacheOptions {
     std::chrono::seconds refetch_cooldown{30};
     /// While refetches fail, the last good keys stay in use this long past their lifetime.
     std::chrono::seconds max_stale{3600};
+    /// A fetch answered HTTP 429 or 503 with `Retry-After: <delay-seconds>` (RFC 6585 §4,
+    /// RFC 9110 §10.2.3) is not tried again before that delay has passed, when it is longer than
+    /// the cooldown; a longer delay counts as this one. An HTTP-date value is ignored (the
+    /// cooldown applies).
+    std::chrono::seconds max_retry_after{3600};
     /// Longest wait for a fetch another thread is making (the HttpClient's own timeouts
     /// normally end it sooner).
     std::chrono::seconds fetch_wait{60};
@@ -37,9 +42,10 @@ struct JwksCacheOptions {
 };
 
 /// The keys at a jwks_uri. A token whose `kid` is unknown triggers one refetch (rotation); a
-/// refetch that fails keeps the last good keys for a bounded time. Readers never wait for a
-/// fetch unless they need a key that only the fetch can bring; at most one fetch runs at a time,
-/// and no lock is held during it. Safe to use from several threads.
+/// refetch that fails keeps the last good keys for a bounded time, and the next attempt waits
+/// for the cooldown, or for the provider's Retry-After when it asked for longer. Readers never wait
+/// for a fetch unless they need a key that only the fetch can bring; at most one fetch runs at a
+/// time, and no lock is held during it. Safe to use from several threads.
 class JwksCache final : public KeyResolver {
 public:
     /// Throws ConfigError (insecure_url, bad_url) unless `jwks_uri` is https (http only to a
@@ -89,6 +95,7 @@ private:
     Clock::steady_time fresh_until_{};
     Clock::steady_time usable_until_{};
     std::optional<Clock::steady_time> last_attempt_;
+    std::optional<Clock::steady_time> retry_not_before_; ///< from a 429/503 Retry-After
     bool fetching_ = false;
     std::uint64_t generation_ = 0;
     std::uint64_t fetches_ = 0;

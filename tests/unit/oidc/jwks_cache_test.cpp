@@ -371,3 +371,96 @@ TEST(CacheControl, ParsesMaxAge) {
 
 } // namespace
 } // namespace authflow
+
+namespace authflow {
+namespace {
+
+/// A handler answering `status` with a Retry-After header.
+FakeHttpClient::Handler retry_later(int status, std::string retry_after) {
+    return [status, retry_after = std::move(retry_after)](const HttpRequest&) {
+        HttpResponse response;
+        response.status = status;
+        response.body = "busy";
+        response.headers.emplace_back("Retry-After", retry_after);
+        return response;
+    };
+}
+
+TEST_F(JwksCacheTest, HonoursRetryAfterOfA429WhileStaleKeysServe) {
+    http->serve(jwks_of({{&key_a(), "a"}}));
+    auto keys = cache(); // max-age 600 s, cooldown 30 s
+    keys.resolve(header("a"));
+    http->set_handler(retry_later(429, "120"));
+    clock.advance(601s); // expired: the refresh is refused for 120 s, the old key serves on
+    EXPECT_EQ(keys.resolve(header("a")).kid(), "a");
+    EXPECT_EQ(http->requests(), 2u);
+    clock.advance(31s); // past the cooldown, within the Retry-After: no new attempt
+    EXPECT_EQ(keys.resolve(header("a")).kid(), "a");
+    EXPECT_EQ(code_of([&] { keys.resolve(header("rotated")); }), errc::unknown_key);
+    EXPECT_EQ(http->requests(), 2u);
+    clock.advance(89s); // 120 s after the answer
+    http->serve(jwks_of({{&key_a(), "a"}, {&key_b(), "rotated"}}));
+    EXPECT_EQ(keys.resolve(header("rotated")).kid(), "rotated");
+    EXPECT_EQ(http->requests(), 3u);
+}
+
+TEST_F(JwksCacheTest, HonoursRetryAfterOfA503OnAFirstFetch) {
+    http->set_handler(retry_later(503, " 90 "));
+    auto keys = cache();
+    try {
+        keys.resolve(header("a"));
+        ADD_FAILURE();
+    } catch (const AuthenticationError& e) {
+        EXPECT_EQ(e.code(), errc::jwks_failed);
+        EXPECT_EQ(e.http_status(), 503);
+    }
+    http->serve(jwks_of({{&key_a(), "a"}}));
+    clock.advance(89s);
+    EXPECT_EQ(code_of([&] { keys.resolve(header("a")); }), errc::jwks_failed);
+    EXPECT_EQ(http->requests(), 1u);
+    clock.advance(1s);
+    EXPECT_EQ(keys.resolve(header("a")).kid(), "a");
+    EXPECT_EQ(http->requests(), 2u);
+}
+
+TEST_F(JwksCacheTest, RetryAfterIsCappedAndNeverShortensTheCooldown) {
+    JwksCacheOptions options;
+    options.max_retry_after = 100s;
+    struct Case {
+        int status;
+        const char* value;
+        std::chrono::seconds wait; ///< until the next attempt
+    };
+    for (Case c : {Case{429, "99999999999999", 100s}, Case{429, "5", 30s}, Case{429, "", 30s},
+                   Case{503, "Fri, 31 Dec 2100 23:59:59 GMT", 30s}, Case{429, "-7", 30s},
+                   Case{500, "300", 30s}}) {
+        SCOPED_TRACE(std::string{c.value} + " on " + std::to_string(c.status));
+        auto fresh_http = std::make_shared<FakeHttpClient>(retry_later(c.status, c.value));
+        JwksCache keys(jwks_uri, fresh_http, clock, options);
+        EXPECT_EQ(code_of([&] { keys.keys(); }), errc::jwks_failed);
+        fresh_http->serve(jwks_of({{&key_a(), "a"}}));
+        clock.advance(c.wait - 1s);
+        EXPECT_EQ(code_of([&] { keys.keys(); }), errc::jwks_failed);
+        EXPECT_EQ(fresh_http->requests(), 1u);
+        clock.advance(1s);
+        EXPECT_NO_THROW(keys.keys());
+        EXPECT_EQ(fresh_http->requests(), 2u);
+    }
+}
+
+// The same 429 without honouring it: shows the tests above can fail (the cooldown alone lets
+// the next attempt through after 30 s).
+TEST_F(JwksCacheTest, WithoutRetryAfterTheCooldownAloneApplies) {
+    JwksCacheOptions options;
+    options.max_retry_after = 0s;
+    http->set_handler(retry_later(429, "120"));
+    auto keys = cache(options);
+    EXPECT_EQ(code_of([&] { keys.keys(); }), errc::jwks_failed);
+    http->serve(jwks_of({{&key_a(), "a"}}));
+    clock.advance(30s);
+    EXPECT_NO_THROW(keys.keys());
+    EXPECT_EQ(http->requests(), 2u);
+}
+
+} // namespace
+} // namespace authflow
