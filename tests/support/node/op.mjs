@@ -54,11 +54,14 @@ const opt = (name, fallback) => (options[name] === undefined ? fallback : option
 const jwk = (type, params, alg, kid) => ({
   ...generateKeyPairSync(type, params).privateKey.export({ format: 'jwk' }), alg, use: 'sig', kid,
 });
+// Keys are new on every start; options.kid_suffix gives them new key ids too, as a provider
+// rotating its keys does.
+const kidSuffix = String(opt('kid_suffix', ''));
 const keys = [
-  jwk('rsa', { modulusLength: 2048 }, 'RS256', 'rs1'),
-  jwk('rsa', { modulusLength: 2048 }, 'PS256', 'ps1'),
-  jwk('ec', { namedCurve: 'P-256' }, 'ES256', 'es1'),
-  jwk('ed25519', {}, 'EdDSA', 'ed1'),
+  jwk('rsa', { modulusLength: 2048 }, 'RS256', `rs1${kidSuffix}`),
+  jwk('rsa', { modulusLength: 2048 }, 'PS256', `ps1${kidSuffix}`),
+  jwk('ec', { namedCurve: 'P-256' }, 'ES256', `es1${kidSuffix}`),
+  jwk('ed25519', {}, 'EdDSA', `ed1${kidSuffix}`),
 ];
 
 const redirectUris = opt('redirect_uris', ['http://127.0.0.1:8765/callback']);
