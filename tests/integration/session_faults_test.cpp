@@ -1,8 +1,8 @@
-// SessionManager when the provider fails during a refresh: a proxy in front of the real token
-// endpoint (node oidc-provider) answers HTTP 500 or stops listening. The stored tokens must stay
-// as they are and keep serving callers until they expire; after that callers get
-// refresh_failed; once the provider is back the refresh succeeds.
-#include "support/httplib_server.hpp"
+// SessionManager when the provider fails during a refresh: a fault proxy in front of the real
+// provider (node oidc-provider; tests/support/fault_proxy.hpp) answers HTTP 500 or stops
+// listening. The stored tokens must stay as they are and keep serving callers until they expire;
+// after that callers get refresh_failed; once the provider is back the refresh succeeds.
+#include "support/fault_proxy.hpp"
 #include "support/oidc_provider.hpp"
 #include "support/test_env.hpp"
 
@@ -25,6 +25,7 @@ namespace authflow {
 namespace {
 
 using namespace std::chrono_literals;
+using test::FaultProxy;
 using test::OidcProvider;
 
 constexpr int access_token_ttl = 8;
@@ -39,80 +40,6 @@ OidcProvider& op() {
     return provider;
 }
 
-/// Forwards POST /token to the provider, or answers HTTP 500, or is not there at all (the port
-/// refuses connections). Not safe to share between threads, except mode changes.
-class FaultProxy {
-public:
-    enum class Mode { pass, error_500 };
-
-    explicit FaultProxy(std::string target) : target_(std::move(target)) { start(0); }
-    ~FaultProxy() { stop(); }
-
-    std::string token_url() const { return "http://127.0.0.1:" + std::to_string(port_) + "/token"; }
-    void set_mode(Mode mode) { mode_ = mode; }
-    int failed_answers() const { return failed_; }
-    /// Closes the port: connections are refused.
-    void go_down() { stop(); }
-    /// Listens again on the same port.
-    void come_back() { start(port_); }
-
-private:
-    void start(int port) {
-        server_ = std::make_unique<httplib::Server>();
-        server_->set_tcp_nodelay(true);
-        server_->Post(
-            "/token", [this](const httplib::Request& request, httplib::Response& response) {
-                if (mode_ == Mode::error_500) {
-                    ++failed_;
-                    response.status = 500;
-                    response.set_content("internal error", "text/plain");
-                    return;
-                }
-                HttpRequest forward;
-                forward.method = "POST";
-                forward.url = target_;
-                forward.body = request.body;
-                for (const char* name : {"Authorization", "Content-Type", "Accept"}) {
-                    if (request.has_header(name)) {
-                        forward.headers.emplace_back(name, request.get_header_value(name));
-                    }
-                }
-                const HttpResponse answer = http_->send(forward);
-                response.status = answer.status;
-                response.set_content(answer.body,
-                                     answer.header("Content-Type").value_or("application/json"));
-            });
-        if (port == 0) {
-            port_ = server_->bind_to_any_port("127.0.0.1");
-        } else if (!server_->bind_to_port("127.0.0.1", port)) {
-            throw std::runtime_error("proxy: cannot bind the port again");
-        }
-        thread_ = std::thread([this] { server_->listen_after_bind(); });
-        const auto deadline = std::chrono::steady_clock::now() + 10s;
-        while (!server_->is_running()) {
-            if (std::chrono::steady_clock::now() > deadline) {
-                throw std::runtime_error("proxy: did not start");
-            }
-            std::this_thread::yield();
-        }
-    }
-    void stop() {
-        if (server_) {
-            server_->stop();
-            thread_.join();
-            server_.reset();
-        }
-    }
-
-    std::string target_;
-    std::shared_ptr<HttpClient> http_ = make_http_client();
-    std::unique_ptr<httplib::Server> server_;
-    std::thread thread_;
-    int port_ = 0;
-    std::atomic<Mode> mode_{Mode::pass};
-    std::atomic<int> failed_{0};
-};
-
 class SessionFaults : public ::testing::Test {
 protected:
     void SetUp() override {
@@ -122,7 +49,7 @@ protected:
         options.path = dir_.path() / "tokens.db";
         options.key = StoreKey::generate();
         store_ = std::make_shared<SqliteTokenStore>(options);
-        proxy_ = std::make_unique<FaultProxy>(op().url("/token"));
+        proxy_ = std::make_unique<FaultProxy>(op().url(""));
     }
 
     static std::shared_ptr<GenericOIDCProvider> provider(const std::string& token_url = {}) {
@@ -152,7 +79,7 @@ protected:
         options.refresh_buffer_seconds = 60; // tokens of 8 s: refresh after 4 s
         options.retry.initial_delay = 200ms;
         options.retry.max_attempts = 3;
-        return std::make_unique<SessionManager>(provider(proxy_->token_url()), store_, options);
+        return std::make_unique<SessionManager>(provider(proxy_->url("/token")), store_, options);
     }
 
     std::string stored_access_token() { return store_->load("faults").value().access_token; }
@@ -198,9 +125,9 @@ protected:
 };
 
 TEST_F(SessionFaults, ProviderAnswering500KeepsTheTokensUntilTheyExpire) {
-    expect_old_tokens_serve_until_expiry([&] { proxy_->set_mode(FaultProxy::Mode::error_500); },
-                                         [&] { proxy_->set_mode(FaultProxy::Mode::pass); });
-    EXPECT_GE(proxy_->failed_answers(), 2);
+    expect_old_tokens_serve_until_expiry([&] { proxy_->set_mode(test::FaultMode::error_500); },
+                                         [&] { proxy_->set_mode(test::FaultMode::pass); });
+    EXPECT_GE(proxy_->faulted(), 2);
 }
 
 TEST_F(SessionFaults, ProviderDownKeepsTheTokensUntilTheyExpire) {
