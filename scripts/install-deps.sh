@@ -15,7 +15,7 @@ for arg in "$@"; do
 done
 
 packages=(
-    build-essential cmake ninja-build pkg-config ccache clang-format
+    build-essential cmake ninja-build pkg-config ccache clang-format clang-14 libclang-rt-14-dev
     libcurl4-openssl-dev libssl-dev nlohmann-json3-dev libsimdjson-dev libcpp-httplib-dev
     libhiredis-dev libsecret-1-dev libsqlite3-dev libcli11-dev libtomlplusplus-dev
     libgtest-dev libgmock-dev libbenchmark-dev
