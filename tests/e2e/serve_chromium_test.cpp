@@ -1,0 +1,131 @@
+// `authflow serve` in a real browser: headless Chromium (Debian's /usr/bin/chromium, driven by
+// playwright-core through demo/check.mjs) opens the sign-in page, signs in and consents at node
+// oidc-provider, lands on the home page showing the user, and signs out back to the sign-in page.
+// The session cookie's attributes are asserted as the browser holds them. Screenshots (sign-in
+// page, provider pages, home page, signed-out page) and report.json are kept in
+// <build>/test-artifacts/serve-chromium/. Under CI=true a missing Chromium fails the test.
+#include "support/oidc_provider.hpp"
+#include "support/process.hpp"
+#include "support/test_env.hpp"
+
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+
+#include <filesystem>
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace authflow {
+namespace {
+
+constexpr const char* chromium = "/usr/bin/chromium";
+
+std::string chromium_missing() {
+    if (!std::filesystem::exists(chromium)) {
+        return "Debian's chromium (/usr/bin/chromium; scripts/install-deps.sh installs it)";
+    }
+    if (!std::filesystem::exists(test::source_dir() /
+                                 "tests/support/node/node_modules/playwright-core/package.json")) {
+        return "playwright-core in tests/support/node/node_modules (run npm ci there)";
+    }
+    return test::OidcProvider::missing();
+}
+
+std::string file_or_empty(const std::filesystem::path& file) {
+    return std::filesystem::exists(file) ? test::read_file(file) : std::string{};
+}
+
+bool is_png(const std::filesystem::path& file) {
+    const std::string content = file_or_empty(file);
+    return content.size() > 1000 && content.starts_with("\x89PNG\r\n\x1a\n");
+}
+
+/// A provider and `authflow serve` registered with it, on free ports of 127.0.0.1.
+class ServeInChromium : public ::testing::Test {
+protected:
+    void SetUp() override {
+        const std::string missing = chromium_missing();
+        AUTHFLOW_REQUIRE_SERVICE(missing.empty(), missing);
+        const int port = test::free_port();
+        app_ = "http://127.0.0.1:" + std::to_string(port);
+        test::OidcProviderOptions options;
+        options.redirect_uris = {app_ + "/auth/callback"};
+        op_ = std::make_unique<test::OidcProvider>(options);
+        test::write_file(dir_.path() / "secret", test::OidcProvider::secret_of("conf-client"));
+        test::write_file(dir_.path() / "config.toml", "");
+        serve_ = std::make_unique<test::ChildProcess>(
+            std::vector<std::string>{
+                test::cli_path().string(), "--config", (dir_.path() / "config.toml").string(),
+                "--provider", "oidc", "--issuer", op_->issuer(), "--client-id", "conf-client",
+                "--client-secret-file", (dir_.path() / "secret").string(), "--scopes",
+                "openid profile email", "serve", "--listen", "127.0.0.1:" + std::to_string(port),
+                "--title", "authflow e2e"},
+            std::map<std::string, std::string>{}, dir_.path() / "serve.log");
+        ASSERT_TRUE(test::wait_for_port(port)) << serve_log();
+    }
+
+    /// Runs demo/check.mjs against the app with extra arguments.
+    test::CommandResult check(const std::vector<std::string>& extra) {
+        std::vector<std::string> argv{"node", (test::source_dir() / "demo/check.mjs").string(),
+                                      app_};
+        argv.insert(argv.end(), extra.begin(), extra.end());
+        return test::run_command(argv, {{"AUTHFLOW_CHROMIUM", chromium}}, {}, 120000);
+    }
+
+    std::string serve_log() const { return file_or_empty(dir_.path() / "serve.log"); }
+
+    test::TempDir dir_;
+    std::string app_;
+    std::unique_ptr<test::OidcProvider> op_;
+    std::unique_ptr<test::ChildProcess> serve_;
+};
+
+TEST_F(ServeInChromium, SignsInShowsTheUserAndSignsOut) {
+    const auto artifacts = test::binary_dir() / "test-artifacts" / "serve-chromium";
+    std::filesystem::remove_all(artifacts);
+    const auto result = check({"--user", "alice", "--password", "any", "--expect-name", "alice",
+                               "--artifacts", artifacts.string()});
+    ASSERT_EQ(result.exit_code, 0) << result.err << serve_log() << op_->log();
+
+    const auto report = nlohmann::json::parse(test::read_file(artifacts / "report.json"));
+    EXPECT_EQ(report.value("ok", false), true);
+    EXPECT_EQ(report.value("sign_in_page_title", ""), "authflow e2e");
+    EXPECT_EQ(report.value("user_name", ""), "alice");
+    EXPECT_EQ(report.value("user_id", ""), "alice");
+    EXPECT_EQ(report.value("roles", ""), "viewer");
+    EXPECT_FALSE(report.value("expires", "").empty());
+    EXPECT_EQ(report.value("home_page_url", ""), app_ + "/");
+    EXPECT_EQ(report.value("signed_out_url", ""), app_ + "/");
+
+    // The session cookie as Chromium holds it.
+    ASSERT_TRUE(report.contains("session_cookie")) << report.dump();
+    const auto& cookie = report["session_cookie"];
+    EXPECT_EQ(cookie.value("http_only", false), true);
+    EXPECT_EQ(cookie.value("same_site", ""), "Lax");
+    EXPECT_EQ(cookie.value("path", ""), "/");
+    EXPECT_EQ(cookie.value("secure", true), false); // the public URL is http://127.0.0.1
+    EXPECT_EQ(cookie.value("domain", ""), "127.0.0.1");
+    EXPECT_EQ(report.value("session_cookie_visible_to_scripts", true), false);
+    EXPECT_EQ(report.value("session_cookie_after_sign_out", true), false);
+
+    for (const char* shot : {"sign-in-page.png", "provider-login.png", "provider-consent.png",
+                             "home-page.png", "signed-out.png"}) {
+        EXPECT_TRUE(is_png(artifacts / shot)) << shot;
+    }
+    // What the provider saw: one code exchange, and the tokens revoked at sign-out.
+    EXPECT_EQ(op_->count_events("grant.success", "conf-client"), 1u);
+    EXPECT_GE(op_->count_events("revocation.success", "conf-client"), 1u);
+    EXPECT_EQ(serve_->stop(15), 0);
+}
+
+TEST_F(ServeInChromium, TheCheckFailsWhenTheHomePageShowsSomeoneElse) {
+    const auto result = check({"--user", "bob", "--password", "any", "--expect-name", "alice"});
+    EXPECT_EQ(result.exit_code, 1);
+    EXPECT_NE(result.err.find("check failed: the home page shows \"bob\""), std::string::npos)
+        << result.err;
+}
+
+} // namespace
+} // namespace authflow
