@@ -301,6 +301,16 @@ TEST(DeployScaleOut, RedisKilledAndRestartedUnderLoad) {
     d.redis.kill(); // SIGKILL: a crash
     std::this_thread::sleep_for(3s);
     const int unavailable_while_down = unavailable.load();
+    // The auth routes say so too: a new sign-in and the status of a session.
+    {
+        HttpRequest login;
+        login.url = d.b->url("/auth/login");
+        login.total_timeout = 15s;
+        const HttpResponse refused = make_http_client()->send(login);
+        EXPECT_EQ(refused.status, 503) << refused.body;
+        EXPECT_NE(refused.body.find("store_unavailable"), std::string::npos) << refused.body;
+        EXPECT_EQ(get_with_session(d.a->url("/auth/status"), sessions[0]).status, 503);
+    }
     d.redis.start(); // the same port and directory: the append-only file is replayed
     std::this_thread::sleep_for(2s);
     stop = true;
