@@ -148,6 +148,8 @@ for store in "${stores[@]}"; do
             >"$work/redis.log" 2>&1 &
         redis_pid=$!
         store_args+=(--redis-url "redis://127.0.0.1:$redis_port/0")
+    elif [ "$store" = sqlite ]; then
+        store_args+=(--session-db "$work/deploy.db")
     fi
     AUTHFLOW_DEPLOY__STORE_KEY_FILE=$work/store.key AUTHFLOW_DEPLOY__TRUSTED_PROXIES=127.0.0.1 \
         "$bin" --config "$work/config.toml" --provider oidc --issuer "$op" \
