@@ -10,7 +10,10 @@
 #   ratio   GET /auth/status with the session cookie (cookie -> session -> user, JSON) against
 #           GET /healthz (no session), same wrk threads and connections and the same Cookie
 #           header, one after the other, alternating which goes first, --rounds times; the
-#           median of the per-round ratios (goal >= 0.9 with the memory store)
+#           median of the per-round ratios (goal >= 0.9 with the memory store); beside it the
+#           server's CPU time per request (user + system from /proc/PID/stat over the run) and
+#           the ratio of those (/healthz's over /auth/status's), which a busy machine disturbs
+#           far less than requests per second
 #   login   GET /auth/login per second (state, nonce, PKCE, a pending login, a 302): each
 #           request from another client address (X-Forwarded-For, 127.0.0.1 a trusted proxy) so
 #           that the per-client rate limit does not answer instead; only 302s are counted, over
@@ -85,6 +88,9 @@ wait_for() { # URL PID
 }
 median() { sort -g | awk '{v[NR]=$1} END {if (NR%2) print v[(NR+1)/2]; else printf "%.4f\n", (v[NR/2]+v[NR/2+1])/2}'; }
 rps() { awk '/^Requests\/sec:/ {print $2}'; }
+# CPU time (user + system, clock ticks) used so far by process PID.
+cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
+clock_ticks=$(getconf CLK_TCK)
 
 read -r app_port op_port redis_port < <(free_ports 3)
 app="http://127.0.0.1:$app_port"
@@ -141,7 +147,7 @@ for store in "${stores[@]}"; do
     store_args=(--session-store "$store")
     if [ "$store" = redis ]; then
         if ! command -v redis-server >/dev/null; then
-            results+=("$store|redis-server missing|||")
+            results+=("$store|redis-server missing||||")
             continue
         fi
         redis-server --port "$redis_port" --bind 127.0.0.1 --save "" --appendonly no \
@@ -160,7 +166,7 @@ for store in "${stores[@]}"; do
     if ! wait_for "$app/healthz" "$serve_pid"; then
         reason=$(tail -n 1 "$work/serve-$store.log")
         echo "bench: authflow serve --session-store $store did not start: $reason" >&2
-        results+=("$store|not available: $reason|||")
+        results+=("$store|not available: $reason||||")
         serve_pid=""
         [ -z "$redis_pid" ] || { kill "$redis_pid"; wait "$redis_pid" 2>/dev/null || true; redis_pid=""; }
         continue
@@ -176,35 +182,55 @@ for store in "${stores[@]}"; do
     }
 
     ratios=()
+    cpu_ratios=()
     auth_all=()
     health_all=()
+    auth_cpu_all=()
+    health_cpu_all=()
     for round in $(seq 1 "$rounds"); do
         order=(healthz auth)
         [ $((round % 2)) -eq 0 ] && order=(auth healthz)
         for what in "${order[@]}"; do
             path=/healthz
             [ "$what" = auth ] && path=/auth/status
+            ticks_before=$(cpu_ticks "$serve_pid")
             out=$(wrk -t "$threads" -c "$connections" -d "${duration}s" -H "$header" "$app$path")
+            ticks_after=$(cpu_ticks "$serve_pid")
             if grep -q "Non-2xx" <<<"$out"; then
                 echo "bench: $path answered errors: $(grep Non-2xx <<<"$out")" >&2
                 exit 1
             fi
             value=$(rps <<<"$out")
-            if [ "$what" = auth ]; then auth=$value; else health=$value; fi
+            requests=$(awk '/ requests in / {print $1}' <<<"$out")
+            cpu=$(awk -v t=$((ticks_after - ticks_before)) -v hz="$clock_ticks" -v n="$requests" \
+                'BEGIN {printf "%.2f", t * 1e6 / hz / n}')
+            if [ "$what" = auth ]; then
+                auth=$value auth_cpu=$cpu
+            else
+                health=$value health_cpu=$cpu
+            fi
         done
         ratio=$(awk -v a="$auth" -v h="$health" 'BEGIN {printf "%.4f", a / h}')
-        echo "   round $round: /auth/status $auth req/s, /healthz $health req/s, ratio $ratio" >&2
+        cpu_ratio=$(awk -v a="$auth_cpu" -v h="$health_cpu" 'BEGIN {printf "%.4f", h / a}')
+        echo "   round $round: /auth/status $auth req/s ($auth_cpu us CPU/req), /healthz $health req/s" \
+            "($health_cpu us CPU/req); ratio $ratio, CPU ratio $cpu_ratio" >&2
         ratios+=("$ratio")
+        cpu_ratios+=("$cpu_ratio")
         auth_all+=("$auth")
         health_all+=("$health")
+        auth_cpu_all+=("$auth_cpu")
+        health_cpu_all+=("$health_cpu")
     done
     curl -fsS -H "$header" "$app/auth/status" | grep -q '"authenticated":true' || {
         echo "bench: the session ended during the run" >&2
         exit 1
     }
     ratio_median=$(printf '%s\n' "${ratios[@]}" | median)
+    cpu_ratio_median=$(printf '%s\n' "${cpu_ratios[@]}" | median)
     auth_median=$(printf '%s\n' "${auth_all[@]}" | median)
     health_median=$(printf '%s\n' "${health_all[@]}" | median)
+    auth_cpu_median=$(printf '%s\n' "${auth_cpu_all[@]}" | median)
+    health_cpu_median=$(printf '%s\n' "${health_cpu_all[@]}" | median)
 
     # Short: the pending-login store holds 50 000 records (10 min each); past that it answers 503.
     login_out=$(wrk -t "$threads" -c "$connections" -d "${login_duration}s" -s "$work/login.lua" "$app/auth/login")
@@ -213,7 +239,7 @@ for store in "${stores[@]}"; do
     login_rps=$(awk -v r="$login_redirects" -v d="$login_duration" 'BEGIN {printf "%.0f", r / d}')
     login_note="429: $(count login_429), 503: $(count login_503), other: $(count login_others)"
     echo "   /auth/login: $login_redirects redirects in ${login_duration}s ($login_note)" >&2
-    results+=("$store|$ratio_median|$auth_median|$health_median|$login_rps ($login_note)")
+    results+=("$store|$ratio_median|$cpu_ratio_median|$auth_median ($auth_cpu_median us)|$health_median ($health_cpu_median us)|$login_rps ($login_note)")
 
     kill -TERM "$serve_pid"
     wait "$serve_pid" 2>/dev/null || true
@@ -233,11 +259,13 @@ get_ns=$(awk '/^get_ns_per_call/ {print $2}' <<<"$sessions_out")
 echo
 echo "wrk -t $threads -c $connections -d ${duration}s, $rounds rounds, on $(nproc) CPUs; $(wrk -v 2>&1 | head -n 1 | cut -d' ' -f1-2)"
 echo
-printf '| %-8s | %-28s | %-18s | %-14s | %-22s |\n' store "ratio auth/healthz (median)" "/auth/status req/s" "/healthz req/s" "/auth/login req/s"
-printf '|%s|%s|%s|%s|%s|\n' ---------- ------------------------------ -------------------- ---------------- ------------------------
+printf '| %-8s | %-12s | %-12s | %-26s | %-26s | %-24s |\n' store "ratio (rps)" "ratio (CPU)" \
+    "/auth/status req/s (CPU)" "/healthz req/s (CPU)" "/auth/login req/s"
+printf '|%s|%s|%s|%s|%s|%s|\n' ---------- -------------- -------------- ---------------------------- \
+    ---------------------------- --------------------------
 for row in "${results[@]}"; do
-    IFS='|' read -r s r a h l <<<"$row"
-    printf '| %-8s | %-28s | %-18s | %-14s | %-22s |\n' "$s" "$r" "$a" "$h" "$l"
+    IFS='|' read -r s r c a h l <<<"$row"
+    printf '| %-8s | %-12s | %-12s | %-26s | %-26s | %-24s |\n' "$s" "$r" "$c" "$a" "$h" "$l"
 done
 echo
 echo "MemorySessionStore: $per_100k MiB RSS per 100 000 sessions ($per_session bytes per session);"
