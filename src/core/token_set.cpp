@@ -3,6 +3,7 @@
 
 #include <charconv>
 #include <cmath>
+#include <iomanip>
 #include <limits>
 #include <sstream>
 
@@ -186,7 +187,9 @@ std::string OAuthTokenSet::to_string() const {
     if (expires_in) {
         out << ", expires_in=" << *expires_in;
     }
-    out << ", issued_at=" << static_cast<std::int64_t>(issued_at) << "}";
+    // Any finite time may come from a stored record: converting one past the range of int64_t
+    // would be undefined, so the whole seconds are printed as a floating-point number.
+    out << ", issued_at=" << std::fixed << std::setprecision(0) << std::floor(issued_at) << "}";
     return out.str();
 }
 

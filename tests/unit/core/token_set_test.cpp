@@ -316,6 +316,22 @@ TEST(TokenSet, ToStringNeverContainsTokens) {
     EXPECT_EQ(text.find("eyJ"), std::string::npos) << text;
 }
 
+// Found by fuzz_token_response (corpus/token_response/regress-issued-at-1e300): a stored
+// issued_at beyond the range of int64_t made to_string convert it with undefined behaviour.
+TEST(TokenSet, ToStringPrintsAFarIssuedAt) {
+    const auto tokens =
+        OAuthTokenSet::from_json_string(R"({"access_token": "AT", "issued_at": 1e300})");
+    const std::string text = tokens.to_string();
+    EXPECT_NE(text.find("issued_at=1000000000000000052504760255204420248704468581108159154915854"),
+              std::string::npos)
+        << text;
+    OAuthTokenSet usual;
+    usual.access_token = "AT";
+    usual.issued_at = 1767225600.75;
+    EXPECT_NE(usual.to_string().find("issued_at=1767225600}"), std::string::npos)
+        << usual.to_string();
+}
+
 TEST(TokenSet, ErrorTextsNeverContainTokens) {
     json j = full_set().to_json();
     j["expires_in"] = "RT-9d3e7a40-refresh"; // a token where a number belongs
