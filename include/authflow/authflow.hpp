@@ -8,6 +8,7 @@
 #include <authflow/core/crypto.hpp>
 #include <authflow/core/encoding.hpp>
 #include <authflow/core/errors.hpp>
+#include <authflow/core/html.hpp>
 #include <authflow/core/log.hpp>
 #include <authflow/core/pkce.hpp>
 #include <authflow/core/random.hpp>

@@ -1,35 +1,8 @@
+#include <authflow/core/html.hpp>
 #include <authflow/deploy/login_page.hpp>
 
 namespace authflow {
 namespace {
-
-// Text and double- or single-quoted attribute values (HTML 5 §13.1.2.6 / OWASP rule #1-2).
-std::string escape_html(std::string_view text) {
-    std::string out;
-    out.reserve(text.size() + 16);
-    for (char c : text) {
-        switch (c) {
-        case '&':
-            out += "&amp;";
-            break;
-        case '<':
-            out += "&lt;";
-            break;
-        case '>':
-            out += "&gt;";
-            break;
-        case '"':
-            out += "&quot;";
-            break;
-        case '\'':
-            out += "&#39;";
-            break;
-        default:
-            out += c;
-        }
-    }
-    return out;
-}
 
 constexpr std::string_view style = R"css(
 :root{color-scheme:dark light}
@@ -54,16 +27,16 @@ std::string build_login_page(std::string_view provider_name, std::string_view ti
     html.reserve(2048);
     html += "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n";
     html += "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n";
-    html += "<title>" + escape_html(title) + "</title>\n";
+    html += "<title>" + html_escape(title) + "</title>\n";
     html += "<style>";
     html += style;
     html += "</style>\n</head>\n<body>\n";
     html += "<main class=\"authflow-login-card\">\n";
     html += "<div class=\"authflow-login-logo\" aria-hidden=\"true\">&#128274;</div>\n";
-    html += "<h1>" + escape_html(title) + "</h1>\n";
-    html += "<p class=\"authflow-login-subtitle\">" + escape_html(subtitle) + "</p>\n";
+    html += "<h1>" + html_escape(title) + "</h1>\n";
+    html += "<p class=\"authflow-login-subtitle\">" + html_escape(subtitle) + "</p>\n";
     html += "<a id=\"authflow-login-btn\" class=\"authflow-login-btn\" href=\"" +
-            escape_html(login_url) + "\">Sign in with " + escape_html(provider_name) + "</a>\n";
+            html_escape(login_url) + "\">Sign in with " + html_escape(provider_name) + "</a>\n";
     html += "</main>\n</body>\n</html>\n";
     return html;
 }

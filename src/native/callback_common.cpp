@@ -1,4 +1,4 @@
-// Parts of the callback server that every build has: escaping, the result record, options.
+// Parts of the callback server that every build has: the result record, options.
 
 #include "callback_options.hpp"
 
@@ -10,33 +10,6 @@
 #include <string_view>
 
 namespace authflow {
-
-std::string html_escape(std::string_view text) {
-    std::string out;
-    out.reserve(text.size() + text.size() / 8);
-    for (char c : text) {
-        switch (c) {
-        case '&':
-            out += "&amp;";
-            break;
-        case '<':
-            out += "&lt;";
-            break;
-        case '>':
-            out += "&gt;";
-            break;
-        case '"':
-            out += "&quot;";
-            break;
-        case '\'':
-            out += "&#39;";
-            break;
-        default:
-            out += c;
-        }
-    }
-    return out;
-}
 
 CallbackResult make_callback_result(QueryParams params) {
     CallbackResult result;

@@ -3,6 +3,7 @@
 
 #include <authflow/config.hpp>
 #include <authflow/core/clock.hpp>
+#include <authflow/core/html.hpp>
 #include <authflow/core/url.hpp>
 
 #include <chrono>
@@ -14,10 +15,6 @@
 #include <string_view>
 
 namespace authflow {
-
-/// Escapes `& < > " '` so that `text` is safe inside HTML text and quoted attribute values.
-/// Used by every page authflow serves. Does not throw (except std::bad_alloc).
-std::string html_escape(std::string_view text);
 
 /// The authorization response that reached the loopback redirect URI (RFC 6749 §4.1.2, §4.1.2.1;
 /// RFC 9207 `iss`). A plain value; not synchronised. Each named field is the first value of that
