@@ -30,6 +30,9 @@ constexpr double never = std::numeric_limits<double>::infinity();
 constexpr std::chrono::seconds min_background_delay{5};
 // Background retries after a failed refresh grow from min_background_delay up to this.
 constexpr std::chrono::minutes max_background_delay{5};
+// The longest wait scheduled at once. A stored record may put the refresh centuries away, past
+// the range of the scheduler's nanoseconds; a tick that finds nothing due schedules again.
+constexpr std::chrono::hours max_scheduled_delay{24};
 
 /// The tokens every reader sees, and when they are due.
 struct Snapshot {
@@ -683,6 +686,7 @@ private:
     }
 
     void schedule_in_locked(std::chrono::duration<double> delay) {
+        delay = std::min(delay, std::chrono::duration<double>(max_scheduled_delay));
         cancel_pending_locked();
         const std::uint64_t ticket = ticket_;
         std::weak_ptr<State> weak = weak_from_this();

@@ -594,6 +594,29 @@ TEST_F(Session, BackgroundRefreshBeforeTheBuffer) {
     EXPECT_EQ(server_.refresh_requests(), 1);
 }
 
+// A stored issued_at far in the future (the input fuzz_token_response found for to_string, in
+// corpus/token_response/regress-issued-at-1e300) put the next background refresh past the range
+// of the scheduler's nanoseconds: undefined behaviour, in practice a negative delay and a
+// background task that ran again at once, forever.
+TEST_F(Session, FarFutureStoredRecordIsScheduledWithinADay) {
+    auto tokens = server_.sign_in();
+    tokens.issued_at = 1e300;
+    store_->save("alice", tokens);
+    auto session = manager(options(true));
+    EXPECT_EQ(session->get_access_token(), tokens.access_token);
+    ASSERT_TRUE(settled());
+    auto due = scheduler_->next_due();
+    ASSERT_TRUE(due.has_value());
+    EXPECT_EQ(*due - clock_.steady_now(), std::chrono::hours{24});
+    clock_.advance(std::chrono::hours{24}); // the wake-up finds nothing due and waits again
+    ASSERT_TRUE(test::eventually([&] {
+        auto next = scheduler_->next_due();
+        return scheduler_->running() == 0 && next && *next > clock_.steady_now();
+    }));
+    EXPECT_EQ(*scheduler_->next_due() - clock_.steady_now(), std::chrono::hours{24});
+    EXPECT_EQ(server_.refresh_requests(), 0);
+}
+
 TEST_F(Session, NoSpinWhenTokensLiveShorterThanTheBuffer) {
     server_.set_expires_in(30); // buffer 60: the seed refreshed every second
     auto session = manager(options(true));
