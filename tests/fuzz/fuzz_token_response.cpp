@@ -2,10 +2,13 @@
 // The first byte chooses the HTTP status, the provider (OpenID Connect or GitHub) and the grant
 // (authorization code or refresh); the rest is the answer's body, served by a fake HTTP client.
 // The body is also read directly by OAuthTokenSet::from_token_response and the storage form's
-// reader, and what they accept must survive a round trip through the storage form.
+// readers (core's from_json_string and the stores' fast decode_token_json, which must accept
+// exactly the same texts with the same result), and what they accept must survive a round trip
+// through the storage form (both writers).
 // authflow errors are expected; anything else escaping is a bug.
 #include "fuzz_common.hpp"
 #include "fuzz_keys.hpp"
+#include "store/token_json.hpp"
 
 #include <authflow/core/clock.hpp>
 #include <authflow/core/token_set.hpp>
@@ -15,6 +18,7 @@
 #include <nlohmann/json.hpp>
 
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -73,17 +77,20 @@ struct Fixture {
 
 constexpr int statuses[] = {200, 200, 400, 401, 429, 500, 503, 200};
 
+bool same_tokens(const OAuthTokenSet& a, const OAuthTokenSet& b) {
+    return a.access_token == b.access_token && a.token_type == b.token_type &&
+           a.refresh_token == b.refresh_token && a.expires_in == b.expires_in &&
+           a.id_token == b.id_token && a.scope == b.scope && a.raw == b.raw &&
+           a.issued_at == b.issued_at;
+}
+
 void check_tokens(const OAuthTokenSet& tokens) {
     fuzz::check(!tokens.access_token.empty(), "accepted tokens have an access token");
     (void)tokens.to_string();
     (void)tokens.expires_at();
     // The storage form reads back as the same tokens.
     const OAuthTokenSet copy = OAuthTokenSet::from_json_string(tokens.to_json_string());
-    fuzz::check(copy.access_token == tokens.access_token &&
-                    copy.refresh_token == tokens.refresh_token &&
-                    copy.id_token == tokens.id_token && copy.expires_in == tokens.expires_in &&
-                    copy.scope == tokens.scope && copy.token_type == tokens.token_type,
-                "the storage form round-trips");
+    fuzz::check(same_tokens(copy, tokens), "the storage form round-trips");
 }
 
 } // namespace
@@ -128,9 +135,24 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
             }
         }
     }
+    std::optional<OAuthTokenSet> core_read;
+    std::optional<OAuthTokenSet> store_read;
     try {
-        check_tokens(OAuthTokenSet::from_json_string(body, fixture.clock));
+        core_read = OAuthTokenSet::from_json_string(body, fixture.clock);
+        check_tokens(*core_read);
     } catch (const Error&) {
+    }
+    try {
+        store_read = store_detail::decode_token_json(body, fixture.clock);
+    } catch (const Error&) {
+    }
+    fuzz::check(core_read.has_value() == store_read.has_value(),
+                "decode_token_json accepts exactly what from_json_string accepts");
+    if (core_read && store_read) {
+        fuzz::check(same_tokens(*core_read, *store_read), "both storage readers read the same");
+        const OAuthTokenSet again = OAuthTokenSet::from_json_string(
+            store_detail::encode_token_json(*core_read), fixture.clock);
+        fuzz::check(same_tokens(again, *core_read), "encode_token_json round-trips");
     }
     return 0;
 }
