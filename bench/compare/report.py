@@ -52,9 +52,13 @@ def main():
     rounds = max((len(v) for v in cpu.values()), default=0)
 
     out = []
-    meta = read_lines(os.path.join(work, "meta.txt"))
+    configured_rounds = "?"
     with open(os.path.join(work, "meta.txt")) as f:
-        out.extend(line.rstrip("\n") for line in f)
+        for line in f:
+            if line.startswith("Rounds: "):
+                configured_rounds = line.split()[1]
+            else:
+                out.append(line.rstrip("\n"))
     out.append("")
     out.append("ID-token verification, CPU time per token (median of %d rounds; wall time in "
                "brackets), and the share of raw OpenSSL's speed:" % rounds)
@@ -100,18 +104,18 @@ def main():
     if dmed or deploy_notes:
         out.append("")
         out.append("Deploy mode, authenticated requests per second with the session cookie "
-                   "(median of the rounds), and the ratio to `authflow serve`:")
+                   "(median of %s rounds each), and how many times that `authflow serve` "
+                   "answers:" % configured_rounds)
         out.append("")
-        out.append("| server | req/s | rounds | authflow's ratio to it |")
-        out.append("|---|---|---|---|")
+        out.append("| server | req/s | authflow serve's ratio to it |")
+        out.append("|---|---|---|")
         for server in SERVERS:
             if server in dmed:
                 ratio = dmed.get("authflow", 0) / dmed[server] if server != "authflow" else None
-                out.append("| %s | %s | %d | %s |" % (
-                    SERVER_NAMES[server], fmt(dmed[server]), len(deploy[server]),
-                    "%.2f×" % ratio if ratio else "–"))
+                out.append("| %s | %s | %s |" % (
+                    SERVER_NAMES[server], fmt(dmed[server]), "%.2f×" % ratio if ratio else "–"))
             elif server in deploy_notes:
-                out.append("| %s | not measured: %s | – | – |" % (SERVER_NAMES[server],
+                out.append("| %s | not measured: %s | – |" % (SERVER_NAMES[server],
                                                                    deploy_notes[server]))
 
     tokens = read_lines(os.path.join(work, "token.txt"))
@@ -123,13 +127,21 @@ def main():
         out.append("|---|---|")
         for fields in tokens:
             out.append("| %s | %s |" % (fields[0].replace("_", " "), " ".join(fields[1:])))
+        ms = {f[0]: float(f[1]) for f in tokens if len(f) == 2}
+        if "authflow_token" in ms and "oidc-token" in ms:
+            out.append("")
+            out.append("`authflow token` takes %.1f× the time of `oidc-token` (%.1f ms against "
+                       "%.1f ms; starting a process, /bin/echo, %.1f ms)." % (
+                           ms["authflow_token"] / ms["oidc-token"], ms["authflow_token"],
+                           ms["oidc-token"], ms.get("/bin/echo", 0)))
 
     with open(md_out, "w") as f:
         f.write("\n".join(out) + "\n")
-    write_svg(svg_out, med, dmed)
+    token_ms = {f[0]: float(f[1]) for f in tokens if len(f) == 2}
+    write_svg(svg_out, med, dmed, token_ms)
 
 
-def write_svg(path, med, dmed):
+def write_svg(path, med, dmed, token_ms):
     """Two panels of horizontal bars: verifications per second per core, and req/s."""
     colors = {"authflow": "#2b6cb0", "openssl": "#718096", "pyjwt": "#d69e2e", "jose": "#38a169",
               "apache": "#c53030", "fastapi": "#805ad5"}
@@ -174,6 +186,22 @@ def write_svg(path, med, dmed):
                 label_w, y, w, colors[server]))
             parts.append('<text x="%.1f" y="%d" font-size="12">%s req/s</text>' % (
                 label_w + w + 5, y + 12, fmt(dmed[server])))
+            y += 19
+    if token_ms:
+        y += 10
+        parts.append('<text x="10" y="%d" font-size="15" font-weight="bold">A token from a warm '
+                     'store: milliseconds per command (lower is better)</text>' % (y + 14))
+        y += 26
+        top = max(token_ms.values())
+        token_colors = {"authflow_token": colors["authflow"], "oidc-token": "#dd6b20"}
+        for name, ms in token_ms.items():
+            w = bar_w * ms / top
+            parts.append('<text x="%d" y="%d" font-size="12" text-anchor="end">%s</text>' % (
+                label_w - 8, y + 12, html.escape(name.replace("_", " "))))
+            parts.append('<rect x="%d" y="%d" width="%.1f" height="15" fill="%s"/>' % (
+                label_w, y, w, token_colors.get(name, "#a0aec0")))
+            parts.append('<text x="%.1f" y="%d" font-size="12">%.1f ms</text>' % (
+                label_w + w + 5, y + 12, ms))
             y += 19
     height = y + 20
     with open(path, "w") as f:

@@ -20,10 +20,11 @@
 #      FastAPI on uvicorn (fastapi_app.py): GET /protected, the cookie looked up in a dict
 #    Apache and FastAPI sign in through the development OpenID Provider (demo/op.mjs, one per
 #    server, as bench/deploy/run.sh starts its own) in headless Chromium (signin.mjs).
-# 3. `authflow token` (encrypted SQLite store, signed in once with `authflow login` and headless
+# 3. `authflow token` (SQLite token store, signed in once with `authflow login` and headless
 #    Chromium) against `oidc-token` (oidc-agent on a private socket, the account made by oidc-gen
-#    from a refresh token), both at tests/support/node/op.mjs, and /bin/true: wall time per run,
-#    50 runs per round, --rounds rounds alternating, the median (token_bench.py).
+#    from a refresh token), both at tests/support/node/op.mjs: wall time per run,
+#    beside /bin/echo (starting a process); 50 runs per round, --rounds rounds alternating, the
+#    median (token_bench.py).
 # Writes the markdown (--out, default bench-compare.md in the current directory) and the chart
 # (--svg, default docs/img/compare.svg), and prints the markdown.
 #
@@ -131,7 +132,7 @@ random_b64() { node -e "process.stdout.write(require('crypto').randomBytes($1).t
         "$(awk '/^MemTotal/ {printf "%.0f GB", $2 / 1048576}' /proc/meminfo);" \
         "$(. /etc/os-release && echo "$PRETTY_NAME"); load average at the start:" \
         "$(cut -d' ' -f1-3 /proc/loadavg)."
-    echo "Versions: authflow $("$bin" --version 2>/dev/null | awk '{print $NF}')" \
+    echo "Versions: authflow $("$bin" --version 2>/dev/null | awk 'NR == 1 {print $NF}')" \
         "($(awk -F= '/^CMAKE_BUILD_TYPE:/ {print $2}' "$build_dir/CMakeCache.txt"), g++" \
         "$(g++ -dumpfullversion)), OpenSSL $(openssl version | awk '{print $2}')," \
         "PyJWT $($py -c 'import jwt; print(jwt.__version__)') (Python $($py -c 'import platform; print(platform.python_version())')," \
@@ -142,6 +143,7 @@ random_b64() { node -e "process.stdout.write(require('crypto').randomBytes($1).t
         "FastAPI $($py -c 'import fastapi; print(fastapi.__version__)' 2>/dev/null)" \
         "on uvicorn $($py -c 'import uvicorn; print(uvicorn.__version__)' 2>/dev/null)," \
         "oidc-agent $(dpkg-query -W -f '${Version}' oidc-agent 2>/dev/null), $(wrk -v 2>&1 | head -n 1 | cut -d' ' -f1-2)."
+    echo "Rounds: $rounds"
     echo "Command: \`bench/compare/run.sh --rounds $rounds --verify-seconds $verify_seconds" \
         "--duration $duration --threads $threads --connections $connections\`" \
         "(wrk -t $threads -c $connections -d ${duration}s)."
@@ -348,7 +350,7 @@ if wants token; then
     "${af_env[@]}" "$bin" "${af_flags[@]}" token >/dev/null 2>&1 &&
         commands+=("authflow_token=${af_env[*]} $bin ${af_flags[*]} token")
     [ "$oidc_ok" = 0 ] || commands+=("oidc-token=${oa_env[*]} oidc-token bench")
-    commands+=("/bin/true=/bin/true")
+    commands+=("/bin/echo=/bin/echo token")
     $py bench/compare/token_bench.py "$rounds" 50 "${commands[@]}" | tee -a "$work/token.txt" >&2
     stop "$agent_pid"
     stop "$op_pid"
