@@ -270,7 +270,9 @@ OAuthTokenSet decode_token_json(std::string_view text, const Clock& clock) {
     // One parser per thread: it keeps its buffers between records.
     thread_local simdjson::dom::parser parser;
     simdjson::dom::element root;
-    if (parser.parse(text.data(), text.size()).get(root) != simdjson::SUCCESS) {
+    // An empty view may have no data at all, which simdjson would copy from (a null pointer to
+    // memcpy is undefined even for no bytes).
+    if (text.empty() || parser.parse(text.data(), text.size()).get(root) != simdjson::SUCCESS) {
         // Malformed, or legal JSON simdjson declines (e.g. integers beyond 64 bits): let core
         // decide, so exactly the same texts are accepted.
         return OAuthTokenSet::from_json_string(text, clock);

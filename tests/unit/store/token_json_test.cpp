@@ -142,6 +142,19 @@ TEST(TokenJson, AcceptsAndRefusesExactlyWhatCoreDoes) {
     }
 }
 
+// Found by fuzz_token_response (corpus/token_response/regress-empty-view): an empty
+// string_view without data reached simdjson, which passed its null pointer to memcpy
+// (undefined behaviour, reported by UBSan in the asan preset).
+TEST(TokenJson, EmptyViewWithoutDataIsRefusedAsByCore) {
+    ManualClock clock;
+    try {
+        decode_token_json(std::string_view{}, clock);
+        FAIL() << "expected TokenError";
+    } catch (const TokenError& error) {
+        EXPECT_EQ(error.code(), errc::token_invalid);
+    }
+}
+
 TEST(TokenJson, RandomStringsRoundTripLikeCore) {
     std::mt19937 random{12345};
     std::uniform_int_distribution<int> byte{0, 255};
