@@ -48,7 +48,7 @@ def protected(request: Request):
     user = sessions.get(request.cookies.get("fastapi_session", ""))
     if user is not None:
         return Response(page, media_type="text/plain")
-    state, nonce, verifier = (secrets.token_urlsafe(24) for _ in range(3))
+    state, nonce, verifier = (secrets.token_urlsafe(32) for _ in range(3))
     pending[state] = (nonce, verifier)
     challenge = base64.urlsafe_b64encode(hashlib.sha256(verifier.encode()).digest()).rstrip(b"=")
     query = urllib.parse.urlencode({

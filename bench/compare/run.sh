@@ -181,7 +181,22 @@ start_op() { # REDIRECT_URI PORT SECRET_FILE -> pid in op_pid
     wait_for "http://127.0.0.1:$2/.well-known/openid-configuration" "$op_pid" ||
         { cat "$work/op-$2.log" >&2; return 1; }
 }
-wrk_rounds() { # NAME URL COOKIE
+sign_in() { # PROTECTED_URL COOKIE_NAME LOG: prints the Cookie header; a second try if need be
+    node bench/compare/signin.mjs "$1" ok --cookie "$2" 2>"$3" ||
+        node bench/compare/signin.mjs "$1" ok --cookie "$2" 2>>"$3"
+}
+check_page() { # NAME URL COOKIE: the signed-in cookie must get the page itself (a 200, not a
+    # redirect to the provider, which wrk would count as a success)
+    local status
+    status=$(curl -sS -o "$work/check-$1.txt" -w '%{http_code}' -H "Cookie: $3" "$2")
+    if [ "$status" != 200 ] || [ "$(cat "$work/check-$1.txt")" != ok ]; then
+        echo "compare: $1 does not answer the page to the signed-in cookie (HTTP $status)" >&2
+        echo "$1 the session cookie did not authenticate (HTTP $status)" >>"$work/deploy-notes.txt"
+        return 1
+    fi
+}
+wrk_rounds() { # NAME URL COOKIE: --rounds wrk runs, the session checked before and after
+    check_page "$@" || return 1
     for round in $(seq 1 "$rounds"); do
         local result
         result=$(wrk -t "$threads" -c "$connections" -d "${duration}s" -H "Cookie: $3" "$2")
@@ -190,10 +205,15 @@ wrk_rounds() { # NAME URL COOKIE
             echo "$1 answered errors under wrk" >>"$work/deploy-notes.txt"
             return 1
         fi
-        echo "$round $1 $(rps <<<"$result")" | tee -a "$work/deploy.txt" >&2
+        echo "$round $1 $(rps <<<"$result")" >>"$work/deploy-$1.txt"
+        echo "$round $1 $(rps <<<"$result")" >&2
     done
+    if check_page "$@"; then
+        cat "$work/deploy-$1.txt" >>"$work/deploy.txt"
+    else
+        echo "compare: $1's session ended during the run; its figures are left out" >&2
+    fi
 }
-
 if wants deploy; then
     echo "== deploy: authflow serve (bench/deploy/run.sh --store memory)" >&2
     deploy_out=$(bench/deploy/run.sh --build-dir "$build_dir" --store memory --rounds "$rounds" \
@@ -262,7 +282,7 @@ EOF
         apache_pid=$!
         pids+=("$apache_pid")
         if wait_for "$apache/" "$apache_pid" &&
-            cookie=$(node bench/compare/signin.mjs "$apache/protected/index.txt" ok 2>"$work/signin-apache.log"); then
+            cookie=$(sign_in "$apache/protected/index.txt" mod_auth_openidc_session "$work/signin-apache.log"); then
             wrk_rounds apache "$apache/protected/index.txt" "$cookie" || true
         else
             reason=$(tail -n 1 "$work/signin-apache.log" 2>/dev/null || true)
@@ -286,7 +306,7 @@ EOF
         fastapi_pid=$!
         pids+=("$fastapi_pid")
         if wait_for "$fastapi/" "$fastapi_pid" &&
-            cookie=$(node bench/compare/signin.mjs "$fastapi/protected" ok 2>"$work/signin-fastapi.log"); then
+            cookie=$(sign_in "$fastapi/protected" fastapi_session "$work/signin-fastapi.log"); then
             wrk_rounds fastapi "$fastapi/protected" "$cookie" || true
         else
             reason=$(tail -n 1 "$work/signin-fastapi.log" 2>/dev/null || tail -n 1 "$work/fastapi.log")

@@ -1,10 +1,13 @@
 // Signs in to a protected URL in headless Chromium (Debian's /usr/bin/chromium, playwright-core)
 // through the development OpenID Provider (demo/op.mjs): the app redirects to the provider, its
 // sign-in and consent pages are filled in, the provider sends the browser back, the protected
-// page shows. Prints the Cookie header the browser then sends to the app (for wrk) on stdout.
+// page shows exactly EXPECTED_TEXT. Prints the Cookie header the browser then sends to the app (for wrk) on stdout.
 //
-//   node bench/compare/signin.mjs PROTECTED_URL EXPECTED_TEXT [--user NAME] [--password PW]
+//   node bench/compare/signin.mjs PROTECTED_URL EXPECTED_TEXT --cookie NAME [--user NAME]
+//                                 [--password PW]
 //
+// --cookie names the app's session cookie: the provider on the same host (another port) sets
+// cookies that browsers would also send to the app, and they are left out.
 // Environment: AUTHFLOW_CHROMIUM (default /usr/bin/chromium).
 import { mkdtempSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -20,8 +23,10 @@ const option = (name, fallback) => {
   return i >= 0 && i + 1 < args.length ? args[i + 1] : fallback;
 };
 const [url, expected] = args;
-if (!url || !expected) {
-  console.error('usage: node bench/compare/signin.mjs PROTECTED_URL EXPECTED_TEXT [--user NAME] [--password PW]');
+const cookieName = option('cookie', '');
+if (!url || !expected || !cookieName || url.startsWith('--') || expected.startsWith('--')) {
+  console.error('usage: node bench/compare/signin.mjs PROTECTED_URL EXPECTED_TEXT --cookie NAME '
+    + '[--user NAME] [--password PW]');
   process.exit(2);
 }
 const appOrigin = new URL(url).origin;
@@ -55,11 +60,15 @@ try {
   if (new URL(page.url()).pathname !== new URL(url).pathname) {
     await page.goto(url, { waitUntil: 'load' });
   }
-  const body = (await page.textContent('body')) ?? '';
-  if (!body.includes(expected)) {
+  const body = ((await page.textContent('body')) ?? '').trim();
+  if (body !== expected) {
     throw new Error(`the protected page does not show "${expected}" (at ${page.url()}: ${body.slice(0, 200)})`);
   }
-  const cookies = await context.cookies(url);
+  const all = await context.cookies(url);
+  const cookies = all.filter((c) => c.name.startsWith(cookieName));
+  if (cookies.length === 0) {
+    throw new Error(`the browser holds no ${cookieName} cookie (only ${all.map((c) => c.name).join(', ')})`);
+  }
   process.stdout.write(`${cookies.map((c) => `${c.name}=${c.value}`).join('; ')}\n`);
 } catch (error) {
   console.error(`signin failed: ${error.message}`);
