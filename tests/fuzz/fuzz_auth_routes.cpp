@@ -8,12 +8,14 @@
 // with tokens), one pending login (state "state-1", pre-login cookie "prelogin-1"), so that
 // callback, refresh, logout, userinfo and status reach their success paths. handle() promises
 // never to throw for anything a client sends: any exception escaping it is a bug. The answers
-// must not carry CR or LF in a header (response splitting).
+// must not carry CR or LF in a header (response splitting) nor redirect to another site, and a
+// `next` parameter must come out of safe_next_path as a path on this site.
 #include "fuzz_common.hpp"
 #include "fuzz_keys.hpp"
 
 #include <authflow/core/clock.hpp>
 #include <authflow/deploy/auth_routes.hpp>
+#include <authflow/deploy/redirect.hpp>
 #include <authflow/providers/generic_oidc_provider.hpp>
 #include <authflow/store/memory_token_store.hpp>
 
@@ -152,6 +154,14 @@ void check_response(const Response& response) {
         fuzz::check(name.find_first_of("\r\n") == std::string::npos &&
                         value.find_first_of("\r\n") == std::string::npos,
                     "no CR or LF in a response header");
+        if (iequals(name, "Location")) {
+            // No open redirect: the provider, or a path on this site ("//host" and "/\\host"
+            // are other sites to a browser).
+            const bool to_provider = value.rfind("https://op.example/", 0) == 0;
+            const bool local = value.size() >= 1 && value[0] == '/' &&
+                               (value.size() == 1 || (value[1] != '/' && value[1] != '\\'));
+            fuzz::check(to_provider || local, "a redirect goes to the provider or this site");
+        }
     }
 }
 
@@ -200,6 +210,15 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
         }
     }
     request.body = std::string{text};
+
+    // The login's `next` is kept for after the callback: it must stay on this site.
+    if (const auto next = request.query.get("next")) {
+        const std::string safe = safe_next_path(*next);
+        fuzz::check(!safe.empty() && safe[0] == '/' &&
+                        (safe.size() == 1 || (safe[1] != '/' && safe[1] != '\\')) &&
+                        safe.find_first_of("\\\t\r\n") == std::string::npos,
+                    "safe_next_path gives a path on this site");
+    }
 
     const auto routes = fixture.routes();
     try {
