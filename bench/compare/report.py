@@ -58,7 +58,7 @@ def main():
             if line.startswith("Rounds: "):
                 configured_rounds = line.split()[1]
             else:
-                out.append(line.rstrip("\n"))
+                out.append("- " + line.rstrip("\n"))
     out.append("")
     out.append("ID-token verification, CPU time per token (median of %d rounds; wall time in "
                "brackets), and the share of raw OpenSSL's speed:" % rounds)
