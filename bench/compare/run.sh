@@ -25,8 +25,9 @@
 #    from a refresh token), both at tests/support/node/op.mjs: wall time per run,
 #    beside /bin/echo (starting a process); 50 runs per round, --rounds rounds alternating, the
 #    median (token_bench.py).
-# Writes the markdown (--out, default bench-compare.md in the current directory) and the chart
-# (--svg, default docs/img/compare.svg), and prints the markdown.
+# Writes the markdown (--out, default bench-compare.md) and the chart (--svg, default
+# docs/img/compare.svg; relative paths are from the repository's root), and prints the markdown.
+# AUTHFLOW_COMPARE_KEEP=1 keeps the run's directory (raw figures, logs) for a look afterwards.
 #
 # Installs its peers itself (apt-get: python3-jwt, python3-fastapi, python3-uvicorn, apache2,
 # libapache2-mod-auth-openidc, oidc-agent, wrk; npm ci in tests/support/node when node_modules is
