@@ -146,7 +146,6 @@ def write_svg(path, med, dmed, token_ms):
     colors = {"authflow": "#2b6cb0", "openssl": "#718096", "pyjwt": "#d69e2e", "jose": "#38a169",
               "apache": "#c53030", "fastapi": "#805ad5"}
     width, label_w, bar_w = 760, 230, 430
-    rows = []
     y = 40
     parts = []
     parts.append('<text x="10" y="24" font-size="15" font-weight="bold">ID-token verifications '
