@@ -185,7 +185,7 @@ std::shared_ptr<const Jwks> JwksCache::refetch(std::uint64_t seen_generation, bo
             }
             continue;
         }
-        if (last_attempt_ && now < *last_attempt_ + options_.refetch_cooldown) {
+        if (last_attempt_ && now < *last_attempt_ + cooldown()) {
             return nullptr;
         }
         if (retry_not_before_ && now < *retry_not_before_) {
@@ -194,6 +194,16 @@ std::shared_ptr<const Jwks> JwksCache::refetch(std::uint64_t seen_generation, bo
         fetch_now(lock);
         seen_generation = generation_ - 1;
     }
+}
+
+std::chrono::seconds JwksCache::cooldown() const {
+    if (keys_ || failures_without_keys_ == 0) {
+        return options_.refetch_cooldown;
+    }
+    // No keys yet: 1, 2, 4, ... times first_fetch_retry, at most the cooldown.
+    const unsigned doublings = std::min(failures_without_keys_ - 1, 16u);
+    const std::chrono::seconds backoff{options_.first_fetch_retry.count() << doublings};
+    return std::min(backoff, options_.refetch_cooldown);
 }
 
 void JwksCache::fetch_now(std::unique_lock<std::mutex>& lock) {
@@ -259,8 +269,12 @@ void JwksCache::fetch_now(std::unique_lock<std::mutex>& lock) {
         usable_until_ = fresh_until_ + options_.max_stale;
         last_error_ = nullptr;
         retry_not_before_.reset();
+        failures_without_keys_ = 0;
     } else {
         last_error_ = error;
+        if (!keys_) {
+            ++failures_without_keys_;
+        }
         if (retry_after) {
             retry_not_before_ = now + std::min(*retry_after, options_.max_retry_after);
         } else {

@@ -152,6 +152,21 @@ GenericOIDCProvider::validate_response_id_token(const OAuthTokenSet& tokens,
     return validate_id_token(*tokens.id_token, checks);
 }
 
+void GenericOIDCProvider::prepare_id_token_validation() {
+    if (config().insecure_skip_id_token_validation || !wants_openid_scope()) {
+        return;
+    }
+    validator();
+    std::shared_ptr<JwksCache> jwks;
+    {
+        std::lock_guard lock(mutex_);
+        jwks = jwks_;
+    }
+    if (jwks) {
+        jwks->keys(); // throws while the key set cannot be had
+    }
+}
+
 bool GenericOIDCProvider::issuer_matches(std::string_view iss,
                                          const ProviderEndpoints& resolved) const {
     const std::string_view issuer = resolved.issuer;

@@ -659,6 +659,15 @@ OAuthProvider::TokenResult OAuthProvider::refresh(std::string_view refresh_token
         throw TokenRefreshError(errc::reauth_required, "there is no refresh token");
     }
     const ProviderEndpoints resolved = endpoints();
+    try {
+        if (current && current->id_token) {
+            prepare_id_token_validation(); // the answer will likely carry one to check
+        }
+    } catch (const TokenRefreshError&) {
+        throw;
+    } catch (const TokenError& e) {
+        throw TokenRefreshError(e.code(), e.what(), e.provider_answer());
+    }
     TokenResult result{token_request(Grant::refresh_token,
                                      QueryParams{{"grant_type", "refresh_token"},
                                                  {"refresh_token", std::string{refresh_token}}},

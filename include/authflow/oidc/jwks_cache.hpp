@@ -26,6 +26,10 @@ struct JwksCacheOptions {
     /// Least time between two fetches that are not first fetches: a flood of tokens with forged
     /// `kid`s causes at most one fetch per cooldown.
     std::chrono::seconds refetch_cooldown{30};
+    /// While the cache holds no keys at all, a failed fetch may be tried again after this
+    /// delay, doubling with each failure up to refetch_cooldown: without keys nothing can be
+    /// verified, so a provider that is back is noticed within seconds.
+    std::chrono::seconds first_fetch_retry{1};
     /// While refetches fail, the last good keys stay in use this long past their lifetime.
     std::chrono::seconds max_stale{3600};
     /// A fetch answered HTTP 429 or 503 with `Retry-After: <delay-seconds>` (RFC 6585 §4,
@@ -83,6 +87,8 @@ private:
     /// newer keys are available.
     std::shared_ptr<const Jwks> refetch(std::uint64_t seen_generation, bool wait);
     void fetch_now(std::unique_lock<std::mutex>& lock);
+    /// Least time between two attempts now (shorter while no key was ever had). Needs mutex_.
+    std::chrono::seconds cooldown() const;
 
     std::string jwks_uri_;
     std::shared_ptr<HttpClient> http_;
@@ -96,6 +102,7 @@ private:
     Clock::steady_time usable_until_{};
     std::optional<Clock::steady_time> last_attempt_;
     std::optional<Clock::steady_time> retry_not_before_; ///< from a 429/503 Retry-After
+    unsigned failures_without_keys_ = 0; ///< failed fetches in a row while keys_ is null
     bool fetching_ = false;
     std::uint64_t generation_ = 0;
     std::uint64_t fetches_ = 0;

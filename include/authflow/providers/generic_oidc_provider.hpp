@@ -67,6 +67,7 @@ protected:
 
     std::optional<IdTokenClaims> validate_response_id_token(const OAuthTokenSet& tokens,
                                                             const IdTokenChecks& checks) override;
+    void prepare_id_token_validation() override;
     bool issuer_matches(std::string_view iss, const ProviderEndpoints& endpoints) const override;
 
 private:

@@ -362,6 +362,11 @@ protected:
     /// is none or validation is off. The base class (plain OAuth 2.0) ignores ID tokens.
     virtual std::optional<IdTokenClaims> validate_response_id_token(const OAuthTokenSet& tokens,
                                                                     const IdTokenChecks& checks);
+    /// Called before a refresh request is sent: makes sure an ID token in the answer can be
+    /// checked (OpenID providers fetch their key set now). A failure here happens while the
+    /// refresh token is still unused; after the request, a rotating provider has already
+    /// replaced it. The base class (plain OAuth 2.0) does nothing.
+    virtual void prepare_id_token_validation() {}
     /// Whether an `iss` callback parameter equals this provider's issuer (RFC 9207).
     virtual bool issuer_matches(std::string_view iss, const ProviderEndpoints& endpoints) const;
     /// identify() with claims already validated (by the exchange).

@@ -278,6 +278,40 @@ TEST_F(JwksCacheTest, HonoursCacheControlMaxAgeWithinBounds) {
     }
 }
 
+// Without any key nothing verifies: a provider that is back is noticed within seconds (1, 2,
+// 4, ... s after the failures), while a cache with keys keeps the full cooldown.
+TEST_F(JwksCacheTest, WithoutKeysAFailedFetchIsRetriedSoonWithBackoff) {
+    http->set_handler(test::answer(500, "down"));
+    auto keys = cache();
+    EXPECT_EQ(code_of([&] { keys.keys(); }), errc::jwks_failed);
+    EXPECT_EQ(http->requests(), 1u);
+    clock.advance(1s);
+    EXPECT_EQ(code_of([&] { keys.keys(); }), errc::jwks_failed); // 1 s after one failure
+    EXPECT_EQ(http->requests(), 2u);
+    clock.advance(1s);
+    EXPECT_EQ(code_of([&] { keys.keys(); }), errc::jwks_failed); // two failures: 2 s
+    EXPECT_EQ(http->requests(), 2u);
+    clock.advance(1s);
+    http->serve(jwks_of({{&key_a(), "a"}}));
+    EXPECT_NO_THROW(keys.resolve(header("a")));
+    EXPECT_EQ(http->requests(), 3u);
+}
+
+// With keys, an unknown kid still refetches at most once per cooldown (the backoff above never
+// shortens it).
+TEST_F(JwksCacheTest, WithKeysTheFullCooldownHolds) {
+    http->serve(jwks_of({{&key_a(), "a"}}));
+    auto keys = cache();
+    keys.resolve(header("a"));
+    http->set_handler(test::answer(500, "down"));
+    clock.advance(31s);
+    EXPECT_EQ(code_of([&] { keys.resolve(header("b")); }), errc::jwks_failed);
+    EXPECT_EQ(http->requests(), 2u);
+    clock.advance(2s);
+    EXPECT_EQ(code_of([&] { keys.resolve(header("b")); }), errc::unknown_key);
+    EXPECT_EQ(http->requests(), 2u);
+}
+
 TEST_F(JwksCacheTest, ReportsFailedFirstFetchesClearly) {
     http->set_handler(test::unreachable());
     auto keys = cache();
@@ -426,6 +460,7 @@ TEST_F(JwksCacheTest, HonoursRetryAfterOfA503OnAFirstFetch) {
 TEST_F(JwksCacheTest, RetryAfterIsCappedAndNeverShortensTheCooldown) {
     JwksCacheOptions options;
     options.max_retry_after = 100s;
+    options.first_fetch_retry = 30s; // no quicker retry for want of keys: the cooldown alone
     struct Case {
         int status;
         const char* value;
