@@ -15,6 +15,7 @@
 #include <authflow/core/settings.hpp>
 #include <authflow/core/token_set.hpp>
 #include <authflow/core/url.hpp>
+#include <authflow/deploy/auth_routes.hpp>
 #include <authflow/deploy/cookie.hpp>
 #include <authflow/deploy/csrf.hpp>
 #include <authflow/deploy/http.hpp>
@@ -26,6 +27,7 @@
 #include <authflow/deploy/redirect.hpp>
 #include <authflow/deploy/session_store.hpp>
 #include <authflow/deploy/settings.hpp>
+#include <authflow/deploy/shared_stores.hpp>
 #include <authflow/http/http_client.hpp>
 #include <authflow/jose/jwk.hpp>
 #include <authflow/jose/jws.hpp>
