@@ -1,5 +1,6 @@
 #include <authflow/core/errors.hpp>
 
+#include <exception>
 #include <utility>
 
 namespace authflow {
@@ -168,6 +169,16 @@ Error::Error(errc code, const std::string& message, ProviderAnswer answer)
 
 std::string_view Error::display_code() const noexcept {
     return answer_.error.empty() ? to_string(code_) : std::string_view{answer_.error};
+}
+
+void rethrow_copy(const std::exception_ptr& error) {
+    try {
+        std::rethrow_exception(error);
+    } catch (const Error& e) {
+        e.throw_copy();
+    }
+    // Not reached: either branch throws. Keeps [[noreturn]] provable to the compiler.
+    std::terminate();
 }
 
 } // namespace authflow

@@ -155,7 +155,7 @@ std::shared_ptr<const Jwks> JwksCache::current_keys(const Snapshot& current) {
     if (!newer) {
         std::unique_lock lock(mutex_);
         if (last_error_) {
-            std::rethrow_exception(last_error_);
+            rethrow_copy(last_error_);
         }
         throw TransportError(errc::jwks_failed,
                              "the key set at " + jwks_uri_ + " is not available");
@@ -169,7 +169,7 @@ std::shared_ptr<const Jwks> JwksCache::refetch(std::uint64_t seen_generation, bo
         if (generation_ != seen_generation) {
             // A fetch ended after the caller looked: its outcome is the caller's too.
             if (last_error_) {
-                std::rethrow_exception(last_error_);
+                rethrow_copy(last_error_);
             }
             return keys_;
         }

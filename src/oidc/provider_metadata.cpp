@@ -204,7 +204,7 @@ std::shared_ptr<const ProviderMetadata> DiscoveryCache::get(std::string_view iss
             if (entry->metadata && now < entry->expires + options_.max_stale) {
                 return entry->metadata;
             }
-            std::rethrow_exception(entry->error);
+            rethrow_copy(entry->error);
         }
         entry->fetching = true;
         lock.unlock();
@@ -237,7 +237,7 @@ std::shared_ptr<const ProviderMetadata> DiscoveryCache::get(std::string_view iss
                                        " failed; using the previous document");
             return entry->metadata;
         }
-        std::rethrow_exception(error);
+        rethrow_copy(error);
     }
 }
 

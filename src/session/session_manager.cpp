@@ -338,7 +338,7 @@ private:
             flight_cv_.wait(lock, [&] { return flight->done; });
             if (join) {
                 if (flight->error) {
-                    std::rethrow_exception(flight->error);
+                    rethrow_copy(flight->error);
                 }
                 return flight->result;
             }
@@ -364,7 +364,7 @@ private:
 
         deliver(notes);
         if (flight->error) {
-            std::rethrow_exception(flight->error);
+            rethrow_copy(flight->error);
         }
         return flight->result;
     }

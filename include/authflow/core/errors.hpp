@@ -1,6 +1,7 @@
 #pragma once
 // The error model: one exception hierarchy, each error with a stable code.
 
+#include <exception>
 #include <stdexcept>
 #include <string>
 #include <string_view>
@@ -117,6 +118,8 @@ public:
     /// The code shown to people: the provider's OAuth error when it refused, else
     /// to_string(code()).
     std::string_view display_code() const noexcept;
+    /// Throws a copy of this exception, of its most derived type (see rethrow_copy).
+    [[noreturn]] virtual void throw_copy() const { throw *this; }
 
 private:
     errc code_;
@@ -126,16 +129,19 @@ private:
 class AuthenticationError : public Error {
 public:
     using Error::Error;
+    [[noreturn]] void throw_copy() const override { throw *this; }
 };
 class AuthFlowCancelled : public AuthenticationError {
 public:
     using AuthenticationError::AuthenticationError;
+    [[noreturn]] void throw_copy() const override { throw *this; }
 };
 class AuthFlowTimeout : public AuthenticationError {
 public:
     AuthFlowTimeout(const std::string& message, double timeout_seconds)
         : AuthenticationError(errc::auth_timeout, message), timeout_seconds_(timeout_seconds) {}
     double timeout_seconds() const noexcept { return timeout_seconds_; }
+    [[noreturn]] void throw_copy() const override { throw *this; }
 
 private:
     double timeout_seconds_;
@@ -143,27 +149,39 @@ private:
 class TokenError : public AuthenticationError {
 public:
     using AuthenticationError::AuthenticationError;
+    [[noreturn]] void throw_copy() const override { throw *this; }
 };
 class TokenExpiredError : public TokenError {
 public:
     using TokenError::TokenError;
+    [[noreturn]] void throw_copy() const override { throw *this; }
 };
 class TokenRefreshError : public TokenError {
 public:
     using TokenError::TokenError;
+    [[noreturn]] void throw_copy() const override { throw *this; }
 };
 class ConfigError : public Error {
 public:
     using Error::Error;
+    [[noreturn]] void throw_copy() const override { throw *this; }
 };
 class StoreError : public Error {
 public:
     using Error::Error;
+    [[noreturn]] void throw_copy() const override { throw *this; }
 };
 class TransportError : public Error {
 public:
     using Error::Error;
+    [[noreturn]] void throw_copy() const override { throw *this; }
 };
+
+/// Rethrows `error`; an authflow Error as a fresh copy of its most derived type. Use it where
+/// one stored failure is handed to several threads: each then catches its own object, never one
+/// shared with another thread (whose last reference may be dropped inside the C++ runtime,
+/// where ThreadSanitizer cannot see the synchronisation).
+[[noreturn]] void rethrow_copy(const std::exception_ptr& error);
 
 } // namespace authflow
 

@@ -197,6 +197,7 @@ public:
           retry_after_(std::move(retry_after)) {}
     /// The Retry-After value: delay-seconds or an HTTP-date (untrusted; parse with care).
     const std::string& retry_after() const noexcept { return retry_after_; }
+    [[noreturn]] void throw_copy() const override { throw *this; }
 
 private:
     std::string retry_after_;

@@ -5,7 +5,9 @@
 
 #include <gtest/gtest.h>
 
+#include <exception>
 #include <set>
+#include <stdexcept>
 #include <string>
 #include <system_error>
 #include <vector>
@@ -176,6 +178,28 @@ TEST(Errors, Hierarchy) {
     } catch (const Error& e) {
         EXPECT_EQ(e.code(), errc::timeout);
     }
+}
+
+// One stored failure handed to several threads: each gets its own object, of the same type
+// and with the same fields.
+TEST(Errors, RethrowCopyThrowsAFreshObjectOfTheMostDerivedType) {
+    const auto stored = std::make_exception_ptr(AuthFlowTimeout("timed out", 2.5));
+    const Error* original = nullptr;
+    try {
+        std::rethrow_exception(stored);
+    } catch (const Error& e) {
+        original = &e;
+    }
+    try {
+        rethrow_copy(stored);
+    } catch (const AuthFlowTimeout& e) {
+        EXPECT_NE(&e, original);
+        EXPECT_EQ(e.code(), errc::auth_timeout);
+        EXPECT_EQ(e.timeout_seconds(), 2.5);
+        EXPECT_STREQ(e.what(), "timed out");
+    }
+    const auto foreign = std::make_exception_ptr(std::out_of_range("x"));
+    EXPECT_THROW(rethrow_copy(foreign), std::out_of_range);
 }
 
 } // namespace

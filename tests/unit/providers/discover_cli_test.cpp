@@ -21,12 +21,13 @@ using json = nlohmann::json;
 class DiscoverCli : public ::testing::Test {
 protected:
     httplib::Server server;
-    std::unique_ptr<test::ServerThread> thread;
     std::string base;
     std::mutex mutex;
     std::string document; // served at /.well-known/openid-configuration
     int status = 200;
     test::TempDir dir;
+    // Last: stopped and joined first, before anything its handler reads is destroyed.
+    std::unique_ptr<test::ServerThread> thread;
 
     void SetUp() override {
         server.Get("/.well-known/openid-configuration",
