@@ -243,8 +243,8 @@ bool is_foreign_typ(std::string_view typ) {
 // Chooses the client secret for HS* and the resolver for everything else.
 class ValidatorKeys final : public KeyResolver {
 public:
-    ValidatorKeys(const std::optional<Jwk>& secret, KeyResolver* keys)
-        : secret_(secret), keys_(keys) {}
+    ValidatorKeys(const std::optional<Jwk>& secret, KeyResolver* keys, bool from_provider)
+        : secret_(secret), keys_(keys), from_provider_(from_provider) {}
     Jwk resolve(const JwsHeader& header) override {
         if (is_symmetric(header.alg)) {
             if (!secret_) {
@@ -255,12 +255,13 @@ public:
         if (keys_ == nullptr) {
             throw TokenError(errc::unknown_key, "no key set for an asymmetric signature");
         }
-        return keys_->resolve(header);
+        return from_provider_ ? keys_->resolve_from_provider(header) : keys_->resolve(header);
     }
 
 private:
     const std::optional<Jwk>& secret_;
     KeyResolver* keys_;
+    bool from_provider_;
 };
 
 } // namespace
@@ -452,7 +453,7 @@ IdTokenClaims IdTokenValidator::validate(std::string_view id_token,
     // rejected as malformed by verify_jws).
     // Steps 6–8: the signature is verified with the provider's key (or, for HS*, the client
     // secret), with an algorithm from the allow-list; alg none is always rejected.
-    ValidatorKeys keys(secret_key_, keys_.get());
+    ValidatorKeys keys(secret_key_, keys_.get(), checks.from_provider);
     VerifiedJws verified = verify_jws(id_token, keys, jws_options_);
     if (verified.header.typ && is_foreign_typ(*verified.header.typ)) {
         throw TokenError(errc::token_invalid,

@@ -111,6 +111,14 @@ JwksCache::Snapshot JwksCache::snapshot() {
 }
 
 Jwk JwksCache::resolve(const JwsHeader& header) {
+    return resolve_with(header, false);
+}
+
+Jwk JwksCache::resolve_from_provider(const JwsHeader& header) {
+    return resolve_with(header, true);
+}
+
+Jwk JwksCache::resolve_with(const JwsHeader& header, bool ignore_cooldown) {
     Snapshot current = snapshot();
     std::shared_ptr<const Jwks> keys = current_keys(current);
     if (auto key = try_select(*keys, header)) {
@@ -118,7 +126,7 @@ Jwk JwksCache::resolve(const JwsHeader& header) {
     }
     // An unknown kid: the provider may have rotated its keys. Refetch once (shared with every
     // concurrent miss; none when current_keys just fetched), unless the cooldown holds.
-    auto newer = refetch(current.generation, true);
+    auto newer = refetch(current.generation, true, ignore_cooldown);
     if (!newer) {
         throw TokenError(errc::unknown_key,
                          "no key" +
@@ -163,7 +171,8 @@ std::shared_ptr<const Jwks> JwksCache::current_keys(const Snapshot& current) {
     return newer;
 }
 
-std::shared_ptr<const Jwks> JwksCache::refetch(std::uint64_t seen_generation, bool wait) {
+std::shared_ptr<const Jwks> JwksCache::refetch(std::uint64_t seen_generation, bool wait,
+                                               bool ignore_cooldown) {
     std::unique_lock lock(mutex_);
     for (;;) {
         if (generation_ != seen_generation) {
@@ -185,7 +194,7 @@ std::shared_ptr<const Jwks> JwksCache::refetch(std::uint64_t seen_generation, bo
             }
             continue;
         }
-        if (last_attempt_ && now < *last_attempt_ + cooldown()) {
+        if (!ignore_cooldown && last_attempt_ && now < *last_attempt_ + cooldown()) {
             return nullptr;
         }
         if (retry_not_before_ && now < *retry_not_before_) {

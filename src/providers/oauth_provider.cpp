@@ -535,6 +535,7 @@ OAuthProvider::TokenResult OAuthProvider::exchange(std::string_view code,
     TokenResult result{token_request(Grant::authorization_code, std::move(form), resolved), {}};
     if (result.tokens.id_token) {
         IdTokenChecks checks;
+        checks.from_provider = true; // the token endpoint's own answer
         if (nonce && !nonce->empty()) {
             checks.nonce = *nonce;
         }
@@ -686,6 +687,7 @@ OAuthProvider::TokenResult OAuthProvider::refresh(std::string_view refresh_token
         try {
             IdTokenChecks checks;
             checks.access_token = tokens.access_token;
+            checks.from_provider = true;
             result.claims = validate_response_id_token(tokens, checks);
             if (result.claims && current && current->id_token) {
                 // OIDC Core §12.2: a refreshed ID token MUST keep iss, sub, aud (and azp).
@@ -914,6 +916,7 @@ OAuthTokenSet OAuthProvider::poll_device_token(const DeviceAuthorization& author
         if (tokens.id_token) {
             IdTokenChecks checks;
             checks.access_token = tokens.access_token;
+            checks.from_provider = true;
             validate_response_id_token(tokens, checks);
         }
         return tokens;

@@ -39,6 +39,11 @@ public:
     /// The key for this header. Throws TokenError (unknown_key, ambiguous_key, weak_key, ...) or,
     /// for resolvers that fetch keys, TransportError/AuthenticationError (jwks_failed).
     virtual Jwk resolve(const JwsHeader& header) = 0;
+    /// The same for a token that came straight from the provider (its token endpoint, over an
+    /// authenticated TLS connection), which no attacker can have forged: a resolver that fetches
+    /// may look for an unknown `kid` at once, without the cooldown that guards it against floods
+    /// of forged tokens. By default, resolve().
+    virtual Jwk resolve_from_provider(const JwsHeader& header) { return resolve(header); }
 };
 
 /// A fixed key set as a KeyResolver (Jwks::select). Immutable; safe to use from several threads.

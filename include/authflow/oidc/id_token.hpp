@@ -115,6 +115,10 @@ struct IdTokenChecks {
     std::optional<std::string> access_token;
     /// The authorization code: checked against `c_hash` when present (§3.3.2.10).
     std::optional<std::string> code;
+    /// The token came in the provider's own answer to this client (the token endpoint, over
+    /// TLS): an unknown `kid` is looked up at once (KeyResolver::resolve_from_provider). Leave it
+    /// false for a token that anyone else handed over.
+    bool from_provider = false;
 };
 
 /// Validates ID tokens of one client at one provider. Immutable after construction; safe to use

@@ -62,6 +62,10 @@ public:
     /// TransportError (jwks_failed) when the key set cannot be fetched, AuthenticationError
     /// (jwks_failed) when the answer is not a usable key set.
     Jwk resolve(const JwsHeader& header) override;
+    /// As resolve, but an unknown `kid` refetches without waiting for the cooldown (still one
+    /// fetch shared by every concurrent caller, and never against a provider's Retry-After): a
+    /// provider that rotated its keys moments after the last fetch signs in at once.
+    Jwk resolve_from_provider(const JwsHeader& header) override;
 
     /// The current key set, fetched first when there is none or it expired. Throws as resolve.
     std::shared_ptr<const Jwks> keys();
@@ -85,7 +89,9 @@ private:
     /// Fetches unless someone fetched since `seen_generation`, a fetch is running (then waits
     /// only if `wait`), or the cooldown forbids it. Returns the keys after that, or null when no
     /// newer keys are available.
-    std::shared_ptr<const Jwks> refetch(std::uint64_t seen_generation, bool wait);
+    std::shared_ptr<const Jwks> refetch(std::uint64_t seen_generation, bool wait,
+                                        bool ignore_cooldown = false);
+    Jwk resolve_with(const JwsHeader& header, bool ignore_cooldown);
     void fetch_now(std::unique_lock<std::mutex>& lock);
     /// Least time between two attempts now (shorter while no key was ever had). Needs mutex_.
     std::chrono::seconds cooldown() const;

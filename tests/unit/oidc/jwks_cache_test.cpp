@@ -312,6 +312,21 @@ TEST_F(JwksCacheTest, WithKeysTheFullCooldownHolds) {
     EXPECT_EQ(http->requests(), 2u);
 }
 
+// A token from the provider's own token endpoint cannot be forged: its unknown kid (keys rotated
+// just after the last fetch) is looked up at once; a token from anyone else waits for the
+// cooldown.
+TEST_F(JwksCacheTest, AnUnknownKidFromTheProviderRefetchesAtOnce) {
+    http->serve(jwks_of({{&key_a(), "a"}}));
+    auto keys = cache();
+    keys.resolve(header("a"));
+    http->serve(jwks_of({{&key_b(), "b"}}));
+    clock.advance(1s);
+    EXPECT_EQ(code_of([&] { keys.resolve(header("b")); }), errc::unknown_key);
+    EXPECT_EQ(http->requests(), 1u);
+    EXPECT_EQ(keys.resolve_from_provider(header("b")).kid(), "b");
+    EXPECT_EQ(http->requests(), 2u);
+}
+
 TEST_F(JwksCacheTest, ReportsFailedFirstFetchesClearly) {
     http->set_handler(test::unreachable());
     auto keys = cache();
