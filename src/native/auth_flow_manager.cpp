@@ -33,6 +33,7 @@ std::string timeout_text(std::chrono::milliseconds timeout) {
     return std::to_string(std::chrono::ceil<std::chrono::seconds>(timeout).count()) + " s";
 }
 
+#if AUTHFLOW_WITH_HTTPLIB
 bool has_scope(const std::vector<std::string>& scopes, std::string_view scope) {
     return std::find(scopes.begin(), scopes.end(), scope) != scopes.end();
 }
@@ -44,6 +45,7 @@ void announce_url(const std::string& url, bool browser_opened) {
     // Headless machines, SSH sessions: the user opens the URL on any device with a browser.
     std::cerr << "\nOpen this URL in a browser to sign in:\n\n    " << url << "\n\n" << std::flush;
 }
+#endif // AUTHFLOW_WITH_HTTPLIB
 
 void announce_device_code(const DeviceAuthorization& authorization) {
     std::cerr << "\nTo sign in, open " << authorization.verification_uri
