@@ -116,13 +116,8 @@ RedisSessionStore::RedisSessionStore(RedisDeployStoreOptions options, Clock& clo
 RedisSessionStore::~RedisSessionStore() = default;
 
 void RedisSessionStore::create(const UserSession& session) {
-    if (session.session_id.empty() || session.user_id.empty()) {
-        throw Error(errc::invalid_argument, "a session needs a session id and a user id");
-    }
     const auto now = impl_->clock.now();
-    if (session.expires_at <= now) {
-        throw Error(errc::invalid_argument, "a session must expire in the future");
-    }
+    deploy_detail::check_new_session(session, now);
     const std::string key = session_key(session.session_id);
     const std::string redis_key = impl_->session_prefix + key;
     const std::string user_key = impl_->user_prefix + deploy_detail::user_hash(session.user_id);

@@ -1,3 +1,5 @@
+#include "shared_store_codec.hpp"
+
 #include <authflow/core/crypto.hpp>
 #include <authflow/core/errors.hpp>
 #include <authflow/core/random.hpp>
@@ -83,13 +85,8 @@ MemorySessionStore::Entries::iterator MemorySessionStore::find_live(const Key& k
 }
 
 void MemorySessionStore::create(const UserSession& session) {
-    if (session.session_id.empty() || session.user_id.empty()) {
-        throw Error(errc::invalid_argument, "a session needs a session id and a user id");
-    }
     const auto now = clock_.now();
-    if (session.expires_at <= now) {
-        throw Error(errc::invalid_argument, "a session must expire in the future");
-    }
+    deploy_detail::check_new_session(session, now);
     const Key key = key_of(session.session_id); // the id itself is never kept
     Entry entry{session.user_id,
                 session.roles,

@@ -18,6 +18,10 @@ namespace authflow::deploy_detail {
 std::int64_t to_ms(Clock::wall_time time);
 Clock::wall_time from_ms(std::int64_t ms);
 
+/// Checks a session given to SessionStore::create: a session id, a user id and an expiry after
+/// `now`. Throws Error (invalid_argument). Every backend calls it, so all refuse alike.
+void check_new_session(const UserSession& session, Clock::wall_time now);
+
 /// Hex SHA-256 of a user id: the name of a user's session set (no user id in clear).
 std::string user_hash(std::string_view user_id);
 

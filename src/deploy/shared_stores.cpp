@@ -34,6 +34,15 @@ Clock::wall_time from_ms(std::int64_t ms) {
         std::chrono::duration_cast<Clock::wall_time::duration>(std::chrono::milliseconds{ms})};
 }
 
+void check_new_session(const UserSession& session, Clock::wall_time now) {
+    if (session.session_id.empty() || session.user_id.empty()) {
+        throw Error(errc::invalid_argument, "a session needs a session id and a user id");
+    }
+    if (session.expires_at <= now) {
+        throw Error(errc::invalid_argument, "a session must expire in the future");
+    }
+}
+
 std::string user_hash(std::string_view user_id) {
     return to_hex(sha256(user_id));
 }

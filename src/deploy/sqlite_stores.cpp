@@ -167,13 +167,8 @@ SqliteSessionStore::SqliteSessionStore(SqliteDeployStoreOptions options, Clock& 
 SqliteSessionStore::~SqliteSessionStore() = default;
 
 void SqliteSessionStore::create(const UserSession& session) {
-    if (session.session_id.empty() || session.user_id.empty()) {
-        throw Error(errc::invalid_argument, "a session needs a session id and a user id");
-    }
     const auto now = impl_->clock.now();
-    if (session.expires_at <= now) {
-        throw Error(errc::invalid_argument, "a session must expire in the future");
-    }
+    deploy_detail::check_new_session(session, now);
     const std::string key = session_key(session.session_id);
     const std::string record = impl_->codec.encode_session(session_name(key), session);
     std::lock_guard lock{impl_->db.mutex};
