@@ -4,6 +4,8 @@
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
 
+#include <memory>
+
 namespace authflow {
 
 bool constant_time_equal(std::string_view a, std::string_view b) noexcept {
@@ -13,11 +15,23 @@ bool constant_time_equal(std::string_view a, std::string_view b) noexcept {
     return a.empty() || CRYPTO_memcmp(a.data(), b.data(), a.size()) == 0;
 }
 
+namespace {
+
+// Fetched once: EVP_sha256() makes every EVP_Digest call look the algorithm up again, which
+// costs more than hashing a session id (one hash per deploy-mode request).
+const EVP_MD* sha256_md() {
+    static const std::unique_ptr<EVP_MD, decltype(&EVP_MD_free)> md{
+        EVP_MD_fetch(nullptr, "SHA256", nullptr), &EVP_MD_free};
+    return md ? md.get() : EVP_sha256();
+}
+
+} // namespace
+
 std::string sha256(std::string_view data) {
     std::string digest(32, '\0');
     unsigned int length = 0;
     if (EVP_Digest(data.data(), data.size(), reinterpret_cast<unsigned char*>(digest.data()),
-                   &length, EVP_sha256(), nullptr) != 1) {
+                   &length, sha256_md(), nullptr) != 1) {
         throw Error(errc::internal, "SHA-256 failed");
     }
     return digest;
