@@ -1,6 +1,6 @@
 # AUTHFLOW_FUZZ: build the library for libFuzzer (clang only). The library and everything else
 # get -fsanitize=fuzzer-no-link,address,undefined (coverage instrumentation without libFuzzer's
-# main); the fuzz targets in tests/fuzz add -fsanitize=fuzzer at link time.
+# main); the fuzz targets in tests/fuzz (<parser>_fuzz) add -fsanitize=fuzzer at link time.
 if(AUTHFLOW_FUZZ)
     if(NOT CMAKE_CXX_COMPILER_ID STREQUAL "Clang")
         message(FATAL_ERROR "authflow: AUTHFLOW_FUZZ needs clang (Debian packages 'clang-14' and "

@@ -2,8 +2,11 @@
 # Builds the `fuzz` preset (clang 14, libFuzzer, ASan + UBSan) and fuzzes every target for a while,
 # starting from its seed corpus (copied to a temporary directory: the source tree is not written).
 # Fails on any crash, leak, timeout, out-of-memory or sanitizer report; the input that caused it
-# is kept in $FUZZ_ARTIFACTS (default build/fuzz-clang/artifacts). See docs/fuzzing.md.
-#   scripts/fuzz.sh [seconds per target, default 30] [target ...]     targets: jws jwk ...
+# is kept in $FUZZ_ARTIFACTS (default <build dir>/artifacts). The build directory is
+# build/fuzz-clang, the preset's, unless $FUZZ_BUILD_DIR names another. See docs/fuzzing.md.
+#   scripts/fuzz.sh [seconds per target, default 30] [parser ...]
+#   parsers: jws jwk discovery token_response callback_query cookie auth_routes settings
+#   (the libFuzzer program of parser P is the target P_fuzz)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -16,17 +19,18 @@ all_targets=(jws jwk discovery token_response callback_query cookie auth_routes 
 targets=("$@")
 [ ${#targets[@]} -gt 0 ] || targets=("${all_targets[@]}")
 
-artifacts=${FUZZ_ARTIFACTS:-build/fuzz-clang/artifacts}
+build_dir=${FUZZ_BUILD_DIR:-build/fuzz-clang}
+artifacts=${FUZZ_ARTIFACTS:-$build_dir/artifacts}
 mkdir -p "$artifacts"
 artifacts=$(cd "$artifacts" && pwd)
 
 build_targets=()
 for t in "${targets[@]}"; do
-    [ -d "tests/fuzz/corpus/$t" ] || { echo "fuzz: unknown target '$t'" >&2; exit 2; }
-    build_targets+=("fuzz_$t")
+    [ -d "tests/fuzz/corpus/$t" ] || { echo "fuzz: unknown parser '$t'" >&2; exit 2; }
+    build_targets+=("${t}_fuzz")
 done
-cmake --preset fuzz >/dev/null
-cmake --build --preset fuzz --target "${build_targets[@]}"
+cmake --preset fuzz -B "$build_dir" >/dev/null
+cmake --build "$build_dir" --target "${build_targets[@]}"
 
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
@@ -45,10 +49,10 @@ for t in "${targets[@]}"; do
         ;;
     *) [ -f "tests/fuzz/dict/$t.dict" ] && dict_args=(-dict="tests/fuzz/dict/$t.dict") ;;
     esac
-    echo "=== fuzz_$t: ${seconds}s from $(ls "$corpus" | wc -l) seeds"
+    echo "=== ${t}_fuzz: ${seconds}s from $(ls "$corpus" | wc -l) seeds"
     log="$work/$t.log"
     rc=0
-    "build/fuzz-clang/tests/fuzz/fuzz_$t" -max_total_time="$seconds" -timeout=5 -rss_limit_mb=2048 \
+    "$build_dir/tests/fuzz/${t}_fuzz" -max_total_time="$seconds" -timeout=5 -rss_limit_mb=2048 \
         -max_len=16384 -print_final_stats=1 -artifact_prefix="$artifacts/$t-" "${dict_args[@]}" \
         "$corpus" >"$log" 2>&1 || rc=$?
     grep -E '^#[0-9]+.*DONE|stat::number_of_executed_units|stat::new_units_added' "$log" || true
@@ -57,15 +61,15 @@ for t in "${targets[@]}"; do
     if [ "$rc" -ne 0 ] && grep -q 'ERROR: libFuzzer: timeout' "$log" &&
         ! grep -qE 'ERROR: (AddressSanitizer|LeakSanitizer)|runtime error:' "$log"; then
         slow=$(ls -t "$artifacts/$t"-timeout-* 2>/dev/null | head -n 1)
-        if [ -n "$slow" ] && "build/fuzz-clang/tests/fuzz/fuzz_$t" -timeout=5 "$slow" >/dev/null 2>&1; then
-            echo "fuzz_$t: a timeout that did not happen again on its own (machine load); ignored"
+        if [ -n "$slow" ] && "$build_dir/tests/fuzz/${t}_fuzz" -timeout=5 "$slow" >/dev/null 2>&1; then
+            echo "${t}_fuzz: a timeout that did not happen again on its own (machine load); ignored"
             mv "$slow" "$artifacts/unreproduced-$(basename "$slow")"
             rc=0
             continue
         fi
     fi
     if [ "$rc" -ne 0 ] || grep -qE 'ERROR: (AddressSanitizer|LeakSanitizer|libFuzzer)|runtime error:' "$log"; then
-        echo "fuzz_$t FAILED (exit $rc); the last lines of its log:" >&2
+        echo "${t}_fuzz FAILED (exit $rc); the last lines of its log:" >&2
         tail -n 60 "$log" >&2
         ls "$artifacts"/"$t"-* 2>/dev/null >&2 || true
         failed+=("$t")
@@ -73,7 +77,7 @@ for t in "${targets[@]}"; do
 done
 
 if [ ${#failed[@]} -gt 0 ]; then
-    echo "fuzz: failed: ${failed[*]} (inputs in $artifacts; add each to tests/fuzz/corpus/<target>/)" >&2
+    echo "fuzz: failed: ${failed[*]} (inputs in $artifacts; add each to tests/fuzz/corpus/<parser>/)" >&2
     exit 1
 fi
 echo "fuzz: ${#targets[@]} targets, ${seconds}s each: no finding"

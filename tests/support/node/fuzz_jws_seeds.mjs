@@ -1,6 +1,6 @@
-// Makes the seed corpus of the compact-JWS fuzz target (tests/fuzz/fuzz_jws.cpp): ID tokens
+// Makes the seed corpus of the compact-JWS fuzz target (tests/fuzz/jws_fuzz.cpp): ID tokens
 // signed with new keys (RS256, PS256, ES256, ES384, ES512, EdDSA, Ed25519, HS256), each a file in
-// <out-dir>. Prints the public JWKS, which fuzz_jws.cpp embeds (re-run both together).
+// <out-dir>. Prints the public JWKS, which jws_fuzz.cpp embeds (re-run both together).
 //   node fuzz_jws_seeds.mjs <out-dir>
 import * as jose from 'jose';
 import { createHash } from 'node:crypto';
