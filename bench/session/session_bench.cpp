@@ -73,6 +73,24 @@ SessionManager& manager(std::size_t size) {
     return *slot;
 }
 
+/// Each hot-path case: both token sizes, from 1, 2 and 8 threads, timed by the wall clock.
+void sizes_and_threads(benchmark::internal::Benchmark* b) {
+    b->Arg(43)->Arg(1024)->Threads(1)->Threads(2)->Threads(8)->UseRealTime();
+}
+
+/// The benchmark loop of a mutex-guarded cache: lock `mutex`, copy `cached`, unlock.
+void copy_under_lock(benchmark::State& state, std::mutex& mutex, const std::string& cached) {
+    for (auto _ : state) {
+        std::string token;
+        {
+            std::lock_guard lock(mutex);
+            token = cached;
+        }
+        benchmark::DoNotOptimize(token);
+    }
+    state.SetItemsProcessed(state.iterations());
+}
+
 void BM_GetAccessToken(benchmark::State& state) {
     SessionManager& session = manager(static_cast<std::size_t>(state.range(0)));
     for (auto _ : state) {
@@ -81,29 +99,15 @@ void BM_GetAccessToken(benchmark::State& state) {
     }
     state.SetItemsProcessed(state.iterations());
 }
-BENCHMARK(BM_GetAccessToken)->Arg(43)->Arg(1024)->Threads(1)->Threads(2)->Threads(8)->UseRealTime();
+BENCHMARK(BM_GetAccessToken)->Apply(sizes_and_threads);
 
 void BM_Baseline_UncontendedMutexCopy(benchmark::State& state) {
     // Each thread its own mutex: never contended.
     std::mutex mutex;
     const std::string cached = fresh_tokens(static_cast<std::size_t>(state.range(0))).access_token;
-    for (auto _ : state) {
-        std::string token;
-        {
-            std::lock_guard lock(mutex);
-            token = cached;
-        }
-        benchmark::DoNotOptimize(token);
-    }
-    state.SetItemsProcessed(state.iterations());
+    copy_under_lock(state, mutex, cached);
 }
-BENCHMARK(BM_Baseline_UncontendedMutexCopy)
-    ->Arg(43)
-    ->Arg(1024)
-    ->Threads(1)
-    ->Threads(2)
-    ->Threads(8)
-    ->UseRealTime();
+BENCHMARK(BM_Baseline_UncontendedMutexCopy)->Apply(sizes_and_threads);
 
 void BM_Baseline_SharedMutexCopy(benchmark::State& state) {
     // One mutex for all threads: what a cache guarded by a plain mutex costs.
@@ -111,23 +115,9 @@ void BM_Baseline_SharedMutexCopy(benchmark::State& state) {
     static const std::string cached_43 = fresh_tokens(43).access_token;
     static const std::string cached_1024 = fresh_tokens(1024).access_token;
     const std::string& cached = state.range(0) == 43 ? cached_43 : cached_1024;
-    for (auto _ : state) {
-        std::string token;
-        {
-            std::lock_guard lock(mutex);
-            token = cached;
-        }
-        benchmark::DoNotOptimize(token);
-    }
-    state.SetItemsProcessed(state.iterations());
+    copy_under_lock(state, mutex, cached);
 }
-BENCHMARK(BM_Baseline_SharedMutexCopy)
-    ->Arg(43)
-    ->Arg(1024)
-    ->Threads(1)
-    ->Threads(2)
-    ->Threads(8)
-    ->UseRealTime();
+BENCHMARK(BM_Baseline_SharedMutexCopy)->Apply(sizes_and_threads);
 
 void BM_Baseline_UncontendedMutexClockCopy(benchmark::State& state) {
     // What a mutex-guarded get_access_token would do: lock, check the expiry on the clock, copy.
@@ -146,13 +136,7 @@ void BM_Baseline_UncontendedMutexClockCopy(benchmark::State& state) {
     }
     state.SetItemsProcessed(state.iterations());
 }
-BENCHMARK(BM_Baseline_UncontendedMutexClockCopy)
-    ->Arg(43)
-    ->Arg(1024)
-    ->Threads(1)
-    ->Threads(2)
-    ->Threads(8)
-    ->UseRealTime();
+BENCHMARK(BM_Baseline_UncontendedMutexClockCopy)->Apply(sizes_and_threads);
 
 // The clock read that every get_access_token makes (the injected Clock; here the system clock).
 void BM_ClockRead(benchmark::State& state) {
