@@ -22,7 +22,7 @@ install(FILES ${PROJECT_BINARY_DIR}/authflowConfig.cmake
 
 set(AUTHFLOW_PC_REQUIRES "nlohmann_json")
 if(NOT BUILD_SHARED_LIBS)
-    set(AUTHFLOW_PC_REQUIRES_PRIVATE "libcurl openssl simdjson tomlplusplus")
+    set(AUTHFLOW_PC_REQUIRES_PRIVATE "openssl simdjson tomlplusplus") # libcurl: loaded at run time
     if(AUTHFLOW_WITH_REDIS)
         string(APPEND AUTHFLOW_PC_REQUIRES_PRIVATE " hiredis")
     endif()

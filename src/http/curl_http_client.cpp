@@ -5,6 +5,11 @@
 // keeps a small pool of easy handles. A call borrows an idle handle (each handle keeps its own
 // live connections), and gives it back afterwards; the handles share one DNS cache and one TLS
 // session cache through a CURLSH with real locks.
+//
+// libcurl is loaded on first use (dlopen of the soname the build found, AUTHFLOW_CURL_SONAME)
+// instead of being linked: a program that makes no request, such as `authflow token` with a
+// fresh token, does not load libcurl and the thirty-odd libraries behind it (its TLS, LDAP,
+// Kerberos, SSH and IDN stacks), which is most of such a program's start-up time.
 
 #include <authflow/config.hpp>
 #include <authflow/core/errors.hpp>
@@ -16,6 +21,7 @@
 #include <array>
 #include <charconv>
 #include <cstdlib>
+#include <dlfcn.h>
 #include <filesystem>
 #include <memory>
 #include <mutex>
@@ -272,30 +278,105 @@ bool environment_proxy_applies(std::string_view url) {
 }
 
 // ---------------------------------------------------------------------------------------------
-// libcurl resources
+// libcurl, loaded on first use
+
+#ifndef AUTHFLOW_CURL_SONAME
+#define AUTHFLOW_CURL_SONAME "libcurl.so.4"
+#endif
+
+// The libcurl functions this file calls (the same declarations as <curl/curl.h>).
+struct CurlApi {
+    decltype(&::curl_global_init) global_init = nullptr;
+    decltype(&::curl_version) version = nullptr;
+    decltype(&::curl_easy_strerror) easy_strerror = nullptr;
+    decltype(&::curl_easy_init) easy_init = nullptr;
+    decltype(&::curl_easy_setopt) easy_setopt = nullptr;
+    decltype(&::curl_easy_perform) easy_perform = nullptr;
+    decltype(&::curl_easy_getinfo) easy_getinfo = nullptr;
+    decltype(&::curl_easy_reset) easy_reset = nullptr;
+    decltype(&::curl_easy_cleanup) easy_cleanup = nullptr;
+    decltype(&::curl_share_init) share_init = nullptr;
+    decltype(&::curl_share_setopt) share_setopt = nullptr;
+    decltype(&::curl_share_cleanup) share_cleanup = nullptr;
+    decltype(&::curl_slist_append) slist_append = nullptr;
+    decltype(&::curl_slist_free_all) slist_free_all = nullptr;
+};
+
+template <typename F> void bind_symbol(void* library, const char* name, F& function) {
+    void* address = ::dlsym(library, name);
+    if (address == nullptr) {
+        throw TransportError(errc::transport,
+                             std::string{"libcurl ("} + AUTHFLOW_CURL_SONAME + ") has no " + name);
+    }
+    function = reinterpret_cast<F>(address);
+}
+
+CurlApi load_curl_api() {
+    // The library stays loaded for the life of the process (libcurl cannot be unloaded safely
+    // once initialised), so the handle is deliberately never closed.
+    void* library = ::dlopen(AUTHFLOW_CURL_SONAME, RTLD_NOW | RTLD_LOCAL);
+    if (library == nullptr) {
+        const char* reason = ::dlerror();
+        throw TransportError(errc::transport, std::string{"cannot load libcurl ("} +
+                                                  AUTHFLOW_CURL_SONAME +
+                                                  "): " + (reason != nullptr ? reason : "unknown"));
+    }
+    CurlApi api;
+    bind_symbol(library, "curl_global_init", api.global_init);
+    bind_symbol(library, "curl_version", api.version);
+    bind_symbol(library, "curl_easy_strerror", api.easy_strerror);
+    bind_symbol(library, "curl_easy_init", api.easy_init);
+    bind_symbol(library, "curl_easy_setopt", api.easy_setopt);
+    bind_symbol(library, "curl_easy_perform", api.easy_perform);
+    bind_symbol(library, "curl_easy_getinfo", api.easy_getinfo);
+    bind_symbol(library, "curl_easy_reset", api.easy_reset);
+    bind_symbol(library, "curl_easy_cleanup", api.easy_cleanup);
+    bind_symbol(library, "curl_share_init", api.share_init);
+    bind_symbol(library, "curl_share_setopt", api.share_setopt);
+    bind_symbol(library, "curl_share_cleanup", api.share_cleanup);
+    bind_symbol(library, "curl_slist_append", api.slist_append);
+    bind_symbol(library, "curl_slist_free_all", api.slist_free_all);
+    return api;
+}
+
+// Loads libcurl and runs curl_global_init once; throws TransportError when either fails.
+const CurlApi& libcurl() {
+    struct Loaded {
+        CurlApi api;
+        CURLcode init = CURLE_OK;
+    };
+    // A failure to load is thrown from the initialiser, so a later call tries again.
+    static const Loaded loaded = [] {
+        Loaded result{load_curl_api()};
+        result.init = result.api.global_init(CURL_GLOBAL_DEFAULT);
+        return result;
+    }();
+    if (loaded.init != CURLE_OK) {
+        throw TransportError(errc::transport, std::string{"libcurl initialisation failed: "} +
+                                                  loaded.api.easy_strerror(loaded.init));
+    }
+    return loaded.api;
+}
+
+// ---------------------------------------------------------------------------------------------
+// libcurl resources (a handle exists only after libcurl() succeeded: the deleters can use it)
 
 void ensure_curl_global_init() {
-    static std::once_flag once;
-    static CURLcode result = CURLE_OK;
-    std::call_once(once, [] { result = curl_global_init(CURL_GLOBAL_DEFAULT); });
-    if (result != CURLE_OK) {
-        throw TransportError(errc::transport, std::string{"libcurl initialisation failed: "} +
-                                                  curl_easy_strerror(result));
-    }
+    libcurl();
 }
 
 struct EasyDeleter {
-    void operator()(CURL* handle) const noexcept { curl_easy_cleanup(handle); }
+    void operator()(CURL* handle) const noexcept { libcurl().easy_cleanup(handle); }
 };
 using EasyHandle = std::unique_ptr<CURL, EasyDeleter>;
 
 struct ShareDeleter {
-    void operator()(CURLSH* share) const noexcept { curl_share_cleanup(share); }
+    void operator()(CURLSH* share) const noexcept { libcurl().share_cleanup(share); }
 };
 using ShareHandle = std::unique_ptr<CURLSH, ShareDeleter>;
 
 struct SlistDeleter {
-    void operator()(curl_slist* list) const noexcept { curl_slist_free_all(list); }
+    void operator()(curl_slist* list) const noexcept { libcurl().slist_free_all(list); }
 };
 using HeaderList = std::unique_ptr<curl_slist, SlistDeleter>;
 
@@ -313,9 +394,9 @@ void unlock_share(CURL*, curl_lock_data data, void* user) {
 }
 
 template <typename T> void set_option(CURL* handle, CURLoption option, T value) {
-    if (const CURLcode rc = curl_easy_setopt(handle, option, value); rc != CURLE_OK) {
-        throw TransportError(errc::transport,
-                             std::string{"libcurl refused an option: "} + curl_easy_strerror(rc));
+    if (const CURLcode rc = libcurl().easy_setopt(handle, option, value); rc != CURLE_OK) {
+        throw TransportError(errc::transport, std::string{"libcurl refused an option: "} +
+                                                  libcurl().easy_strerror(rc));
     }
 }
 
@@ -413,18 +494,20 @@ public:
         if (options_.user_agent.empty()) {
             options_.user_agent = default_user_agent();
         }
-        share_.reset(curl_share_init());
+        share_.reset(libcurl().share_init());
         if (!share_) {
             throw TransportError(errc::transport, "libcurl could not create a share handle");
         }
         // Not CURL_LOCK_DATA_CONNECT: libcurl does not support sharing connections between
         // concurrent threads. Connections live in the pooled easy handles instead.
         const bool shared =
-            curl_share_setopt(share_.get(), CURLSHOPT_LOCKFUNC, lock_share) == CURLSHE_OK &&
-            curl_share_setopt(share_.get(), CURLSHOPT_UNLOCKFUNC, unlock_share) == CURLSHE_OK &&
-            curl_share_setopt(share_.get(), CURLSHOPT_USERDATA, locks_.get()) == CURLSHE_OK &&
-            curl_share_setopt(share_.get(), CURLSHOPT_SHARE, CURL_LOCK_DATA_DNS) == CURLSHE_OK &&
-            curl_share_setopt(share_.get(), CURLSHOPT_SHARE, CURL_LOCK_DATA_SSL_SESSION) ==
+            libcurl().share_setopt(share_.get(), CURLSHOPT_LOCKFUNC, lock_share) == CURLSHE_OK &&
+            libcurl().share_setopt(share_.get(), CURLSHOPT_UNLOCKFUNC, unlock_share) ==
+                CURLSHE_OK &&
+            libcurl().share_setopt(share_.get(), CURLSHOPT_USERDATA, locks_.get()) == CURLSHE_OK &&
+            libcurl().share_setopt(share_.get(), CURLSHOPT_SHARE, CURL_LOCK_DATA_DNS) ==
+                CURLSHE_OK &&
+            libcurl().share_setopt(share_.get(), CURLSHOPT_SHARE, CURL_LOCK_DATA_SSL_SESSION) ==
                 CURLSHE_OK;
         if (!shared) {
             throw TransportError(errc::transport, "libcurl could not set up its share handle");
@@ -464,14 +547,14 @@ public:
 
         CURL* curl = handle.get();
         configure(curl, request, transfer, headers.get(), error_buffer.data());
-        const CURLcode rc = curl_easy_perform(curl);
+        const CURLcode rc = libcurl().easy_perform(curl);
 
         long status = 0;
-        curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &status);
+        libcurl().easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &status);
         long connect_code = 0;
-        curl_easy_getinfo(curl, CURLINFO_HTTP_CONNECTCODE, &connect_code);
+        libcurl().easy_getinfo(curl, CURLINFO_HTTP_CONNECTCODE, &connect_code);
         // Callback pointers into this frame must not outlive it, even on an idle handle.
-        curl_easy_reset(curl);
+        libcurl().easy_reset(curl);
         give_back(std::move(handle));
 
         if (rc != CURLE_OK) {
@@ -492,7 +575,7 @@ private:
                 return handle;
             }
         }
-        EasyHandle handle{curl_easy_init()};
+        EasyHandle handle{libcurl().easy_init()};
         if (!handle) {
             throw TransportError(errc::transport, "libcurl could not create an easy handle");
         }
@@ -513,7 +596,7 @@ private:
     HeaderList build_headers(const HttpRequest& request) const {
         HeaderList list;
         auto append = [&list](const std::string& line) {
-            curl_slist* grown = curl_slist_append(list.get(), line.c_str());
+            curl_slist* grown = libcurl().slist_append(list.get(), line.c_str());
             if (grown == nullptr) {
                 throw TransportError(errc::transport, "out of memory building request headers");
             }
@@ -669,7 +752,7 @@ private:
         if (const std::string detail = safe_detail(curl_text, request); !detail.empty()) {
             message += " (" + detail + ")";
         } else {
-            message += std::string{" ("} + curl_easy_strerror(rc) + ")";
+            message += std::string{" ("} + libcurl().easy_strerror(rc) + ")";
         }
         throw TransportError(code, message);
     }
@@ -762,8 +845,7 @@ std::string default_user_agent() {
 }
 
 std::string curl_version_text() {
-    ensure_curl_global_init();
-    return curl_version();
+    return libcurl().version();
 }
 
 } // namespace authflow

@@ -19,7 +19,11 @@ cmake --build "$work/cmake-build" >/dev/null
 "$work/cmake-build/consumer"
 
 export PKG_CONFIG_PATH="$libdir/pkgconfig"
+# A static library needs its own dependencies on the link line (Requires.private).
+static=()
+[ ! -e "$libdir/libauthflow.a" ] || static=(--static)
 # shellcheck disable=SC2046,SC2086
-c++ $flags "$consumer/consumer.cpp" -o "$work/pc-consumer" $(pkg-config --cflags --libs authflow)
+c++ $flags "$consumer/consumer.cpp" -o "$work/pc-consumer" \
+    $(pkg-config "${static[@]}" --cflags --libs authflow)
 "$work/pc-consumer"
 echo "packaging: ok"

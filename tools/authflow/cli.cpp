@@ -12,6 +12,7 @@
 
 #include <array>
 #include <fstream>
+#include <functional>
 #include <ostream>
 #include <sstream>
 
@@ -99,7 +100,9 @@ int run(int argc, char** argv, std::ostream& out, std::ostream& err) {
     CLI::App app{"authflow: OAuth 2.0 and OpenID Connect sign-in", "authflow"};
     app.fallthrough();
     app.require_subcommand(0, 1);
-    app.set_version_flag("--version", version_text());
+    // Computed only when asked for: libcurl's version line loads libcurl, which no command
+    // that makes no request should pay for at start-up.
+    app.set_version_flag("--version", std::function<std::string()>{version_text});
     add_global_options(app, ctx.global);
     for (auto registrar : registrars) {
         registrar(app, ctx);

@@ -80,6 +80,29 @@ TEST_F(Cli, VersionPrintsAuthflowOpensslAndCurl) {
     EXPECT_EQ(r.err, "");
 }
 
+// libcurl is loaded when a request is first made (docs/building.md): a command that makes none
+// starts without it and the libraries behind it. The dynamic loader's own trace (LD_DEBUG=files)
+// names every library it opens; --version, which prints libcurl's version, shows the trace works.
+TEST_F(Cli, LibcurlIsLoadedOnlyWhenNeeded) {
+    const std::map<std::string, std::string> trace{{"LD_DEBUG", "files"}};
+    const auto version = run({"--version"}, trace);
+    EXPECT_EQ(version.exit_code, 0) << version.err;
+    EXPECT_THAT(version.err, HasSubstr("libcurl"));
+
+    const auto pkce = run({"pkce"}, trace);
+    EXPECT_EQ(pkce.exit_code, 0) << pkce.err;
+    EXPECT_THAT(pkce.err, Not(HasSubstr("libcurl")));
+
+    // `token` opens the profile's store and finds no tokens: no request, so no libcurl either.
+    const auto token =
+        run({"token", "--store", "sqlite"},
+            {{"LD_DEBUG", "files"},
+             {"AUTHFLOW_OAUTH2__TOKEN_STORE_PATH", (home_.path() / "tokens.db").string()}});
+    EXPECT_EQ(token.exit_code, 3) << token.err; // not signed in
+    EXPECT_THAT(token.err, HasSubstr("sqlite"));
+    EXPECT_THAT(token.err, Not(HasSubstr("libcurl")));
+}
+
 TEST_F(Cli, HelpExitsZero) {
     const auto r = run({"--help"});
     EXPECT_EQ(r.exit_code, 0) << r.err;
