@@ -19,7 +19,8 @@
 #           that the per-client rate limit does not answer instead; only 302s are counted, over
 #           --login-duration (default 1 s: the pending-login store holds 50 000 records)
 # and, once, the RSS delta of 100 000 sessions in MemorySessionStore and the time of one get()
-# (bench_deploy_sessions).
+# and one lookup() without metadata (bench_deploy_sessions), and the routes' own time per
+# GET /auth/status without sockets (bench_deploy_status, when built).
 #
 # Needs: the release build (DIR, default build/release, with authflow_cli and
 # bench_deploy_sessions built), wrk, node with tests/support/node/node_modules, chromium,
@@ -255,6 +256,10 @@ sessions_out=$("$sessions_bench" 100000)
 per_100k=$(awk '/^mib_per_100k/ {print $2}' <<<"$sessions_out")
 per_session=$(awk '/^bytes_per_session/ {print $2}' <<<"$sessions_out")
 get_ns=$(awk '/^get_ns_per_call/ {print $2}' <<<"$sessions_out")
+lookup_ns=$(awk '/^lookup_ns_per_call/ {print $2}' <<<"$sessions_out")
+status_bench=$build_dir/bench/deploy/bench_deploy_status
+status_ns=""
+[ ! -x "$status_bench" ] || status_ns=$("$status_bench" 1000000 2>/dev/null | awk '/^status_ns_per_call/ {print $2}')
 
 echo
 echo "wrk -t $threads -c $connections -d ${duration}s, $rounds rounds, on $(nproc) CPUs; $(wrk -v 2>&1 | head -n 1 | cut -d' ' -f1-2)"
@@ -269,4 +274,5 @@ for row in "${results[@]}"; do
 done
 echo
 echo "MemorySessionStore: $per_100k MiB RSS per 100 000 sessions ($per_session bytes per session);"
-echo "get() $get_ns ns per call (one thread, 100 000 sessions held)"
+echo "get() $get_ns ns per call, lookup() without metadata $lookup_ns ns (one thread, 100 000 sessions held)"
+[ -z "$status_ns" ] || echo "GET /auth/status in the routes and the cpp-httplib adapter, no sockets: $status_ns ns (bench_deploy_status)"

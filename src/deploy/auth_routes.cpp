@@ -6,6 +6,7 @@
 #include <authflow/deploy/redirect.hpp>
 #include <authflow/store/memory_token_store.hpp>
 
+#include <array>
 #include <chrono>
 #include <string>
 #include <utility>
@@ -149,6 +150,11 @@ AuthRoutes::AuthRoutes(DeploySettings settings, std::shared_ptr<OAuthProvider> p
         options.clock = std::shared_ptr<const Clock>(&clock_, [](const Clock*) {});
         stores_.tokens = std::make_shared<MemoryTokenStore>(std::move(options));
     }
+    constexpr std::array<std::string_view, route_count> names{"login",  "callback", "refresh",
+                                                              "logout", "userinfo", "status"};
+    for (std::size_t i = 0; i < names.size(); ++i) {
+        route_paths_[i] = settings_.route_path(names[i]);
+    }
 }
 
 CookieOptions AuthRoutes::session_cookie_options() const {
@@ -170,19 +176,28 @@ std::string AuthRoutes::pre_login_cookie_name() const {
     return settings_.auth_session_cookie + std::string{pre_login_cookie_suffix};
 }
 
+namespace {
+
+struct Route {
+    std::string_view name;
+    std::string_view method;
+    Response (AuthRoutes::*handler)(const Request&) const;
+};
+
+} // namespace
+
 std::optional<Response> AuthRoutes::handle(const Request& request) const {
-    struct Route {
-        std::string_view name;
-        std::string_view method;
-        Response (AuthRoutes::*handler)(const Request&) const;
-    };
-    static constexpr Route routes[] = {
-        {"login", "GET", &AuthRoutes::login},       {"callback", "GET", &AuthRoutes::callback},
-        {"refresh", "POST", &AuthRoutes::refresh},  {"logout", "POST", &AuthRoutes::logout},
-        {"userinfo", "GET", &AuthRoutes::userinfo}, {"status", "GET", &AuthRoutes::status},
-    };
-    for (const Route& route : routes) {
-        if (request.path != settings_.route_path(route.name)) {
+    static constexpr std::array<Route, route_count> routes{{
+        {"login", "GET", &AuthRoutes::login},
+        {"callback", "GET", &AuthRoutes::callback},
+        {"refresh", "POST", &AuthRoutes::refresh},
+        {"logout", "POST", &AuthRoutes::logout},
+        {"userinfo", "GET", &AuthRoutes::userinfo},
+        {"status", "GET", &AuthRoutes::status},
+    }};
+    for (std::size_t i = 0; i < routes.size(); ++i) {
+        const Route& route = routes[i];
+        if (request.path != route_paths_[i]) {
             continue;
         }
         const bool head = route.method == "GET" && request.method == "HEAD";
@@ -205,14 +220,16 @@ std::optional<Response> AuthRoutes::handle(const Request& request) const {
     return std::nullopt;
 }
 
-std::optional<UserSession> AuthRoutes::session_from_id(const std::string& session_id) const {
+std::optional<UserSession> AuthRoutes::session_from_id(const std::string& session_id,
+                                                       SessionFields fields) const {
     if (session_id.empty() || session_id.size() > 256) {
         return std::nullopt;
     }
-    return stores_.sessions->get(session_id);
+    return stores_.sessions->lookup(session_id, fields);
 }
 
-std::optional<UserSession> AuthRoutes::require_session(const Request& request) const {
+std::optional<UserSession> AuthRoutes::require_session(const Request& request,
+                                                       SessionFields fields) const {
     std::optional<std::string> cookie;
     try {
         cookie = request.cookie(settings_.auth_session_cookie);
@@ -220,7 +237,7 @@ std::optional<UserSession> AuthRoutes::require_session(const Request& request) c
         cookie.reset(); // an oversized Cookie header names no session
     }
     if (cookie) {
-        if (auto session = session_from_id(*cookie)) {
+        if (auto session = session_from_id(*cookie, fields)) {
             return session;
         }
     }
@@ -232,7 +249,7 @@ std::optional<UserSession> AuthRoutes::require_session(const Request& request) c
             while (!id.empty() && id.front() == ' ') {
                 id.erase(0, 1);
             }
-            return session_from_id(id);
+            return session_from_id(id, fields);
         }
     }
     return std::nullopt;
@@ -461,14 +478,36 @@ Response AuthRoutes::userinfo(const Request& request) const {
 }
 
 Response AuthRoutes::status(const Request& request) const {
-    const auto session = require_session(request);
+    const auto session = require_session(request, SessionFields::without_metadata);
     if (!session) {
         return Response::json(200, json{{"authenticated", false}});
     }
-    return Response::json(200, json{{"authenticated", true},
-                                    {"user_id", session->user_id},
-                                    {"roles", session->roles},
-                                    {"expires_at", unix_seconds(session->expires_at)}});
+    // Every authenticated request of an application may poll this: the body is written without
+    // building a JSON tree, the same bytes as Response::json(200, json{{"authenticated", true},
+    // {"user_id", ...}, {"roles", ...}, {"expires_at", ...}}) (keys in nlohmann::json's order;
+    // each value dumped by nlohmann::json, invalid UTF-8 replaced).
+    const auto dump = [](const json& value) {
+        return value.dump(-1, ' ', false, json::error_handler_t::replace);
+    };
+    Response response;
+    response.headers.reserve(2);
+    response.headers.add("Content-Type", "application/json");
+    response.headers.add("Cache-Control", "no-store");
+    std::string& body = response.body;
+    body.reserve(96 + session->user_id.size() + 16 * session->roles.size());
+    body += R"({"authenticated":true,"expires_at":)";
+    body += dump(unix_seconds(session->expires_at));
+    body += R"(,"roles":[)";
+    for (std::size_t i = 0; i < session->roles.size(); ++i) {
+        if (i > 0) {
+            body += ',';
+        }
+        body += dump(session->roles[i]);
+    }
+    body += R"(],"user_id":)";
+    body += dump(session->user_id);
+    body += '}';
+    return response;
 }
 
 } // namespace authflow

@@ -39,6 +39,10 @@ void Headers::add(std::string name, std::string value) {
     items_.emplace_back(std::move(name), std::move(value));
 }
 
+void Headers::reserve(std::size_t count) {
+    items_.reserve(count);
+}
+
 void Headers::set(std::string_view name, std::string value) {
     check_field(name, value);
     remove(name);
@@ -105,8 +109,9 @@ std::optional<std::string> Request::cookie(std::string_view name) const {
 Response Response::json(int status, const nlohmann::json& body) {
     Response response;
     response.status = status;
-    response.headers.set("Content-Type", "application/json");
-    response.headers.set("Cache-Control", "no-store");
+    response.headers.reserve(2);
+    response.headers.add("Content-Type", "application/json");
+    response.headers.add("Cache-Control", "no-store");
     // Replace invalid UTF-8 rather than throw: a body can echo a provider's error text.
     response.body = body.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
     return response;
@@ -121,15 +126,15 @@ Response Response::redirect(std::string_view location, int status) {
     }
     Response response;
     response.status = status;
-    response.headers.set("Location", std::string{location});
-    response.headers.set("Cache-Control", "no-store");
+    response.headers.add("Location", std::string{location});
+    response.headers.add("Cache-Control", "no-store");
     return response;
 }
 
 Response Response::html(int status, std::string body) {
     Response response;
     response.status = status;
-    response.headers.set("Content-Type", "text/html; charset=utf-8");
+    response.headers.add("Content-Type", "text/html; charset=utf-8");
     response.body = std::move(body);
     return response;
 }

@@ -4,9 +4,28 @@
 #include <authflow/deploy/httplib_adapter.hpp>
 
 #include <string>
+#include <string_view>
 #include <utility>
 
 namespace authflow {
+
+namespace {
+
+/// The fields cpp-httplib adds to a request itself (they are not the client's).
+bool is_httplib_field(std::string_view name) noexcept {
+    // Each starts with 'R' or 'L' (any case): one test skips most others before iequals.
+    if (name.empty()) {
+        return false;
+    }
+    const char first = static_cast<char>(name.front() | 0x20);
+    if (first != 'r' && first != 'l') {
+        return false;
+    }
+    return iequals(name, "REMOTE_ADDR") || iequals(name, "REMOTE_PORT") ||
+           iequals(name, "LOCAL_ADDR") || iequals(name, "LOCAL_PORT");
+}
+
+} // namespace
 
 Request to_request(const httplib::Request& request) {
     Request out;
@@ -15,13 +34,11 @@ Request to_request(const httplib::Request& request) {
     for (const auto& [name, value] : request.params) {
         out.query.add(name, value);
     }
+    out.headers.reserve(request.headers.size());
     for (const auto& [name, value] : request.headers) {
-        // cpp-httplib adds these itself; they are not the client's.
-        if (iequals(name, "REMOTE_ADDR") || iequals(name, "REMOTE_PORT") ||
-            iequals(name, "LOCAL_ADDR") || iequals(name, "LOCAL_PORT")) {
-            continue;
+        if (!is_httplib_field(name)) {
+            out.headers.add(name, value);
         }
-        out.headers.add(name, value);
     }
     out.remote_address = request.remote_addr;
     out.body = request.body;

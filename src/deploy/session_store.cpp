@@ -32,10 +32,20 @@ MemorySessionStore::Key MemorySessionStore::key_of(std::string_view session_id) 
     return key;
 }
 
+std::string MemorySessionStore::key_hex(const Key& key) {
+    // As to_hex(), written into one allocation (every lookup fills in session_key).
+    constexpr std::string_view digits = "0123456789abcdef";
+    std::string hex(key.size() * 2, '\0');
+    for (std::size_t i = 0; i < key.size(); ++i) {
+        hex[2 * i] = digits[key[i] >> 4];
+        hex[2 * i + 1] = digits[key[i] & 15];
+    }
+    return hex;
+}
+
 UserSession MemorySessionStore::to_session(const Key& key, const Entry& entry) {
     UserSession session;
-    session.session_key =
-        to_hex(std::string_view{reinterpret_cast<const char*>(key.data()), key.size()});
+    session.session_key = key_hex(key);
     session.user_id = entry.user_id;
     session.roles = entry.roles;
     session.created_at = entry.created_at;
@@ -119,20 +129,39 @@ void MemorySessionStore::create(const UserSession& session) {
 }
 
 std::optional<UserSession> MemorySessionStore::get(std::string_view session_id) {
+    return lookup(session_id, SessionFields::all);
+}
+
+std::optional<UserSession> MemorySessionStore::lookup(std::string_view session_id,
+                                                      SessionFields fields) {
     if (session_id.empty()) {
         return std::nullopt;
     }
     const Key key = key_of(session_id);
     const auto now = clock_.now();
-    std::unique_lock lock{mutex_};
-    auto it = find_live(key, now);
-    if (it == entries_.end()) {
-        return std::nullopt;
+    UserSession session;
+    std::string metadata;
+    {
+        std::lock_guard lock{mutex_};
+        auto it = find_live(key, now);
+        if (it == entries_.end()) {
+            return std::nullopt;
+        }
+        // Copy out only what is asked for; the metadata is parsed outside the lock.
+        const Entry& entry = it->second;
+        session.user_id = entry.user_id;
+        session.roles = entry.roles;
+        session.created_at = entry.created_at;
+        session.expires_at = entry.expires_at;
+        if (fields == SessionFields::all) {
+            metadata = entry.metadata;
+        }
     }
-    const Entry copy = it->second;
-    lock.unlock(); // parse the metadata outside the lock
-    UserSession session = to_session(key, copy);
     session.session_id = std::string{session_id};
+    session.session_key = key_hex(key);
+    if (fields == SessionFields::all) {
+        session.metadata = nlohmann::json::parse(metadata);
+    }
     return session;
 }
 
@@ -248,8 +277,7 @@ std::vector<std::string> MemorySessionStore::stored_keys() const {
     std::vector<std::string> keys;
     keys.reserve(entries_.size());
     for (const auto& [key, entry] : entries_) {
-        keys.push_back(
-            to_hex(std::string_view{reinterpret_cast<const char*>(key.data()), key.size()}));
+        keys.push_back(key_hex(key));
     }
     return keys;
 }

@@ -12,6 +12,8 @@
 #include <authflow/providers/oauth_provider.hpp>
 #include <authflow/store/token_store.hpp>
 
+#include <array>
+#include <cstddef>
 #include <memory>
 #include <optional>
 #include <string>
@@ -48,8 +50,10 @@ public:
 
     /// The live session of the request: the session cookie, else `Authorization: Bearer <session
     /// id>` (scheme compared case-insensitively, RFC 9110 §11.1). Nothing when neither names a
-    /// live session. Throws StoreError when a shared session store fails.
-    std::optional<UserSession> require_session(const Request& request) const;
+    /// live session. `fields` says what of the session the caller needs
+    /// (SessionStore::lookup). Throws StoreError when a shared session store fails.
+    std::optional<UserSession> require_session(const Request& request,
+                                               SessionFields fields = SessionFields::all) const;
 
     /// The attributes the session cookie is set (and cleared) with: Path=/, HttpOnly,
     /// SameSite=Lax, Secure when settings.cookie_secure().
@@ -71,7 +75,11 @@ private:
     Response logout(const Request& request) const;
     Response userinfo(const Request& request) const;
     Response status(const Request& request) const;
-    std::optional<UserSession> session_from_id(const std::string& session_id) const;
+    std::optional<UserSession> session_from_id(const std::string& session_id,
+                                               SessionFields fields) const;
+
+    /// How many routes handle() serves.
+    static constexpr std::size_t route_count = 6;
 
     DeploySettings settings_;
     std::shared_ptr<OAuthProvider> provider_;
@@ -80,6 +88,8 @@ private:
     CsrfOriginCheck csrf_;
     TrustedProxies proxies_;
     std::string redirect_uri_;
+    /// settings_.route_path() of each route, in the order of handle()'s table.
+    std::array<std::string, route_count> route_paths_;
 };
 
 } // namespace authflow

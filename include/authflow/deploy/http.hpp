@@ -26,6 +26,8 @@ public:
 
     /// Appends a field (names may repeat).
     void add(std::string name, std::string value);
+    /// Makes room for `count` fields (no other effect).
+    void reserve(std::size_t count);
     /// Replaces every field named `name` by one.
     void set(std::string_view name, std::string value);
     void remove(std::string_view name);

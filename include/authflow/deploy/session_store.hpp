@@ -34,6 +34,12 @@ struct UserSession {
     nlohmann::json metadata = nlohmann::json::object();
 };
 
+/// What a session lookup fills in (SessionStore::lookup).
+enum class SessionFields {
+    all,              ///< every member of UserSession
+    without_metadata, ///< every member but metadata, left an empty object
+};
+
 /// A new session id: 256 random bits, base64url (43 characters). It carries no user data.
 std::string new_session_id();
 
@@ -53,6 +59,13 @@ public:
     virtual void create(const UserSession& session) = 0;
     /// The live session with this id, or nothing (unknown, removed or expired).
     virtual std::optional<UserSession> get(std::string_view session_id) = 0;
+    /// As get(); with SessionFields::without_metadata the store may leave metadata an empty
+    /// object and skip reading or decoding it (a request that checks only who is signed in).
+    /// Throws as get(). The default calls get().
+    virtual std::optional<UserSession> lookup(std::string_view session_id, SessionFields fields) {
+        static_cast<void>(fields);
+        return get(session_id);
+    }
     /// Moves the expiry of a live session to now + ttl (never earlier than it was). Returns
     /// false when there is no live session with this id.
     virtual bool touch(std::string_view session_id, std::chrono::seconds ttl) = 0;
@@ -75,6 +88,8 @@ public:
 
     void create(const UserSession& session) override;
     std::optional<UserSession> get(std::string_view session_id) override;
+    /// As get(); without_metadata skips parsing the stored metadata.
+    std::optional<UserSession> lookup(std::string_view session_id, SessionFields fields) override;
     bool touch(std::string_view session_id, std::chrono::seconds ttl) override;
     bool remove(std::string_view session_id) override;
     bool remove_by_key(std::string_view key) override;
@@ -106,6 +121,7 @@ private:
     using Entries = std::unordered_map<Key, Entry, KeyHash>;
 
     static Key key_of(std::string_view session_id);
+    static std::string key_hex(const Key& key);
     static UserSession to_session(const Key& key, const Entry& entry);
     void prune(Clock::wall_time now);
     void erase(Entries::iterator it);

@@ -339,6 +339,45 @@ TEST_F(Routes, StatusAndUserinfoNeverShowTokens) {
     }
 }
 
+TEST_F(Routes, StatusBodyIsTheSeedsJson) {
+    Browser browser;
+    sign_in(browser);
+    const auto session = sessions->get(browser.session);
+    ASSERT_TRUE(session.has_value());
+    const Response status = call(get("/auth/status", browser));
+    EXPECT_EQ(status.status, 200);
+    EXPECT_EQ(status.headers.get("Content-Type").value_or(""), "application/json");
+    EXPECT_EQ(status.headers.get("Cache-Control").value_or(""), "no-store");
+    const double expires_at =
+        std::chrono::duration<double>(session->expires_at.time_since_epoch()).count();
+    EXPECT_EQ(status.body, json({{"authenticated", true},
+                                 {"user_id", "alice"},
+                                 {"roles", json::array({"viewer"})},
+                                 {"expires_at", expires_at}})
+                               .dump());
+}
+
+TEST_F(Routes, StatusEscapesWhatTheSessionHolds) {
+    UserSession session;
+    session.session_id = new_session_id();
+    session.user_id = "a\"b\\c\n\x01<\xff";
+    session.roles = {"viewer", "x\"y"};
+    session.created_at = op.clock.now();
+    session.expires_at = op.clock.now() + std::chrono::seconds{90};
+    sessions->create(session);
+    Request request = get("/auth/status", Browser{});
+    request.headers.add("Authorization", "Bearer " + session.session_id);
+    const Response status = call(request);
+    const double expires_at =
+        std::chrono::duration<double>(session.expires_at.time_since_epoch()).count();
+    EXPECT_EQ(status.body, json({{"authenticated", true},
+                                 {"user_id", session.user_id},
+                                 {"roles", session.roles},
+                                 {"expires_at", expires_at}})
+                               .dump(-1, ' ', false, json::error_handler_t::replace));
+    EXPECT_EQ(body_of(status)["roles"], json::array({"viewer", "x\"y"}));
+}
+
 TEST_F(Routes, WithoutSessionStatusIsFalseAndUserinfo401) {
     const Response status = call(get("/auth/status", Browser{}));
     EXPECT_EQ(status.status, 200);

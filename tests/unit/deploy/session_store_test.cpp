@@ -73,6 +73,67 @@ TEST(DeploySessionStore, CreateGetRemove) {
     EXPECT_EQ(store.size(), 0u);
 }
 
+TEST(DeploySessionStore, LookupWithoutMetadataLeavesItEmpty) {
+    ManualClock clock;
+    MemorySessionStore store{100, clock};
+    const auto id = new_session_id();
+    store.create(session_for(clock, id, "user-1", 60s));
+    const auto brief = store.lookup(id, SessionFields::without_metadata);
+    ASSERT_TRUE(brief.has_value());
+    EXPECT_EQ(brief->session_id, id);
+    EXPECT_EQ(brief->session_key, session_key(id));
+    EXPECT_EQ(brief->user_id, "user-1");
+    EXPECT_EQ(brief->roles, std::vector<std::string>{"viewer"});
+    EXPECT_EQ(brief->created_at, clock.now());
+    EXPECT_EQ(brief->expires_at, clock.now() + 60s);
+    EXPECT_EQ(brief->metadata, nlohmann::json::object());
+    const auto full = store.lookup(id, SessionFields::all);
+    ASSERT_TRUE(full.has_value());
+    EXPECT_EQ(full->metadata["user_info"]["name"], "Alice");
+    EXPECT_EQ(full->metadata, store.get(id)->metadata);
+    EXPECT_FALSE(store.lookup("", SessionFields::without_metadata).has_value());
+    EXPECT_FALSE(store.lookup(new_session_id(), SessionFields::without_metadata).has_value());
+    clock.advance(60s);
+    EXPECT_FALSE(store.lookup(id, SessionFields::without_metadata).has_value());
+    EXPECT_EQ(store.size(), 0u); // the expired session is dropped on the way, as by get()
+}
+
+/// A store that implements only get(): the default lookup() must give the same session.
+class GetOnlyStore final : public SessionStore {
+public:
+    void create(const UserSession& session) override { session_ = session; }
+    std::optional<UserSession> get(std::string_view session_id) override {
+        ++gets;
+        if (!session_ || session_->session_id != session_id) {
+            return std::nullopt;
+        }
+        return session_;
+    }
+    bool touch(std::string_view, std::chrono::seconds) override { return false; }
+    bool remove(std::string_view) override { return false; }
+    bool remove_by_key(std::string_view) override { return false; }
+    std::vector<UserSession> list_user_sessions(std::string_view) override { return {}; }
+    std::size_t remove_user_sessions(std::string_view) override { return 0; }
+
+    int gets = 0;
+
+private:
+    std::optional<UserSession> session_;
+};
+
+TEST(DeploySessionStore, DefaultLookupIsGet) {
+    ManualClock clock;
+    GetOnlyStore store;
+    store.create(session_for(clock, "sid-1", "user-1"));
+    SessionStore& base = store;
+    const auto brief = base.lookup("sid-1", SessionFields::without_metadata);
+    ASSERT_TRUE(brief.has_value());
+    EXPECT_EQ(brief->user_id, "user-1");
+    EXPECT_EQ(brief->metadata["user_info"]["name"], "Alice"); // may be filled in: it is
+    EXPECT_FALSE(base.lookup("sid-2", SessionFields::all).has_value());
+    EXPECT_EQ(store.gets, 2);
+}
+
 TEST(DeploySessionStore, ExpiresByTheClock) {
     ManualClock clock;
     MemorySessionStore store{100, clock};

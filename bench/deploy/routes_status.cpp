@@ -1,0 +1,129 @@
+// The deploy routes' own share of an authenticated request (docs/BENCHMARKS.md, "Deploy mode").
+//
+//   bench_deploy_status [COUNT]     (default 1000000)
+//
+// What `authflow serve` does for `GET /auth/status` with a session cookie once cpp-httplib has
+// parsed the request, and nothing else: the mounted handler (mount_auth_routes) converts the
+// cpp-httplib request (to_request), AuthRoutes::handle looks the session up in a
+// MemorySessionStore holding 10 000 sessions shaped like the callback's, builds the JSON answer,
+// and apply_response copies it into cpp-httplib's response. One thread, no sockets: the figure is
+// the time per request on top of what `/healthz` costs (which only sets a 3-byte body).
+// The request carries the headers wrk sends (Host, the Cookie) plus those cpp-httplib adds
+// (REMOTE_ADDR, REMOTE_PORT, LOCAL_ADDR, LOCAL_PORT).
+
+#include <authflow/config.hpp>
+#include <authflow/core/clock.hpp>
+#include <authflow/deploy/httplib_adapter.hpp>
+#include <authflow/deploy/session_store.hpp>
+#include <authflow/providers/factory.hpp>
+
+#include <charconv>
+#include <chrono>
+#include <cstddef>
+#include <cstdio>
+#include <cstdlib>
+#include <iostream>
+#include <memory>
+#include <string>
+#include <string_view>
+
+namespace {
+
+std::size_t parse_count(int argc, char** argv) {
+    if (argc < 2) {
+        return 1000000;
+    }
+    const std::string_view text{argv[1]};
+    std::size_t count = 0;
+    const auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), count);
+    if (error != std::errc{} || end != text.data() + text.size() || count == 0) {
+        std::cerr << "usage: bench_deploy_status [COUNT]\n";
+        std::exit(2);
+    }
+    return count;
+}
+
+} // namespace
+
+int main(int argc, char** argv) {
+    using namespace authflow;
+    const std::size_t count = parse_count(argc, argv);
+
+    OAuth2Settings oauth;
+    oauth.provider = "custom";
+    oauth.client_id = "authflow-demo";
+    oauth.authorize_url = "https://op.example/authorize";
+    oauth.token_url = "https://op.example/token";
+    oauth.scopes = std::vector<std::string>{"openid", "profile", "email"};
+    DeploySettings deploy;
+    deploy.public_url = "http://127.0.0.1:8080";
+    auto sessions = std::make_shared<MemorySessionStore>();
+    AuthRouteStores stores;
+    stores.sessions = sessions;
+    auto routes =
+        std::make_shared<const AuthRoutes>(deploy, create_provider_from_settings(oauth), stores);
+
+    const auto now = system_clock().now();
+    std::string cookie;
+    for (std::size_t i = 0; i < 10000; ++i) {
+        UserSession session;
+        session.session_id = new_session_id();
+        session.user_id = "user-" + std::to_string(i);
+        session.roles = {"viewer"};
+        session.created_at = now;
+        session.expires_at = now + std::chrono::hours(24);
+        session.metadata = {{"provider", "oidc"},
+                            {"user_info",
+                             {{"sub", session.user_id},
+                              {"name", "User " + std::to_string(i)},
+                              {"email", session.user_id + "@example.test"},
+                              {"email_verified", true}}}};
+        sessions->create(session);
+        if (i == 4321) {
+            cookie = deploy.auth_session_cookie + "=" + session.session_id;
+        }
+    }
+
+    httplib::Server server; // only to take the handler mount_auth_routes registers
+    mount_auth_routes(server, routes);
+    httplib::Request request;
+    request.method = "GET";
+    request.path = deploy.route_path("status");
+    request.headers.emplace("Host", "127.0.0.1:8080");
+    request.headers.emplace("Cookie", cookie);
+    request.headers.emplace("REMOTE_ADDR", "127.0.0.1");
+    request.headers.emplace("REMOTE_PORT", "40000");
+    request.headers.emplace("LOCAL_ADDR", "127.0.0.1");
+    request.headers.emplace("LOCAL_PORT", "8080");
+    request.remote_addr = "127.0.0.1";
+
+    // The handler as mounted: the same code path as a served request after routing.
+    auto handle = [&](httplib::Response& response) {
+        const Request converted = to_request(request);
+        if (auto answer = routes->handle(converted)) {
+            apply_response(*answer, response);
+        }
+    };
+    {
+        httplib::Response response;
+        handle(response);
+        if (response.status != 200 ||
+            response.body.find("\"authenticated\":true") == std::string::npos) {
+            std::cerr << "bench_deploy_status: not signed in: " << response.body << "\n";
+            return 1;
+        }
+    }
+    std::size_t bytes = 0;
+    const auto start = std::chrono::steady_clock::now();
+    for (std::size_t i = 0; i < count; ++i) {
+        httplib::Response response;
+        handle(response);
+        bytes += response.body.size();
+    }
+    const std::chrono::duration<double, std::nano> elapsed =
+        std::chrono::steady_clock::now() - start;
+    std::printf("requests            %zu\n", count);
+    std::printf("body_bytes          %zu\n", bytes / count);
+    std::printf("status_ns_per_call  %.0f\n", elapsed.count() / static_cast<double>(count));
+    return 0;
+}
