@@ -8,6 +8,7 @@
 #include "support/oidc_provider.hpp"
 #include "support/process.hpp"
 #include "support/redis_server.hpp"
+#include "support/session_processes.hpp"
 #include "support/test_env.hpp"
 
 #include <authflow/config.hpp>
@@ -15,17 +16,13 @@
 #include <authflow/providers/generic_oidc_provider.hpp>
 #include <authflow/session/session_manager.hpp>
 #include <authflow/store/encryption.hpp>
-#include <authflow/store/redis_token_store.hpp>
-#include <authflow/store/sqlite_token_store.hpp>
 
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
 #include <chrono>
-#include <cstdlib>
 #include <map>
 #include <set>
-#include <thread>
 #include <vector>
 
 namespace authflow {
@@ -33,58 +30,24 @@ namespace {
 
 using namespace std::chrono_literals;
 using json = nlohmann::json;
+using test::env_or;
 using test::OidcProvider;
+using test::wait_for_file;
 using Steady = std::chrono::steady_clock;
 
 constexpr int access_token_ttl = 60;
 constexpr auto lease_ttl = 3000ms;
-constexpr const char* client_id = "conf-client";
+constexpr const char* client_id = test::shared_client_id;
 constexpr const char* session_key = "killed-holder";
-
-std::string env_or(const char* name) {
-    const char* value = std::getenv(name);
-    return value != nullptr ? std::string{value} : std::string{};
-}
+constexpr const char* child_test = "LeaseKillChild.DISABLED_Run";
 
 OidcProvider& op() {
-    static OidcProvider provider([] {
-        test::OidcProviderOptions options;
-        options.rotate_refresh_token = true;
-        options.access_token_ttl = access_token_ttl;
-        return options;
-    }());
+    static OidcProvider provider(test::rotating_refresh_options(access_token_ttl));
     return provider;
 }
 
-std::shared_ptr<GenericOIDCProvider> make_provider(const std::string& issuer,
-                                                   const std::string& token_url = {}) {
-    ProviderConfig config;
-    config.client_id = client_id;
-    config.client_secret = OidcProvider::secret_of(client_id);
-    config.issuer_url = issuer;
-    config.token_url = token_url;
-    config.scopes = {"openid", "offline_access", "email"};
-    return std::make_shared<GenericOIDCProvider>(std::move(config));
-}
-
-/// Opens the store described by "sqlite:<path>" or "redis:<url>", with the store key.
 std::shared_ptr<TokenStore> open_store(const std::string& spec, const std::string& key) {
-    if (spec.rfind("sqlite:", 0) == 0) {
-        SqliteTokenStoreOptions options;
-        options.path = spec.substr(7);
-        options.key = StoreKey::from_base64(key);
-        return std::make_shared<SqliteTokenStore>(options);
-    }
-#if AUTHFLOW_WITH_REDIS
-    if (spec.rfind("redis:", 0) == 0) {
-        RedisTokenStoreOptions options;
-        options.url = spec.substr(6);
-        options.prefix = "lease-kill-test";
-        options.key = StoreKey::from_base64(key);
-        return std::make_shared<RedisTokenStore>(options);
-    }
-#endif
-    throw std::runtime_error("unknown store spec " + spec);
+    return test::open_store(spec, key, {.prefix = "lease-kill-test"});
 }
 
 std::unique_ptr<SessionManager> make_session(std::shared_ptr<TokenStore> store,
@@ -94,19 +57,8 @@ std::unique_ptr<SessionManager> make_session(std::shared_ptr<TokenStore> store,
     options.session_key = session_key;
     options.lease_ttl = lease_ttl;
     options.background_refresh = false;
-    return std::make_unique<SessionManager>(make_provider(issuer, token_url), std::move(store),
-                                            options);
-}
-
-bool wait_for_file(const std::filesystem::path& path, std::chrono::milliseconds timeout) {
-    const auto deadline = Steady::now() + timeout;
-    while (!std::filesystem::exists(path)) {
-        if (Steady::now() > deadline) {
-            return false;
-        }
-        std::this_thread::sleep_for(5ms);
-    }
-    return true;
+    return std::make_unique<SessionManager>(test::make_shared_client(issuer, token_url),
+                                            std::move(store), options);
 }
 
 // --- the child processes ------------------------------------------------------------------
@@ -143,19 +95,6 @@ TEST(LeaseKillChild, DISABLED_Run) {
 
 // --- the parent -----------------------------------------------------------------------------
 
-std::unique_ptr<test::ChildProcess> start_child(const std::filesystem::path& dir,
-                                                const std::string& role, int id,
-                                                std::map<std::string, std::string> env) {
-    env["AUTHFLOW_TEST_CHILD_ROLE"] = role;
-    env["AUTHFLOW_TEST_CHILD_ID"] = std::to_string(id);
-    env["AUTHFLOW_TEST_CHILD_DIR"] = dir.string();
-    return std::make_unique<test::ChildProcess>(
-        std::vector<std::string>{std::filesystem::read_symlink("/proc/self/exe").string(),
-                                 "--gtest_filter=LeaseKillChild.DISABLED_Run",
-                                 "--gtest_also_run_disabled_tests", "--gtest_brief=1"},
-        env, dir / (role + "-" + std::to_string(id) + ".log"));
-}
-
 class LeaseKill : public ::testing::Test {
 protected:
     void SetUp() override {
@@ -167,12 +106,8 @@ protected:
         const std::string store_key = StoreKey::generate().to_base64();
         auto store = open_store(store_spec, store_key);
         // Alice signs in; her tokens are stored already expired, so every caller must refresh.
-        auto provider = make_provider(op().issuer());
-        auto request = provider->begin_authorization(OidcProvider::default_redirect_uri,
-                                                     QueryParams{{"prompt", "consent"}});
-        test::OpBrowser browser;
-        auto callback = browser.authorize(request.url, OidcProvider::default_redirect_uri);
-        OAuthTokenSet tokens = provider->complete_login(request, callback).tokens;
+        auto provider = test::make_shared_client(op().issuer());
+        OAuthTokenSet tokens = test::sign_in(*provider);
         tokens.issued_at -= access_token_ttl + 1;
         store->save(session_key, tokens);
 
@@ -187,7 +122,7 @@ protected:
         };
         std::vector<std::unique_ptr<test::ChildProcess>> waiters;
         for (int id = 0; id < 2; ++id) {
-            waiters.push_back(start_child(dir.path(), "waiter", id, env));
+            waiters.push_back(test::start_child(child_test, dir.path(), "waiter", id, env));
         }
         for (int id = 0; id < 2; ++id) {
             ASSERT_TRUE(wait_for_file(dir.path() / ("ready-" + std::to_string(id)), 60s))
@@ -196,7 +131,7 @@ protected:
 
         const auto grants_before = op().count_events("grant.success", client_id, "refresh_token");
         const auto errors_before = op().count_events("grant.error", client_id);
-        auto holder = start_child(dir.path(), "holder", 0, env);
+        auto holder = test::start_child(child_test, dir.path(), "holder", 0, env);
         // Its refresh request is at the proxy, not at the provider: it holds the lease.
         ASSERT_TRUE(proxy.wait_for_held(1, 60s)) << test::read_file(dir.path() / "holder-0.log");
         const auto held_at = Steady::now();

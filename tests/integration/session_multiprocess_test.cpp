@@ -8,6 +8,7 @@
 #include "support/oidc_provider.hpp"
 #include "support/process.hpp"
 #include "support/redis_server.hpp"
+#include "support/session_processes.hpp"
 #include "support/test_env.hpp"
 
 #include <authflow/config.hpp>
@@ -15,8 +16,6 @@
 #include <authflow/providers/generic_oidc_provider.hpp>
 #include <authflow/session/session_manager.hpp>
 #include <authflow/store/encryption.hpp>
-#include <authflow/store/redis_token_store.hpp>
-#include <authflow/store/sqlite_token_store.hpp>
 
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
@@ -24,7 +23,6 @@
 #include <algorithm>
 #include <atomic>
 #include <chrono>
-#include <cstdlib>
 #include <fstream>
 #include <iostream>
 #include <map>
@@ -38,70 +36,27 @@ namespace {
 
 using namespace std::chrono_literals;
 using json = nlohmann::json;
+using test::env_or;
+using test::make_shared_client;
 using test::OidcProvider;
+using test::wait_for_file;
 using Steady = std::chrono::steady_clock;
 
 constexpr int access_token_ttl = 8; // seconds: the provider's tokens
 constexpr int processes = 4;        // sharing one store
 constexpr int threads_per_process = 16;
 constexpr int run_ms = 13000; // about three expiries (a refresh every ttl/2 = 4 s)
-constexpr const char* client_id = "conf-client";
-
-std::string env_or(const char* name, std::string fallback = {}) {
-    const char* value = std::getenv(name);
-    return value != nullptr ? std::string{value} : fallback;
-}
+constexpr const char* client_id = test::shared_client_id;
+constexpr const char* child_test = "SessionChild.DISABLED_Run";
 
 /// The OpenID Provider of this program, started once.
 OidcProvider& op() {
-    static OidcProvider provider([] {
-        test::OidcProviderOptions options;
-        options.rotate_refresh_token = true;
-        options.access_token_ttl = access_token_ttl;
-        return options;
-    }());
+    static OidcProvider provider(test::rotating_refresh_options(access_token_ttl));
     return provider;
 }
 
-std::shared_ptr<GenericOIDCProvider> make_provider(const std::string& issuer) {
-    ProviderConfig config;
-    config.client_id = client_id;
-    config.client_secret = OidcProvider::secret_of(client_id);
-    config.issuer_url = issuer;
-    config.scopes = {"openid", "offline_access", "email"};
-    return std::make_shared<GenericOIDCProvider>(std::move(config));
-}
-
-/// Opens the store described by "sqlite:<path>" or "redis:<url>", with the store key.
 std::shared_ptr<TokenStore> open_store(const std::string& spec, const std::string& key) {
-    if (spec.rfind("sqlite:", 0) == 0) {
-        SqliteTokenStoreOptions options;
-        options.path = spec.substr(7);
-        options.key = StoreKey::from_base64(key);
-        return std::make_shared<SqliteTokenStore>(options);
-    }
-#if AUTHFLOW_WITH_REDIS
-    if (spec.rfind("redis:", 0) == 0) {
-        RedisTokenStoreOptions options;
-        options.url = spec.substr(6);
-        options.prefix = "session-test";
-        options.key = StoreKey::from_base64(key);
-        options.pool_size = 8;
-        return std::make_shared<RedisTokenStore>(options);
-    }
-#endif
-    throw std::runtime_error("unknown store spec " + spec);
-}
-
-bool wait_for_file(const std::filesystem::path& path, std::chrono::milliseconds timeout) {
-    const auto deadline = Steady::now() + timeout;
-    while (!std::filesystem::exists(path)) {
-        if (Steady::now() > deadline) {
-            return false;
-        }
-        std::this_thread::sleep_for(5ms);
-    }
-    return true;
+    return test::open_store(spec, key, {.prefix = "session-test", .pool_size = 8});
 }
 
 // --- the child processes ------------------------------------------------------------------
@@ -109,7 +64,7 @@ bool wait_for_file(const std::filesystem::path& path, std::chrono::milliseconds 
 /// 16 threads call get_access_token for run_ms; each new token is introspected once.
 json run_callers() {
     const std::string issuer = env_or("AUTHFLOW_TEST_OP_ISSUER");
-    auto provider = make_provider(issuer);
+    auto provider = make_shared_client(issuer);
     auto store = open_store(env_or("AUTHFLOW_TEST_STORE"), env_or("AUTHFLOW_STORE_KEY"));
     SessionManagerOptions options;
     options.session_key = env_or("AUTHFLOW_TEST_SESSION_KEY");
@@ -199,19 +154,6 @@ TEST(SessionChild, DISABLED_Run) {
 
 // --- the parent -----------------------------------------------------------------------------
 
-std::unique_ptr<test::ChildProcess> start_child(const std::filesystem::path& dir,
-                                                const std::string& role, int id,
-                                                std::map<std::string, std::string> env) {
-    env["AUTHFLOW_TEST_CHILD_ROLE"] = role;
-    env["AUTHFLOW_TEST_CHILD_ID"] = std::to_string(id);
-    env["AUTHFLOW_TEST_CHILD_DIR"] = dir.string();
-    return std::make_unique<test::ChildProcess>(
-        std::vector<std::string>{std::filesystem::read_symlink("/proc/self/exe").string(),
-                                 "--gtest_filter=SessionChild.DISABLED_Run",
-                                 "--gtest_also_run_disabled_tests", "--gtest_brief=1"},
-        env, dir / (role + "-" + std::to_string(id) + ".log"));
-}
-
 /// What a run of the 4 processes did, from their reports and the provider's events.
 struct RunResult {
     std::set<std::string> tokens; ///< every distinct access token handed to a caller
@@ -253,15 +195,10 @@ protected:
 
     /// Signs alice in through the provider's pages and stores the tokens under `key`.
     OAuthTokenSet sign_in(TokenStore& store, const std::string& key) {
-        auto provider = make_provider(op().issuer());
-        auto request = provider->begin_authorization(OidcProvider::default_redirect_uri,
-                                                     QueryParams{{"prompt", "consent"}});
-        test::OpBrowser browser;
-        auto callback = browser.authorize(request.url, OidcProvider::default_redirect_uri);
-        auto login = provider->complete_login(request, callback);
-        EXPECT_TRUE(login.tokens.refresh_token);
-        store.save(key, login.tokens);
-        return login.tokens;
+        OAuthTokenSet tokens = test::sign_in(*make_shared_client(op().issuer()));
+        EXPECT_TRUE(tokens.refresh_token);
+        store.save(key, tokens);
+        return tokens;
     }
 
     RunResult run(const std::string& store_spec, bool single_flight) {
@@ -278,7 +215,7 @@ protected:
         };
         std::vector<std::unique_ptr<test::ChildProcess>> children;
         for (int id = 0; id < processes; ++id) {
-            children.push_back(start_child(dir.path(), "callers", id, env));
+            children.push_back(test::start_child(child_test, dir.path(), "callers", id, env));
         }
         for (int id = 0; id < processes; ++id) {
             EXPECT_TRUE(wait_for_file(dir.path() / ("ready-" + std::to_string(id)), 60s));
@@ -391,14 +328,14 @@ void expect_dead_holder_blocks_at_most_the_ttl(const std::string& store_spec,
     options.session_key = "dead-holder";
     options.lease_ttl = lease_ttl;
     options.background_refresh = false;
-    SessionManager session(make_provider(op().issuer()), store, options);
+    SessionManager session(make_shared_client(op().issuer()), store, options);
 
     test::TempDir dir;
-    auto child = start_child(dir.path(), "hold_lease", 0,
-                             {{"AUTHFLOW_TEST_STORE", store_spec},
-                              {"AUTHFLOW_STORE_KEY", store_key},
-                              {"AUTHFLOW_TEST_LEASE", session.lease_name()},
-                              {"AUTHFLOW_TEST_LEASE_MS", std::to_string(lease_ttl.count())}});
+    auto child = test::start_child(child_test, dir.path(), "hold_lease", 0,
+                                   {{"AUTHFLOW_TEST_STORE", store_spec},
+                                    {"AUTHFLOW_STORE_KEY", store_key},
+                                    {"AUTHFLOW_TEST_LEASE", session.lease_name()},
+                                    {"AUTHFLOW_TEST_LEASE_MS", std::to_string(lease_ttl.count())}});
     ASSERT_TRUE(wait_for_file(dir.path() / "held", 60s))
         << test::read_file(dir.path() / "hold_lease-0.log");
     const auto acquired = Steady::now();
