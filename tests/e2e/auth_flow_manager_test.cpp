@@ -5,6 +5,7 @@
 #include "e2e_util.hpp"
 #include "preset_fakes.hpp"
 #include "support/oidc_provider.hpp"
+#include "support/oidc_provider_suite.hpp"
 #include "support/test_env.hpp"
 
 #include <authflow/core/errors.hpp>
@@ -104,27 +105,8 @@ private:
 
 // ============================== a real OpenID Provider ==============================
 
-class NativeFlow : public ::testing::Test {
+class NativeFlow : public test::OidcProviderSuite {
 protected:
-    static inline std::unique_ptr<test::OidcProvider> op;
-    static inline int fixed_port = 0;
-
-    static void SetUpTestSuite() {
-        if (!test::OidcProvider::available()) {
-            return;
-        }
-        fixed_port = test::free_port();
-        test::OidcProviderOptions options;
-        options.redirect_uris = {"http://127.0.0.1:" + std::to_string(fixed_port) + "/callback"};
-        op = std::make_unique<test::OidcProvider>(options);
-    }
-    static void TearDownTestSuite() { op.reset(); }
-
-    void SetUp() override {
-        AUTHFLOW_REQUIRE_SERVICE(test::OidcProvider::available(), test::OidcProvider::missing());
-        ASSERT_TRUE(op);
-    }
-
     /// The native (public) client: any loopback port (RFC 8252 §7.3).
     std::shared_ptr<OAuthProvider> public_client() {
         ProviderConfig c;
@@ -288,7 +270,7 @@ TEST_F(NativeFlow, ProviderRefusalFailsWithItsErrorAndStoresNothing) {
 TEST_F(NativeFlow, ExchangeFailureEndsAsFailed) {
     auto provider = confidential_client("not-the-secret");
     auto o = options();
-    o.redirect_uri = "http://127.0.0.1:" + std::to_string(fixed_port) + "/callback";
+    o.redirect_uri = fixed_redirect_uri();
     AuthFlowManager manager(provider, session(provider), o);
     Window window;
     auto error = expect_throw<TokenError>([&] {
@@ -310,7 +292,7 @@ TEST_F(NativeFlow, ExchangeFailureEndsAsFailed) {
 TEST_F(NativeFlow, ConfidentialClientOnARegisteredFixedRedirectUri) {
     auto provider = confidential_client(test::OidcProvider::secret_of("conf-client"));
     auto o = options();
-    o.redirect_uri = "http://127.0.0.1:" + std::to_string(fixed_port) + "/callback";
+    o.redirect_uri = fixed_redirect_uri();
     AuthFlowManager manager(provider, session(provider), o);
     std::string redirect_uri;
     auto login = manager.login_native([&](const std::string& url, const WindowConfig&) {

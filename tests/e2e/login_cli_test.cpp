@@ -5,6 +5,7 @@
 #include "cli_env.hpp"
 #include "e2e_util.hpp"
 #include "support/oidc_provider.hpp"
+#include "support/oidc_provider_suite.hpp"
 #include "support/test_env.hpp"
 
 #include <gtest/gtest.h>
@@ -26,27 +27,8 @@ using namespace std::chrono_literals;
 using test::CliEnv;
 using test::CommandResult;
 
-class LoginCli : public ::testing::Test {
+class LoginCli : public test::OidcProviderSuite {
 protected:
-    static inline std::unique_ptr<test::OidcProvider> op;
-    static inline int fixed_port = 0;
-
-    static void SetUpTestSuite() {
-        if (!test::OidcProvider::available()) {
-            return;
-        }
-        fixed_port = test::free_port();
-        test::OidcProviderOptions options;
-        options.redirect_uris = {"http://127.0.0.1:" + std::to_string(fixed_port) + "/callback"};
-        op = std::make_unique<test::OidcProvider>(options);
-    }
-    static void TearDownTestSuite() { op.reset(); }
-
-    void SetUp() override {
-        AUTHFLOW_REQUIRE_SERVICE(test::OidcProvider::available(), test::OidcProvider::missing());
-        ASSERT_TRUE(op);
-    }
-
     /// The provider flags of the native public client (any loopback port).
     std::vector<std::string> public_client(std::vector<std::string> args) const {
         std::vector<std::string> all{"--provider",  "oidc",          "--issuer", op->issuer(),
