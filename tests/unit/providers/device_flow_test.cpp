@@ -9,6 +9,7 @@
 
 #include <exception>
 #include <future>
+#include <optional>
 #include <thread>
 
 namespace authflow {
@@ -55,10 +56,41 @@ protected:
         std::lock_guard lock(mutex);
         return std::chrono::duration_cast<std::chrono::seconds>(poll_times.at(poll) - start);
     }
+
+    /// Starts the device authorization, then polls for its token on another thread.
+    std::future<OAuthTokenSet> start_polling(CancelSignal* cancel = nullptr) {
+        authorization = provider->start_device_authorization();
+        return std::async(std::launch::async, [this, cancel] {
+            return provider->poll_device_token(authorization, cancel);
+        });
+    }
+
+    /// Waits until the poller sleeps on the clock, then moves the clock on `by`; false when it
+    /// never sleeps.
+    [[nodiscard]] bool advance_when_waiting(std::chrono::seconds by) {
+        if (!test::wait_waiters(op.clock, 1)) {
+            return false;
+        }
+        op.clock.advance(by);
+        return true;
+    }
+
+    DeviceAuthorization authorization;
 };
 
+/// The exception of type E that polling ended with; a test failure when it ended otherwise.
+template <typename E> std::optional<E> failure_of(std::future<OAuthTokenSet>& result) {
+    try {
+        result.get();
+    } catch (const E& e) {
+        return e;
+    }
+    ADD_FAILURE() << "polling ended without the expected error";
+    return std::nullopt;
+}
+
 TEST_F(DeviceFlow, StartReadsTheAuthorization) {
-    auto authorization = provider->start_device_authorization();
+    authorization = provider->start_device_authorization();
     EXPECT_EQ(authorization.device_code, "DC-1");
     EXPECT_EQ(authorization.user_code, "ABCD-EFGH");
     EXPECT_EQ(authorization.verification_uri, "https://op.example/device");
@@ -74,18 +106,15 @@ TEST_F(DeviceFlow, PollingHonoursIntervalAndSlowDown) {
     answers = {{{"error", "authorization_pending"}},
                {{"error", "slow_down"}},
                {{"access_token", "AT-D"}, {"token_type", "Bearer"}, {"refresh_token", "RT-D"}}};
-    auto authorization = provider->start_device_authorization();
+    auto result = start_polling();
     const auto start = op.clock.steady_now();
-    auto result =
-        std::async(std::launch::async, [&] { return provider->poll_device_token(authorization); });
 
     // No poll before the first interval has passed.
     ASSERT_TRUE(test::wait_waiters(op.clock, 1));
     EXPECT_EQ(op.http->count(FakeOp::token_url), 0u);
     op.clock.advance(5s);
     ASSERT_TRUE(op.http->wait_count(FakeOp::token_url, 1)); // pending
-    ASSERT_TRUE(test::wait_waiters(op.clock, 1));
-    op.clock.advance(5s);
+    ASSERT_TRUE(advance_when_waiting(5s));
     ASSERT_TRUE(op.http->wait_count(FakeOp::token_url, 2)); // slow_down: interval 10 s now
     ASSERT_TRUE(test::wait_waiters(op.clock, 1));
     op.clock.advance(9s); // not yet
@@ -103,56 +132,38 @@ TEST_F(DeviceFlow, PollingHonoursIntervalAndSlowDown) {
 TEST_F(DeviceFlow, SlowDownTakesTheProvidersLargerInterval) {
     answers = {{{"error", "slow_down"}, {"interval", 30}},
                {{"access_token", "AT-D"}, {"token_type", "bearer"}}};
-    auto authorization = provider->start_device_authorization();
+    auto result = start_polling();
     const auto start = op.clock.steady_now();
-    auto result =
-        std::async(std::launch::async, [&] { return provider->poll_device_token(authorization); });
-    ASSERT_TRUE(test::wait_waiters(op.clock, 1));
-    op.clock.advance(5s);
+    ASSERT_TRUE(advance_when_waiting(5s));
     ASSERT_TRUE(op.http->wait_count(FakeOp::token_url, 1));
-    ASSERT_TRUE(test::wait_waiters(op.clock, 1));
-    op.clock.advance(30s);
+    ASSERT_TRUE(advance_when_waiting(30s));
     EXPECT_EQ(result.get().access_token, "AT-D");
     EXPECT_EQ(since(start, 1), 35s);
 }
 
 TEST_F(DeviceFlow, AccessDeniedIsTheProvidersRefusal) {
     answers = {{{"error", "access_denied"}, {"error_description", "no"}}};
-    auto authorization = provider->start_device_authorization();
-    auto result =
-        std::async(std::launch::async, [&] { return provider->poll_device_token(authorization); });
-    ASSERT_TRUE(test::wait_waiters(op.clock, 1));
-    op.clock.advance(5s);
-    try {
-        result.get();
-        FAIL();
-    } catch (const TokenError& e) {
-        EXPECT_EQ(e.code(), errc::provider_error);
-        EXPECT_EQ(e.oauth_error(), "access_denied");
-    }
+    auto result = start_polling();
+    ASSERT_TRUE(advance_when_waiting(5s));
+    const auto error = failure_of<TokenError>(result);
+    ASSERT_TRUE(error);
+    EXPECT_EQ(error->code(), errc::provider_error);
+    EXPECT_EQ(error->oauth_error(), "access_denied");
 }
 
 TEST_F(DeviceFlow, ExpiredTokenFromTheProvider) {
     answers = {{{"error", "expired_token"}}};
-    auto authorization = provider->start_device_authorization();
-    auto result =
-        std::async(std::launch::async, [&] { return provider->poll_device_token(authorization); });
-    ASSERT_TRUE(test::wait_waiters(op.clock, 1));
-    op.clock.advance(5s);
-    try {
-        result.get();
-        FAIL();
-    } catch (const TokenExpiredError& e) {
-        EXPECT_EQ(e.code(), errc::token_expired);
-        EXPECT_EQ(e.oauth_error(), "expired_token");
-    }
+    auto result = start_polling();
+    ASSERT_TRUE(advance_when_waiting(5s));
+    const auto error = failure_of<TokenExpiredError>(result);
+    ASSERT_TRUE(error);
+    EXPECT_EQ(error->code(), errc::token_expired);
+    EXPECT_EQ(error->oauth_error(), "expired_token");
 }
 
 TEST_F(DeviceFlow, LocalExpiryEndsPolling) {
     answers = {{{"error", "authorization_pending"}}};
-    auto authorization = provider->start_device_authorization();
-    auto result =
-        std::async(std::launch::async, [&] { return provider->poll_device_token(authorization); });
+    auto result = start_polling();
     for (int i = 0; i < 11; ++i) {
         ASSERT_TRUE(test::wait_waiters(op.clock, 1));
         const std::size_t before = op.http->count(FakeOp::token_url);
@@ -161,32 +172,23 @@ TEST_F(DeviceFlow, LocalExpiryEndsPolling) {
             ASSERT_TRUE(op.http->wait_count(FakeOp::token_url, before + 1));
         }
     }
-    ASSERT_TRUE(test::wait_waiters(op.clock, 1));
-    op.clock.advance(5s);
-    try {
-        result.get();
-        FAIL();
-    } catch (const AuthFlowTimeout& e) {
-        EXPECT_EQ(e.code(), errc::auth_timeout);
-        EXPECT_EQ(e.timeout_seconds(), 60.0);
-    }
+    ASSERT_TRUE(advance_when_waiting(5s));
+    const auto error = failure_of<AuthFlowTimeout>(result);
+    ASSERT_TRUE(error);
+    EXPECT_EQ(error->code(), errc::auth_timeout);
+    EXPECT_EQ(error->timeout_seconds(), 60.0);
     EXPECT_EQ(op.http->count(FakeOp::token_url), 11u); // at 5, 10, ..., 55 s
 }
 
 TEST_F(DeviceFlow, CancelStopsTheWaitAtOnce) {
     answers = {{{"error", "authorization_pending"}}};
-    auto authorization = provider->start_device_authorization();
     CancelSignal cancel;
-    auto result = std::async(std::launch::async,
-                             [&] { return provider->poll_device_token(authorization, &cancel); });
+    auto result = start_polling(&cancel);
     ASSERT_TRUE(test::wait_waiters(op.clock, 1));
     cancel.cancel();
-    try {
-        result.get();
-        FAIL();
-    } catch (const AuthFlowCancelled& e) {
-        EXPECT_EQ(e.code(), errc::cancelled);
-    }
+    const auto error = failure_of<AuthFlowCancelled>(result);
+    ASSERT_TRUE(error);
+    EXPECT_EQ(error->code(), errc::cancelled);
     EXPECT_EQ(op.http->count(FakeOp::token_url), 0u);
     // A cancelled signal ends later polls before any request.
     EXPECT_THROW(provider->poll_device_token(authorization, &cancel), AuthFlowCancelled);
@@ -202,15 +204,11 @@ TEST_F(DeviceFlow, TimeoutsBackOff) {
         }
         return test::json_response(200, {{"access_token", "AT"}});
     });
-    auto authorization = provider->start_device_authorization();
+    auto result = start_polling();
     const auto start = op.clock.steady_now();
-    auto result =
-        std::async(std::launch::async, [&] { return provider->poll_device_token(authorization); });
-    ASSERT_TRUE(test::wait_waiters(op.clock, 1));
-    op.clock.advance(5s);
+    ASSERT_TRUE(advance_when_waiting(5s));
     ASSERT_TRUE(op.http->wait_count(FakeOp::token_url, 1));
-    ASSERT_TRUE(test::wait_waiters(op.clock, 1));
-    op.clock.advance(10s);
+    ASSERT_TRUE(advance_when_waiting(10s));
     EXPECT_EQ(result.get().access_token, "AT");
     EXPECT_EQ(since(start, 1), 15s); // 5 s, then doubled to 10 s
 }
