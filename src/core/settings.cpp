@@ -1,3 +1,5 @@
+#include "settings_text.hpp"
+
 #include <authflow/core/errors.hpp>
 #include <authflow/core/log.hpp>
 #include <authflow/core/settings.hpp>
@@ -22,6 +24,8 @@
 
 namespace authflow {
 namespace {
+
+using namespace settings_text;
 
 // ---- field table -----------------------------------------------------------------------------
 
@@ -128,50 +132,6 @@ const Field& require_field(std::string_view name) {
 
 // ---- text helpers ----------------------------------------------------------------------------
 
-bool is_space(char c) noexcept {
-    return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v';
-}
-
-std::string_view trim(std::string_view text) noexcept {
-    while (!text.empty() && is_space(text.front())) {
-        text.remove_prefix(1);
-    }
-    while (!text.empty() && is_space(text.back())) {
-        text.remove_suffix(1);
-    }
-    return text;
-}
-
-char ascii_lower(char c) noexcept {
-    return c >= 'A' && c <= 'Z' ? static_cast<char>(c + 32) : c;
-}
-char ascii_upper(char c) noexcept {
-    return c >= 'a' && c <= 'z' ? static_cast<char>(c - 32) : c;
-}
-
-std::string lower(std::string_view text) {
-    std::string out(text);
-    std::transform(out.begin(), out.end(), out.begin(), ascii_lower);
-    return out;
-}
-
-std::string upper(std::string_view text) {
-    std::string out(text);
-    std::transform(out.begin(), out.end(), out.begin(), ascii_upper);
-    return out;
-}
-
-std::string join(std::span<const std::string_view> items, std::string_view separator) {
-    std::string out;
-    for (const auto& item : items) {
-        if (!out.empty()) {
-            out += separator;
-        }
-        out += item;
-    }
-    return out;
-}
-
 std::string format_number(double value) {
     std::array<char, 64> buffer{};
     auto [end, ec] = std::to_chars(buffer.data(), buffer.data() + buffer.size(), value);
@@ -189,41 +149,17 @@ std::string format_number(double value) {
 }
 
 std::string choice_text(const ChoiceField& spec) {
-    return "one of " + join(spec.choices, ", ");
+    return settings_text::choice_text(spec.choices);
 }
 
 std::string int_text(const IntField& spec) {
-    return "a whole number from " + std::to_string(spec.min) + " to " + std::to_string(spec.max);
+    return settings_text::int_text(spec.min, spec.max);
 }
 
 std::string real_text(const RealField& spec) {
     return std::string{"a number of seconds "} + (spec.min_exclusive ? "greater than " : "from ") +
            format_number(spec.min) + (spec.min_exclusive ? " up to " : " to ") +
            format_number(spec.max);
-}
-
-constexpr std::string_view bool_text = "true, false, 1, 0, yes or no";
-
-std::optional<bool> parse_bool(std::string_view text) {
-    const std::string value = lower(trim(text));
-    if (value == "true" || value == "1" || value == "yes") {
-        return true;
-    }
-    if (value == "false" || value == "0" || value == "no") {
-        return false;
-    }
-    return std::nullopt;
-}
-
-std::optional<int> parse_int(std::string_view text) {
-    text = trim(text);
-    int value = 0;
-    const char* end = text.data() + text.size();
-    auto [ptr, ec] = std::from_chars(text.data(), end, value);
-    if (text.empty() || ec != std::errc{} || ptr != end) {
-        return std::nullopt;
-    }
-    return value;
 }
 
 std::optional<double> parse_real(std::string_view text) {
@@ -237,27 +173,8 @@ std::optional<double> parse_real(std::string_view text) {
     return value;
 }
 
-std::vector<std::string> split_list(std::string_view text) {
-    std::vector<std::string> items;
-    std::string current;
-    for (char c : text) {
-        if (c == ',' || is_space(c)) {
-            if (!current.empty()) {
-                items.push_back(std::move(current));
-                current.clear();
-            }
-        } else {
-            current += c;
-        }
-    }
-    if (!current.empty()) {
-        items.push_back(std::move(current));
-    }
-    return items;
-}
-
 bool in_choices(const ChoiceField& spec, std::string_view value) {
-    return std::find(spec.choices.begin(), spec.choices.end(), value) != spec.choices.end();
+    return settings_text::in_choices(spec.choices, value);
 }
 
 bool in_range(const IntField& spec, int value) {
@@ -283,23 +200,6 @@ bool is_valid_tenant(std::string_view tenant) {
 }
 
 // ---- sources ---------------------------------------------------------------------------------
-
-std::optional<std::string> environment_value(const SettingsSources& sources,
-                                             std::string_view name) {
-    if (sources.environment) {
-        auto it = sources.environment->find(name);
-        if (it == sources.environment->end()) {
-            return std::nullopt;
-        }
-        return it->second;
-    }
-    const std::string key{name};
-    const char* value = std::getenv(key.c_str());
-    if (value == nullptr) {
-        return std::nullopt;
-    }
-    return std::string{value};
-}
 
 struct ConfigLocation {
     std::filesystem::path path;
@@ -576,16 +476,8 @@ std::string OAuth2Settings::get(std::string_view name) const {
             } else if constexpr (std::is_same_v<T, RealField>) {
                 return format_number(this->*spec.member);
             } else {
-                std::string out;
-                if (const auto& items = this->*spec.member) {
-                    for (const auto& item : *items) {
-                        if (!out.empty()) {
-                            out += ' ';
-                        }
-                        out += item;
-                    }
-                }
-                return out;
+                const auto& items = this->*spec.member;
+                return items ? join(*items, " ") : std::string{};
             }
         },
         field.kind);

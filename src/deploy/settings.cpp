@@ -1,3 +1,5 @@
+#include "../core/settings_text.hpp"
+
 #include <authflow/core/errors.hpp>
 #include <authflow/core/log.hpp>
 #include <authflow/core/url.hpp>
@@ -16,6 +18,8 @@
 
 namespace authflow {
 namespace {
+
+using namespace settings_text;
 
 using S = DeploySettings;
 
@@ -94,36 +98,6 @@ const Field& require_field(std::string_view name) {
                                                 "' (see docs/deploy.md for the list of settings)");
 }
 
-bool is_space(char c) noexcept {
-    return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v';
-}
-
-std::string_view trim(std::string_view text) noexcept {
-    while (!text.empty() && is_space(text.front())) {
-        text.remove_prefix(1);
-    }
-    while (!text.empty() && is_space(text.back())) {
-        text.remove_suffix(1);
-    }
-    return text;
-}
-
-std::string lower(std::string_view text) {
-    std::string out{text};
-    std::transform(out.begin(), out.end(), out.begin(), [](char c) {
-        return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c;
-    });
-    return out;
-}
-
-std::string upper(std::string_view text) {
-    std::string out{text};
-    std::transform(out.begin(), out.end(), out.begin(), [](char c) {
-        return c >= 'a' && c <= 'z' ? static_cast<char>(c - 'a' + 'A') : c;
-    });
-    return out;
-}
-
 // Messages never contain the rejected value: it may be a secret put in the wrong place.
 [[noreturn]] void invalid(std::string_view field, std::string_view expected,
                           errc code = errc::config_invalid) {
@@ -131,73 +105,16 @@ std::string upper(std::string_view text) {
                                 std::string{expected});
 }
 
-std::optional<bool> parse_bool(std::string_view text) {
-    const std::string value = lower(trim(text));
-    if (value == "true" || value == "1" || value == "yes") {
-        return true;
-    }
-    if (value == "false" || value == "0" || value == "no") {
-        return false;
-    }
-    return std::nullopt;
-}
-
-std::optional<int> parse_int(std::string_view text) {
-    text = trim(text);
-    int value = 0;
-    const char* end = text.data() + text.size();
-    auto [ptr, ec] = std::from_chars(text.data(), end, value);
-    if (text.empty() || ec != std::errc{} || ptr != end) {
-        return std::nullopt;
-    }
-    return value;
-}
-
-std::vector<std::string> split_list(std::string_view text) {
-    std::vector<std::string> items;
-    std::string current;
-    for (char c : text) {
-        if (c == ',' || is_space(c)) {
-            if (!current.empty()) {
-                items.push_back(std::move(current));
-                current.clear();
-            }
-        } else {
-            current += c;
-        }
-    }
-    if (!current.empty()) {
-        items.push_back(std::move(current));
-    }
-    return items;
-}
-
-std::string join(const std::vector<std::string>& items) {
-    std::string out;
-    for (const auto& item : items) {
-        if (!out.empty()) {
-            out += ' ';
-        }
-        out += item;
-    }
-    return out;
-}
-
 std::string choice_text(const ChoiceField& spec) {
-    std::string out = "one of ";
-    for (std::size_t i = 0; i < spec.choices.size(); ++i) {
-        out += i == 0 ? "" : ", ";
-        out += spec.choices[i];
-    }
-    return out;
+    return settings_text::choice_text(spec.choices);
 }
 
 std::string int_text(const IntField& spec) {
-    return "a whole number from " + std::to_string(spec.min) + " to " + std::to_string(spec.max);
+    return settings_text::int_text(spec.min, spec.max);
 }
 
 bool in_choices(const ChoiceField& spec, std::string_view value) {
-    return std::find(spec.choices.begin(), spec.choices.end(), value) != spec.choices.end();
+    return settings_text::in_choices(spec.choices, value);
 }
 
 // RFC 7230 §3.2.6 token characters: what a cookie name may contain (RFC 6265 §4.1.1).
@@ -288,23 +205,6 @@ void apply_values(DeploySettings& settings, const SettingsValues& values, const 
     }
 }
 
-std::optional<std::string> environment_value(const SettingsSources& sources,
-                                             std::string_view name) {
-    if (sources.environment) {
-        auto it = sources.environment->find(name);
-        if (it == sources.environment->end()) {
-            return std::nullopt;
-        }
-        return it->second;
-    }
-    const std::string key{name};
-    const char* value = std::getenv(key.c_str());
-    if (value == nullptr) {
-        return std::nullopt;
-    }
-    return std::string{value};
-}
-
 } // namespace
 
 const std::vector<std::string_view>& DeploySettings::field_names() {
@@ -334,7 +234,7 @@ void DeploySettings::set(std::string_view name, std::string_view value) {
             } else if constexpr (std::is_same_v<T, BoolField>) {
                 auto parsed = parse_bool(value);
                 if (!parsed) {
-                    invalid(field.name, "true, false, 1, 0, yes or no");
+                    invalid(field.name, bool_text);
                 }
                 this->*spec.member = *parsed;
             } else if constexpr (std::is_same_v<T, IntField>) {
@@ -369,10 +269,10 @@ std::string DeploySettings::get(std::string_view name) const {
             } else if constexpr (std::is_same_v<T, IntField>) {
                 return std::to_string(this->*spec.member);
             } else if constexpr (std::is_same_v<T, ListField>) {
-                return join(this->*spec.member);
+                return join(this->*spec.member, " ");
             } else {
                 const auto& items = this->*spec.member;
-                return items ? join(*items) : std::string{};
+                return items ? join(*items, " ") : std::string{};
             }
         },
         field.kind);
