@@ -62,10 +62,7 @@ public:
     }
 
     void exec(const char* sql, std::string_view what) {
-        int rc = sqlite3_exec(db_.get(), sql, nullptr, nullptr, nullptr);
-        if (rc != SQLITE_OK) {
-            fail_rc(rc, what);
-        }
+        store_detail::sqlite_exec(db_.get(), sql, what, path_, backend_name);
     }
 
     SqliteStatement prepare(const char* sql) {
@@ -73,44 +70,25 @@ public:
     }
 
     void bind(sqlite3_stmt* stmt, int index, std::string_view text) {
-        int rc = sqlite3_bind_text(stmt, index, text.data(), static_cast<int>(text.size()),
-                                   SQLITE_TRANSIENT);
-        if (rc != SQLITE_OK) {
-            fail_rc(rc, "binding a value");
-        }
+        store_detail::sqlite_bind(stmt, index, text, path_, backend_name);
     }
 
     void bind(sqlite3_stmt* stmt, int index, std::int64_t value) {
-        int rc = sqlite3_bind_int64(stmt, index, value);
-        if (rc != SQLITE_OK) {
-            fail_rc(rc, "binding a value");
-        }
+        store_detail::sqlite_bind(stmt, index, value, path_, backend_name);
     }
 
     /// Steps a statement that returns no rows; returns the number of changed rows.
     int run(sqlite3_stmt* stmt, std::string_view what) {
-        int rc = sqlite3_step(stmt);
-        if (rc != SQLITE_DONE) {
-            fail_rc(rc, what);
-        }
-        return sqlite3_changes(db_.get());
+        return store_detail::sqlite_run(stmt, what, path_, backend_name);
     }
 
     /// Steps a statement expected to give a row or none; true for a row.
     bool row(sqlite3_stmt* stmt, std::string_view what) {
-        int rc = sqlite3_step(stmt);
-        if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
-            fail_rc(rc, what);
-        }
-        return rc == SQLITE_ROW;
+        return store_detail::sqlite_row(stmt, what, path_, backend_name);
     }
 
     static std::string text(sqlite3_stmt* stmt, int column) {
-        const auto* data = sqlite3_column_text(stmt, column);
-        const int size = sqlite3_column_bytes(stmt, column);
-        return data == nullptr ? std::string{}
-                               : std::string{reinterpret_cast<const char*>(data),
-                                             static_cast<std::size_t>(size)};
+        return store_detail::sqlite_column_text(stmt, column);
     }
 
     std::mutex mutex;

@@ -103,6 +103,57 @@ SqliteStatement sqlite_prepare(sqlite3* db, const char* sql, const std::filesyst
     return stmt;
 }
 
+void sqlite_exec(sqlite3* db, const char* sql, std::string_view what,
+                 const std::filesystem::path& path, std::string_view backend) {
+    int rc = sqlite3_exec(db, sql, nullptr, nullptr, nullptr);
+    if (rc != SQLITE_OK) {
+        sqlite_fail(db, rc, what, path, backend);
+    }
+}
+
+void sqlite_bind(sqlite3_stmt* stmt, int index, std::string_view text,
+                 const std::filesystem::path& path, std::string_view backend) {
+    int rc = sqlite3_bind_text(stmt, index, text.data(), static_cast<int>(text.size()),
+                               SQLITE_TRANSIENT);
+    if (rc != SQLITE_OK) {
+        sqlite_fail(sqlite3_db_handle(stmt), rc, "binding a value", path, backend);
+    }
+}
+
+void sqlite_bind(sqlite3_stmt* stmt, int index, std::int64_t value,
+                 const std::filesystem::path& path, std::string_view backend) {
+    int rc = sqlite3_bind_int64(stmt, index, value);
+    if (rc != SQLITE_OK) {
+        sqlite_fail(sqlite3_db_handle(stmt), rc, "binding a value", path, backend);
+    }
+}
+
+int sqlite_run(sqlite3_stmt* stmt, std::string_view what, const std::filesystem::path& path,
+               std::string_view backend) {
+    int rc = sqlite3_step(stmt);
+    if (rc != SQLITE_DONE) {
+        sqlite_fail(sqlite3_db_handle(stmt), rc, what, path, backend);
+    }
+    return sqlite3_changes(sqlite3_db_handle(stmt));
+}
+
+bool sqlite_row(sqlite3_stmt* stmt, std::string_view what, const std::filesystem::path& path,
+                std::string_view backend) {
+    int rc = sqlite3_step(stmt);
+    if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
+        sqlite_fail(sqlite3_db_handle(stmt), rc, what, path, backend);
+    }
+    return rc == SQLITE_ROW;
+}
+
+std::string sqlite_column_text(sqlite3_stmt* stmt, int column) {
+    const auto* data = sqlite3_column_text(stmt, column);
+    const int size = sqlite3_column_bytes(stmt, column);
+    return data == nullptr
+               ? std::string{}
+               : std::string{reinterpret_cast<const char*>(data), static_cast<std::size_t>(size)};
+}
+
 SqliteDatabase open_sqlite_database(const std::filesystem::path& path,
                                     std::chrono::milliseconds busy_timeout,
                                     std::string_view backend) {

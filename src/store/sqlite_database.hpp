@@ -9,6 +9,7 @@
 #include <cstdint>
 #include <filesystem>
 #include <memory>
+#include <string>
 #include <string_view>
 
 namespace authflow::store_detail {
@@ -54,5 +55,30 @@ SqliteDatabase open_sqlite_database(const std::filesystem::path& path,
 /// A persistent prepared statement. Throws as sqlite_fail.
 SqliteStatement sqlite_prepare(sqlite3* db, const char* sql, const std::filesystem::path& path,
                                std::string_view backend);
+
+/// Runs `sql` (one or more statements without parameters) on `db`. Throws as sqlite_fail, with
+/// `what` saying what was being done.
+void sqlite_exec(sqlite3* db, const char* sql, std::string_view what,
+                 const std::filesystem::path& path, std::string_view backend);
+
+/// Binds a copy of `text` to the parameter `index` (from 1) of `stmt`. Throws as sqlite_fail.
+void sqlite_bind(sqlite3_stmt* stmt, int index, std::string_view text,
+                 const std::filesystem::path& path, std::string_view backend);
+
+/// Binds `value` to the parameter `index` (from 1) of `stmt`. Throws as sqlite_fail.
+void sqlite_bind(sqlite3_stmt* stmt, int index, std::int64_t value,
+                 const std::filesystem::path& path, std::string_view backend);
+
+/// Steps a statement that returns no rows; returns the number of rows it changed. Throws as
+/// sqlite_fail, with `what` saying what was being done.
+int sqlite_run(sqlite3_stmt* stmt, std::string_view what, const std::filesystem::path& path,
+               std::string_view backend);
+
+/// Steps a statement that gives a row or none; true for a row. Throws as sqlite_run.
+bool sqlite_row(sqlite3_stmt* stmt, std::string_view what, const std::filesystem::path& path,
+                std::string_view backend);
+
+/// The text in `column` of the current row ("" for NULL).
+std::string sqlite_column_text(sqlite3_stmt* stmt, int column);
 
 } // namespace authflow::store_detail

@@ -80,10 +80,7 @@ public:
     }
 
     void exec(const char* sql, std::string_view what) {
-        int rc = sqlite3_exec(db_.get(), sql, nullptr, nullptr, nullptr);
-        if (rc != SQLITE_OK) {
-            fail_rc(rc, what);
-        }
+        store_detail::sqlite_exec(db_.get(), sql, what, path_, backend_name_text);
     }
 
     std::int64_t pragma_int(const char* sql, std::string_view what) {
@@ -161,27 +158,21 @@ public:
     }
 
     void bind_text(sqlite3_stmt* stmt, int index, std::string_view text) {
-        int rc = sqlite3_bind_text(stmt, index, text.data(), static_cast<int>(text.size()),
-                                   SQLITE_TRANSIENT);
-        if (rc != SQLITE_OK) {
-            fail_rc(rc, "binding a value");
-        }
+        store_detail::sqlite_bind(stmt, index, text, path_, backend_name_text);
     }
 
     void bind_int(sqlite3_stmt* stmt, int index, std::int64_t value) {
-        int rc = sqlite3_bind_int64(stmt, index, value);
-        if (rc != SQLITE_OK) {
-            fail_rc(rc, "binding a value");
-        }
+        store_detail::sqlite_bind(stmt, index, value, path_, backend_name_text);
     }
 
     // Steps a statement that returns no rows; returns the number of changed rows.
     int run(sqlite3_stmt* stmt, std::string_view what) {
-        int rc = sqlite3_step(stmt);
-        if (rc != SQLITE_DONE) {
-            fail_rc(rc, what);
-        }
-        return sqlite3_changes(db_.get());
+        return store_detail::sqlite_run(stmt, what, path_, backend_name_text);
+    }
+
+    // Steps a statement that gives a row or none; true for a row.
+    bool row(sqlite3_stmt* stmt, std::string_view what) {
+        return store_detail::sqlite_row(stmt, what, path_, backend_name_text);
     }
 
     void purge_expired() {
@@ -286,18 +277,10 @@ std::optional<OAuthTokenSet> SqliteTokenStore::do_load(const std::string& key) {
         Use use{impl_->load_};
         impl_->bind_text(use.get(), 1, key);
         impl_->bind_int(use.get(), 2, store_detail::wall_ms(*impl_->clock_));
-        int rc = sqlite3_step(use.get());
-        if (rc == SQLITE_DONE) {
+        if (!impl_->row(use.get(), "loading a record")) {
             return std::nullopt;
         }
-        if (rc != SQLITE_ROW) {
-            impl_->fail_rc(rc, "loading a record");
-        }
-        const auto* text = sqlite3_column_text(use.get(), 0);
-        int size = sqlite3_column_bytes(use.get(), 0);
-        if (text != nullptr) {
-            record.assign(reinterpret_cast<const char*>(text), static_cast<std::size_t>(size));
-        }
+        record = store_detail::sqlite_column_text(use.get(), 0);
     }
     return impl_->codec_.decode(key, key, record);
 }
@@ -325,11 +308,7 @@ bool SqliteTokenStore::do_exists(const std::string& key) {
     Use use{impl_->exists_};
     impl_->bind_text(use.get(), 1, key);
     impl_->bind_int(use.get(), 2, store_detail::wall_ms(*impl_->clock_));
-    int rc = sqlite3_step(use.get());
-    if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
-        impl_->fail_rc(rc, "checking a record");
-    }
-    return rc == SQLITE_ROW;
+    return impl_->row(use.get(), "checking a record");
 }
 
 std::vector<std::string> SqliteTokenStore::do_list_keys() {
