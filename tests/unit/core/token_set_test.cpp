@@ -316,7 +316,7 @@ TEST(TokenSet, ToStringNeverContainsTokens) {
     EXPECT_EQ(text.find("eyJ"), std::string::npos) << text;
 }
 
-// Found by fuzz_token_response (corpus/token_response/regress-issued-at-1e300): a stored
+// Found by token_response_fuzz (corpus/token_response/regress-issued-at-1e300): a stored
 // issued_at beyond the range of int64_t made to_string convert it with undefined behaviour.
 TEST(TokenSet, ToStringPrintsAFarIssuedAt) {
     const auto tokens =

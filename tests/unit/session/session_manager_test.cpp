@@ -594,7 +594,7 @@ TEST_F(Session, BackgroundRefreshBeforeTheBuffer) {
     EXPECT_EQ(server_.refresh_requests(), 1);
 }
 
-// A stored issued_at far in the future (the input fuzz_token_response found for to_string, in
+// A stored issued_at far in the future (the input token_response_fuzz found for to_string, in
 // corpus/token_response/regress-issued-at-1e300) put the next background refresh past the range
 // of the scheduler's nanoseconds: undefined behaviour, in practice a negative delay and a
 // background task that ran again at once, forever.

@@ -142,7 +142,7 @@ TEST(TokenJson, AcceptsAndRefusesExactlyWhatCoreDoes) {
     }
 }
 
-// Found by fuzz_token_response (corpus/token_response/regress-empty-view): an empty
+// Found by token_response_fuzz (corpus/token_response/regress-empty-view): an empty
 // string_view without data reached simdjson, which passed its null pointer to memcpy
 // (undefined behaviour, reported by UBSan in the asan preset).
 TEST(TokenJson, EmptyViewWithoutDataIsRefusedAsByCore) {
