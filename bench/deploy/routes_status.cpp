@@ -11,43 +11,24 @@
 // The request carries the headers wrk sends (Host, the Cookie) plus those cpp-httplib adds
 // (REMOTE_ADDR, REMOTE_PORT, LOCAL_ADDR, LOCAL_PORT).
 
+#include "bench_sessions.hpp"
+
 #include <authflow/config.hpp>
 #include <authflow/core/clock.hpp>
 #include <authflow/deploy/httplib_adapter.hpp>
 #include <authflow/deploy/session_store.hpp>
 #include <authflow/providers/factory.hpp>
 
-#include <charconv>
 #include <chrono>
 #include <cstddef>
 #include <cstdio>
-#include <cstdlib>
 #include <iostream>
 #include <memory>
 #include <string>
-#include <string_view>
-
-namespace {
-
-std::size_t parse_count(int argc, char** argv) {
-    if (argc < 2) {
-        return 1000000;
-    }
-    const std::string_view text{argv[1]};
-    std::size_t count = 0;
-    const auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), count);
-    if (error != std::errc{} || end != text.data() + text.size() || count == 0) {
-        std::cerr << "usage: bench_deploy_status [COUNT]\n";
-        std::exit(2);
-    }
-    return count;
-}
-
-} // namespace
 
 int main(int argc, char** argv) {
     using namespace authflow;
-    const std::size_t count = parse_count(argc, argv);
+    const std::size_t count = bench::parse_count(argc, argv, 1000000, "bench_deploy_status");
 
     OAuth2Settings oauth;
     oauth.provider = "custom";
@@ -66,18 +47,7 @@ int main(int argc, char** argv) {
     const auto now = system_clock().now();
     std::string cookie;
     for (std::size_t i = 0; i < 10000; ++i) {
-        UserSession session;
-        session.session_id = new_session_id();
-        session.user_id = "user-" + std::to_string(i);
-        session.roles = {"viewer"};
-        session.created_at = now;
-        session.expires_at = now + std::chrono::hours(24);
-        session.metadata = {{"provider", "oidc"},
-                            {"user_info",
-                             {{"sub", session.user_id},
-                              {"name", "User " + std::to_string(i)},
-                              {"email", session.user_id + "@example.test"},
-                              {"email_verified", true}}}};
+        const UserSession session = bench::callback_shaped_session(i, now);
         sessions->create(session);
         if (i == 4321) {
             cookie = deploy.auth_session_cookie + "=" + session.session_id;

@@ -11,18 +11,17 @@
 // route behind protect() does) and lookup(id, SessionFields::without_metadata) (the same without
 // the metadata: what GET /auth/status does), one thread, over the sessions created.
 
+#include "bench_sessions.hpp"
+
 #include <authflow/core/clock.hpp>
 #include <authflow/deploy/session_store.hpp>
 
-#include <charconv>
 #include <chrono>
 #include <cstddef>
 #include <cstdio>
-#include <cstdlib>
 #include <fstream>
 #include <iostream>
 #include <string>
-#include <string_view>
 #include <unistd.h>
 #include <vector>
 
@@ -37,44 +36,16 @@ std::size_t resident_bytes() {
     return resident_pages * static_cast<std::size_t>(sysconf(_SC_PAGESIZE));
 }
 
-std::size_t parse_count(int argc, char** argv) {
-    if (argc < 2) {
-        return 100000;
-    }
-    const std::string_view text{argv[1]};
-    std::size_t count = 0;
-    const auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), count);
-    if (error != std::errc{} || end != text.data() + text.size() || count == 0) {
-        std::cerr << "usage: bench_deploy_sessions [COUNT]\n";
-        std::exit(2);
-    }
-    return count;
-}
-
 } // namespace
 
 int main(int argc, char** argv) {
     using namespace authflow;
-    const std::size_t count = parse_count(argc, argv);
+    const std::size_t count = bench::parse_count(argc, argv, 100000, "bench_deploy_sessions");
     MemorySessionStore store(count + 1);
     const auto now = system_clock().now();
 
     // One session first: the store's and the allocator's fixed costs stay out of the delta.
-    auto make = [&](std::size_t i) {
-        UserSession session;
-        session.session_id = new_session_id();
-        session.user_id = "user-" + std::to_string(i);
-        session.roles = {"viewer"};
-        session.created_at = now;
-        session.expires_at = now + std::chrono::hours(24);
-        session.metadata = {{"provider", "oidc"},
-                            {"user_info",
-                             {{"sub", session.user_id},
-                              {"name", "User " + std::to_string(i)},
-                              {"email", session.user_id + "@example.test"},
-                              {"email_verified", true}}}};
-        return session;
-    };
+    auto make = [&](std::size_t i) { return bench::callback_shaped_session(i, now); };
     store.create(make(0));
     // Every 97th id is kept for the lookups (allocated before the first reading).
     std::vector<std::string> sample;
