@@ -33,14 +33,7 @@ MemorySessionStore::Key MemorySessionStore::key_of(std::string_view session_id) 
 }
 
 std::string MemorySessionStore::key_hex(const Key& key) {
-    // As to_hex(), written into one allocation (every lookup fills in session_key).
-    constexpr std::string_view digits = "0123456789abcdef";
-    std::string hex(key.size() * 2, '\0');
-    for (std::size_t i = 0; i < key.size(); ++i) {
-        hex[2 * i] = digits[key[i] >> 4];
-        hex[2 * i + 1] = digits[key[i] & 15];
-    }
-    return hex;
+    return to_hex(std::string_view{reinterpret_cast<const char*>(key.data()), key.size()});
 }
 
 UserSession MemorySessionStore::to_session(const Key& key, const Entry& entry) {
