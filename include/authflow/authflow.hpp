@@ -29,8 +29,10 @@
 #include <authflow/deploy/settings.hpp>
 #include <authflow/deploy/shared_stores.hpp>
 #include <authflow/http/http_client.hpp>
+#include <authflow/jose/dpop.hpp>
 #include <authflow/jose/jwk.hpp>
 #include <authflow/jose/jws.hpp>
+#include <authflow/jose/signing_key.hpp>
 #include <authflow/native/auth_flow_manager.hpp>
 #include <authflow/native/browser.hpp>
 #include <authflow/native/callback_server.hpp>
