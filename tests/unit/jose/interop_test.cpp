@@ -5,6 +5,7 @@
 #include "support/test_env.hpp"
 
 #include <authflow/core/clock.hpp>
+#include <authflow/jose/dpop.hpp>
 #include <authflow/oidc/id_token.hpp>
 
 #include <gtest/gtest.h>
@@ -109,6 +110,45 @@ TEST_F(JoseInterop, ThumbprintsMatchJose) {
         EXPECT_EQ(Jwk::from_json(jwk).thumbprint(), fixture_["thumbprints"][kid].get<std::string>())
             << kid;
     }
+}
+
+TEST_F(JoseInterop, JoseAcceptsOurDpopProofs) {
+    ManualClock clock;
+    json input = {{"proofs", json::array()}};
+    for (JwsAlg alg : {JwsAlg::ES256, JwsAlg::EdDSA, JwsAlg::PS256}) {
+        DpopProofMaker maker(SigningKey::generate(alg));
+        // At a token endpoint (no ath), then at a resource with the server's nonce and ath.
+        input["proofs"].push_back({{"proof", maker.make({"POST", "https://op.test/token"}, clock)},
+                                   {"htm", "POST"},
+                                   {"htu", "https://op.test/token"},
+                                   {"jkt", maker.thumbprint()}});
+        input["proofs"].push_back(
+            {{"proof", maker.make({"GET", "https://api.test/x?y=1", "n-1", "at.token"}, clock)},
+             {"htm", "GET"},
+             {"htu", "https://api.test/x"},
+             {"nonce", "n-1"},
+             {"access_token", "at.token"},
+             {"jkt", maker.thumbprint()}});
+    }
+    // The check can fail: a proof for another URL than the one the server expects.
+    DpopProofMaker other(SigningKey::generate(JwsAlg::ES256));
+    input["proofs"].push_back({{"proof", other.make({"GET", "https://api.test/a"}, clock)},
+                               {"htm", "GET"},
+                               {"htu", "https://api.test/b"},
+                               {"jkt", other.thumbprint()}});
+    auto in = dir_->path() / "dpop_in.json";
+    auto out = dir_->path() / "dpop_out.json";
+    test::write_file(in, input.dump());
+    auto result = test::run_command(
+        {"node", (node_dir() / "dpop_verify.mjs").string(), in.string(), out.string()}, {}, {},
+        120000);
+    ASSERT_EQ(result.exit_code, 0) << result.err;
+    json verdicts = json::parse(test::read_file(out));
+    ASSERT_EQ(verdicts.size(), input["proofs"].size());
+    for (std::size_t i = 0; i + 1 < verdicts.size(); ++i) {
+        EXPECT_TRUE(verdicts[i]["ok"].get<bool>()) << i << ": " << verdicts[i].value("error", "");
+    }
+    EXPECT_FALSE(verdicts.back()["ok"].get<bool>());
 }
 
 } // namespace
