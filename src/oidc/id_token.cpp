@@ -1,5 +1,6 @@
 // ID-token claims and validation: OpenID Connect Core 1.0 §2, §3.1.3.7, §3.1.3.8, §12.2.
 #include "../jose/jose_internal.hpp"
+#include "token_checks.hpp"
 
 #include <authflow/core/crypto.hpp>
 #include <authflow/core/encoding.hpp>
@@ -217,10 +218,6 @@ void read_claims(const std::string& payload, Data& data) {
     }
 }
 
-std::string show(std::string_view text) {
-    return "'" + detail::printable(text, 128) + "'";
-}
-
 // Explicitly typed JWTs of other kinds (RFC 8725 §3.11) signed by the same keys must not pass
 // as ID tokens.
 bool is_foreign_typ(std::string_view typ) {
@@ -241,29 +238,6 @@ bool is_foreign_typ(std::string_view typ) {
 }
 
 // Chooses the client secret for HS* and the resolver for everything else.
-class ValidatorKeys final : public KeyResolver {
-public:
-    ValidatorKeys(const std::optional<Jwk>& secret, KeyResolver* keys, bool from_provider)
-        : secret_(secret), keys_(keys), from_provider_(from_provider) {}
-    Jwk resolve(const JwsHeader& header) override {
-        if (is_symmetric(header.alg)) {
-            if (!secret_) {
-                throw TokenError(errc::unknown_key, "no client secret for an HMAC-signed token");
-            }
-            return *secret_;
-        }
-        if (keys_ == nullptr) {
-            throw TokenError(errc::unknown_key, "no key set for an asymmetric signature");
-        }
-        return from_provider_ ? keys_->resolve_from_provider(header) : keys_->resolve(header);
-    }
-
-private:
-    const std::optional<Jwk>& secret_;
-    KeyResolver* keys_;
-    bool from_provider_;
-};
-
 } // namespace
 
 IdTokenClaims IdTokenClaims::from_payload(std::string payload) {
@@ -453,11 +427,12 @@ IdTokenClaims IdTokenValidator::validate(std::string_view id_token,
     // rejected as malformed by verify_jws).
     // Steps 6–8: the signature is verified with the provider's key (or, for HS*, the client
     // secret), with an algorithm from the allow-list; alg none is always rejected.
-    ValidatorKeys keys(secret_key_, keys_.get(), checks.from_provider);
+    detail::ValidatorKeys keys(secret_key_, keys_.get(), checks.from_provider);
     VerifiedJws verified = verify_jws(id_token, keys, jws_options_);
     if (verified.header.typ && is_foreign_typ(*verified.header.typ)) {
-        throw TokenError(errc::token_invalid,
-                         "a token of type " + show(*verified.header.typ) + " is not an ID token");
+        throw TokenError(errc::token_invalid, "a token of type " +
+                                                  detail::show(*verified.header.typ) +
+                                                  " is not an ID token");
     }
     IdTokenClaims claims = IdTokenClaims::from_payload(std::move(verified.payload));
 
@@ -465,58 +440,26 @@ IdTokenClaims IdTokenValidator::validate(std::string_view id_token,
     const auto leeway = options_.leeway;
 
     // Step 2: iss (REQUIRED, §2) must exactly match the issuer identifier.
-    if (!claims.has_iss()) {
-        throw TokenError(errc::missing_claim, "the ID token has no iss");
-    }
-    std::string expected_issuer =
-        options_.issuer_resolver ? options_.issuer_resolver(claims) : options_.issuer;
-    if (expected_issuer.empty() || claims.iss() != expected_issuer) {
-        throw TokenError(errc::bad_issuer, "iss " + show(claims.iss()) + " is not the expected " +
-                                               show(expected_issuer));
-    }
+    detail::check_issuer(claims, options_, "ID token");
     // §2: sub is REQUIRED.
     if (!claims.has_sub() || claims.sub().empty()) {
         throw TokenError(errc::missing_claim, "the ID token has no sub");
     }
     // Step 3: aud (REQUIRED, §2) must contain client_id, and no audience the client does not
     // trust.
-    if (!claims.has_aud() || claims.aud().empty()) {
-        throw TokenError(errc::missing_claim, "the ID token has no aud");
-    }
+    detail::check_audience(claims, options_, "ID token");
     const auto& audiences = claims.aud();
-    if (std::find(audiences.begin(), audiences.end(), options_.client_id) == audiences.end()) {
-        throw TokenError(errc::bad_audience, "aud does not contain this client's id");
-    }
-    for (const auto& audience : audiences) {
-        if (audience != options_.client_id &&
-            std::find(options_.trusted_audiences.begin(), options_.trusted_audiences.end(),
-                      audience) == options_.trusted_audiences.end()) {
-            throw TokenError(errc::bad_audience,
-                             "aud holds the untrusted audience " + show(audience));
-        }
-    }
     // Step 4: with several audiences, azp must be present.
     if (audiences.size() > 1 && !claims.azp()) {
         throw TokenError(errc::bad_azp, "the ID token has several audiences and no azp");
     }
     // Step 5: azp, when present, must be this client.
     if (claims.azp() && *claims.azp() != options_.client_id) {
-        throw TokenError(errc::bad_azp, "azp " + show(*claims.azp()) + " is not this client");
+        throw TokenError(errc::bad_azp,
+                         "azp " + detail::show(*claims.azp()) + " is not this client");
     }
-    // Step 9: the current time must be before exp (REQUIRED, §2), give or take the leeway.
-    if (!claims.exp()) {
-        throw TokenError(errc::missing_claim, "the ID token has no exp");
-    }
-    if (now >= *claims.exp() + leeway) {
-        throw TokenExpiredError(errc::expired, "the ID token expired");
-    }
-    // Step 10: iat (REQUIRED, §2) must not be in the future.
-    if (!claims.iat()) {
-        throw TokenError(errc::missing_claim, "the ID token has no iat");
-    }
-    if (*claims.iat() > now + leeway) {
-        throw TokenError(errc::issued_in_future, "the ID token was issued in the future");
-    }
+    // Steps 9 and 10: before exp (REQUIRED, §2), iat (REQUIRED) not in the future.
+    detail::check_lifetime(claims, now, leeway, "ID token");
     // RFC 7519 §4.1.5: not before nbf.
     if (claims.nbf() && *claims.nbf() > now + leeway) {
         throw TokenError(errc::not_yet_valid, "the ID token is not valid yet (nbf)");

@@ -3,6 +3,7 @@
 
 #include <authflow/core/clock.hpp>
 #include <authflow/jose/jws.hpp>
+#include <authflow/oidc/logout_token.hpp>
 
 #include <nlohmann/json_fwd.hpp>
 
@@ -137,6 +138,15 @@ public:
     /// issued_in_future, bad_nonce, auth_too_old, bad_at_hash, bad_c_hash; and the resolver's
     /// TransportError/AuthenticationError (jwks_failed) when keys cannot be fetched.
     IdTokenClaims validate(std::string_view id_token, const IdTokenChecks& checks = {}) const;
+
+    /// Validates a back-channel logout token from this provider (OIDC Back-Channel Logout 1.0
+    /// §2.6) with the keys, issuer, audience, algorithms and leeway of its ID tokens: the
+    /// signature (step 2); `iss`, `aud`, `iat`, `exp` as for ID tokens (step 3); `sub` or `sid`
+    /// (step 4); the `events` member (step 5); no `nonce` (step 6); a `jti`; `typ`, when present,
+    /// `logout+jwt` (or the untyped "JWT"). Steps 7–10 (jti once, matching sessions) are the
+    /// receiver's. Throws TokenError: the signature's codes as validate(), missing_claim,
+    /// bad_issuer, bad_audience, expired, issued_in_future, token_invalid (events, nonce, typ).
+    LogoutTokenClaims validate_logout_token(std::string_view logout_token) const;
 
     /// The options in force (allowed_algs filled with the default when it was empty).
     const IdTokenValidatorOptions& options() const noexcept { return options_; }
