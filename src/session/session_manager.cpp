@@ -1,4 +1,7 @@
+#include "refresh_decision.hpp"
+#include "refresh_lease.hpp"
 #include "refresh_policy.hpp"
+#include "session_snapshot.hpp"
 #include "snapshot_cell.hpp"
 
 #include <authflow/core/crypto.hpp>
@@ -7,22 +10,34 @@
 #include <authflow/session/session_manager.hpp>
 
 #include <algorithm>
-#include <cmath>
 #include <exception>
-#include <limits>
 #include <utility>
 
 namespace authflow {
 
 using session_detail::backoff_delay;
 using session_detail::classify_refresh_failure;
+using session_detail::decide_refresh;
+using session_detail::Decision;
 using session_detail::Failure;
 using session_detail::FailureKind;
+using session_detail::is_before;
+using session_detail::is_valid_for;
+using session_detail::LeaseState;
+using session_detail::NextAttempt;
 using session_detail::random_unit;
+using session_detail::Reason;
+using session_detail::RefreshFacts;
+using session_detail::RefreshLease;
+using session_detail::RefreshRules;
+using session_detail::RefusedGrant;
+using session_detail::same_tokens;
+using session_detail::Snapshot;
+using session_detail::Step;
+using session_detail::wall_now;
+using session_detail::WallTime;
 
 namespace {
-
-constexpr double never = std::numeric_limits<double>::infinity();
 
 // A background refresh is never scheduled sooner than this after the previous decision, so a
 // provider that issues tokens of a second or less cannot make the scheduler spin (seed §13
@@ -33,24 +48,19 @@ constexpr std::chrono::minutes max_background_delay{5};
 // The longest wait scheduled at once. A stored record may put the refresh centuries away, past
 // the range of the scheduler's nanoseconds; a tick that finds nothing due schedules again.
 constexpr std::chrono::hours max_scheduled_delay{24};
+// The longest min_ttl a caller may ask for (about 3,170 years), so that now + min_ttl stays
+// within WallTime's range.
+constexpr std::chrono::seconds max_min_left{100'000'000'000};
 
-/// The tokens every reader sees, and when they are due.
-struct Snapshot {
-    OAuthTokenSet tokens;
-    double refresh_at = never; ///< Unix seconds; the next refresh attempt
-    double expires_at = never; ///< Unix seconds
-};
-
-bool same_tokens(const OAuthTokenSet& a, const OAuthTokenSet& b) {
-    return constant_time_equal(a.access_token, b.access_token);
-}
-
-double expiry_of(const OAuthTokenSet& tokens) {
-    return tokens.expires_at().value_or(never);
-}
-
-std::string hash_of(std::string_view secret) {
-    return to_hex(sha256(secret));
+/// The backoff of background retries after a failed refresh: the one backoff (backoff_delay),
+/// doubling from min_background_delay up to max_background_delay, ±20 %.
+RetryPolicy background_retry_policy() {
+    RetryPolicy policy;
+    policy.initial_delay = min_background_delay;
+    policy.multiplier = 2.0;
+    policy.max_delay = max_background_delay;
+    policy.jitter = 0.2;
+    return policy;
 }
 
 std::string lease_name_for(const std::string& key) {
@@ -59,11 +69,7 @@ std::string lease_name_for(const std::string& key) {
     if (key.size() + prefix.size() <= 512) {
         return std::string{prefix} + key;
     }
-    return std::string{prefix} + hash_of(key);
-}
-
-double seconds_of(std::chrono::milliseconds delay) {
-    return static_cast<double>(delay.count()) / 1000.0;
+    return std::string{prefix} + to_hex(sha256(key));
 }
 
 } // namespace
@@ -86,7 +92,8 @@ public:
         : provider_(std::move(provider)), store_(std::move(store)), options_(std::move(options)),
           clock_(options_.clock != nullptr ? *options_.clock : system_clock()),
           scheduler_(options_.background_refresh ? scheduler : nullptr),
-          buffer_(std::chrono::seconds{options_.refresh_buffer_seconds}),
+          rules_{std::chrono::seconds{options_.refresh_buffer_seconds}, options_.retry,
+                 options_.lease_poll_interval},
           lease_name_(lease_name_for(options_.session_key)),
           single_flight_(!options_.testing_disable_single_flight) {}
 
@@ -95,17 +102,16 @@ public:
 
     // --- the hot path --------------------------------------------------------------------
 
-    std::string access_token(double min_left) {
+    std::string access_token(std::chrono::seconds min_left) {
         if (const Snapshot* snapshot = cell_.read()) {
-            const double now = clock_.unix_seconds();
-            if (now < snapshot->refresh_at && now + min_left < snapshot->expires_at) {
+            if (snapshot->serves(wall_now(clock_), min_left)) {
                 return snapshot->tokens.access_token;
             }
         }
-        auto snapshot = obtain(false, min_left);
-        const double now = clock_.unix_seconds();
-        if (!(now + min_left < snapshot->expires_at)) {
-            if (now < snapshot->expires_at) {
+        auto snapshot = obtain(Request{false, min_left});
+        const WallTime now = wall_now(clock_);
+        if (!is_before(now + min_left, snapshot->expires_at)) {
+            if (is_before(now, snapshot->expires_at)) {
                 throw TokenExpiredError(errc::token_expired,
                                         "the provider's access tokens live less than the "
                                         "requested minimum time");
@@ -122,15 +128,14 @@ public:
         if (!stored) {
             return std::nullopt;
         }
-        const double now = clock_.unix_seconds();
-        if (now < expiry_of(*stored)) {
+        if (is_valid_for(*stored, wall_now(clock_), std::chrono::seconds{0})) {
             // Still valid: cache it; when it is already due, the scheduler and the next
             // get_access_token refresh it.
             publish(*stored, current_epoch(), Publish::loaded);
             return stored;
         }
         try {
-            return obtain(false, 0)->tokens;
+            return obtain(Request{})->tokens;
         } catch (const TokenError& e) {
             log(LogLevel::warning, "session '" + key() +
                                        "': the stored tokens have expired and could not be "
@@ -152,7 +157,7 @@ public:
         notify_changed(tokens);
     }
 
-    OAuthTokenSet refresh() { return obtain(true, 0)->tokens; }
+    OAuthTokenSet refresh() { return obtain(Request{true, std::chrono::seconds{0}})->tokens; }
 
     LogoutResult logout() {
         RefreshScheduler::TaskId pending = 0;
@@ -167,11 +172,11 @@ public:
         }
         // Take the refresh lease, so that no refresh in any process is between its token
         // request and its save: it could otherwise store tokens that were never revoked.
-        std::unique_ptr<Lease> lease;
+        RefreshLease lease(*store_, lease_name_, options_.lease_ttl, single_flight_);
         if (single_flight_) {
             const auto deadline =
                 clock_.steady_now() + options_.lease_ttl + options_.lease_poll_interval;
-            while (!(lease = store_->try_acquire(lease_name_, options_.lease_ttl))) {
+            while (lease.try_take() != LeaseState::held) {
                 if (clock_.steady_now() >= deadline) {
                     log(LogLevel::warning,
                         "session '" + key() + "': logging out without the refresh lease");
@@ -214,7 +219,7 @@ public:
             ++epoch_;
             cell_.store(nullptr);
             failures_ = 0;
-            failed_refresh_hash_.clear();
+            refused_.reset();
         }
         result.had_tokens = removed || !to_revoke.empty();
         return result;
@@ -254,10 +259,15 @@ public:
     }
 
 private:
+    /// What a caller asks of a flight.
+    struct Request {
+        bool force = false;               ///< refresh() rather than get_access_token()
+        std::chrono::seconds min_left{0}; ///< the token must stay valid this long
+    };
+
     /// One refresh (or store read) in progress in this process; the others wait for it.
     struct Flight {
-        bool force = false;
-        double min_left = 0;
+        Request request;
         bool done = false;
         std::shared_ptr<const Snapshot> result;
         std::exception_ptr error;
@@ -282,35 +292,15 @@ private:
         return epoch_;
     }
 
-    bool satisfies(const Snapshot* snapshot, double min_left) const {
-        if (snapshot == nullptr) {
-            return false;
-        }
-        const double now = clock_.unix_seconds();
-        return now < snapshot->refresh_at && now + min_left < snapshot->expires_at;
-    }
+    // --- single flight in the process ------------------------------------------------------
 
-    /// Whether stored tokens can be used as they are, with no refresh: fresh enough (or, for
-    /// a forced refresh, different from the ones being replaced and still valid).
-    bool usable(const OAuthTokenSet& stored, bool force,
-                const std::optional<OAuthTokenSet>& replacing, double min_left) const {
-        const double now = clock_.unix_seconds();
-        if (!(now + min_left < expiry_of(stored))) {
-            return false;
-        }
-        if (force) {
-            return replacing && !same_tokens(stored, *replacing);
-        }
-        return now < refresh_due_at(stored, buffer_).value_or(never);
-    }
-
-    std::shared_ptr<const Snapshot> obtain(bool force, double min_left) {
+    std::shared_ptr<const Snapshot> obtain(const Request& request) {
         if (!single_flight_) {
             Notes notes;
             std::shared_ptr<const Snapshot> result;
             std::exception_ptr error;
             try {
-                result = lead(force, min_left, current_epoch(), notes);
+                result = lead(request, current_epoch(), notes);
             } catch (...) {
                 error = std::current_exception();
             }
@@ -322,10 +312,10 @@ private:
         }
         std::unique_lock lock(mutex_);
         while (true) {
-            if (!force) {
+            if (!request.force) {
                 // Another caller may have finished a refresh while this one waited for the lock.
                 auto snapshot = cell_.load();
-                if (satisfies(snapshot.get(), min_left)) {
+                if (snapshot && snapshot->serves(wall_now(clock_), request.min_left)) {
                     return snapshot;
                 }
             }
@@ -333,8 +323,9 @@ private:
                 break;
             }
             auto flight = flight_;
-            const bool join =
-                force ? flight->force : (flight->force || flight->min_left >= min_left);
+            const Request& theirs = flight->request;
+            const bool join = request.force ? theirs.force
+                                            : (theirs.force || theirs.min_left >= request.min_left);
             flight_cv_.wait(lock, [&] { return flight->done; });
             if (join) {
                 if (flight->error) {
@@ -344,15 +335,14 @@ private:
             }
         }
         auto flight = std::make_shared<Flight>();
-        flight->force = force;
-        flight->min_left = min_left;
+        flight->request = request;
         flight_ = flight;
         const std::uint64_t epoch = epoch_;
         lock.unlock();
 
         Notes notes;
         try {
-            flight->result = lead(force, min_left, epoch, notes);
+            flight->result = lead(request, epoch, notes);
         } catch (...) {
             flight->error = std::current_exception();
         }
@@ -369,176 +359,184 @@ private:
         return flight->result;
     }
 
-    /// The flight itself: read the store, and refresh under the lease when needed.
-    std::shared_ptr<const Snapshot> lead(bool force, double min_left, std::uint64_t epoch,
+    // --- the refresh: the decision's steps carried out ---------------------------------------
+
+    /// The flight itself: asks the refresh decision what to do and does it, until it answers
+    /// with tokens or an error.
+    std::shared_ptr<const Snapshot> lead(const Request& request, std::uint64_t epoch,
                                          Notes& notes) {
-        const auto cached = cell_.load();
-        std::optional<OAuthTokenSet> replacing;
-        if (cached) {
-            replacing = cached->tokens;
+        RefreshFacts facts;
+        facts.force = request.force;
+        facts.min_left = request.min_left;
+        if (const auto cached = cell_.load()) {
+            facts.cached = cached->tokens;
+            facts.replacing = cached->tokens;
         }
-        try {
-            return lead_loop(force, min_left, epoch, notes, replacing);
-        } catch (const StoreError& e) {
-            // The store is down; the cached token still serves while it is valid.
-            const double now = clock_.unix_seconds();
-            if (!force && cached && now + min_left < cached->expires_at) {
-                log(LogLevel::warning,
-                    "session '" + key() +
-                        "': using the cached token; the store failed: " + e.what());
-                return defer(cached->tokens, epoch, next_retry_delay());
+        facts.lease_wait_deadline = clock_.steady_now() + 2 * options_.lease_ttl;
+        while (true) {
+            const Decision decision = attempt(facts);
+            switch (decision.step) {
+            case Step::use:
+                return use(decision, epoch, notes);
+            case Step::wait:
+                if (decision.failure) {
+                    log(LogLevel::warning, "session '" + key() + "': refresh failed, retrying in " +
+                                               std::to_string(decision.delay.count()) +
+                                               " ms: " + decision.failure->message);
+                }
+                wait_for(decision.delay);
+                break;
+            case Step::reauthenticate:
+                reauthenticate(decision, facts, epoch, notes);
+            case Step::refresh: // an attempt carries out its refreshes itself
+            case Step::fail:
+                fail(decision, facts);
             }
-            throw;
         }
     }
 
-    std::shared_ptr<const Snapshot> lead_loop(bool force, double min_left, std::uint64_t epoch,
-                                              Notes& notes,
-                                              std::optional<OAuthTokenSet> replacing) {
-        int attempt = 0;
-        const auto lease_deadline = clock_.steady_now() + 2 * options_.lease_ttl;
-        while (true) {
-            auto stored = store_->load(key());
-            if (!stored) {
-                not_signed_in(epoch, notes);
+    /// One attempt within one lease scope: read the store, then decide and carry out the
+    /// decision (take the lease and read again; refresh and save) until the next step lies
+    /// outside the lease. The lease ends with the scope: before a wait, a publish or an error.
+    Decision attempt(RefreshFacts& facts) {
+        try {
+            RefreshLease lease(*store_, lease_name_, options_.lease_ttl, single_flight_);
+            facts.lease = lease.state();
+            facts.failure.reset();
+            facts.reread.reset();
+            facts.stored = store_->load(key());
+            if (facts.force && !facts.replacing) {
+                facts.replacing = facts.stored; // nothing cached: refresh what is stored now
             }
-            if (force && !replacing) {
-                replacing = *stored; // nothing cached: refresh what is stored now
-            }
-            if (usable(*stored, force, replacing, min_left)) {
-                return publish(*stored, epoch, Publish::adopted, &replacing, &notes);
-            }
-            std::unique_ptr<Lease> lease;
-            if (single_flight_) {
-                lease = store_->try_acquire(lease_name_, options_.lease_ttl);
-                if (!lease) {
-                    // Another process is refreshing. While the token still works, use it and
-                    // look again shortly; once it has expired, wait for what that process stores.
-                    if (!force && clock_.unix_seconds() + min_left < expiry_of(*stored)) {
-                        return defer(*stored, epoch, options_.lease_poll_interval);
+            while (true) {
+                const Decision decision = decide(facts);
+                if (decision.step != Step::refresh) {
+                    return decision;
+                }
+                if (facts.lease == LeaseState::not_taken) {
+                    facts.lease = lease.try_take();
+                    if (facts.lease == LeaseState::held) {
+                        // Under the lease what is stored now is the latest: another process may
+                        // have refreshed between the read above and the lease.
+                        facts.stored = store_->load(key());
                     }
-                    if (clock_.steady_now() >= lease_deadline) {
-                        throw TokenRefreshError(errc::refresh_failed,
-                                                "another process has held the refresh lease of "
-                                                "session '" +
-                                                    key() + "' for too long");
-                    }
-                    wait_for(options_.lease_poll_interval);
                     continue;
                 }
-                // Under the lease: what is stored now is the latest; another process may have
-                // refreshed between the read above and the lease.
-                stored = store_->load(key());
-                if (!stored) {
-                    lease.reset();
-                    not_signed_in(epoch, notes);
-                }
-                if (usable(*stored, force, replacing, min_left)) {
-                    lease.reset();
-                    return publish(*stored, epoch, Publish::adopted, &replacing, &notes);
-                }
+                refresh_stored(facts, lease);
             }
-            if (!stored->refresh_token || stored->refresh_token->empty()) {
-                lease.reset();
-                reauth(notes, Failure{FailureKind::reauth,
-                                      errc::reauth_required,
-                                      {},
-                                      "there is no refresh token",
-                                      std::nullopt});
+        } catch (const StoreError& e) {
+            facts.is_store_failed = true;
+            const Decision decision = decide(facts);
+            if (decision.step == Step::fail) {
+                throw;
             }
-            {
-                std::unique_lock lock(mutex_);
-                if (!failed_refresh_hash_.empty() &&
-                    constant_time_equal(failed_refresh_hash_, hash_of(*stored->refresh_token))) {
-                    // The provider already refused this refresh token: do not ask again.
-                    Failure failure = failed_refresh_;
-                    lock.unlock();
-                    lease.reset();
-                    reauth(notes, failure);
-                }
-            }
+            log(LogLevel::warning,
+                "session '" + key() + "': using the cached token; the store failed: " + e.what());
+            return decision;
+        }
+    }
 
-            OAuthTokenSet fresh;
-            try {
-                fresh = provider_->refresh_tokens(*stored);
-            } catch (...) {
-                Failure failure = classify_refresh_failure(std::current_exception(), clock_.now());
-                {
-                    std::lock_guard lock(mutex_);
-                    ++stats_.refresh_failures;
-                }
-                if (failure.kind == FailureKind::reauth) {
-                    // Another process may have rotated the refresh token already (its lease
-                    // expired, or it refreshed without one): what it stored is good.
-                    std::optional<OAuthTokenSet> again;
-                    try {
-                        again = store_->load(key());
-                    } catch (const StoreError&) {
-                    }
-                    lease.reset();
-                    if (again && !same_tokens(*again, *stored) &&
-                        clock_.unix_seconds() + min_left < expiry_of(*again)) {
-                        const std::optional<OAuthTokenSet> tried = *stored;
-                        return publish(*again, epoch, Publish::adopted, &tried, &notes);
-                    }
-                    {
-                        std::lock_guard lock(mutex_);
-                        failed_refresh_hash_ = hash_of(*stored->refresh_token);
-                        failed_refresh_ = failure;
-                    }
-                    reauth(notes, failure);
-                }
-                lease.reset();
-                if (failure.kind == FailureKind::failed) {
-                    throw TokenRefreshError(errc::refresh_failed,
-                                            "token refresh failed: " + failure.message,
-                                            failure.answer);
-                }
-                // Transient. Stored tokens stay as they are.
-                ++attempt;
-                auto delay = backoff_delay(options_.retry, attempt, random_unit());
-                if (failure.retry_after) {
-                    delay = std::max(delay, *failure.retry_after);
-                }
-                const double now = clock_.unix_seconds();
-                if (!force && now + min_left < expiry_of(*stored)) {
-                    // The token still works: use it, and try again after a pause.
-                    log(LogLevel::warning, "session '" + key() +
-                                               "': refresh failed, the current token is still "
-                                               "valid; retrying later: " +
-                                               failure.message);
-                    return defer(*stored, epoch, next_retry_delay(failure.retry_after));
-                }
-                const bool too_long =
-                    failure.retry_after && *failure.retry_after > options_.retry.max_retry_after;
-                if (attempt >= options_.retry.max_attempts || too_long) {
-                    throw TokenRefreshError(errc::refresh_failed,
-                                            "token refresh failed after " +
-                                                std::to_string(attempt) +
-                                                " attempt(s): " + failure.message,
-                                            failure.answer);
-                }
-                log(LogLevel::warning, "session '" + key() + "': refresh failed, retrying in " +
-                                           std::to_string(delay.count()) +
-                                           " ms: " + failure.message);
-                wait_for(delay);
-                continue;
+    /// Asks the provider for new tokens for the stored ones (under the lease, when it is used)
+    /// and saves them; the outcome goes into `facts`.
+    void refresh_stored(RefreshFacts& facts, RefreshLease& lease) {
+        try {
+            facts.refreshed = provider_->refresh_tokens(*facts.stored);
+        } catch (...) {
+            facts.failure = classify_refresh_failure(std::current_exception(), clock_.now());
+            ++facts.failed_attempts;
+            {
+                std::lock_guard lock(mutex_);
+                ++stats_.refresh_failures;
             }
-            try {
-                store_->save(key(), fresh);
-            } catch (const StoreError& e) {
-                // The new tokens work; without them in the store other processes will need a
-                // new sign-in, but this one carries on.
-                log(LogLevel::error,
-                    "session '" + key() + "': refreshed tokens could not be stored: " + e.what());
+            if (facts.failure->kind == FailureKind::reauth) {
+                try {
+                    facts.reread = store_->load(key());
+                } catch (const StoreError&) {
+                }
             }
-            lease.reset();
+            return;
+        }
+        lease.before_save();
+        try {
+            store_->save(key(), *facts.refreshed);
+        } catch (const StoreError& e) {
+            // The new tokens work; without them in the store other processes will need a new
+            // sign-in, but this one carries on.
+            log(LogLevel::error,
+                "session '" + key() + "': refreshed tokens could not be stored: " + e.what());
+        }
+    }
+
+    /// The decision for `facts` as they are now.
+    Decision decide(RefreshFacts& facts) {
+        facts.now = wall_now(clock_);
+        facts.steady_now = clock_.steady_now();
+        facts.unit_random = facts.failure ? random_unit() : 0.0;
+        {
+            std::lock_guard lock(mutex_);
+            facts.refused = refused_;
+        }
+        return decide_refresh(facts, rules_);
+    }
+
+    std::shared_ptr<const Snapshot> use(const Decision& decision, std::uint64_t epoch,
+                                        Notes& notes) {
+        const OAuthTokenSet& tokens = *decision.tokens;
+        switch (decision.next) {
+        case NextAttempt::after_poll:
+            return defer(tokens, epoch, options_.lease_poll_interval);
+        case NextAttempt::after_backoff:
+            if (decision.failure) {
+                log(LogLevel::warning, "session '" + key() +
+                                           "': refresh failed, the current token is still "
+                                           "valid; retrying later: " +
+                                           decision.failure->message);
+                return defer(tokens, epoch, next_retry_delay(decision.failure->retry_after));
+            }
+            return defer(tokens, epoch, next_retry_delay());
+        case NextAttempt::when_due:
+            break;
+        }
+        if (decision.reason == Reason::refreshed) {
             {
                 std::lock_guard lock(mutex_);
                 ++stats_.refreshes;
             }
-            return publish(fresh, epoch, Publish::refreshed, &replacing, &notes);
+            return publish(tokens, epoch, Publish::refreshed, &decision.replacing, &notes);
         }
+        return publish(tokens, epoch, Publish::adopted, &decision.replacing, &notes);
+    }
+
+    [[noreturn]] void reauthenticate(const Decision& decision, const RefreshFacts& facts,
+                                     std::uint64_t epoch, Notes& notes) {
+        if (decision.reason == Reason::not_signed_in) {
+            not_signed_in(epoch, notes);
+        }
+        if (decision.reason == Reason::refused) {
+            std::lock_guard lock(mutex_);
+            refused_ = RefusedGrant{
+                session_detail::refresh_token_hash(facts.stored->refresh_token.value_or("")),
+                *decision.failure};
+        }
+        reauth(notes, *decision.failure);
+    }
+
+    [[noreturn]] void fail(const Decision& decision, const RefreshFacts& facts) {
+        if (decision.reason == Reason::lease_busy) {
+            throw TokenRefreshError(errc::refresh_failed,
+                                    "another process has held the refresh lease of session '" +
+                                        key() + "' for too long");
+        }
+        const Failure failure = decision.failure.value_or(Failure{});
+        if (decision.reason == Reason::transient_failure) {
+            throw TokenRefreshError(errc::refresh_failed,
+                                    "token refresh failed after " +
+                                        std::to_string(facts.failed_attempts) +
+                                        " attempt(s): " + failure.message,
+                                    failure.answer);
+        }
+        throw TokenRefreshError(errc::refresh_failed, "token refresh failed: " + failure.message,
+                                failure.answer);
     }
 
     [[noreturn]] void not_signed_in(std::uint64_t epoch, Notes& notes) {
@@ -587,22 +585,16 @@ private:
 
     std::shared_ptr<const Snapshot> defer(const OAuthTokenSet& tokens, std::uint64_t epoch,
                                           std::chrono::milliseconds delay) {
-        auto snapshot = std::make_shared<Snapshot>();
-        snapshot->tokens = tokens;
-        snapshot->expires_at = expiry_of(tokens);
-        snapshot->refresh_at =
-            std::min(snapshot->expires_at, clock_.unix_seconds() + seconds_of(delay));
-        return install(std::move(snapshot), epoch, Publish::deferred);
+        return install(
+            std::make_shared<Snapshot>(Snapshot::retried_after(tokens, wall_now(clock_), delay)),
+            epoch, Publish::deferred);
     }
 
     std::shared_ptr<const Snapshot> publish(const OAuthTokenSet& tokens, std::uint64_t epoch,
                                             Publish how,
                                             const std::optional<OAuthTokenSet>* replacing = nullptr,
                                             Notes* notes = nullptr) {
-        auto snapshot = std::make_shared<Snapshot>();
-        snapshot->tokens = tokens;
-        snapshot->expires_at = expiry_of(tokens);
-        snapshot->refresh_at = refresh_due_at(tokens, buffer_).value_or(never);
+        auto snapshot = std::make_shared<Snapshot>(Snapshot::when_due(tokens, rules_.buffer));
         const bool is_new =
             how == Publish::refreshed ||
             (replacing != nullptr && replacing->has_value() && !same_tokens(tokens, **replacing));
@@ -630,7 +622,7 @@ private:
         if (how != Publish::deferred) {
             failures_ = 0;
             reauth_episode_ = false;
-            failed_refresh_hash_.clear();
+            refused_.reset();
         }
         std::shared_ptr<const Snapshot> result = snapshot;
         cell_.store(result);
@@ -668,13 +660,12 @@ private:
         if (scheduler_ == nullptr || closed_) {
             return;
         }
-        if (snapshot.refresh_at == never) {
+        if (!snapshot.refresh_at) {
             cancel_pending_locked();
             return;
         }
-        const double delay = snapshot.refresh_at - clock_.unix_seconds();
-        schedule_in_locked(std::max(std::chrono::duration<double>(delay),
-                                    std::chrono::duration<double>(min_background_delay)));
+        const std::chrono::microseconds delay = *snapshot.refresh_at - wall_now(clock_);
+        schedule_in_locked(std::max<std::chrono::microseconds>(delay, min_background_delay));
     }
 
     void cancel_pending_locked() {
@@ -685,8 +676,8 @@ private:
         }
     }
 
-    void schedule_in_locked(std::chrono::duration<double> delay) {
-        delay = std::min(delay, std::chrono::duration<double>(max_scheduled_delay));
+    void schedule_in_locked(std::chrono::microseconds delay) {
+        delay = std::min<std::chrono::microseconds>(delay, max_scheduled_delay);
         cancel_pending_locked();
         const std::uint64_t ticket = ticket_;
         std::weak_ptr<State> weak = weak_from_this();
@@ -720,7 +711,7 @@ private:
         if (!snapshot) {
             return; // signed out
         }
-        if (satisfies(snapshot.get(), 0)) {
+        if (snapshot->serves(wall_now(clock_), std::chrono::seconds{0})) {
             std::lock_guard lock(mutex_);
             if (ticket_ == ticket) {
                 schedule_locked(*snapshot); // not due yet (clock adjusted): try again later
@@ -728,7 +719,7 @@ private:
             return;
         }
         try {
-            obtain(false, 0);
+            obtain(Request{});
             return; // publishing scheduled the next refresh
         } catch (const TokenExpiredError&) {
             return; // nothing stored: a sign-in is needed
@@ -753,15 +744,12 @@ private:
             std::lock_guard lock(mutex_);
             failures = ++failures_;
         }
-        const double base = std::chrono::duration<double>(min_background_delay).count() *
-                            std::pow(2.0, std::min(failures - 1, 16));
-        const double capped =
-            std::min(base, std::chrono::duration<double>(max_background_delay).count());
-        const double jittered = capped * (1.0 + 0.2 * random_unit());
+        static const RetryPolicy background_retry = background_retry_policy();
+        const std::chrono::milliseconds delay = std::max<std::chrono::milliseconds>(
+            backoff_delay(background_retry, failures, random_unit()), min_background_delay);
         std::lock_guard lock(mutex_);
         if (!closed_ && task_id_ == 0) {
-            schedule_in_locked(std::chrono::duration<double>(
-                std::max(jittered, std::chrono::duration<double>(min_background_delay).count())));
+            schedule_in_locked(delay);
         }
     }
 
@@ -782,7 +770,7 @@ private:
     const SessionManagerOptions options_;
     Clock& clock_;
     RefreshScheduler* const scheduler_; ///< owned by the SessionManager; null: no background
-    const std::chrono::seconds buffer_;
+    const RefreshRules rules_;
     const std::string lease_name_;
     const bool single_flight_;
 
@@ -798,9 +786,8 @@ private:
     int active_tasks_ = 0;
     bool closed_ = false;
     bool reauth_episode_ = false;
-    int failures_ = 0;
-    std::string failed_refresh_hash_;
-    Failure failed_refresh_;
+    int failures_ = 0; ///< consecutive failed refreshes (the backoff of the next attempt)
+    std::optional<RefusedGrant> refused_;
     SessionStats stats_;
 
     std::mutex wait_mutex_;
@@ -866,13 +853,12 @@ void SessionManager::save_tokens(const OAuthTokenSet& tokens) {
 }
 
 std::string SessionManager::get_access_token() {
-    return state_->access_token(0);
+    return state_->access_token(std::chrono::seconds{0});
 }
 
 std::string SessionManager::get_access_token(std::chrono::seconds min_ttl) {
-    return state_->access_token(static_cast<double>(std::max<std::int64_t>(0, min_ttl.count())));
+    return state_->access_token(std::clamp(min_ttl, std::chrono::seconds{0}, max_min_left));
 }
-
 OAuthTokenSet SessionManager::refresh() {
     return state_->refresh();
 }

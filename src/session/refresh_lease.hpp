@@ -1,0 +1,51 @@
+#pragma once
+// RefreshLease: the cross-process refresh lease of a session, held for one scope (not
+// installed).
+
+#include "refresh_decision.hpp"
+
+#include <authflow/store/token_store.hpp>
+
+#include <chrono>
+#include <memory>
+#include <string>
+
+namespace authflow::session_detail {
+
+/// The store's refresh lease of one session for the length of a scope: one refresh attempt, or
+/// a logout. It is released when the scope ends, on every path (a return, a throw, a wait
+/// between attempts starts a new scope), so no path can leave it held.
+///
+/// Everything done while it is held goes through here: later, renewing it while a refresh is in
+/// flight (the token request can outlast the TTL) and checking, right before the refreshed
+/// tokens are saved, that it is still held (a fencing token), belong in before_save() and in
+/// this class, nowhere else.
+///
+/// Not safe to use from several threads: one scope, on the thread that leads the refresh.
+class RefreshLease {
+public:
+    /// `is_used` false (single-flight off, test-only): the lease is never taken.
+    RefreshLease(TokenStore& store, std::string name, std::chrono::milliseconds ttl, bool is_used);
+    RefreshLease(const RefreshLease&) = delete;
+    RefreshLease& operator=(const RefreshLease&) = delete;
+
+    /// unused, not_taken (not tried, or released), busy (the last try failed) or held.
+    LeaseState state() const noexcept { return state_; }
+
+    /// Tries once to take the lease (TokenStore::try_acquire). Returns the new state, held or
+    /// busy; unused when the lease is not used. Throws StoreError.
+    LeaseState try_take();
+
+    /// Called right before the refreshed tokens are saved under the lease. Today the save is not
+    /// conditional: nothing is checked here yet.
+    void before_save();
+
+private:
+    TokenStore& store_;
+    const std::string name_;
+    const std::chrono::milliseconds ttl_;
+    LeaseState state_;
+    std::unique_ptr<Lease> lease_; ///< releases in its destructor (errors logged)
+};
+
+} // namespace authflow::session_detail
