@@ -1,7 +1,10 @@
+#include "background_refresh.hpp"
 #include "refresh_decision.hpp"
 #include "refresh_lease.hpp"
 #include "refresh_policy.hpp"
+#include "refresh_run.hpp"
 #include "session_snapshot.hpp"
+#include "single_flight.hpp"
 #include "snapshot_cell.hpp"
 
 #include <authflow/core/crypto.hpp>
@@ -15,53 +18,13 @@
 
 namespace authflow {
 
-using session_detail::backoff_delay;
-using session_detail::classify_refresh_failure;
-using session_detail::decide_refresh;
-using session_detail::Decision;
-using session_detail::Failure;
-using session_detail::FailureKind;
-using session_detail::is_before;
-using session_detail::is_valid_for;
-using session_detail::LeaseState;
-using session_detail::NextAttempt;
-using session_detail::random_unit;
-using session_detail::Reason;
-using session_detail::RefreshFacts;
-using session_detail::RefreshLease;
-using session_detail::RefreshRules;
-using session_detail::RefusedGrant;
-using session_detail::same_tokens;
-using session_detail::Snapshot;
-using session_detail::Step;
-using session_detail::wall_now;
-using session_detail::WallTime;
+using namespace session_detail;
 
 namespace {
 
-// A background refresh is never scheduled sooner than this after the previous decision, so a
-// provider that issues tokens of a second or less cannot make the scheduler spin (seed §13
-// item 28: expires_in <= buffer made a refresh every second).
-constexpr std::chrono::seconds min_background_delay{5};
-// Background retries after a failed refresh grow from min_background_delay up to this.
-constexpr std::chrono::minutes max_background_delay{5};
-// The longest wait scheduled at once. A stored record may put the refresh centuries away, past
-// the range of the scheduler's nanoseconds; a tick that finds nothing due schedules again.
-constexpr std::chrono::hours max_scheduled_delay{24};
 // The longest min_ttl a caller may ask for (about 3,170 years), so that now + min_ttl stays
 // within WallTime's range.
 constexpr std::chrono::seconds max_min_left{100'000'000'000};
-
-/// The backoff of background retries after a failed refresh: the one backoff (backoff_delay),
-/// doubling from min_background_delay up to max_background_delay, ±20 %.
-RetryPolicy background_retry_policy() {
-    RetryPolicy policy;
-    policy.initial_delay = min_background_delay;
-    policy.multiplier = 2.0;
-    policy.max_delay = max_background_delay;
-    policy.jitter = 0.2;
-    return policy;
-}
 
 std::string lease_name_for(const std::string& key) {
     // Lease names are separate from record keys; the prefix keeps them apart from other leases.
@@ -84,18 +47,40 @@ std::optional<double> refresh_due_at(const OAuthTokenSet& tokens, std::chrono::s
     return tokens.issued_at + lifetime - margin;
 }
 
-/// Everything a SessionManager is; scheduled tasks hold it weakly.
-class SessionManager::State : public std::enable_shared_from_this<SessionManager::State> {
+/// Everything a SessionManager is: the published snapshot, the flight in this process, the
+/// re-authentication episode and the counters; the refresh itself is run_refresh's.
+class SessionManager::State {
 public:
     State(std::shared_ptr<OAuthProvider> provider, std::shared_ptr<TokenStore> store,
           SessionManagerOptions options, RefreshScheduler* scheduler)
         : provider_(std::move(provider)), store_(std::move(store)), options_(std::move(options)),
           clock_(options_.clock != nullptr ? *options_.clock : system_clock()),
-          scheduler_(options_.background_refresh ? scheduler : nullptr),
           rules_{std::chrono::seconds{options_.refresh_buffer_seconds}, options_.retry,
                  options_.lease_poll_interval},
           lease_name_(lease_name_for(options_.session_key)),
-          single_flight_(!options_.testing_disable_single_flight) {}
+          single_flight_(!options_.testing_disable_single_flight),
+          services_{*store_,
+                    *provider_,
+                    clock_,
+                    rules_,
+                    options_.session_key,
+                    lease_name_,
+                    options_.lease_ttl,
+                    single_flight_,
+                    [this](std::chrono::milliseconds delay) { wait_for(delay); },
+                    [this] {
+                        std::lock_guard lock(mutex_);
+                        return refused_;
+                    },
+                    [this] {
+                        std::lock_guard lock(mutex_);
+                        ++stats_.refresh_failures;
+                    }} {
+        if (options_.background_refresh && scheduler != nullptr) {
+            background_ = std::make_shared<BackgroundRefresh>(
+                *scheduler, clock_, [this](BackgroundRefresh::Ticket ticket) { tick(ticket); });
+        }
+    }
 
     const std::string& key() const noexcept { return options_.session_key; }
     const std::string& lease_name() const noexcept { return lease_name_; }
@@ -160,15 +145,12 @@ public:
     OAuthTokenSet refresh() { return obtain(Request{true, std::chrono::seconds{0}})->tokens; }
 
     LogoutResult logout() {
-        RefreshScheduler::TaskId pending = 0;
+        if (background_) {
+            background_->cancel();
+        }
         {
             std::lock_guard lock(mutex_);
             ++epoch_; // results of refreshes in flight are no longer published
-            ++ticket_;
-            pending = std::exchange(task_id_, 0);
-        }
-        if (pending != 0) {
-            scheduler_->cancel(pending);
         }
         // Take the refresh lease, so that no refresh in any process is between its token
         // request and its save: it could otherwise store tokens that were never revoked.
@@ -239,23 +221,17 @@ public:
 
     /// Stops background work for good: no task runs and no callback is made afterwards.
     void close() {
-        RefreshScheduler::TaskId pending = 0;
-        {
-            std::lock_guard lock(mutex_);
-            closed_ = true;
-            ++ticket_;
-            pending = std::exchange(task_id_, 0);
-        }
-        if (pending != 0) {
-            scheduler_->cancel(pending);
+        if (background_) {
+            background_->stop();
         }
         {
             std::lock_guard lock(wait_mutex_);
             wait_cancelled_ = true;
         }
         wait_cv_.notify_all();
-        std::unique_lock lock(mutex_);
-        tasks_cv_.wait(lock, [this] { return active_tasks_ == 0; });
+        if (background_) {
+            background_->wait_idle();
+        }
     }
 
 private:
@@ -263,14 +239,6 @@ private:
     struct Request {
         bool force = false;               ///< refresh() rather than get_access_token()
         std::chrono::seconds min_left{0}; ///< the token must stay valid this long
-    };
-
-    /// One refresh (or store read) in progress in this process; the others wait for it.
-    struct Flight {
-        Request request;
-        bool done = false;
-        std::shared_ptr<const Snapshot> result;
-        std::exception_ptr error;
     };
 
     /// What a flight has to tell the program once it is over (callbacks run without locks).
@@ -295,76 +263,41 @@ private:
     // --- single flight in the process ------------------------------------------------------
 
     std::shared_ptr<const Snapshot> obtain(const Request& request) {
-        if (!single_flight_) {
-            Notes notes;
-            std::shared_ptr<const Snapshot> result;
-            std::exception_ptr error;
-            try {
-                result = lead(request, current_epoch(), notes);
-            } catch (...) {
-                error = std::current_exception();
-            }
-            deliver(notes);
-            if (error) {
-                std::rethrow_exception(error);
-            }
-            return result;
-        }
-        std::unique_lock lock(mutex_);
-        while (true) {
-            if (!request.force) {
-                // Another caller may have finished a refresh while this one waited for the lock.
-                auto snapshot = cell_.load();
-                if (snapshot && snapshot->serves(wall_now(clock_), request.min_left)) {
-                    return snapshot;
-                }
-            }
-            if (!flight_) {
-                break;
-            }
-            auto flight = flight_;
-            const Request& theirs = flight->request;
-            const bool join = request.force ? theirs.force
-                                            : (theirs.force || theirs.min_left >= request.min_left);
-            flight_cv_.wait(lock, [&] { return flight->done; });
-            if (join) {
-                if (flight->error) {
-                    rethrow_copy(flight->error);
-                }
-                return flight->result;
-            }
-        }
-        auto flight = std::make_shared<Flight>();
-        flight->request = request;
-        flight_ = flight;
-        const std::uint64_t epoch = epoch_;
-        lock.unlock();
-
-        Notes notes;
+        Notes notes; // filled when this caller leads the flight
+        std::shared_ptr<const Snapshot> result;
         try {
-            flight->result = lead(request, epoch, notes);
+            if (!single_flight_) {
+                result = lead(request, notes);
+            } else {
+                result = flights_.run(
+                    request,
+                    [&]() -> std::shared_ptr<const Snapshot> {
+                        // Another caller may have finished a refresh while this one waited.
+                        auto snapshot = request.force ? nullptr : cell_.load();
+                        if (snapshot && snapshot->serves(wall_now(clock_), request.min_left)) {
+                            return snapshot;
+                        }
+                        return nullptr;
+                    },
+                    [](const Request& theirs, const Request& mine) {
+                        return mine.force ? theirs.force
+                                          : (theirs.force || theirs.min_left >= mine.min_left);
+                    },
+                    [&](const Request& mine) { return lead(mine, notes); });
+            }
         } catch (...) {
-            flight->error = std::current_exception();
+            deliver(notes);
+            throw;
         }
-        lock.lock();
-        flight->done = true;
-        flight_.reset();
-        flight_cv_.notify_all();
-        lock.unlock();
-
         deliver(notes);
-        if (flight->error) {
-            rethrow_copy(flight->error);
-        }
-        return flight->result;
+        return result;
     }
 
-    // --- the refresh: the decision's steps carried out ---------------------------------------
+    // --- the refresh: what run_refresh decided, told to the program ---------------------------
 
-    /// The flight itself: asks the refresh decision what to do and does it, until it answers
-    /// with tokens or an error.
-    std::shared_ptr<const Snapshot> lead(const Request& request, std::uint64_t epoch,
-                                         Notes& notes) {
+    /// The flight itself: runs the refresh and publishes its tokens, or throws its error.
+    std::shared_ptr<const Snapshot> lead(const Request& request, Notes& notes) {
+        const std::uint64_t epoch = current_epoch();
         RefreshFacts facts;
         facts.force = request.force;
         facts.min_left = request.min_left;
@@ -372,111 +305,18 @@ private:
             facts.cached = cached->tokens;
             facts.replacing = cached->tokens;
         }
-        facts.lease_wait_deadline = clock_.steady_now() + 2 * options_.lease_ttl;
-        while (true) {
-            const Decision decision = attempt(facts);
-            switch (decision.step) {
-            case Step::use:
-                return use(decision, epoch, notes);
-            case Step::wait:
-                if (decision.failure) {
-                    log(LogLevel::warning, "session '" + key() + "': refresh failed, retrying in " +
-                                               std::to_string(decision.delay.count()) +
-                                               " ms: " + decision.failure->message);
-                }
-                wait_for(decision.delay);
-                break;
-            case Step::reauthenticate:
-                reauthenticate(decision, facts, epoch, notes);
-            case Step::refresh: // an attempt carries out its refreshes itself
-            case Step::fail:
-                fail(decision, facts);
-            }
+        const Decision decision = run_refresh(facts, services_);
+        switch (decision.step) {
+        case Step::use:
+            return use(decision, epoch, notes);
+        case Step::reauthenticate:
+            reauthenticate(decision, facts, epoch, notes);
+        case Step::wait:
+        case Step::refresh: // run_refresh carries these out itself
+        case Step::fail:
+            break;
         }
-    }
-
-    /// One attempt within one lease scope: read the store, then decide and carry out the
-    /// decision (take the lease and read again; refresh and save) until the next step lies
-    /// outside the lease. The lease ends with the scope: before a wait, a publish or an error.
-    Decision attempt(RefreshFacts& facts) {
-        try {
-            RefreshLease lease(*store_, lease_name_, options_.lease_ttl, single_flight_);
-            facts.lease = lease.state();
-            facts.failure.reset();
-            facts.reread.reset();
-            facts.stored = store_->load(key());
-            if (facts.force && !facts.replacing) {
-                facts.replacing = facts.stored; // nothing cached: refresh what is stored now
-            }
-            while (true) {
-                const Decision decision = decide(facts);
-                if (decision.step != Step::refresh) {
-                    return decision;
-                }
-                if (facts.lease == LeaseState::not_taken) {
-                    facts.lease = lease.try_take();
-                    if (facts.lease == LeaseState::held) {
-                        // Under the lease what is stored now is the latest: another process may
-                        // have refreshed between the read above and the lease.
-                        facts.stored = store_->load(key());
-                    }
-                    continue;
-                }
-                refresh_stored(facts, lease);
-            }
-        } catch (const StoreError& e) {
-            facts.is_store_failed = true;
-            const Decision decision = decide(facts);
-            if (decision.step == Step::fail) {
-                throw;
-            }
-            log(LogLevel::warning,
-                "session '" + key() + "': using the cached token; the store failed: " + e.what());
-            return decision;
-        }
-    }
-
-    /// Asks the provider for new tokens for the stored ones (under the lease, when it is used)
-    /// and saves them; the outcome goes into `facts`.
-    void refresh_stored(RefreshFacts& facts, RefreshLease& lease) {
-        try {
-            facts.refreshed = provider_->refresh_tokens(*facts.stored);
-        } catch (...) {
-            facts.failure = classify_refresh_failure(std::current_exception(), clock_.now());
-            ++facts.failed_attempts;
-            {
-                std::lock_guard lock(mutex_);
-                ++stats_.refresh_failures;
-            }
-            if (facts.failure->kind == FailureKind::reauth) {
-                try {
-                    facts.reread = store_->load(key());
-                } catch (const StoreError&) {
-                }
-            }
-            return;
-        }
-        lease.before_save();
-        try {
-            store_->save(key(), *facts.refreshed);
-        } catch (const StoreError& e) {
-            // The new tokens work; without them in the store other processes will need a new
-            // sign-in, but this one carries on.
-            log(LogLevel::error,
-                "session '" + key() + "': refreshed tokens could not be stored: " + e.what());
-        }
-    }
-
-    /// The decision for `facts` as they are now.
-    Decision decide(RefreshFacts& facts) {
-        facts.now = wall_now(clock_);
-        facts.steady_now = clock_.steady_now();
-        facts.unit_random = facts.failure ? random_unit() : 0.0;
-        {
-            std::lock_guard lock(mutex_);
-            facts.refused = refused_;
-        }
-        return decide_refresh(facts, rules_);
+        fail(decision, facts);
     }
 
     std::shared_ptr<const Snapshot> use(const Decision& decision, std::uint64_t epoch,
@@ -626,7 +466,9 @@ private:
         }
         std::shared_ptr<const Snapshot> result = snapshot;
         cell_.store(result);
-        schedule_locked(*result);
+        if (background_) {
+            background_->schedule(*result);
+        }
         return result;
     }
 
@@ -656,66 +498,15 @@ private:
 
     // --- background refresh ----------------------------------------------------------------
 
-    void schedule_locked(const Snapshot& snapshot) {
-        if (scheduler_ == nullptr || closed_) {
-            return;
-        }
-        if (!snapshot.refresh_at) {
-            cancel_pending_locked();
-            return;
-        }
-        const std::chrono::microseconds delay = *snapshot.refresh_at - wall_now(clock_);
-        schedule_in_locked(std::max<std::chrono::microseconds>(delay, min_background_delay));
-    }
-
-    void cancel_pending_locked() {
-        ++ticket_;
-        if (task_id_ != 0) {
-            scheduler_->cancel(task_id_); // never waits: the task was not running
-            task_id_ = 0;
-        }
-    }
-
-    void schedule_in_locked(std::chrono::microseconds delay) {
-        delay = std::min<std::chrono::microseconds>(delay, max_scheduled_delay);
-        cancel_pending_locked();
-        const std::uint64_t ticket = ticket_;
-        std::weak_ptr<State> weak = weak_from_this();
-        task_id_ = scheduler_->schedule_after(
-            std::chrono::duration_cast<std::chrono::nanoseconds>(delay), [weak, ticket] {
-                if (auto state = weak.lock()) {
-                    state->background_tick(ticket);
-                }
-            });
-    }
-
-    void background_tick(std::uint64_t ticket) {
-        {
-            std::lock_guard lock(mutex_);
-            if (closed_ || ticket != ticket_) {
-                return; // replaced by a newer schedule, or closing
-            }
-            ++active_tasks_;
-            task_id_ = 0;
-        }
-        struct Done {
-            State* state;
-            ~Done() {
-                std::lock_guard lock(state->mutex_);
-                --state->active_tasks_;
-                state->tasks_cv_.notify_all();
-            }
-        } done{this};
-
+    /// Runs on a scheduler worker when the background refresh is due.
+    void tick(BackgroundRefresh::Ticket ticket) {
         auto snapshot = cell_.load();
         if (!snapshot) {
             return; // signed out
         }
         if (snapshot->serves(wall_now(clock_), std::chrono::seconds{0})) {
-            std::lock_guard lock(mutex_);
-            if (ticket_ == ticket) {
-                schedule_locked(*snapshot); // not due yet (clock adjusted): try again later
-            }
+            // Not due yet (the clock was adjusted): try again later.
+            background_->schedule_if_current(ticket, *snapshot);
             return;
         }
         try {
@@ -744,13 +535,7 @@ private:
             std::lock_guard lock(mutex_);
             failures = ++failures_;
         }
-        static const RetryPolicy background_retry = background_retry_policy();
-        const std::chrono::milliseconds delay = std::max<std::chrono::milliseconds>(
-            backoff_delay(background_retry, failures, random_unit()), min_background_delay);
-        std::lock_guard lock(mutex_);
-        if (!closed_ && task_id_ == 0) {
-            schedule_in_locked(delay);
-        }
+        background_->retry(failures);
     }
 
     // --- waiting -----------------------------------------------------------------------------
@@ -769,22 +554,17 @@ private:
     const std::shared_ptr<TokenStore> store_;
     const SessionManagerOptions options_;
     Clock& clock_;
-    RefreshScheduler* const scheduler_; ///< owned by the SessionManager; null: no background
     const RefreshRules rules_;
     const std::string lease_name_;
     const bool single_flight_;
+    const RefreshServices services_;
+    std::shared_ptr<BackgroundRefresh> background_; ///< null: no background refresh
 
-    session_detail::SnapshotCell<Snapshot> cell_;
+    SnapshotCell<Snapshot> cell_;
+    SingleFlight<Request, Snapshot> flights_;
 
     mutable std::mutex mutex_;
-    std::condition_variable flight_cv_;
-    std::condition_variable tasks_cv_;
-    std::shared_ptr<Flight> flight_;
     std::uint64_t epoch_ = 0;
-    std::uint64_t ticket_ = 0;
-    RefreshScheduler::TaskId task_id_ = 0;
-    int active_tasks_ = 0;
-    bool closed_ = false;
     bool reauth_episode_ = false;
     int failures_ = 0; ///< consecutive failed refreshes (the backoff of the next attempt)
     std::optional<RefusedGrant> refused_;
