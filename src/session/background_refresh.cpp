@@ -2,6 +2,9 @@
 
 #include "refresh_policy.hpp"
 
+#include <authflow/core/errors.hpp>
+#include <authflow/core/log.hpp>
+
 #include <algorithm>
 #include <utility>
 
@@ -70,6 +73,27 @@ void BackgroundRefresh::stop() {
 void BackgroundRefresh::wait_idle() {
     std::unique_lock lock(mutex_);
     idle_cv_.wait(lock, [this] { return running_ == 0; });
+}
+
+bool BackgroundRefresh::is_worth_retrying(const std::exception_ptr& error, const std::string& key) {
+    try {
+        std::rethrow_exception(error);
+    } catch (const TokenExpiredError&) {
+        return false; // nothing stored: a sign-in is needed
+    } catch (const TokenRefreshError& e) {
+        if (e.code() == errc::reauth_required || e.code() == errc::token_missing) {
+            return false; // on_reauth_required was called; nothing to retry
+        }
+        log(LogLevel::warning, "session '" + key + "': background refresh failed: " + e.what());
+    } catch (const Error& e) {
+        if (e.code() == errc::cancelled) {
+            return false;
+        }
+        log(LogLevel::warning, "session '" + key + "': background refresh failed: " + e.what());
+    } catch (const std::exception& e) {
+        log(LogLevel::warning, "session '" + key + "': background refresh failed: " + e.what());
+    }
+    return true;
 }
 
 void BackgroundRefresh::run(Ticket ticket) {

@@ -10,9 +10,11 @@
 #include <chrono>
 #include <condition_variable>
 #include <cstdint>
+#include <exception>
 #include <functional>
 #include <memory>
 #include <mutex>
+#include <string>
 
 namespace authflow::session_detail {
 
@@ -44,6 +46,11 @@ public:
     void stop();
     /// Waits until no tick runs.
     void wait_idle();
+
+    /// Whether a background refresh of session `key` that failed with `error` is tried again
+    /// (after the backoff): not when a sign-in is needed (on_reauth_required was called) or the
+    /// session is closing. Logs the failures that are.
+    static bool is_worth_retrying(const std::exception_ptr& error, const std::string& key);
 
     /// A background refresh is never scheduled sooner than this after the previous decision, so
     /// a provider that issues tokens of a second or less cannot make the scheduler spin (seed

@@ -1,9 +1,12 @@
 #include "background_refresh.hpp"
+#include "closable_wait.hpp"
 #include "refresh_decision.hpp"
 #include "refresh_lease.hpp"
 #include "refresh_policy.hpp"
 #include "refresh_run.hpp"
+#include "session_options.hpp"
 #include "session_snapshot.hpp"
+#include "sign_out.hpp"
 #include "single_flight.hpp"
 #include "snapshot_cell.hpp"
 
@@ -36,16 +39,6 @@ std::string lease_name_for(const std::string& key) {
 }
 
 } // namespace
-
-std::optional<double> refresh_due_at(const OAuthTokenSet& tokens, std::chrono::seconds buffer) {
-    if (!tokens.expires_in) {
-        return std::nullopt;
-    }
-    const double lifetime = static_cast<double>(*tokens.expires_in);
-    const double margin =
-        std::min(static_cast<double>(std::max<std::int64_t>(0, buffer.count())), lifetime / 2.0);
-    return tokens.issued_at + lifetime - margin;
-}
 
 /// Everything a SessionManager is: the published snapshot, the flight in this process, the
 /// re-authentication episode and the counters; the refresh itself is run_refresh's.
@@ -167,35 +160,11 @@ public:
                 wait_for(options_.lease_poll_interval);
             }
         }
-        std::vector<OAuthTokenSet> to_revoke;
-        std::optional<OAuthTokenSet> stored;
-        try {
-            stored = store_->load(key());
-        } catch (const StoreError& e) {
-            log(LogLevel::warning,
-                "session '" + key() +
-                    "': the stored tokens cannot be read; removing them: " + e.what());
+        std::optional<OAuthTokenSet> cached;
+        if (auto snapshot = cell_.load()) {
+            cached = snapshot->tokens;
         }
-        if (stored) {
-            to_revoke.push_back(*stored);
-        }
-        if (auto cached = cell_.load();
-            cached && (!stored || !same_tokens(cached->tokens, *stored))) {
-            to_revoke.push_back(cached->tokens);
-        }
-        LogoutResult result;
-        for (const auto& tokens : to_revoke) {
-            try {
-                // RFC 7009 §2.1: the refresh token first, which may end the whole grant.
-                const RevocationResult revoked = provider_->revoke_tokens(tokens);
-                result.revoked.refresh_token_revoked |= revoked.refresh_token_revoked;
-                result.revoked.access_token_revoked |= revoked.access_token_revoked;
-            } catch (const std::exception& e) {
-                log(LogLevel::warning,
-                    "session '" + key() + "': revocation failed (continuing): " + e.what());
-            }
-        }
-        const bool removed = store_->remove(key());
+        LogoutResult result = revoke_and_remove(*store_, *provider_, key(), cached);
         {
             std::lock_guard lock(mutex_);
             ++epoch_;
@@ -203,7 +172,6 @@ public:
             failures_ = 0;
             refused_.reset();
         }
-        result.had_tokens = removed || !to_revoke.empty();
         return result;
     }
 
@@ -224,11 +192,7 @@ public:
         if (background_) {
             background_->stop();
         }
-        {
-            std::lock_guard lock(wait_mutex_);
-            wait_cancelled_ = true;
-        }
-        wait_cv_.notify_all();
+        waits_.close();
         if (background_) {
             background_->wait_idle();
         }
@@ -512,23 +476,10 @@ private:
         try {
             obtain(Request{});
             return; // publishing scheduled the next refresh
-        } catch (const TokenExpiredError&) {
-            return; // nothing stored: a sign-in is needed
-        } catch (const TokenRefreshError& e) {
-            if (e.code() == errc::reauth_required || e.code() == errc::token_missing) {
-                return; // on_reauth_required was called; nothing to retry
-            }
-            log(LogLevel::warning,
-                "session '" + key() + "': background refresh failed: " + e.what());
-        } catch (const Error& e) {
-            if (e.code() == errc::cancelled) {
+        } catch (...) {
+            if (!BackgroundRefresh::is_worth_retrying(std::current_exception(), key())) {
                 return;
             }
-            log(LogLevel::warning,
-                "session '" + key() + "': background refresh failed: " + e.what());
-        } catch (const std::exception& e) {
-            log(LogLevel::warning,
-                "session '" + key() + "': background refresh failed: " + e.what());
         }
         int failures = 0;
         {
@@ -542,10 +493,7 @@ private:
 
     /// Waits on the clock; throws Error (cancelled) when the manager closes meanwhile.
     void wait_for(std::chrono::milliseconds delay) {
-        std::unique_lock lock(wait_mutex_);
-        const auto deadline = clock_.steady_now() + delay;
-        clock_.wait_until(lock, wait_cv_, deadline, [this] { return wait_cancelled_; });
-        if (wait_cancelled_) {
+        if (!waits_.wait_for(clock_, delay)) {
             throw Error(errc::cancelled, "session '" + key() + "' is closing");
         }
     }
@@ -570,9 +518,7 @@ private:
     std::optional<RefusedGrant> refused_;
     SessionStats stats_;
 
-    std::mutex wait_mutex_;
-    std::condition_variable wait_cv_;
-    bool wait_cancelled_ = false;
+    ClosableWait waits_;
 };
 
 // --- SessionManager --------------------------------------------------------------------------
@@ -585,34 +531,7 @@ SessionManager::SessionManager(std::shared_ptr<OAuthProvider> provider,
     if (!store) {
         throw ConfigError(errc::invalid_argument, "session manager: no token store");
     }
-    try {
-        validate_store_key(options.session_key, "session key");
-    } catch (const StoreError& e) {
-        throw ConfigError(errc::invalid_argument, std::string{"session manager: "} + e.what());
-    }
-    if (options.refresh_buffer_seconds < 0) {
-        throw ConfigError(errc::invalid_argument,
-                          "session manager: refresh_buffer_seconds must not be negative");
-    }
-    if (options.lease_ttl.count() <= 0 || options.lease_poll_interval.count() <= 0) {
-        throw ConfigError(errc::invalid_argument,
-                          "session manager: lease_ttl and lease_poll_interval must be positive");
-    }
-    Clock* clock = options.clock != nullptr ? options.clock : &system_clock();
-    if (options.background_refresh) {
-        scheduler_ = options.scheduler;
-        if (!scheduler_) {
-            if (clock != &system_clock()) {
-                throw ConfigError(errc::invalid_argument,
-                                  "session manager: a custom clock needs a scheduler on the same "
-                                  "clock (or background_refresh off)");
-            }
-            scheduler_ = RefreshScheduler::shared();
-        } else if (&scheduler_->clock() != clock) {
-            throw ConfigError(errc::invalid_argument,
-                              "session manager: the scheduler runs on another clock");
-        }
-    }
+    scheduler_ = checked_scheduler(options);
     // Only the manager owns the scheduler: the state can outlive the manager for a moment on a
     // worker thread, and must not end the scheduler from there.
     options.scheduler.reset();

@@ -72,3 +72,17 @@ bool Snapshot::serves(WallTime now, std::chrono::seconds min_left) const {
 }
 
 } // namespace authflow::session_detail
+
+namespace authflow {
+
+std::optional<double> refresh_due_at(const OAuthTokenSet& tokens, std::chrono::seconds buffer) {
+    if (!tokens.expires_in) {
+        return std::nullopt;
+    }
+    const double lifetime = static_cast<double>(*tokens.expires_in);
+    const double margin =
+        std::min(static_cast<double>(std::max<std::int64_t>(0, buffer.count())), lifetime / 2.0);
+    return tokens.issued_at + lifetime - margin;
+}
+
+} // namespace authflow
