@@ -1,5 +1,8 @@
 #include "refresh_lease.hpp"
 
+#include <authflow/core/crypto.hpp>
+
+#include <string_view>
 #include <utility>
 
 namespace authflow::session_detail {
@@ -18,6 +21,26 @@ LeaseState RefreshLease::try_take() {
     return state_;
 }
 
+bool RefreshLease::take_by(Clock::steady_time deadline, const Clock& clock,
+                           const std::function<void()>& wait) {
+    while (try_take() == LeaseState::busy) {
+        if (clock.steady_now() >= deadline) {
+            return false;
+        }
+        wait();
+    }
+    return true;
+}
+
 void RefreshLease::before_save() {}
+
+std::string RefreshLease::name_for(const std::string& key) {
+    // Lease names are separate from record keys; the prefix keeps them apart from other leases.
+    constexpr std::string_view prefix = "session-refresh:";
+    if (key.size() + prefix.size() <= 512) {
+        return std::string{prefix} + key;
+    }
+    return std::string{prefix} + to_hex(sha256(key));
+}
 
 } // namespace authflow::session_detail

@@ -4,9 +4,11 @@
 
 #include "refresh_decision.hpp"
 
+#include <authflow/core/clock.hpp>
 #include <authflow/store/token_store.hpp>
 
 #include <chrono>
+#include <functional>
 #include <memory>
 #include <string>
 
@@ -32,9 +34,18 @@ public:
     /// unused, not_taken (not tried, or released), busy (the last try failed) or held.
     LeaseState state() const noexcept { return state_; }
 
+    /// The name of the refresh lease of session `key`.
+    static std::string name_for(const std::string& key);
+
     /// Tries once to take the lease (TokenStore::try_acquire). Returns the new state, held or
     /// busy; unused when the lease is not used. Throws StoreError.
     LeaseState try_take();
+
+    /// Takes the lease, trying again after each `wait()` until steady time reaches `deadline`.
+    /// Returns false when it could not be taken by then; true when held, or unused. Throws
+    /// StoreError, and what `wait` throws.
+    bool take_by(Clock::steady_time deadline, const Clock& clock,
+                 const std::function<void()>& wait);
 
     /// Called right before the refreshed tokens are saved under the lease. Today the save is not
     /// conditional: nothing is checked here yet.

@@ -101,6 +101,12 @@ Decision run_refresh(RefreshFacts& facts, const RefreshServices& services) {
                                        "': using the cached token; the store failed: " + e.what());
             return decision;
         }
+        if (decision.step == Step::use && decision.reason == Reason::transient_failure) {
+            log(LogLevel::warning, "session '" + services.key +
+                                       "': refresh failed, the current token is still valid; "
+                                       "retrying later: " +
+                                       decision.failure->message);
+        }
         if (decision.step != Step::wait) {
             return decision;
         }
@@ -111,6 +117,24 @@ Decision run_refresh(RefreshFacts& facts, const RefreshServices& services) {
         }
         services.wait_for(decision.delay);
     }
+}
+
+void throw_failure(const Decision& decision, const RefreshFacts& facts, const std::string& key) {
+    if (decision.reason == Reason::lease_busy) {
+        throw TokenRefreshError(errc::refresh_failed,
+                                "another process has held the refresh lease of session '" + key +
+                                    "' for too long");
+    }
+    const Failure failure = decision.failure.value_or(Failure{});
+    if (decision.reason == Reason::transient_failure) {
+        throw TokenRefreshError(errc::refresh_failed,
+                                "token refresh failed after " +
+                                    std::to_string(facts.failed_attempts) +
+                                    " attempt(s): " + failure.message,
+                                failure.answer);
+    }
+    throw TokenRefreshError(errc::refresh_failed, "token refresh failed: " + failure.message,
+                            failure.answer);
 }
 
 } // namespace authflow::session_detail

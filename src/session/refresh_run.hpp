@@ -44,4 +44,9 @@ struct RefreshServices {
 /// rethrown; a wait throws Error (cancelled) when the session closes.
 Decision run_refresh(RefreshFacts& facts, const RefreshServices& services);
 
+/// Throws the TokenRefreshError (refresh_failed) of a `fail` decision about session `key`, with
+/// the provider's answer when there was one.
+[[noreturn]] void throw_failure(const Decision& decision, const RefreshFacts& facts,
+                                const std::string& key);
+
 } // namespace authflow::session_detail

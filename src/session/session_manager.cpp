@@ -4,13 +4,13 @@
 #include "refresh_lease.hpp"
 #include "refresh_policy.hpp"
 #include "refresh_run.hpp"
+#include "session_callbacks.hpp"
 #include "session_options.hpp"
 #include "session_snapshot.hpp"
 #include "sign_out.hpp"
 #include "single_flight.hpp"
 #include "snapshot_cell.hpp"
 
-#include <authflow/core/crypto.hpp>
 #include <authflow/core/errors.hpp>
 #include <authflow/core/log.hpp>
 #include <authflow/session/session_manager.hpp>
@@ -23,23 +23,6 @@ namespace authflow {
 
 using namespace session_detail;
 
-namespace {
-
-// The longest min_ttl a caller may ask for (about 3,170 years), so that now + min_ttl stays
-// within WallTime's range.
-constexpr std::chrono::seconds max_min_left{100'000'000'000};
-
-std::string lease_name_for(const std::string& key) {
-    // Lease names are separate from record keys; the prefix keeps them apart from other leases.
-    constexpr std::string_view prefix = "session-refresh:";
-    if (key.size() + prefix.size() <= 512) {
-        return std::string{prefix} + key;
-    }
-    return std::string{prefix} + to_hex(sha256(key));
-}
-
-} // namespace
-
 /// Everything a SessionManager is: the published snapshot, the flight in this process, the
 /// re-authentication episode and the counters; the refresh itself is run_refresh's.
 class SessionManager::State {
@@ -50,7 +33,7 @@ public:
           clock_(options_.clock != nullptr ? *options_.clock : system_clock()),
           rules_{std::chrono::seconds{options_.refresh_buffer_seconds}, options_.retry,
                  options_.lease_poll_interval},
-          lease_name_(lease_name_for(options_.session_key)),
+          lease_name_(RefreshLease::name_for(options_.session_key)),
           single_flight_(!options_.testing_disable_single_flight),
           services_{*store_,
                     *provider_,
@@ -132,7 +115,7 @@ public:
             epoch = ++epoch_;
         }
         publish(tokens, epoch, Publish::saved);
-        notify_changed(tokens);
+        notify_changed(options_, tokens);
     }
 
     OAuthTokenSet refresh() { return obtain(Request{true, std::chrono::seconds{0}})->tokens; }
@@ -148,17 +131,11 @@ public:
         // Take the refresh lease, so that no refresh in any process is between its token
         // request and its save: it could otherwise store tokens that were never revoked.
         RefreshLease lease(*store_, lease_name_, options_.lease_ttl, single_flight_);
-        if (single_flight_) {
-            const auto deadline =
-                clock_.steady_now() + options_.lease_ttl + options_.lease_poll_interval;
-            while (lease.try_take() != LeaseState::held) {
-                if (clock_.steady_now() >= deadline) {
-                    log(LogLevel::warning,
-                        "session '" + key() + "': logging out without the refresh lease");
-                    break;
-                }
-                wait_for(options_.lease_poll_interval);
-            }
+        const auto deadline =
+            clock_.steady_now() + options_.lease_ttl + options_.lease_poll_interval;
+        if (!lease.take_by(deadline, clock_, [&] { wait_for(options_.lease_poll_interval); })) {
+            log(LogLevel::warning,
+                "session '" + key() + "': logging out without the refresh lease");
         }
         std::optional<OAuthTokenSet> cached;
         if (auto snapshot = cell_.load()) {
@@ -205,12 +182,6 @@ private:
         std::chrono::seconds min_left{0}; ///< the token must stay valid this long
     };
 
-    /// What a flight has to tell the program once it is over (callbacks run without locks).
-    struct Notes {
-        std::optional<OAuthTokenSet> changed;
-        bool reauth = false;
-    };
-
     enum class Publish {
         loaded,    ///< read from the store, as it was
         refreshed, ///< new tokens from the provider, by this process
@@ -250,10 +221,10 @@ private:
                     [&](const Request& mine) { return lead(mine, notes); });
             }
         } catch (...) {
-            deliver(notes);
+            deliver(options_, notes);
             throw;
         }
-        deliver(notes);
+        deliver(options_, notes);
         return result;
     }
 
@@ -280,7 +251,7 @@ private:
         case Step::fail:
             break;
         }
-        fail(decision, facts);
+        throw_failure(decision, facts, key());
     }
 
     std::shared_ptr<const Snapshot> use(const Decision& decision, std::uint64_t epoch,
@@ -290,14 +261,9 @@ private:
         case NextAttempt::after_poll:
             return defer(tokens, epoch, options_.lease_poll_interval);
         case NextAttempt::after_backoff:
-            if (decision.failure) {
-                log(LogLevel::warning, "session '" + key() +
-                                           "': refresh failed, the current token is still "
-                                           "valid; retrying later: " +
-                                           decision.failure->message);
-                return defer(tokens, epoch, next_retry_delay(decision.failure->retry_after));
-            }
-            return defer(tokens, epoch, next_retry_delay());
+            return defer(
+                tokens, epoch,
+                next_retry_delay(decision.failure ? decision.failure->retry_after : std::nullopt));
         case NextAttempt::when_due:
             break;
         }
@@ -323,24 +289,6 @@ private:
                 *decision.failure};
         }
         reauth(notes, *decision.failure);
-    }
-
-    [[noreturn]] void fail(const Decision& decision, const RefreshFacts& facts) {
-        if (decision.reason == Reason::lease_busy) {
-            throw TokenRefreshError(errc::refresh_failed,
-                                    "another process has held the refresh lease of session '" +
-                                        key() + "' for too long");
-        }
-        const Failure failure = decision.failure.value_or(Failure{});
-        if (decision.reason == Reason::transient_failure) {
-            throw TokenRefreshError(errc::refresh_failed,
-                                    "token refresh failed after " +
-                                        std::to_string(facts.failed_attempts) +
-                                        " attempt(s): " + failure.message,
-                                    failure.answer);
-        }
-        throw TokenRefreshError(errc::refresh_failed, "token refresh failed: " + failure.message,
-                                failure.answer);
     }
 
     [[noreturn]] void not_signed_in(std::uint64_t epoch, Notes& notes) {
@@ -434,30 +382,6 @@ private:
             background_->schedule(*result);
         }
         return result;
-    }
-
-    void deliver(const Notes& notes) {
-        if (notes.reauth && options_.on_reauth_required) {
-            try {
-                options_.on_reauth_required();
-            } catch (const std::exception& e) {
-                log(LogLevel::error, std::string{"on_reauth_required threw: "} + e.what());
-            }
-        }
-        if (notes.changed) {
-            notify_changed(*notes.changed);
-        }
-    }
-
-    void notify_changed(const OAuthTokenSet& tokens) {
-        if (!options_.on_tokens_changed) {
-            return;
-        }
-        try {
-            options_.on_tokens_changed(tokens);
-        } catch (const std::exception& e) {
-            log(LogLevel::error, std::string{"on_tokens_changed threw: "} + e.what());
-        }
     }
 
     // --- background refresh ----------------------------------------------------------------
@@ -556,7 +480,7 @@ std::string SessionManager::get_access_token() {
 }
 
 std::string SessionManager::get_access_token(std::chrono::seconds min_ttl) {
-    return state_->access_token(std::clamp(min_ttl, std::chrono::seconds{0}, max_min_left));
+    return state_->access_token(std::clamp(min_ttl, std::chrono::seconds{0}, max_time_left));
 }
 OAuthTokenSet SessionManager::refresh() {
     return state_->refresh();

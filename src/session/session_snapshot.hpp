@@ -15,6 +15,10 @@ namespace authflow::session_detail {
 /// milliseconds a Unix-seconds double carries exactly.
 using WallTime = std::chrono::sys_time<std::chrono::microseconds>;
 
+/// The longest time left a caller may ask for (about 3,170 years), so that now plus it stays
+/// within WallTime's range.
+constexpr std::chrono::seconds max_time_left{100'000'000'000};
+
 /// `unix_seconds` as a WallTime, saturated to WallTime's range (NaN: the earliest time).
 WallTime wall_time_of(double unix_seconds);
 /// The clock's wall time as a WallTime.
