@@ -24,7 +24,8 @@ enum class LeaseState {
     held,      ///< held by this caller; `stored` was read again under it
 };
 
-/// A refresh token the provider refused, and how (kept so that it is not sent again).
+/// A refresh token the provider refused, and how (kept so that it is not sent again). A plain
+/// value.
 struct RefusedGrant {
     std::string refresh_token_hash; ///< hex SHA-256, never the token
     Failure failure;
