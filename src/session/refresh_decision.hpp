@@ -1,7 +1,7 @@
 #pragma once
 // The refresh decision: what the caller that leads a refresh does next, from what it knows now.
 // A pure function, with no store, network, clock or lock, so that each step is tested on its own
-// (not installed). SessionManager does what it says and asks again.
+// (not installed). run_refresh (refresh_run.hpp) does what it says and asks again.
 
 #include "refresh_policy.hpp"
 #include "session_snapshot.hpp"
@@ -13,6 +13,7 @@
 #include <chrono>
 #include <optional>
 #include <string>
+#include <string_view>
 
 namespace authflow::session_detail {
 
