@@ -456,8 +456,8 @@ SessionManager::SessionManager(std::shared_ptr<OAuthProvider> provider,
         throw ConfigError(errc::invalid_argument, "session manager: no token store");
     }
     scheduler_ = checked_scheduler(options);
-    // Only the manager owns the scheduler: the state can outlive the manager for a moment on a
-    // worker thread, and must not end the scheduler from there.
+    // Only the manager owns the scheduler: a task on a worker thread can hold the background
+    // refresh for a moment after the manager is gone, and must not end the scheduler from there.
     options.scheduler.reset();
     state_ = std::make_shared<State>(std::move(provider), std::move(store), std::move(options),
                                      scheduler_.get());
