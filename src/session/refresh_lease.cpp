@@ -32,7 +32,9 @@ bool RefreshLease::take_by(Clock::steady_time deadline, const Clock& clock,
     return true;
 }
 
-void RefreshLease::before_save() {}
+void RefreshLease::save(const std::string& key, const OAuthTokenSet& tokens) {
+    store_.save(key, tokens);
+}
 
 std::string RefreshLease::name_for(const std::string& key) {
     // Lease names are separate from record keys; the prefix keeps them apart from other leases.

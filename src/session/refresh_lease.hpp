@@ -5,12 +5,14 @@
 #include "refresh_decision.hpp"
 
 #include <authflow/core/clock.hpp>
+#include <authflow/core/token_set.hpp>
 #include <authflow/store/token_store.hpp>
 
 #include <chrono>
 #include <functional>
 #include <memory>
 #include <string>
+#include <utility>
 
 namespace authflow::session_detail {
 
@@ -18,10 +20,9 @@ namespace authflow::session_detail {
 /// a logout. It is released when the scope ends, on every path (a return, a throw, a wait
 /// between attempts starts a new scope), so no path can leave it held.
 ///
-/// Everything done while it is held goes through here: later, renewing it while a refresh is in
-/// flight (the token request can outlast the TTL) and checking, right before the refreshed
-/// tokens are saved, that it is still held (a fencing token), belong in before_save() and in
-/// this class, nowhere else.
+/// The token request and the save made under the lease go through it (while_held, save), so
+/// that renewing the lease while a refresh is in flight (the request can outlast the TTL) and
+/// saving only while it is still held (a fencing token) each have one place: this class.
 ///
 /// Not safe to use from several threads: one scope, on the thread that leads the refresh.
 class RefreshLease {
@@ -47,9 +48,15 @@ public:
     bool take_by(Clock::steady_time deadline, const Clock& clock,
                  const std::function<void()>& wait);
 
-    /// Called right before the refreshed tokens are saved under the lease. Today the save is not
-    /// conditional: nothing is checked here yet.
-    void before_save();
+    /// Runs `request` (the token request) while the lease is held, and returns what it returns.
+    /// Renewing the lease while it runs goes here. Throws what `request` throws.
+    template <typename Request> auto while_held(Request&& request) {
+        return std::forward<Request>(request)();
+    }
+
+    /// Saves the refreshed `tokens` under `key`. Making the save conditional on still holding
+    /// the lease (a fencing token) goes here. Throws StoreError.
+    void save(const std::string& key, const OAuthTokenSet& tokens);
 
 private:
     TokenStore& store_;

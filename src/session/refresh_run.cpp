@@ -22,11 +22,12 @@ Decision decide_now(RefreshFacts& facts, const RefreshServices& services) {
     return decide_refresh(facts, services.rules);
 }
 
-/// Asks the provider for new tokens for the stored ones (RFC 6749 §6) and saves them; the
-/// outcome goes into `facts`.
+/// Asks the provider for new tokens for the stored ones (RFC 6749 §6) and saves them, both
+/// through the lease scope; the outcome goes into `facts`.
 void refresh_stored(RefreshFacts& facts, RefreshLease& lease, const RefreshServices& services) {
     try {
-        facts.refreshed = services.provider.refresh_tokens(*facts.stored);
+        facts.refreshed =
+            lease.while_held([&] { return services.provider.refresh_tokens(*facts.stored); });
     } catch (...) {
         facts.failure = classify_refresh_failure(std::current_exception(), services.clock.now());
         ++facts.failed_attempts;
@@ -40,9 +41,8 @@ void refresh_stored(RefreshFacts& facts, RefreshLease& lease, const RefreshServi
         }
         return;
     }
-    lease.before_save();
     try {
-        services.store.save(services.key, *facts.refreshed);
+        lease.save(services.key, *facts.refreshed);
     } catch (const StoreError& e) {
         // The new tokens work; without them in the store other processes will need a new
         // sign-in, but this one carries on.

@@ -75,6 +75,17 @@ TEST_F(RefreshLeaseTest, TakeByWaitsUntilTheDeadline) {
     EXPECT_EQ(scope.state(), LeaseState::held);
 }
 
+TEST_F(RefreshLeaseTest, TheTokenRequestAndTheSaveGoThroughIt) {
+    RefreshLease scope(store_, name_, 60s, true);
+    ASSERT_EQ(scope.try_take(), LeaseState::held);
+    EXPECT_EQ(scope.while_held([] { return 42; }), 42);
+    OAuthTokenSet tokens;
+    tokens.access_token = "at-2";
+    scope.save("alice", tokens);
+    EXPECT_EQ(store_.load("alice")->access_token, "at-2");
+    EXPECT_EQ(store_.saves, 1);
+}
+
 TEST_F(RefreshLeaseTest, LongSessionKeysGiveAHashedName) {
     EXPECT_EQ(RefreshLease::name_for("alice"), "session-refresh:alice");
     const std::string long_key(600, 'k');
