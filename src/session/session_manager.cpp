@@ -267,16 +267,17 @@ private:
         case NextAttempt::when_due:
             break;
         }
-        if (decision.reason == Reason::refreshed) {
-            {
-                std::lock_guard lock(mutex_);
-                ++stats_.refreshes;
-            }
-            return publish(tokens, epoch, Publish::refreshed, &decision.replacing, &notes);
+        const bool is_refreshed = decision.reason == Reason::refreshed;
+        if (is_refreshed) {
+            std::lock_guard lock(mutex_);
+            ++stats_.refreshes;
         }
-        return publish(tokens, epoch, Publish::adopted, &decision.replacing, &notes);
+        return publish(tokens, epoch, is_refreshed ? Publish::refreshed : Publish::adopted,
+                       &decision.replacing, &notes);
     }
 
+    /// A new sign-in is needed: the episode begins (on_reauth_required, once) and the error is
+    /// thrown.
     [[noreturn]] void reauthenticate(const Decision& decision, const RefreshFacts& facts,
                                      std::uint64_t epoch, Notes& notes) {
         if (decision.reason == Reason::not_signed_in) {
@@ -284,11 +285,13 @@ private:
         }
         if (decision.reason == Reason::refused) {
             std::lock_guard lock(mutex_);
-            refused_ = RefusedGrant{
-                session_detail::refresh_token_hash(facts.stored->refresh_token.value_or("")),
-                *decision.failure};
+            refused_ = RefusedGrant{refresh_token_hash(facts.stored->refresh_token.value_or("")),
+                                    *decision.failure};
         }
-        reauth(notes, *decision.failure);
+        begin_reauth_episode(notes);
+        const Failure& failure = *decision.failure;
+        throw TokenRefreshError(errc::reauth_required, "sign-in needed again: " + failure.message,
+                                failure.answer);
     }
 
     [[noreturn]] void not_signed_in(std::uint64_t epoch, Notes& notes) {
@@ -301,12 +304,6 @@ private:
         begin_reauth_episode(notes);
         throw TokenExpiredError(errc::token_missing,
                                 "no tokens are stored for session '" + key() + "': sign in");
-    }
-
-    [[noreturn]] void reauth(Notes& notes, const Failure& failure) {
-        begin_reauth_episode(notes);
-        throw TokenRefreshError(errc::reauth_required, "sign-in needed again: " + failure.message,
-                                failure.answer);
     }
 
     void begin_reauth_episode(Notes& notes) {
