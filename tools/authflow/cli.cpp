@@ -1,5 +1,6 @@
 #include "cli.hpp"
 
+#include "exit_code.hpp"
 #include "profile.hpp"
 
 #include <authflow/config.hpp>
@@ -124,17 +125,9 @@ int run(int argc, char** argv, std::ostream& out, std::ostream& err) {
     }
     try {
         return ctx.run();
-    } catch (const AuthFlowCancelled& e) {
-        err << "error: " << e.display_code() << ": " << e.what() << "\n";
-        return exit_interrupted;
-    } catch (const ConfigError& e) {
-        err << "error: " << e.display_code() << ": " << e.what() << "\n";
-        return exit_usage;
     } catch (const Error& e) {
         err << "error: " << e.display_code() << ": " << e.what() << "\n";
-        return e.code() == errc::token_missing || e.code() == errc::reauth_required
-                   ? exit_not_signed_in
-                   : exit_failed;
+        return exit_code_for(e);
     } catch (const std::exception& e) {
         err << "error: internal: " << e.what() << "\n";
         return exit_failed;
