@@ -18,10 +18,10 @@
 #include <authflow/deploy/auth_routes.hpp>
 #include <authflow/deploy/cookie.hpp>
 #include <authflow/deploy/csrf.hpp>
+#include <authflow/deploy/forwarded.hpp>
 #include <authflow/deploy/http.hpp>
 #include <authflow/deploy/login_page.hpp>
 #include <authflow/deploy/pending_login.hpp>
-#include <authflow/deploy/proxy.hpp>
 #include <authflow/deploy/rate_limit.hpp>
 #include <authflow/deploy/rbac.hpp>
 #include <authflow/deploy/redirect.hpp>

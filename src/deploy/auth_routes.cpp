@@ -107,7 +107,7 @@ AuthRoutes::AuthRoutes(DeploySettings settings, std::shared_ptr<OAuthProvider> p
                        AuthRouteStores stores, Clock& clock)
     : settings_((settings.validate(), std::move(settings))), provider_(std::move(provider)),
       stores_(std::move(stores)), clock_(clock), csrf_(settings_),
-      proxies_(settings_.trusted_proxies), redirect_uri_(settings_.redirect_uri()) {
+      trusted_proxies_(settings_.trusted_proxies), redirect_uri_(settings_.redirect_uri()) {
     if (!provider_) {
         throw Error(errc::invalid_argument, "AuthRoutes needs a provider");
     }
@@ -231,7 +231,7 @@ std::optional<UserSession> AuthRoutes::require_session(const Request& request,
 }
 
 Response AuthRoutes::login(const Request& request) const {
-    const std::string client = client_address(request, proxies_);
+    const std::string client = client_address(request, trusted_proxies_);
     const RateLimitDecision decision = stores_.rate_limiter->check(rate_limit_key(client));
     if (!decision.allowed) {
         Response response =
