@@ -65,9 +65,10 @@ void add_global_options(CLI::App& app, GlobalOptions& global) {
 } // namespace
 
 OAuth2Settings Context::load_settings(SettingsValues extra_flags) const {
-    const SettingsSources sources = settings_sources(std::move(extra_flags));
-    OAuth2Settings settings = authflow::load_settings(sources);
-    if (!is_setting_given(sources, "token_store_backend")) {
+    const LoadedSettings loaded =
+        load_settings_with_sources(settings_sources(std::move(extra_flags)));
+    OAuth2Settings settings = loaded.settings();
+    if (!loaded.is_given("token_store_backend")) {
         settings.token_store_backend = "auto"; // the CLI's default; the library's is memory
     }
     return settings;

@@ -88,16 +88,15 @@ std::string describe_user(const UserIdentity& identity) {
 /// A login for another client than the one the profile remembers starts from scratch: the
 /// remembered settings (the client secret above all) must never reach another client or
 /// provider.
-void forget_other_client(const Context& ctx, const SettingsValues& flags, OpenedProfile& profile) {
+void forget_other_client(OpenedProfile& profile) {
     if (!profile.record) {
         return;
     }
-    const SettingsSources sources = ctx.settings_sources(flags);
-    const OAuth2Settings given = ctx.load_settings(flags); // without the remembered layer
+    const OAuth2Settings& given = profile.given.settings(); // without the remembered layer
     const OAuth2Settings defaults;
     for (std::string_view field :
          {"provider", "client_id", "issuer_url", "token_url", "authorize_url", "tenant_id"}) {
-        if (!is_setting_given(sources, field)) {
+        if (!profile.given.is_given(field)) {
             continue;
         }
         auto remembered = profile.record->settings.find(field);
@@ -122,7 +121,7 @@ int run_login(Context& ctx, const LoginOptions& options) {
         flags["auth_timeout_seconds"] = text.str();
     }
     OpenedProfile profile = open_profile(ctx, flags);
-    forget_other_client(ctx, flags, profile);
+    forget_other_client(profile);
     const OAuth2Settings& settings = profile.settings;
     if (settings.client_id.empty()) {
         throw ConfigError(errc::config_missing,
