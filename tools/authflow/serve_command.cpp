@@ -126,7 +126,7 @@ int run_serve(Context& ctx, const ServeOptions& options) {
     server.set_keep_alive_timeout(1);
     const int bound = port == 0 ? server.bind_to_any_port(host) : port;
     if (bound <= 0 || (port != 0 && !server.bind_to_port(host, port))) {
-        throw Error(errc::port_in_use, "cannot listen on " + options.listen);
+        throw TransportError(errc::port_in_use, "cannot listen on " + options.listen);
     }
     const std::string host_in_url = host.find(':') != std::string::npos ? "[" + host + "]" : host;
     const std::string listen_url = "http://" + host_in_url + ":" + std::to_string(bound);
