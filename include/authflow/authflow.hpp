@@ -3,10 +3,12 @@
 // build has them (see <authflow/config.hpp>).
 
 #include <authflow/config.hpp>
+#include <authflow/core/ascii.hpp>
 #include <authflow/core/auth_flow.hpp>
 #include <authflow/core/clock.hpp>
 #include <authflow/core/crypto.hpp>
 #include <authflow/core/encoding.hpp>
+#include <authflow/core/error_family.hpp>
 #include <authflow/core/errors.hpp>
 #include <authflow/core/html.hpp>
 #include <authflow/core/log.hpp>

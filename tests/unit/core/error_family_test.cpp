@@ -30,7 +30,6 @@ TEST(ErrorFamily, TheListOfCodesIsTheOneNamesComeFrom) {
     }
     EXPECT_EQ(to_string(static_cast<errc>(expected)), "unknown");
     EXPECT_EQ(codes.back(), errc::forbidden);
-    EXPECT_EQ(codes.size(), 66u);
 }
 
 TEST(ErrorFamily, EveryCodeHasAFamily) {
