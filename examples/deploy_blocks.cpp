@@ -1,8 +1,8 @@
 // The deploy layer's building blocks in one small program (docs/deploy.md): settings, a
 // session cookie, the session store, CSRF, rate limiting, roles and a safe `next`.
 #include <authflow/deploy/csrf.hpp>
+#include <authflow/deploy/forwarded.hpp>
 #include <authflow/deploy/login_page.hpp>
-#include <authflow/deploy/proxy.hpp>
 #include <authflow/deploy/rate_limit.hpp>
 #include <authflow/deploy/rbac.hpp>
 #include <authflow/deploy/redirect.hpp>

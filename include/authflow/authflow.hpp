@@ -3,10 +3,12 @@
 // build has them (see <authflow/config.hpp>).
 
 #include <authflow/config.hpp>
+#include <authflow/core/ascii.hpp>
 #include <authflow/core/auth_flow.hpp>
 #include <authflow/core/clock.hpp>
 #include <authflow/core/crypto.hpp>
 #include <authflow/core/encoding.hpp>
+#include <authflow/core/error_family.hpp>
 #include <authflow/core/errors.hpp>
 #include <authflow/core/html.hpp>
 #include <authflow/core/log.hpp>
@@ -18,10 +20,10 @@
 #include <authflow/deploy/auth_routes.hpp>
 #include <authflow/deploy/cookie.hpp>
 #include <authflow/deploy/csrf.hpp>
+#include <authflow/deploy/forwarded.hpp>
 #include <authflow/deploy/http.hpp>
 #include <authflow/deploy/login_page.hpp>
 #include <authflow/deploy/pending_login.hpp>
-#include <authflow/deploy/proxy.hpp>
 #include <authflow/deploy/rate_limit.hpp>
 #include <authflow/deploy/rbac.hpp>
 #include <authflow/deploy/redirect.hpp>

@@ -349,42 +349,35 @@ std::vector<std::string> split_table_name(std::string_view table) {
     return keys;
 }
 
-/// Applies one source's values; `source` names it in error messages and debug logs.
-void apply(OAuth2Settings& settings, const SettingsValues& values, std::string_view source,
-           bool unknown_is_error) {
-    for (const auto& [name, value] : values) {
-        if (find_field(name) == nullptr) {
-            if (unknown_is_error) {
-                require_field(name);
-            }
-            log(LogLevel::debug,
-                "ignoring unknown OAuth2 setting '" + name + "' in " + std::string{source});
-            continue;
-        }
-        try {
-            settings.set(name, value);
-        } catch (const ConfigError& e) {
-            throw ConfigError(e.code(), std::string{source} + ": " + e.what());
-        }
+/// The remembered settings of `profile` as a layer.
+LoadedSettings::Layer remembered_layer(const SettingsValues& values, std::string_view profile) {
+    LoadedSettings::Layer layer{SettingSource::profile,
+                                "remembered settings of profile '" + std::string{profile} + "'",
+                                {},
+                                false};
+    for (const auto& [field, value] : values) {
+        layer.entries.push_back({field, value, layer.name + ": "});
     }
+    return layer;
 }
 
-/// Applies one table of the config file; errors name the file and the line of the key.
-void apply_table(OAuth2Settings& settings, const toml::table& table,
-                 const std::filesystem::path& file, std::string_view table_name) {
-    for (const auto& [name, entry] : table_entries(table, file, table_name)) {
-        if (find_field(name) == nullptr) {
-            log(LogLevel::debug, "ignoring unknown OAuth2 setting '" + name + "' in [" +
+/// One table of the config file as a layer; errors name the file and the line of the key.
+LoadedSettings::Layer table_layer(const toml::table& table, const std::filesystem::path& file,
+                                  std::string_view table_name) {
+    LoadedSettings::Layer layer{SettingSource::config_file,
+                                "[" + std::string{table_name} + "] of " + file.string(),
+                                {},
+                                false};
+    for (auto& [field, entry] : table_entries(table, file, table_name)) {
+        if (find_field(field) == nullptr) {
+            log(LogLevel::debug, "ignoring unknown OAuth2 setting '" + field + "' in [" +
                                      std::string{table_name} + "] of " + file.string());
             continue;
         }
-        try {
-            settings.set(name, entry.value);
-        } catch (const ConfigError& e) {
-            throw ConfigError(e.code(), where(file, entry.line) + ": [" + std::string{table_name} +
-                                            "] " + e.what());
-        }
+        layer.entries.push_back({field, std::move(entry.value),
+                                 where(file, entry.line) + ": [" + std::string{table_name} + "] "});
     }
+    return layer;
 }
 
 void check_url(std::string_view url, std::string_view what) {
@@ -613,8 +606,75 @@ SettingsValues read_environment(const SettingsSources& sources, std::string_view
     return values;
 }
 
-OAuth2Settings load_settings(const SettingsSources& sources) {
-    OAuth2Settings settings;
+std::string_view to_string(SettingSource source) noexcept {
+    switch (source) {
+    case SettingSource::default_value:
+        return "default";
+    case SettingSource::config_file:
+        return "config file";
+    case SettingSource::profile:
+        return "profile";
+    case SettingSource::environment:
+        return "environment";
+    case SettingSource::flag:
+        return "flag";
+    }
+    return "unknown";
+}
+
+SettingSource LoadedSettings::source_of(std::string_view field) const noexcept {
+    const auto it = sources_.find(field);
+    return it == sources_.end() ? SettingSource::default_value : it->second;
+}
+
+void LoadedSettings::apply(const Layer& layer) {
+    for (const Entry& entry : layer.entries) {
+        if (find_field(entry.field) == nullptr) {
+            if (layer.unknown_is_error) {
+                require_field(entry.field);
+            }
+            log(LogLevel::debug,
+                "ignoring unknown OAuth2 setting '" + entry.field + "' in " + layer.name);
+            continue;
+        }
+        try {
+            settings_.set(entry.field, entry.value);
+        } catch (const ConfigError& e) {
+            throw ConfigError(e.code(), entry.error_prefix + e.what());
+        }
+        sources_[entry.field] = layer.source;
+    }
+}
+
+void LoadedSettings::add(Layer layer) {
+    apply(layer);
+    layers_.push_back(std::move(layer));
+}
+
+LoadedSettings LoadedSettings::with_remembered(const SettingsValues& remembered,
+                                               std::string_view profile) const {
+    Layer profile_layer = remembered_layer(remembered, profile);
+    LoadedSettings result;
+    bool placed = false;
+    for (const Layer& layer : layers_) {
+        if (layer.source == SettingSource::profile) {
+            continue; // replaced
+        }
+        if (!placed && layer.source > SettingSource::profile) {
+            result.add(profile_layer);
+            placed = true;
+        }
+        result.add(layer);
+    }
+    if (!placed) {
+        result.add(std::move(profile_layer));
+    }
+    result.validate();
+    return result;
+}
+
+LoadedSettings load_settings_with_sources(const SettingsSources& sources) {
+    LoadedSettings loaded;
 
     // 2. The config file: [oauth2], then [profiles.<profile>.oauth2].
     const ConfigLocation location = locate_config_file(sources);
@@ -628,12 +688,12 @@ OAuth2Settings load_settings(const SettingsSources& sources) {
         if (exists) {
             const toml::table root = parse_config_file(location.path);
             if (const auto* base = find_table(root, {"oauth2"}, location.path, "oauth2")) {
-                apply_table(settings, *base, location.path, "oauth2");
+                loaded.add(table_layer(*base, location.path, "oauth2"));
             }
             const std::string profile_table = "profiles." + sources.profile + ".oauth2";
             if (const auto* profile = find_table(root, {"profiles", sources.profile, "oauth2"},
                                                  location.path, profile_table)) {
-                apply_table(settings, *profile, location.path, profile_table);
+                loaded.add(table_layer(*profile, location.path, profile_table));
             }
         } else {
             log(LogLevel::debug, "no config file at " + location.path.string());
@@ -641,25 +701,30 @@ OAuth2Settings load_settings(const SettingsSources& sources) {
     }
 
     // 3. The profile's remembered settings.
-    apply(settings, sources.remembered, "remembered settings of profile '" + sources.profile + "'",
-          false);
+    loaded.add(remembered_layer(sources.remembered, sources.profile));
 
     // 4. The environment.
-    const auto env = read_environment(sources, "AUTHFLOW_OAUTH2__", OAuth2Settings::field_names());
-    for (const auto& [field, value] : env) {
-        try {
-            settings.set(field, value);
-        } catch (const ConfigError& e) {
-            throw ConfigError(e.code(), "environment variable AUTHFLOW_OAUTH2__" + upper(field) +
-                                            ": " + e.what());
-        }
+    LoadedSettings::Layer env{SettingSource::environment, "the environment", {}, false};
+    for (auto& [field, value] :
+         read_environment(sources, "AUTHFLOW_OAUTH2__", OAuth2Settings::field_names())) {
+        env.entries.push_back({field, std::move(value),
+                               "environment variable AUTHFLOW_OAUTH2__" + upper(field) + ": "});
     }
+    loaded.add(std::move(env));
 
     // 5. Command-line flags.
-    apply(settings, sources.flags, "command line", true);
+    LoadedSettings::Layer flags{SettingSource::flag, "command line", {}, true};
+    for (const auto& [field, value] : sources.flags) {
+        flags.entries.push_back({field, value, "command line: "});
+    }
+    loaded.add(std::move(flags));
 
-    settings.validate();
-    return settings;
+    loaded.validate();
+    return loaded;
+}
+
+OAuth2Settings load_settings(const SettingsSources& sources) {
+    return load_settings_with_sources(sources).settings();
 }
 
 } // namespace authflow

@@ -1,4 +1,6 @@
 // The deploy-mode sign-in routes (seed §10; fixes of seed §13 items 1, 14, 15, 20, 21, 23).
+#include "callback_failure.hpp"
+
 #include <authflow/core/errors.hpp>
 #include <authflow/core/log.hpp>
 #include <authflow/deploy/auth_routes.hpp>
@@ -28,41 +30,14 @@ Response internal_error(std::string_view error) {
     return error_json(500, error, "An internal error occurred");
 }
 
-/// Codes that mean "the ID token (or the callback's iss) is not acceptable", as opposed to a
-/// failed exchange.
-bool is_token_validation_failure(errc code) noexcept {
-    switch (code) {
-    case errc::malformed_jws:
-    case errc::token_too_large:
-    case errc::alg_none:
-    case errc::alg_not_allowed:
-    case errc::unsupported_alg:
-    case errc::bad_signature:
-    case errc::unknown_key:
-    case errc::ambiguous_key:
-    case errc::bad_key:
-    case errc::weak_key:
-    case errc::unsupported_key:
-    case errc::crit_header:
-    case errc::bad_issuer:
-    case errc::bad_audience:
-    case errc::bad_azp:
-    case errc::expired:
-    case errc::not_yet_valid:
-    case errc::issued_in_future:
-    case errc::missing_claim:
-    case errc::bad_nonce:
-    case errc::bad_at_hash:
-    case errc::bad_c_hash:
-    case errc::auth_too_old:
-    case errc::bad_subject:
-    case errc::bad_iss_param:
-    case errc::userinfo_mismatch:
-    case errc::token_invalid:
-        return true;
-    default:
-        return false;
+Response callback_failure_response(errc code) {
+    const deploy_detail::CallbackFailure failure = deploy_detail::callback_failure(code);
+    if (failure.status != 400) {
+        return internal_error(failure.error);
     }
+    return error_json(400, failure.error,
+                      code == errc::invalid_state ? "Invalid or expired state parameter"
+                                                  : "The identity token could not be verified");
 }
 
 double unix_seconds(Clock::wall_time time) {
@@ -132,7 +107,7 @@ AuthRoutes::AuthRoutes(DeploySettings settings, std::shared_ptr<OAuthProvider> p
                        AuthRouteStores stores, Clock& clock)
     : settings_((settings.validate(), std::move(settings))), provider_(std::move(provider)),
       stores_(std::move(stores)), clock_(clock), csrf_(settings_),
-      proxies_(settings_.trusted_proxies), redirect_uri_(settings_.redirect_uri()) {
+      trusted_proxies_(settings_.trusted_proxies), redirect_uri_(settings_.redirect_uri()) {
     if (!provider_) {
         throw Error(errc::invalid_argument, "AuthRoutes needs a provider");
     }
@@ -256,7 +231,7 @@ std::optional<UserSession> AuthRoutes::require_session(const Request& request,
 }
 
 Response AuthRoutes::login(const Request& request) const {
-    const std::string client = client_address(request, proxies_);
+    const std::string client = client_address(request, trusted_proxies_);
     const RateLimitDecision decision = stores_.rate_limiter->check(rate_limit_key(client));
     if (!decision.allowed) {
         Response response =
@@ -309,19 +284,14 @@ Response AuthRoutes::login(const Request& request) const {
 
 Response AuthRoutes::callback(const Request& request) const {
     const QueryParams& params = request.query;
-    if (has_param(params, "error")) {
-        const std::string error = single(params, "error").value_or("invalid_request");
-        std::string description = single(params, "error_description").value_or("");
-        if (description.empty()) {
-            description = "Authentication failed";
-        }
-        return error_json(400, error.substr(0, 200), description.substr(0, 500));
-    }
+    // RFC 6749 §10.12: an answer is this browser's sign-in only when its state is; before that,
+    // not even its `error` is believed (the native flow checks in the same order).
+    const bool is_refusal = has_param(params, "error");
     const auto state = single(params, "state");
     if (!state || state->empty() || state->size() > 512) {
         return error_json(400, "invalid_state", "Invalid or expired state parameter");
     }
-    if (!single(params, "code")) {
+    if (!is_refusal && !single(params, "code")) {
         return error_json(400, "missing_code", "Authorization code not provided");
     }
     std::optional<PendingLogin> record = stores_.pending_logins->take(*state);
@@ -341,9 +311,25 @@ Response AuthRoutes::callback(const Request& request) const {
         return error_json(400, "invalid_state", "Invalid or expired state parameter");
     }
 
+    std::string code;
+    try {
+        code = provider_->check_callback(params, *state);
+    } catch (const Error& e) {
+        log(LogLevel::warning,
+            std::string{"callback: sign-in failed: "} + std::string{to_string(e.code())});
+        if (e.code() == errc::provider_error && is_refusal) {
+            const std::string error = single(params, "error").value_or("invalid_request");
+            std::string description = single(params, "error_description").value_or("");
+            if (description.empty()) {
+                description = "Authentication failed";
+            }
+            return error_json(400, error.substr(0, 200), description.substr(0, 500));
+        }
+        return callback_failure_response(e.code());
+    }
+
     LoginResult result;
     try {
-        const std::string code = provider_->check_callback(params, *state);
         result = provider_->complete_login(
             code, record->redirect_uri,
             record->pkce_verifier.empty() ? std::nullopt
@@ -352,13 +338,7 @@ Response AuthRoutes::callback(const Request& request) const {
     } catch (const Error& e) {
         log(LogLevel::warning,
             std::string{"callback: sign-in failed: "} + std::string{to_string(e.code())});
-        if (e.code() == errc::invalid_state) {
-            return error_json(400, "invalid_state", "Invalid or expired state parameter");
-        }
-        if (is_token_validation_failure(e.code())) {
-            return error_json(400, "invalid_token", "The identity token could not be verified");
-        }
-        return internal_error("token_exchange_failed");
+        return callback_failure_response(e.code());
     }
     if (result.identity.subject.empty()) {
         return error_json(400, "invalid_token", "The identity token could not be verified");

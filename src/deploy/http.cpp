@@ -1,3 +1,4 @@
+#include <authflow/core/ascii.hpp>
 #include <authflow/core/errors.hpp>
 #include <authflow/deploy/http.hpp>
 
@@ -5,10 +6,6 @@
 
 namespace authflow {
 namespace {
-
-char ascii_lower(char c) noexcept {
-    return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c;
-}
 
 // CR, LF and NUL in a field would split or end the header block (response splitting).
 void check_field(std::string_view name, std::string_view value) {
@@ -21,12 +18,6 @@ void check_field(std::string_view name, std::string_view value) {
 }
 
 } // namespace
-
-bool iequals(std::string_view a, std::string_view b) noexcept {
-    return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
-               return ascii_lower(x) == ascii_lower(y);
-           });
-}
 
 Headers::Headers(std::initializer_list<value_type> items) {
     for (const auto& [name, value] : items) {

@@ -3,7 +3,7 @@
 #include <authflow/core/errors.hpp>
 #include <authflow/core/log.hpp>
 #include <authflow/core/url.hpp>
-#include <authflow/deploy/proxy.hpp>
+#include <authflow/deploy/forwarded.hpp>
 #include <authflow/deploy/settings.hpp>
 
 #include <algorithm>

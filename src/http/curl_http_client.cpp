@@ -12,6 +12,7 @@
 // Kerberos, SSH and IDN stacks), which is most of such a program's start-up time.
 
 #include <authflow/config.hpp>
+#include <authflow/core/ascii.hpp>
 #include <authflow/core/errors.hpp>
 #include <authflow/http/http_client.hpp>
 
@@ -42,16 +43,6 @@ constexpr std::size_t max_header_bytes = 256 * 1024;
 
 // ---------------------------------------------------------------------------------------------
 // Small text helpers
-
-char ascii_lower(char c) noexcept {
-    return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c;
-}
-
-bool iequals(std::string_view a, std::string_view b) noexcept {
-    return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
-               return ascii_lower(x) == ascii_lower(y);
-           });
-}
 
 bool istarts_with(std::string_view text, std::string_view prefix) noexcept {
     return text.size() >= prefix.size() && iequals(text.substr(0, prefix.size()), prefix);

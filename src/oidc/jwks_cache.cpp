@@ -1,6 +1,7 @@
 // The key set at a provider's jwks_uri: cached, refetched on rotation, stale on error.
 #include "../jose/jose_internal.hpp"
 
+#include <authflow/core/ascii.hpp>
 #include <authflow/core/log.hpp>
 #include <authflow/core/url.hpp>
 #include <authflow/oidc/jwks_cache.hpp>
@@ -20,15 +21,6 @@ std::string_view trim(std::string_view text) {
         text.remove_suffix(1);
     }
     return text;
-}
-
-bool iequals(std::string_view a, std::string_view b) {
-    return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
-               auto lower = [](char c) {
-                   return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c;
-               };
-               return lower(x) == lower(y);
-           });
 }
 
 std::optional<Jwk> try_select(const Jwks& keys, const JwsHeader& header) {

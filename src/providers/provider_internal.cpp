@@ -113,13 +113,6 @@ ProviderAnswer bearer_challenge_error(const HttpResponse& response) {
     return answer;
 }
 
-bool iequals(std::string_view a, std::string_view b) noexcept {
-    return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
-               return std::tolower(static_cast<unsigned char>(x)) ==
-                      std::tolower(static_cast<unsigned char>(y));
-           });
-}
-
 std::string join_scopes(const std::vector<std::string>& scopes) {
     std::string out;
     for (const auto& scope : scopes) {

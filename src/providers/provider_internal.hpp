@@ -1,6 +1,7 @@
 #pragma once
 // Private to the providers layer: form encoding, safe message text, reading provider answers.
 
+#include <authflow/core/ascii.hpp>
 #include <authflow/core/errors.hpp>
 #include <authflow/http/http_client.hpp>
 
@@ -11,6 +12,9 @@
 #include <string_view>
 
 namespace authflow::detail {
+
+/// ASCII case-insensitive equality: the one of core, under the name the providers use.
+using authflow::iequals;
 
 /// application/x-www-form-urlencoded encoding of one value (RFC 6749 Appendix B): unreserved
 /// characters stay, a space becomes '+', everything else %XX.
@@ -28,9 +32,6 @@ std::optional<ProviderAnswer> oauth_error_of(const nlohmann::json& body, int htt
 
 /// The `error` and `error_description` of a Bearer WWW-Authenticate header (RFC 6750 §3).
 ProviderAnswer bearer_challenge_error(const HttpResponse& response);
-
-/// ASCII case-insensitive equality.
-bool iequals(std::string_view a, std::string_view b) noexcept;
 
 /// The scopes joined by single spaces.
 std::string join_scopes(const std::vector<std::string>& scopes);

@@ -1,5 +1,6 @@
 #include "refresh_policy.hpp"
 
+#include <authflow/core/error_family.hpp>
 #include <authflow/core/random.hpp>
 #include <authflow/providers/oauth_provider.hpp>
 
@@ -19,18 +20,6 @@ constexpr std::chrono::milliseconds max_retry_after_value = std::chrono::hours{2
 bool is_transient_status(int status) {
     // RFC 9110 §15.6: 5xx are the server's trouble; 429 (RFC 6585 §4) and 408 ask to come back.
     return status >= 500 || status == 429 || status == 408;
-}
-
-bool is_transient_transport(errc code) {
-    switch (code) {
-    case errc::timeout:
-    case errc::connect:
-    case errc::resolve:
-    case errc::transport:
-        return true;
-    default:
-        return false;
-    }
 }
 
 template <typename T> bool parse_number(std::string_view text, T& out) {
@@ -57,8 +46,8 @@ Failure classify_refresh_failure(const std::exception_ptr& error, Clock::wall_ti
         failure.code = e.code();
         failure.message = e.what();
         failure.answer = e.provider_answer();
-        failure.kind =
-            is_transient_transport(e.code()) ? FailureKind::transient : FailureKind::failed;
+        failure.kind = family(e.code()) == error_family::unreachable ? FailureKind::transient
+                                                                     : FailureKind::failed;
     } catch (const ConfigError& e) {
         failure.code = e.code();
         failure.message = e.what();
@@ -80,11 +69,10 @@ Failure classify_refresh_failure(const std::exception_ptr& error, Clock::wall_ti
         } else if (oauth_error == "temporarily_unavailable" || oauth_error == "server_error" ||
                    is_transient_status(e.http_status())) {
             failure.kind = FailureKind::transient;
-        } else if ((e.code() == errc::discovery_failed || e.code() == errc::jwks_failed) &&
+        } else if (family(e.code()) == error_family::provider_metadata &&
                    (e.http_status() == 0 || is_transient_status(e.http_status()))) {
             failure.kind = FailureKind::transient;
-        } else if (e.code() == errc::bad_issuer || e.code() == errc::bad_subject ||
-                   e.code() == errc::bad_audience || e.code() == errc::bad_azp) {
+        } else if (family(e.code()) == error_family::other_party) {
             // OIDC Core §12.2: the refreshed ID token names someone else. These tokens cannot be
             // used, and refreshing again cannot help.
             failure.kind = FailureKind::reauth;

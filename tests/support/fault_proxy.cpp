@@ -1,5 +1,6 @@
 #include "support/fault_proxy.hpp"
 
+#include <authflow/core/ascii.hpp>
 #include <authflow/core/errors.hpp>
 #include <authflow/http/http_client.hpp>
 
@@ -52,13 +53,6 @@ struct FaultProxy::Shared {
 };
 
 namespace {
-
-bool iequals(std::string_view a, std::string_view b) {
-    return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
-               return std::tolower(static_cast<unsigned char>(x)) ==
-                      std::tolower(static_cast<unsigned char>(y));
-           });
-}
 
 bool hop_by_hop(std::string_view name) {
     for (const char* h :

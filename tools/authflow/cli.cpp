@@ -1,5 +1,6 @@
 #include "cli.hpp"
 
+#include "exit_code.hpp"
 #include "profile.hpp"
 
 #include <authflow/config.hpp>
@@ -64,9 +65,10 @@ void add_global_options(CLI::App& app, GlobalOptions& global) {
 } // namespace
 
 OAuth2Settings Context::load_settings(SettingsValues extra_flags) const {
-    const SettingsSources sources = settings_sources(std::move(extra_flags));
-    OAuth2Settings settings = authflow::load_settings(sources);
-    if (!is_setting_given(sources, "token_store_backend")) {
+    const LoadedSettings loaded =
+        load_settings_with_sources(settings_sources(std::move(extra_flags)));
+    OAuth2Settings settings = loaded.settings();
+    if (!loaded.is_given("token_store_backend")) {
         settings.token_store_backend = "auto"; // the CLI's default; the library's is memory
     }
     return settings;
@@ -124,17 +126,9 @@ int run(int argc, char** argv, std::ostream& out, std::ostream& err) {
     }
     try {
         return ctx.run();
-    } catch (const AuthFlowCancelled& e) {
-        err << "error: " << e.display_code() << ": " << e.what() << "\n";
-        return exit_interrupted;
-    } catch (const ConfigError& e) {
-        err << "error: " << e.display_code() << ": " << e.what() << "\n";
-        return exit_usage;
     } catch (const Error& e) {
         err << "error: " << e.display_code() << ": " << e.what() << "\n";
-        return e.code() == errc::token_missing || e.code() == errc::reauth_required
-                   ? exit_not_signed_in
-                   : exit_failed;
+        return exit_code_for(e);
     } catch (const std::exception& e) {
         err << "error: internal: " << e.what() << "\n";
         return exit_failed;

@@ -4,6 +4,7 @@
 // signed in and where the tokens are kept, never a token.
 #include "cli.hpp"
 #include "profile.hpp"
+#include "signals.hpp"
 
 #include <authflow/config.hpp>
 #include <authflow/core/errors.hpp>
@@ -13,21 +14,13 @@
 
 #include <CLI/CLI.hpp>
 
-#include <atomic>
-#include <cerrno>
 #include <chrono>
-#include <csignal>
-#include <fcntl.h>
-#include <functional>
 #include <iostream>
 #include <memory>
 #include <optional>
 #include <ostream>
-#include <poll.h>
 #include <sstream>
 #include <string>
-#include <thread>
-#include <unistd.h>
 
 namespace authflow::cli {
 namespace {
@@ -37,85 +30,6 @@ struct LoginOptions {
     bool no_browser = false;
     std::optional<int> port;
     std::optional<double> timeout;
-};
-
-// Ctrl-C while waiting: the handler only writes a byte to a pipe (async-signal-safe); a watcher
-// thread reads it and cancels the flow, which closes the loopback socket at once. The handler is
-// reset after the first signal, so a second Ctrl-C ends the program the usual way.
-int interrupt_pipe_write = -1;
-
-extern "C" void on_interrupt(int) {
-    if (interrupt_pipe_write >= 0) {
-        const int saved = errno;
-        const char byte = 1;
-        [[maybe_unused]] auto written = ::write(interrupt_pipe_write, &byte, 1);
-        errno = saved;
-    }
-}
-
-/// While alive, SIGINT runs `on_interrupt` on a watcher thread instead of ending the program.
-/// Not safe to share between threads; one at a time per process.
-class InterruptGuard {
-public:
-    explicit InterruptGuard(std::function<void()> on_interrupt_request)
-        : callback_(std::move(on_interrupt_request)) {
-        if (::pipe2(signal_pipe_, O_CLOEXEC | O_NONBLOCK) != 0 ||
-            ::pipe2(stop_pipe_, O_CLOEXEC) != 0) {
-            throw Error(errc::internal, "cannot create a pipe for Ctrl-C handling");
-        }
-        interrupt_pipe_write = signal_pipe_[1];
-        struct sigaction action {};
-        action.sa_handler = on_interrupt;
-        sigemptyset(&action.sa_mask);
-        action.sa_flags = SA_RESETHAND | SA_RESTART;
-        ::sigaction(SIGINT, &action, &previous_);
-        watcher_ = std::thread([this] { watch(); });
-    }
-    ~InterruptGuard() {
-        const char byte = 1;
-        [[maybe_unused]] auto written = ::write(stop_pipe_[1], &byte, 1);
-        watcher_.join();
-        ::sigaction(SIGINT, &previous_, nullptr);
-        interrupt_pipe_write = -1;
-        for (int fd : {signal_pipe_[0], signal_pipe_[1], stop_pipe_[0], stop_pipe_[1]}) {
-            ::close(fd);
-        }
-    }
-    InterruptGuard(const InterruptGuard&) = delete;
-    InterruptGuard& operator=(const InterruptGuard&) = delete;
-
-    bool interrupted() const { return interrupted_; }
-
-private:
-    void watch() {
-        pollfd fds[2] = {{signal_pipe_[0], POLLIN, 0}, {stop_pipe_[0], POLLIN, 0}};
-        for (;;) {
-            if (::poll(fds, 2, -1) < 0) {
-                if (errno == EINTR) {
-                    continue;
-                }
-                return;
-            }
-            if (fds[1].revents != 0) {
-                return;
-            }
-            if (fds[0].revents != 0) {
-                char byte = 0;
-                while (::read(signal_pipe_[0], &byte, 1) > 0) {
-                }
-                if (!interrupted_.exchange(true)) {
-                    callback_();
-                }
-            }
-        }
-    }
-
-    std::function<void()> callback_;
-    int signal_pipe_[2] = {-1, -1};
-    int stop_pipe_[2] = {-1, -1};
-    struct sigaction previous_ {};
-    std::atomic<bool> interrupted_{false};
-    std::thread watcher_;
 };
 
 std::string minutes_seconds(std::chrono::seconds left) {
@@ -174,16 +88,15 @@ std::string describe_user(const UserIdentity& identity) {
 /// A login for another client than the one the profile remembers starts from scratch: the
 /// remembered settings (the client secret above all) must never reach another client or
 /// provider.
-void forget_other_client(const Context& ctx, const SettingsValues& flags, OpenedProfile& profile) {
+void forget_other_client(OpenedProfile& profile) {
     if (!profile.record) {
         return;
     }
-    const SettingsSources sources = ctx.settings_sources(flags);
-    const OAuth2Settings given = ctx.load_settings(flags); // without the remembered layer
+    const OAuth2Settings& given = profile.given.settings(); // without the remembered layer
     const OAuth2Settings defaults;
     for (std::string_view field :
          {"provider", "client_id", "issuer_url", "token_url", "authorize_url", "tenant_id"}) {
-        if (!is_setting_given(sources, field)) {
+        if (!profile.given.is_given(field)) {
             continue;
         }
         auto remembered = profile.record->settings.find(field);
@@ -208,7 +121,7 @@ int run_login(Context& ctx, const LoginOptions& options) {
         flags["auth_timeout_seconds"] = text.str();
     }
     OpenedProfile profile = open_profile(ctx, flags);
-    forget_other_client(ctx, flags, profile);
+    forget_other_client(profile);
     const OAuth2Settings& settings = profile.settings;
     if (settings.client_id.empty()) {
         throw ConfigError(errc::config_missing,

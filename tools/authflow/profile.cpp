@@ -164,44 +164,22 @@ bool forget_profile(TokenStore& store, std::string_view profile) {
     return store.remove(profile_settings_key(profile));
 }
 
-bool is_setting_given(const SettingsSources& sources, std::string_view field) {
-    if (sources.flags.find(field) != sources.flags.end()) {
-        return true;
-    }
-    const std::vector<std::string_view> fields{field};
-    if (!read_environment(sources, "AUTHFLOW_OAUTH2__", fields).empty()) {
-        return true;
-    }
-    const auto file = resolve_config_file(sources);
-    std::error_code error;
-    if (file.empty() || !std::filesystem::exists(file, error)) {
-        return false;
-    }
-    const std::string tables[] = {"oauth2", "profiles." + sources.profile + ".oauth2"};
-    for (const std::string& table : tables) {
-        const SettingsValues values = read_config_table(file, table);
-        if (values.find(field) != values.end()) {
-            return true;
-        }
-    }
-    return false;
-}
-
 OpenedProfile open_profile(const Context& ctx, SettingsValues extra_flags) {
-    SettingsSources sources = ctx.settings_sources(std::move(extra_flags));
     OpenedProfile profile;
     profile.name = ctx.global.profile;
-    // First without the remembered settings: they decide nothing about where the store is.
-    OAuth2Settings first = load_settings(sources);
-    if (!is_setting_given(sources, "token_store_backend")) {
+    // Read once; first without the remembered settings: they decide nothing about where the
+    // store is.
+    profile.given = load_settings_with_sources(ctx.settings_sources(std::move(extra_flags)));
+    OAuth2Settings first = profile.given.settings();
+    if (!profile.given.is_given("token_store_backend")) {
         first.token_store_backend = "auto"; // CLI.md: the CLI's default
     }
     profile.backend = resolve_token_store_backend(first.token_store_backend);
     profile.store = make_token_store(profile.backend, token_store_options(first));
     profile.record = load_profile_record(*profile.store, profile.name);
     if (profile.record) {
-        sources.remembered = profile.record->settings;
-        profile.settings = load_settings(sources);
+        profile.settings =
+            profile.given.with_remembered(profile.record->settings, profile.name).settings();
     } else {
         profile.settings = std::move(first);
     }

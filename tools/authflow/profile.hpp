@@ -72,15 +72,14 @@ std::optional<ProfileRecord> load_profile_record(TokenStore& store, std::string_
 /// Removes the remembered record; returns whether there was one. Throws StoreError.
 bool forget_profile(TokenStore& store, std::string_view profile);
 
-/// True when `field` is set by a source other than the built-in defaults: the flags, the
-/// environment, or the config file's [oauth2] or [profiles.<profile>.oauth2] table.
-bool is_setting_given(const SettingsSources& sources, std::string_view field);
-
 /// A profile opened for a command.
 struct OpenedProfile {
     std::string name;
     /// Defaults < config file < remembered < environment < flags, validated.
     OAuth2Settings settings;
+    /// Defaults < config file < environment < flags (without the remembered settings), each
+    /// value with its source.
+    LoadedSettings given;
     /// The backend in use ("auto" resolved).
     std::string backend;
     std::shared_ptr<TokenStore> store;

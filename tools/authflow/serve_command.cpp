@@ -1,6 +1,7 @@
 // `authflow serve`: a small web app on cpp-httplib showing deploy-mode sign-in: a sign-in page,
 // a home page with the signed-in user, roles and session expiry, and a sign-out button.
 #include "cli.hpp"
+#include "signals.hpp"
 
 #include <authflow/core/errors.hpp>
 #include <authflow/deploy/auth_routes.hpp>
@@ -14,13 +15,10 @@
 #include <httplib.h>
 #include <nlohmann/json.hpp>
 
-#include <atomic>
 #include <csignal>
 #include <memory>
 #include <ostream>
-#include <pthread.h>
 #include <string>
-#include <thread>
 
 namespace authflow::cli {
 namespace {
@@ -128,7 +126,7 @@ int run_serve(Context& ctx, const ServeOptions& options) {
     server.set_keep_alive_timeout(1);
     const int bound = port == 0 ? server.bind_to_any_port(host) : port;
     if (bound <= 0 || (port != 0 && !server.bind_to_port(host, port))) {
-        throw Error(errc::port_in_use, "cannot listen on " + options.listen);
+        throw TransportError(errc::port_in_use, "cannot listen on " + options.listen);
     }
     const std::string host_in_url = host.find(':') != std::string::npos ? "[" + host + "]" : host;
     const std::string listen_url = "http://" + host_in_url + ":" + std::to_string(bound);
@@ -186,28 +184,13 @@ int run_serve(Context& ctx, const ServeOptions& options) {
     });
 
     // SIGINT/SIGTERM end the server: blocked in every thread, taken by one waiter thread.
-    sigset_t signals;
-    sigemptyset(&signals);
-    sigaddset(&signals, SIGINT);
-    sigaddset(&signals, SIGTERM);
-    sigaddset(&signals, SIGUSR1);
-    pthread_sigmask(SIG_BLOCK, &signals, nullptr);
-    std::atomic<int> received{0};
-    std::thread waiter([&] {
-        int sig = 0;
-        sigwait(&signals, &sig);
-        received = sig;
-        server.stop();
-    });
+    StopSignals stop_signals([&server] { server.stop(); });
 
     *ctx.out << "Listening on " << listen_url << "\n";
     *ctx.out << "Sessions in " << deploy.state_backend << "\n";
     *ctx.out << "Open " << deploy.public_url << "\n" << std::flush;
     const bool ok = server.listen_after_bind();
-    if (received == 0) {
-        pthread_kill(waiter.native_handle(), SIGUSR1); // the server ended by itself
-    }
-    waiter.join();
+    const int received = stop_signals.finish(); // the server may have ended by itself
     if (received == SIGINT || received == SIGTERM) {
         *ctx.err << "stopped\n";
         return exit_ok;

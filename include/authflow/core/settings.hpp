@@ -94,6 +94,67 @@ SettingsValues read_config_table(const std::filesystem::path& file, std::string_
 SettingsValues read_environment(const SettingsSources& sources, std::string_view prefix,
                                 const std::vector<std::string_view>& fields);
 
+/// Where a setting's value came from, lowest precedence first.
+enum class SettingSource {
+    default_value, ///< the built-in default
+    config_file,   ///< the config file's [oauth2] or [profiles.<profile>.oauth2] table
+    profile,       ///< the profile's remembered settings
+    environment,   ///< an AUTHFLOW_OAUTH2__<FIELD> variable
+    flag,          ///< a command-line flag
+};
+
+/// "default", "config file", "profile", "environment" or "flag".
+std::string_view to_string(SettingSource source) noexcept;
+
+/// OAuth2Settings resolved once from their sources, each value's source kept beside it. The
+/// sources' values are kept too, so that the remembered layer can be replaced without reading the
+/// config file or the environment again. A plain value; not synchronised.
+class LoadedSettings {
+public:
+    /// One value a source gave; `error_prefix` names the source (file and line, variable, ...)
+    /// at the start of an error message about it.
+    struct Entry {
+        std::string field;
+        std::string value;
+        std::string error_prefix;
+    };
+    /// One source's values, in the order they are applied.
+    struct Layer {
+        SettingSource source = SettingSource::default_value;
+        std::string name; ///< e.g. "command line", for the log line about an unknown field
+        std::vector<Entry> entries;
+        bool unknown_is_error = false; ///< flags: an unknown field is an error, elsewhere ignored
+    };
+
+    const OAuth2Settings& settings() const noexcept { return settings_; }
+    /// Where `field`'s value came from (default_value for a field no source set).
+    SettingSource source_of(std::string_view field) const noexcept;
+    /// True when a source other than the built-in defaults set `field`.
+    bool is_given(std::string_view field) const noexcept {
+        return source_of(field) != SettingSource::default_value;
+    }
+    /// The same sources with `remembered` as the profile's remembered settings, resolved again
+    /// from the values read before. Throws ConfigError as load_settings.
+    LoadedSettings with_remembered(const SettingsValues& remembered,
+                                   std::string_view profile) const;
+
+    /// Applies `layer` above the layers so far. Throws ConfigError naming the source and the
+    /// field (for load_settings_with_sources).
+    void add(Layer layer);
+    /// Checks the result (OAuth2Settings::validate).
+    void validate() const { settings_.validate(); }
+
+private:
+    void apply(const Layer& layer);
+
+    OAuth2Settings settings_;
+    std::map<std::string, SettingSource, std::less<>> sources_;
+    std::vector<Layer> layers_;
+};
+
+/// As load_settings, keeping each value's source beside it.
+LoadedSettings load_settings_with_sources(const SettingsSources& sources = {});
+
 /// Resolves OAuth2Settings with the documented precedence (defaults < config file [oauth2] <
 /// [profiles.<profile>.oauth2] < remembered < environment < flags) and validates them. Unknown
 /// keys in the file and in remembered settings are ignored; an unknown flag is an error.

@@ -3,9 +3,9 @@
 // mount them on any web server through Request/Response (see httplib_adapter.hpp).
 #include <authflow/core/clock.hpp>
 #include <authflow/deploy/csrf.hpp>
+#include <authflow/deploy/forwarded.hpp>
 #include <authflow/deploy/http.hpp>
 #include <authflow/deploy/pending_login.hpp>
-#include <authflow/deploy/proxy.hpp>
 #include <authflow/deploy/rate_limit.hpp>
 #include <authflow/deploy/session_store.hpp>
 #include <authflow/deploy/settings.hpp>
@@ -86,7 +86,7 @@ private:
     AuthRouteStores stores_;
     Clock& clock_;
     CsrfOriginCheck csrf_;
-    TrustedProxies proxies_;
+    TrustedProxies trusted_proxies_;
     std::string redirect_uri_;
     /// settings_.route_path() of each route, in the order of handle()'s table.
     std::array<std::string, route_count> route_paths_;

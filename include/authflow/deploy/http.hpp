@@ -2,6 +2,7 @@
 // A framework-agnostic HTTP request and response, so that any C++ web server can mount the
 // deploy routes (an adapter converts its own types to and from these).
 
+#include <authflow/core/ascii.hpp>
 #include <authflow/core/url.hpp>
 #include <authflow/deploy/cookie.hpp>
 
@@ -48,9 +49,6 @@ public:
 private:
     std::vector<value_type> items_;
 };
-
-/// True when `a` and `b` are equal ignoring ASCII case.
-bool iequals(std::string_view a, std::string_view b) noexcept;
 
 /// One HTTP request as the deploy layer sees it. A plain value; not synchronised (cookies()
 /// fills a cache, so even const use needs external synchronisation across threads).

@@ -9,6 +9,7 @@
 #include <gtest/gtest.h>
 
 #include <cstdlib>
+#include <filesystem>
 #include <mutex>
 #include <set>
 #include <string>
@@ -18,6 +19,7 @@
 namespace authflow {
 namespace {
 
+using ::testing::AllOf;
 using ::testing::HasSubstr;
 using ::testing::Not;
 
@@ -765,6 +767,51 @@ TEST_F(SettingsPrecedence, LoadSettingsValidates) {
     EXPECT_EQ(config_error([&] { load_settings(src); }).code(), errc::config_invalid);
     src.flags = {{"token_url", "http://example.com/token"}};
     EXPECT_EQ(config_error([&] { load_settings(src); }).code(), errc::insecure_url);
+}
+
+TEST_F(SettingsPrecedence, EachValueKeepsItsSource) {
+    const LoadedSettings loaded = load_settings_with_sources(sources(true, true, true));
+    EXPECT_EQ(loaded.settings().client_id, "flag");
+    EXPECT_EQ(loaded.source_of("client_id"), SettingSource::flag);
+    EXPECT_EQ(loaded.source_of("scopes"), SettingSource::flag);
+    EXPECT_EQ(loaded.source_of("callback_port"), SettingSource::environment);
+    EXPECT_EQ(loaded.source_of("leeway_seconds"), SettingSource::profile);
+    EXPECT_EQ(loaded.source_of("token_url"), SettingSource::profile);
+    EXPECT_EQ(loaded.source_of("issuer_url"), SettingSource::config_file);
+    EXPECT_EQ(loaded.source_of("tenant_id"), SettingSource::config_file);
+    EXPECT_EQ(loaded.source_of("auth_timeout_seconds"), SettingSource::default_value);
+    EXPECT_TRUE(loaded.is_given("issuer_url"));
+    EXPECT_FALSE(loaded.is_given("token_store_backend"));
+    EXPECT_EQ(to_string(SettingSource::config_file), "config file");
+
+    // The [profiles.work.oauth2] table is the config file too.
+    const LoadedSettings file_only = load_settings_with_sources(sources(false, false, false));
+    EXPECT_EQ(file_only.source_of("leeway_seconds"), SettingSource::config_file);
+    EXPECT_EQ(file_only.source_of("token_url"), SettingSource::default_value);
+}
+
+TEST_F(SettingsPrecedence, RememberedLayerReplacedWithoutReadingAgain) {
+    const LoadedSettings without = load_settings_with_sources(sources(false, true, true));
+    const SettingsSources with_sources = sources(true, true, true);
+    const OAuth2Settings expected = load_settings(with_sources);
+    // The config file is not read again: without it, the result stays.
+    std::filesystem::remove(file_);
+    const LoadedSettings with = without.with_remembered(with_sources.remembered, "work");
+    for (std::string_view field : OAuth2Settings::field_names()) {
+        EXPECT_EQ(with.settings().get(field), expected.get(field)) << field;
+    }
+    EXPECT_EQ(with.source_of("token_url"), SettingSource::profile);
+    EXPECT_EQ(with.source_of("leeway_seconds"), SettingSource::profile);
+    EXPECT_EQ(with.source_of("callback_port"), SettingSource::environment);
+    EXPECT_EQ(with.source_of("client_id"), SettingSource::flag);
+    // Replacing it again drops the first remembered values.
+    const LoadedSettings none = with.with_remembered({}, "work");
+    EXPECT_EQ(none.source_of("token_url"), SettingSource::default_value);
+    EXPECT_EQ(none.settings().leeway_seconds, 20);
+
+    SettingsValues bad{{"callback_port", "x"}};
+    EXPECT_THAT(config_error([&] { without.with_remembered(bad, "work"); }).what(),
+                AllOf(HasSubstr("callback_port"), HasSubstr("profile 'work'")));
 }
 
 TEST(Settings, DocsExampleConfigLoads) {

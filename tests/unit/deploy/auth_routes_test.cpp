@@ -1,8 +1,10 @@
 // The deploy-mode sign-in routes against an in-memory OpenID Provider (FakeOp): login, callback,
 // refresh, logout, userinfo, status; login CSRF, open redirects, session fixation, Host header
 // injection, cookie attributes, CSRF behind proxies, rate limiting.
+#include "deploy/callback_failure.hpp"
 #include "unit/providers/provider_test_util.hpp"
 
+#include <authflow/core/error_family.hpp>
 #include <authflow/core/errors.hpp>
 #include <authflow/deploy/auth_routes.hpp>
 #include <authflow/providers/generic_oidc_provider.hpp>
@@ -471,14 +473,44 @@ TEST_F(Routes, MissingCodeKeepsTheLoginPending) {
 
 TEST_F(Routes, ProviderErrorIsReported) {
     Browser browser;
-    start_login(browser);
-    const Response response = call(get(
-        "/auth/callback?error=access_denied&error_description=User%20said%20no&state=x", browser));
+    const std::string url = start_login(browser);
+    const Response response =
+        call(get("/auth/callback?error=access_denied&error_description=User%20said%20no&state=" +
+                     param(query_of(url), "state"),
+                 browser));
     EXPECT_EQ(response.status, 400);
     EXPECT_EQ(body_of(response),
               json({{"error", "access_denied"}, {"error_description", "User said no"}}));
-    const Response bare = call(get("/auth/callback?error=access_denied", browser));
+    const std::string url2 = start_login(browser);
+    const Response bare = call(
+        get("/auth/callback?error=access_denied&state=" + param(query_of(url2), "state"), browser));
+    EXPECT_EQ(bare.status, 400);
+    EXPECT_EQ(body_of(bare)["error"], "access_denied");
     EXPECT_EQ(body_of(bare)["error_description"], "Authentication failed");
+}
+
+// RFC 6749 §10.12: a refusal is this browser's only when its state is. Anyone can send a browser
+// to the callback with error=access_denied; without the sign-in's state (and the browser's
+// binding to it) that is a bad state, not the provider's refusal.
+TEST_F(Routes, ProviderErrorWithoutTheSignInsStateIsInvalidState) {
+    Browser browser;
+    const std::string url = start_login(browser);
+    const std::string state = param(query_of(url), "state");
+    for (const std::string& path : std::vector<std::string>{
+             "/auth/callback?error=access_denied",
+             "/auth/callback?error=access_denied&state=",
+             "/auth/callback?error=access_denied&error_description=User%20said%20no&state=x",
+             "/auth/callback?error=access_denied&state=" + state + "&state=" + state,
+         }) {
+        const Response response = call(get(path, browser));
+        EXPECT_EQ(response.status, 400) << path;
+        EXPECT_EQ(body_of(response)["error"], "invalid_state") << path;
+    }
+    // The right state from a browser that did not start the sign-in (login CSRF).
+    Browser other;
+    const Response foreign = call(get("/auth/callback?error=access_denied&state=" + state, other));
+    EXPECT_EQ(body_of(foreign)["error"], "invalid_state");
+    EXPECT_EQ(op.http->count(FakeOp::token_url), 0u);
 }
 
 TEST_F(Routes, BadIdTokenIsInvalidToken) {
@@ -799,6 +831,62 @@ TEST_F(Routes, ConcurrentSignInsGetTheirOwnSessions) {
         }
     }
     EXPECT_EQ(distinct.size(), static_cast<std::size_t>(threads * per_thread));
+}
+
+/// The callback's list of codes before families, kept verbatim as the expectation: these were
+/// 400 invalid_token, invalid_state was 400 invalid_state, every other code 500.
+bool was_token_validation_failure(errc code) {
+    switch (code) {
+    case errc::malformed_jws:
+    case errc::token_too_large:
+    case errc::alg_none:
+    case errc::alg_not_allowed:
+    case errc::unsupported_alg:
+    case errc::bad_signature:
+    case errc::unknown_key:
+    case errc::ambiguous_key:
+    case errc::bad_key:
+    case errc::weak_key:
+    case errc::unsupported_key:
+    case errc::crit_header:
+    case errc::bad_issuer:
+    case errc::bad_audience:
+    case errc::bad_azp:
+    case errc::expired:
+    case errc::not_yet_valid:
+    case errc::issued_in_future:
+    case errc::missing_claim:
+    case errc::bad_nonce:
+    case errc::bad_at_hash:
+    case errc::bad_c_hash:
+    case errc::auth_too_old:
+    case errc::bad_subject:
+    case errc::bad_iss_param:
+    case errc::userinfo_mismatch:
+    case errc::token_invalid:
+        return true;
+    default:
+        return false;
+    }
+}
+
+TEST(CallbackFailure, EveryCodeGetsTheStatusItHadBeforeFamilies) {
+    int invalid_token = 0;
+    for (const errc code : all_error_codes()) {
+        const auto failure = deploy_detail::callback_failure(code);
+        if (code == errc::invalid_state) {
+            EXPECT_EQ(failure.status, 400);
+            EXPECT_EQ(failure.error, "invalid_state");
+        } else if (was_token_validation_failure(code)) {
+            ++invalid_token;
+            EXPECT_EQ(failure.status, 400) << to_string(code);
+            EXPECT_EQ(failure.error, "invalid_token") << to_string(code);
+        } else {
+            EXPECT_EQ(failure.status, 500) << to_string(code);
+            EXPECT_EQ(failure.error, "token_exchange_failed") << to_string(code);
+        }
+    }
+    EXPECT_EQ(invalid_token, 27);
 }
 
 } // namespace

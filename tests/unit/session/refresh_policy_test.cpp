@@ -1,12 +1,16 @@
 // How refresh failures are judged, the backoff, and the Retry-After parser (untrusted input).
 #include "session/refresh_policy.hpp"
 
+#include <authflow/core/error_family.hpp>
 #include <authflow/core/errors.hpp>
 #include <authflow/providers/oauth_provider.hpp>
 
 #include <gtest/gtest.h>
 
 #include <stdexcept>
+#include <string>
+#include <utility>
+#include <vector>
 
 namespace authflow::session_detail {
 namespace {
@@ -146,6 +150,61 @@ TEST(RetryAfter, RejectsAnythingElse) {
           "Friday, 31-Dec-99 23:59:59 GMT", "Fri Dec 31 23:59:59 1999",
           "Fri, 3a Dec 1999 23:59:59 GMT", "Fri, 31 Dec 19x9 23:59:59 GMT"}) {
         EXPECT_FALSE(parse_retry_after(bad, now)) << bad;
+    }
+}
+
+/// The judgement before families, kept verbatim as the expectation for every code.
+FailureKind judged_before_families(const std::string& type, errc code, int http_status) {
+    const bool transient_status = http_status >= 500 || http_status == 429 || http_status == 408;
+    if (type == "TransportError") {
+        return code == errc::timeout || code == errc::connect || code == errc::resolve ||
+                       code == errc::transport
+                   ? FailureKind::transient
+                   : FailureKind::failed;
+    }
+    if (type == "ConfigError") {
+        return FailureKind::failed;
+    }
+    if (type == "StoreError") {
+        return code == errc::store_unavailable ? FailureKind::transient : FailureKind::failed;
+    }
+    if (code == errc::reauth_required) {
+        return FailureKind::reauth;
+    }
+    if (transient_status) {
+        return FailureKind::transient;
+    }
+    if ((code == errc::discovery_failed || code == errc::jwks_failed) &&
+        (http_status == 0 || transient_status)) {
+        return FailureKind::transient;
+    }
+    if (code == errc::bad_issuer || code == errc::bad_subject || code == errc::bad_audience ||
+        code == errc::bad_azp) {
+        return FailureKind::reauth;
+    }
+    return FailureKind::failed;
+}
+
+TEST(RefreshPolicy, EveryCodeIsJudgedAsBeforeFamilies) {
+    for (const errc code : all_error_codes()) {
+        for (const int status : {0, 400, 503}) {
+            const ProviderAnswer answer{"", "", status};
+            const std::vector<std::pair<std::string, std::exception_ptr>> errors = {
+                {"TransportError", std::make_exception_ptr(TransportError(code, "x", answer))},
+                {"ConfigError", std::make_exception_ptr(ConfigError(code, "x", answer))},
+                {"StoreError", std::make_exception_ptr(StoreError(code, "x", answer))},
+                {"TokenRefreshError",
+                 std::make_exception_ptr(TokenRefreshError(code, "x", answer))},
+                {"AuthenticationError",
+                 std::make_exception_ptr(AuthenticationError(code, "x", answer))},
+                {"Error", std::make_exception_ptr(Error(code, "x", answer))},
+            };
+            for (const auto& [type, error] : errors) {
+                EXPECT_EQ(classify_refresh_failure(error, Clock::wall_time{}).kind,
+                          judged_before_families(type, code, status))
+                    << type << "(" << to_string(code) << "), HTTP " << status;
+            }
+        }
     }
 }
 

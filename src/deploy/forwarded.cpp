@@ -1,5 +1,5 @@
 #include <authflow/core/errors.hpp>
-#include <authflow/deploy/proxy.hpp>
+#include <authflow/deploy/forwarded.hpp>
 
 #include <arpa/inet.h>
 #include <charconv>

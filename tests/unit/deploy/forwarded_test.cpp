@@ -1,6 +1,6 @@
 // Client identity behind proxies: X-Forwarded-For / -Proto believed only from trusted peers.
 #include <authflow/core/errors.hpp>
-#include <authflow/deploy/proxy.hpp>
+#include <authflow/deploy/forwarded.hpp>
 
 #include <gtest/gtest.h>
 
