@@ -13,6 +13,7 @@
 #include <openssl/rsa.h>
 
 #include <array>
+#include <atomic>
 
 namespace authflow {
 
@@ -24,6 +25,15 @@ struct SigningKey::Impl {
     std::string kid;
     nlohmann::json public_jwk;
     std::string thumbprint;
+    /// A context on which EVP_DigestSignInit already ran, made on first use; each signature
+    /// copies it instead of initialising a fresh one (method fetches, key checks: about a tenth
+    /// of an ES256 signature; see docs/BENCHMARKS.md).
+    mutable std::atomic<EVP_MD_CTX*> prototype{nullptr};
+
+    Impl() = default;
+    Impl(const Impl&) = delete;
+    Impl& operator=(const Impl&) = delete;
+    ~Impl() { EVP_MD_CTX_free(prototype.load()); }
 };
 
 namespace {
@@ -214,6 +224,35 @@ std::string ecdsa_raw(const unsigned char* der, std::size_t size, std::size_t ha
     return out;
 }
 
+bool init_sign(EVP_MD_CTX* ctx, const SigningKey::Impl& key) {
+    EVP_PKEY_CTX* pctx = nullptr;
+    if (EVP_DigestSignInit(ctx, &pctx, detail::jws_digest(key.alg), nullptr, key.pkey.get()) != 1) {
+        return false;
+    }
+    // RFC 7518 §3.5: MGF1 with the same hash, salt as long as the hash.
+    return !is_pss(key.alg) ||
+           (EVP_PKEY_CTX_set_rsa_padding(pctx, RSA_PKCS1_PSS_PADDING) == 1 &&
+            EVP_PKEY_CTX_set_rsa_pss_saltlen(pctx, RSA_PSS_SALTLEN_DIGEST) == 1);
+}
+
+// The key's initialised context (SigningKey::Impl::prototype), made on first use; null if
+// OpenSSL cannot make one (then each signature initialises its own).
+EVP_MD_CTX* sign_prototype(const SigningKey::Impl& key) {
+    if (EVP_MD_CTX* ready = key.prototype.load(std::memory_order_acquire)) {
+        return ready;
+    }
+    detail::EvpMdCtxPtr made(EVP_MD_CTX_new());
+    if (!made || !init_sign(made.get(), key)) {
+        ERR_clear_error();
+        return nullptr;
+    }
+    EVP_MD_CTX* expected = nullptr;
+    if (key.prototype.compare_exchange_strong(expected, made.get(), std::memory_order_acq_rel)) {
+        return made.release();
+    }
+    return expected; // another thread made it first
+}
+
 } // namespace
 
 SigningKey SigningKey::generate(JwsAlg alg) {
@@ -278,16 +317,15 @@ const std::string& SigningKey::thumbprint() const noexcept {
 
 std::string SigningKey::sign(std::string_view signing_input) const {
     detail::EvpMdCtxPtr ctx(EVP_MD_CTX_new());
-    EVP_PKEY_CTX* pctx = nullptr;
-    if (!ctx || EVP_DigestSignInit(ctx.get(), &pctx, detail::jws_digest(impl_->alg), nullptr,
-                                   impl_->pkey.get()) != 1) {
-        openssl_failed("start a signature");
+    if (!ctx) {
+        openssl_failed("make a context");
     }
-    // RFC 7518 §3.5: MGF1 with the same hash, salt as long as the hash.
-    if (is_pss(impl_->alg) &&
-        (EVP_PKEY_CTX_set_rsa_padding(pctx, RSA_PKCS1_PSS_PADDING) != 1 ||
-         EVP_PKEY_CTX_set_rsa_pss_saltlen(pctx, RSA_PSS_SALTLEN_DIGEST) != 1)) {
-        openssl_failed("set RSA-PSS padding");
+    EVP_MD_CTX* prototype = sign_prototype(*impl_);
+    if (prototype == nullptr || EVP_MD_CTX_copy_ex(ctx.get(), prototype) != 1) {
+        EVP_MD_CTX_reset(ctx.get());
+        if (!init_sign(ctx.get(), *impl_)) {
+            openssl_failed("start a signature");
+        }
     }
     // Largest signature: an RSA 16384-bit modulus, or a DER ECDSA signature on P-521.
     std::array<unsigned char, 2048> signature{};

@@ -8,7 +8,10 @@
 namespace authflow::detail {
 
 std::string show(std::string_view text) {
-    return "'" + printable(text, 128) + "'";
+    std::string quoted(1, '\'');
+    quoted += printable(text, 128);
+    quoted += '\'';
+    return quoted;
 }
 
 Jwk ValidatorKeys::resolve(const JwsHeader& header) {
