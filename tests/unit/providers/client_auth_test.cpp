@@ -43,6 +43,41 @@ TEST(ClientAuth, AutomaticMustBeResolvedFirst) {
               errc::internal);
 }
 
+TEST(ClientAuth, AutomaticIsNoneWithoutSecret) {
+    EXPECT_EQ(detail::choose_client_auth_method(client("c", ""), {"client_secret_basic"},
+                                                ClientAuthMethod::client_secret_basic),
+              ClientAuthMethod::none);
+}
+
+TEST(ClientAuth, AutomaticTakesBasicBeforePostAndThePresetsDefaultWithoutDiscovery) {
+    EXPECT_EQ(detail::choose_client_auth_method(client("c", "s"),
+                                                {"client_secret_post", "client_secret_basic"},
+                                                ClientAuthMethod::client_secret_post),
+              ClientAuthMethod::client_secret_basic);
+    EXPECT_EQ(detail::choose_client_auth_method(client("c", "s"), {"none", "client_secret_post"},
+                                                ClientAuthMethod::client_secret_basic),
+              ClientAuthMethod::client_secret_post);
+    EXPECT_EQ(detail::choose_client_auth_method(client("c", "s"), {},
+                                                ClientAuthMethod::client_secret_post),
+              ClientAuthMethod::client_secret_post);
+}
+
+TEST(ClientAuth, ConfiguredMethodWins) {
+    auto config = client("c", "s");
+    config.client_auth_method = ClientAuthMethod::client_secret_post;
+    EXPECT_EQ(detail::choose_client_auth_method(config, {"client_secret_basic"},
+                                                ClientAuthMethod::client_secret_basic),
+              ClientAuthMethod::client_secret_post);
+}
+
+TEST(ClientAuth, NoSecretMethodAdvertisedIsConfigInvalid) {
+    EXPECT_EQ(test::thrown_code<ConfigError>([] {
+                  detail::choose_client_auth_method(client("c", "s"), {"private_key_jwt"},
+                                                    ClientAuthMethod::client_secret_basic);
+              }),
+              errc::config_invalid);
+}
+
 TEST(ClientAuth, BasicFormUrlencodesIdAndSecret) {
     const auto auth =
         make_client_auth(ClientAuthMethod::client_secret_basic, client("my client", "p:w%d"));
