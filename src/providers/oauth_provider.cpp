@@ -18,7 +18,6 @@
 #include "token_revocation.hpp"
 #include "userinfo.hpp"
 
-#include <authflow/core/crypto.hpp>
 #include <authflow/core/errors.hpp>
 #include <authflow/core/log.hpp>
 #include <authflow/core/random.hpp>
@@ -27,16 +26,8 @@
 #include <algorithm>
 
 namespace authflow {
-namespace {
 
 using json = nlohmann::json;
-using detail::string_member;
-
-bool contains(const std::vector<std::string>& list, std::string_view value) {
-    return std::find(list.begin(), list.end(), value) != list.end();
-}
-
-} // namespace
 
 OAuthProvider::OAuthProvider(ProviderConfig config) : config_(std::move(config)) {
     if (config_.client_id.empty()) {
@@ -55,7 +46,8 @@ OAuthProvider::OAuthProvider(ProviderConfig config) : config_(std::move(config))
 OAuthProvider::~OAuthProvider() = default;
 
 bool OAuthProvider::wants_openid_scope() const {
-    return contains(config_.scopes, "openid");
+    return std::find(config_.scopes.begin(), config_.scopes.end(), "openid") !=
+           config_.scopes.end();
 }
 
 ClientAuthMethod
@@ -290,13 +282,7 @@ UserIdentity OAuthProvider::identify_with(const OAuthTokenSet& tokens,
         try {
             json info = get_userinfo(tokens.access_token);
             if (claims) {
-                // OIDC Core §5.3.4: the UserInfo sub MUST equal the ID token's sub, or the answer
-                // may be about someone else (token substitution).
-                auto sub = string_member(info, "sub");
-                if (!sub || !constant_time_equal(*sub, claims->sub())) {
-                    throw AuthenticationError(errc::userinfo_mismatch,
-                                              "the userinfo sub differs from the ID token's sub");
-                }
+                detail::check_userinfo_subject(info, *claims);
             }
             identity.userinfo = std::move(info);
         } catch (const AuthenticationError& e) {

@@ -3,6 +3,7 @@
 
 #include "provider_internal.hpp"
 
+#include <authflow/core/crypto.hpp>
 #include <authflow/core/errors.hpp>
 
 namespace authflow::detail {
@@ -49,6 +50,16 @@ nlohmann::json read_userinfo(const HttpResponse& response) {
                                       : "the userinfo answer is not a JSON object");
     }
     return std::move(*body);
+}
+
+void check_userinfo_subject(const nlohmann::json& userinfo, const IdTokenClaims& claims) {
+    // OIDC Core §5.3.4: the UserInfo sub MUST equal the ID token's sub, or the answer may be
+    // about someone else (token substitution).
+    auto sub = string_member(userinfo, "sub");
+    if (!sub || !constant_time_equal(*sub, claims.sub())) {
+        throw AuthenticationError(errc::userinfo_mismatch,
+                                  "the userinfo sub differs from the ID token's sub");
+    }
 }
 
 void complete_identity_from_userinfo(UserIdentity& identity, bool has_claims) {

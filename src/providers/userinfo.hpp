@@ -13,6 +13,10 @@ namespace authflow::detail {
 /// that is not a JSON object (a signed userinfo JWT among them).
 nlohmann::json read_userinfo(const HttpResponse& response);
 
+/// OIDC Core §5.3.4: the userinfo `sub` equals the validated ID token's (constant time).
+/// Throws AuthenticationError (userinfo_mismatch) otherwise.
+void check_userinfo_subject(const nlohmann::json& userinfo, const IdTokenClaims& claims);
+
 /// Fills in from `identity.userinfo` what the ID token did not give: the subject when there
 /// are no validated claims (`sub`, else GitHub-style `id`), the email with email_verified, the
 /// name. Throws AuthenticationError (bad_subject) when there is no subject at all.
