@@ -1,183 +1,33 @@
 // OAuthProvider: the OAuth 2.0 client (RFC 6749, 7009, 7636, 7662, 8628, 9207) shared by every
-// provider class.
+// provider class. It orchestrates: grants are built and read in token_endpoint/, client
+// authentication is a strategy (client_auth.hpp), and every request to the provider's endpoints
+// passes through one pipeline (endpoint_request.hpp).
+#include "authorization_response.hpp"
+#include "client_auth.hpp"
+#include "device_authorization_response.hpp"
+#include "end_session.hpp"
+#include "endpoint_request.hpp"
+#include "extra_params.hpp"
+#include "introspection_response.hpp"
 #include "provider_internal.hpp"
+#include "provider_settings.hpp"
+#include "token_endpoint/authorization_code_grant.hpp"
+#include "token_endpoint/client_credentials_grant.hpp"
+#include "token_endpoint/device_code_grant.hpp"
+#include "token_endpoint/refresh_grant.hpp"
+#include "token_revocation.hpp"
+#include "userinfo.hpp"
 
-#include <authflow/core/crypto.hpp>
-#include <authflow/core/encoding.hpp>
 #include <authflow/core/errors.hpp>
 #include <authflow/core/log.hpp>
 #include <authflow/core/random.hpp>
 #include <authflow/providers/oauth_provider.hpp>
 
 #include <algorithm>
-#include <array>
 
 namespace authflow {
-namespace {
 
 using json = nlohmann::json;
-using detail::safe_text;
-using detail::string_member;
-
-constexpr std::string_view device_code_grant = "urn:ietf:params:oauth:grant-type:device_code";
-
-// RFC 6749 §4.1.1 and RFC 7636 §4.3: the parameters that define the request. An extra parameter
-// that replaced one of them would change what the user consents to (seed §13 item 32).
-bool is_protected_authorize_param(std::string_view name) {
-    static constexpr std::array<std::string_view, 5> names = {"response_type", "client_id",
-                                                              "redirect_uri", "state", "scope"};
-    return std::find(names.begin(), names.end(), name) != names.end() ||
-           name.starts_with("code_challenge");
-}
-
-void check_extra_params(const QueryParams& extra, std::initializer_list<std::string_view> reserved,
-                        bool authorize) {
-    for (std::size_t i = 0; i < extra.size(); ++i) {
-        const auto& name = extra.items()[i].first;
-        if (name.empty()) {
-            throw ConfigError(errc::invalid_argument, "an extra parameter has an empty name");
-        }
-        if ((authorize && is_protected_authorize_param(name)) ||
-            std::find(reserved.begin(), reserved.end(), name) != reserved.end()) {
-            throw ConfigError(errc::invalid_argument,
-                              "extra parameter '" + safe_text(name) +
-                                  "' would override a parameter authflow sets itself");
-        }
-        for (std::size_t j = 0; j < i; ++j) {
-            if (extra.items()[j].first == name) {
-                // RFC 6749 §3.1: parameters MUST NOT be included more than once.
-                throw ConfigError(errc::invalid_argument,
-                                  "extra parameter '" + safe_text(name) + "' is repeated");
-            }
-        }
-    }
-}
-
-void check_url(const std::string& url, std::string_view what) {
-    if (!url.empty()) {
-        require_secure_url(url, what);
-    }
-}
-
-[[noreturn]] void token_failure(bool refresh, errc code, const std::string& message,
-                                ProviderAnswer answer = {}) {
-    if (refresh) {
-        throw TokenRefreshError(code, message, std::move(answer));
-    }
-    throw TokenError(code, message, std::move(answer));
-}
-
-bool contains(const std::vector<std::string>& list, std::string_view value) {
-    return std::find(list.begin(), list.end(), value) != list.end();
-}
-
-// Reads a claims set from a stored ID token without verifying it: the token was validated when
-// it was stored (it comes from our own store, not from the network).
-IdTokenClaims stored_id_token_claims(std::string_view id_token) {
-    const auto first = id_token.find('.');
-    const auto second = first == std::string_view::npos ? first : id_token.find('.', first + 1);
-    std::string payload;
-    if (second == std::string_view::npos ||
-        !base64url_decode_to(id_token.substr(first + 1, second - first - 1), payload)) {
-        throw TokenRefreshError(errc::token_invalid, "the stored ID token cannot be read");
-    }
-    try {
-        return IdTokenClaims::from_payload(std::move(payload));
-    } catch (const TokenError& e) {
-        throw TokenRefreshError(errc::token_invalid,
-                                std::string{"the stored ID token cannot be read: "} + e.what());
-    }
-}
-
-std::optional<bool> bool_member(const json& object, const char* name) {
-    auto it = object.find(name);
-    if (it == object.end()) {
-        return std::nullopt;
-    }
-    if (it->is_boolean()) {
-        return it->get<bool>();
-    }
-    // Some providers (Google, in its documentation) send "true"/"false" strings.
-    if (it->is_string()) {
-        if (*it == "true") {
-            return true;
-        }
-        if (*it == "false") {
-            return false;
-        }
-    }
-    return std::nullopt;
-}
-
-std::optional<std::int64_t> int_member(const json& object, const char* name) {
-    auto it = object.find(name);
-    if (it == object.end() || !it->is_number_integer()) {
-        return std::nullopt;
-    }
-    return it->get<std::int64_t>();
-}
-
-std::chrono::seconds seconds_member(const json& object, const char* name,
-                                    std::chrono::seconds fallback, std::int64_t max) {
-    auto it = object.find(name);
-    if (it == object.end() || it->is_null()) {
-        return fallback;
-    }
-    std::int64_t value = 0;
-    try {
-        value = parse_expires_in(*it); // a non-negative integer or digit string
-    } catch (const TokenError&) {
-        throw AuthenticationError(errc::invalid_response,
-                                  std::string{"the device authorization's '"} + name +
-                                      "' is not a number of seconds");
-    }
-    return std::chrono::seconds{std::clamp<std::int64_t>(value, 0, max)};
-}
-
-} // namespace
-
-std::string_view to_string(ClientAuthMethod method) noexcept {
-    switch (method) {
-    case ClientAuthMethod::automatic:
-        return "auto";
-    case ClientAuthMethod::client_secret_basic:
-        return "client_secret_basic";
-    case ClientAuthMethod::client_secret_post:
-        return "client_secret_post";
-    case ClientAuthMethod::none:
-        return "none";
-    }
-    return "auto";
-}
-
-ClientAuthMethod parse_client_auth_method(std::string_view text) {
-    for (auto method : {ClientAuthMethod::automatic, ClientAuthMethod::client_secret_basic,
-                        ClientAuthMethod::client_secret_post, ClientAuthMethod::none}) {
-        if (detail::iequals(text, to_string(method))) {
-            return method;
-        }
-    }
-    throw ConfigError(errc::config_invalid, "client_auth_method must be auto, "
-                                            "client_secret_basic, client_secret_post or none");
-}
-
-void CancelSignal::cancel() {
-    {
-        std::lock_guard lock(mutex_);
-        cancelled_ = true;
-    }
-    cv_.notify_all();
-}
-
-bool CancelSignal::cancelled() const {
-    std::lock_guard lock(mutex_);
-    return cancelled_;
-}
-
-bool CancelSignal::wait_until(Clock& clock, Clock::steady_time deadline) {
-    std::unique_lock lock(mutex_);
-    return clock.wait_until(lock, cv_, deadline, [this] { return cancelled_; });
-}
 
 OAuthProvider::OAuthProvider(ProviderConfig config) : config_(std::move(config)) {
     if (config_.client_id.empty()) {
@@ -185,26 +35,7 @@ OAuthProvider::OAuthProvider(ProviderConfig config) : config_(std::move(config))
     }
     http_ = config_.http ? config_.http : default_http_client();
     clock_ = config_.clock ? config_.clock : &system_clock();
-    check_url(config_.authorize_url, "authorize_url");
-    check_url(config_.token_url, "token_url");
-    check_url(config_.userinfo_url, "userinfo_url");
-    check_url(config_.revocation_url, "revocation_url");
-    check_url(config_.introspection_url, "introspection_url");
-    check_url(config_.device_authorization_url, "device_authorization_url");
-    check_url(config_.end_session_url, "end_session_url");
-    check_url(config_.issuer_url, "issuer_url");
-    check_url(config_.jwks_uri, "jwks_uri");
-    if (config_.leeway < std::chrono::seconds{0} || config_.leeway > std::chrono::seconds{600}) {
-        throw ConfigError(errc::config_invalid, "leeway must be 0 to 600 seconds");
-    }
-    if ((config_.client_auth_method == ClientAuthMethod::client_secret_basic ||
-         config_.client_auth_method == ClientAuthMethod::client_secret_post) &&
-        config_.client_secret.empty()) {
-        throw ConfigError(errc::config_missing,
-                          std::string{"client_auth_method "} +
-                              std::string{to_string(config_.client_auth_method)} +
-                              " needs a client_secret");
-    }
+    detail::check_provider_settings(config_);
     if (!config_.use_pkce) {
         log(LogLevel::warning, "PKCE is off (use_pkce = false): authorization codes are not "
                                "bound to this client; keep it off only for providers that "
@@ -215,31 +46,13 @@ OAuthProvider::OAuthProvider(ProviderConfig config) : config_(std::move(config))
 OAuthProvider::~OAuthProvider() = default;
 
 bool OAuthProvider::wants_openid_scope() const {
-    return contains(config_.scopes, "openid");
+    return std::find(config_.scopes.begin(), config_.scopes.end(), "openid") !=
+           config_.scopes.end();
 }
 
 ClientAuthMethod
 OAuthProvider::resolve_client_auth(const std::vector<std::string>& advertised) const {
-    if (config_.client_auth_method != ClientAuthMethod::automatic) {
-        return config_.client_auth_method;
-    }
-    if (config_.client_secret.empty()) {
-        return ClientAuthMethod::none;
-    }
-    if (advertised.empty()) {
-        // RFC 8414 §2: an absent token_endpoint_auth_methods_supported means client_secret_basic;
-        // presets use what their provider documents.
-        return default_client_auth();
-    }
-    if (contains(advertised, "client_secret_basic")) {
-        return ClientAuthMethod::client_secret_basic;
-    }
-    if (contains(advertised, "client_secret_post")) {
-        return ClientAuthMethod::client_secret_post;
-    }
-    throw ConfigError(errc::config_invalid,
-                      "the provider supports neither client_secret_basic nor client_secret_post at "
-                      "its token endpoint; set client_auth_method");
+    return detail::choose_client_auth_method(config_, advertised, default_client_auth());
 }
 
 ProviderEndpoints OAuthProvider::configured_endpoints() const {
@@ -289,7 +102,7 @@ std::string OAuthProvider::build_authorize_url(std::string_view redirect_uri,
         throw ConfigError(errc::invalid_argument,
                           "an authorization request needs a redirect_uri and a state");
     }
-    check_extra_params(extra_params, {}, true);
+    detail::check_extra_params(extra_params, {}, true);
     if (!pkce && config_.use_pkce) {
         throw ConfigError(errc::invalid_argument,
                           "PKCE is on: pass a PKCEChallenge (or use begin_authorization)");
@@ -335,79 +148,30 @@ bool OAuthProvider::issuer_matches(std::string_view iss, const ProviderEndpoints
 
 std::string OAuthProvider::check_callback(const QueryParams& params,
                                           std::string_view expected_state) {
-    if (expected_state.empty()) {
-        throw ConfigError(errc::invalid_argument, "check_callback needs the expected state");
-    }
-    // RFC 6749 §10.12: the state binds the response to the browser that started the sign-in.
-    const auto states = params.get_all("state");
-    if (states.empty()) {
-        throw AuthenticationError(errc::invalid_state, "the callback has no state");
-    }
-    if (states.size() > 1) {
-        throw AuthenticationError(errc::invalid_state, "the callback repeats the state");
-    }
-    if (!constant_time_equal(states.front(), expected_state)) {
-        throw AuthenticationError(errc::invalid_state,
-                                  "the callback's state does not match (possible CSRF)");
-    }
+    detail::check_callback_state(params, expected_state);
     const ProviderEndpoints resolved = endpoints();
-    // RFC 9207 §2.4: compare iss with the issuer before anything else in the response is used,
-    // error responses included (mix-up defence).
-    const auto isses = params.get_all("iss");
-    if (isses.size() > 1) {
-        throw AuthenticationError(errc::bad_iss_param, "the callback repeats iss");
-    }
-    if (isses.size() == 1) {
-        if (!resolved.issuer.empty() && !issuer_matches(isses.front(), resolved)) {
-            throw AuthenticationError(errc::bad_iss_param,
-                                      "the callback's iss '" + safe_text(isses.front(), 256) +
-                                          "' is not the issuer '" +
-                                          safe_text(resolved.issuer, 256) + "' (possible mix-up)");
-        }
-    } else if (resolved.iss_parameter_supported) {
-        throw AuthenticationError(errc::bad_iss_param,
-                                  "the provider advertises iss in authorization responses but the "
-                                  "callback has none (possible mix-up)");
-    }
-    if (auto error = params.get("error")) {
-        ProviderAnswer answer;
-        answer.error = safe_text(*error, 64);
-        answer.error_description = safe_text(params.get("error_description").value_or(""), 512);
-        throw AuthenticationError(errc::provider_error,
-                                  "the provider refused the sign-in: " + answer.error, answer);
-    }
-    const auto codes = params.get_all("code");
-    if (codes.empty() || codes.front().empty()) {
-        throw AuthenticationError(errc::missing_code, "the callback carries no authorization code");
-    }
-    if (codes.size() > 1) {
-        throw AuthenticationError(errc::invalid_response, "the callback repeats the code");
-    }
-    return codes.front();
+    return detail::callback_code(
+        params, resolved, [&](std::string_view iss) { return issuer_matches(iss, resolved); });
 }
 
-void OAuthProvider::authenticate_client(ClientAuthMethod method, QueryParams& form,
-                                        HttpHeaders& headers) const {
-    switch (method) {
-    case ClientAuthMethod::client_secret_basic:
-        // RFC 6749 §2.3.1: id and secret are form-urlencoded before they are joined and
-        // base64-encoded, so ':' or '%' in either survive.
-        headers.emplace_back("Authorization",
-                             "Basic " +
-                                 base64_encode(detail::form_urlencode(config_.client_id) + ":" +
-                                               detail::form_urlencode(config_.client_secret)));
-        return;
-    case ClientAuthMethod::client_secret_post:
-        form.add("client_id", config_.client_id);
-        form.add("client_secret", config_.client_secret);
-        return;
-    case ClientAuthMethod::none:
-        form.add("client_id", config_.client_id);
-        return;
-    case ClientAuthMethod::automatic:
-        break;
+std::shared_ptr<const detail::ClientAuth> OAuthProvider::client_auth(ClientAuthMethod method) {
+    std::lock_guard lock(client_auth_mutex_);
+    if (!client_auth_ || client_auth_->method() != method) {
+        client_auth_ = detail::make_client_auth(method, config_);
     }
-    throw Error(errc::internal, "client authentication method not resolved");
+    return client_auth_;
+}
+
+HttpResponse OAuthProvider::send(EndpointKind endpoint, const HttpRequest& request) {
+    return detail::send_endpoint_request(*http_, config_.request_decorator.get(), endpoint,
+                                         request);
+}
+
+HttpResponse OAuthProvider::post_authenticated(EndpointKind endpoint, const std::string& url,
+                                               QueryParams form,
+                                               const ProviderEndpoints& resolved) {
+    const auto auth = client_auth(resolved.client_auth_method);
+    return send(endpoint, detail::authenticated_form_post(url, std::move(form), *auth));
 }
 
 HttpResponse OAuthProvider::send_token_request(QueryParams form,
@@ -416,88 +180,8 @@ HttpResponse OAuthProvider::send_token_request(QueryParams form,
         throw ConfigError(errc::config_missing, std::string{"no token endpoint: set token_url"} +
                                                     (is_openid_connect() ? " or issuer_url" : ""));
     }
-    return post_authenticated(resolved.token_endpoint, std::move(form),
-                              resolved.client_auth_method);
-}
-
-HttpResponse OAuthProvider::post_authenticated(const std::string& url, QueryParams form,
-                                               ClientAuthMethod method) {
-    HttpRequest request;
-    request.method = "POST";
-    request.url = url;
-    request.headers = {{"Accept", "application/json"},
-                       {"Content-Type", "application/x-www-form-urlencoded"}};
-    authenticate_client(method, form, request.headers);
-    request.body = build_query(form);
-    return http_->send(request);
-}
-
-OAuthTokenSet OAuthProvider::read_token_response(const HttpResponse& response, bool refresh) const {
-    const std::string status = " (HTTP " + std::to_string(response.status) + ")";
-    // RFC 6585 §4, RFC 9110 §10.2.3: a refresh refused for now says when to come back.
-    std::optional<std::string> retry_after;
-    if (refresh && (response.status == 429 || response.status == 503)) {
-        retry_after = response.header("Retry-After");
-    }
-    auto refuse = [&](errc code, const std::string& message, ProviderAnswer answer) {
-        if (retry_after) {
-            throw RetryLaterError(code, message, std::move(answer), *retry_after);
-        }
-        token_failure(refresh, code, message, std::move(answer));
-    };
-    auto body = detail::parse_json_object(response.body);
-    if (body) {
-        // RFC 6749 §5.2; GitHub reports errors with HTTP 200 and the same members.
-        if (auto answer = detail::oauth_error_of(*body, response.status)) {
-            refuse(errc::provider_error,
-                   "the token endpoint refused the request: " + answer->error + status, *answer);
-        }
-    }
-    if (response.status != 200) {
-        refuse(errc::invalid_response,
-               "the token endpoint answered without an OAuth error" + status,
-               ProviderAnswer{"", "", response.status});
-    }
-    if (!body) {
-        token_failure(refresh, errc::invalid_response,
-                      "the token endpoint's answer is not a JSON object" + status);
-    }
-    auto access_token = body->find("access_token");
-    if (access_token == body->end() || !access_token->is_string() ||
-        access_token->get_ref<const std::string&>().empty()) {
-        token_failure(refresh, errc::invalid_response,
-                      "the token endpoint's answer has no access_token");
-    }
-    // RFC 6749 §7.1: only Bearer tokens are understood; a DPoP-bound token (RFC 9449) would be
-    // unusable without its proof key, so it is refused rather than stored.
-    if (auto type = body->find("token_type"); type != body->end() && !type->is_null()) {
-        if (!type->is_string()) {
-            token_failure(refresh, errc::invalid_response, "the token_type is not a string");
-        }
-        const auto& text = type->get_ref<const std::string&>();
-        if (detail::iequals(text, "DPoP")) {
-            token_failure(refresh, errc::invalid_response, "DPoP-bound tokens are not supported");
-        }
-        if (!detail::iequals(text, "Bearer")) {
-            token_failure(refresh, errc::invalid_response,
-                          "token_type '" + safe_text(text, 32) + "' is not Bearer");
-        }
-    }
-    OAuthTokenSet tokens;
-    try {
-        tokens = OAuthTokenSet::from_token_response(*body, *clock_);
-    } catch (const TokenError& e) {
-        token_failure(refresh, errc::invalid_response,
-                      std::string{"the token endpoint's answer is malformed: "} + e.what());
-    }
-    tokens.token_type = "Bearer";
-    return tokens;
-}
-
-OAuthTokenSet OAuthProvider::token_request(Grant grant, QueryParams form,
-                                           const ProviderEndpoints& resolved) {
-    const HttpResponse response = send_token_request(std::move(form), resolved);
-    return read_token_response(response, grant == Grant::refresh_token);
+    return post_authenticated(EndpointKind::token, resolved.token_endpoint, std::move(form),
+                              resolved);
 }
 
 std::optional<IdTokenClaims> OAuthProvider::validate_response_id_token(const OAuthTokenSet&,
@@ -524,15 +208,10 @@ OAuthProvider::TokenResult OAuthProvider::exchange(std::string_view code,
         throw ConfigError(errc::invalid_argument,
                           "PKCE is on: pass the code verifier of the authorization request");
     }
-    QueryParams form{{"grant_type", "authorization_code"},
-                     {"code", std::string{code}},
-                     {"redirect_uri", std::string{redirect_uri}}};
-    if (has_verifier) {
-        // RFC 7636 §4.5; seed §13 item 19: GitHub's exchange dropped the verifier.
-        form.add("code_verifier", *pkce_verifier);
-    }
+    const detail::AuthorizationCodeGrant grant{std::string{code}, std::string{redirect_uri},
+                                               pkce_verifier};
     const ProviderEndpoints resolved = endpoints();
-    TokenResult result{token_request(Grant::authorization_code, std::move(form), resolved), {}};
+    TokenResult result{grant.read(send_token_request(grant.form(), resolved), *clock_), {}};
     if (result.tokens.id_token) {
         IdTokenChecks checks;
         checks.from_provider = true; // the token endpoint's own answer
@@ -544,8 +223,9 @@ OAuthProvider::TokenResult OAuthProvider::exchange(std::string_view code,
         result.claims = validate_response_id_token(result.tokens, checks);
     } else if (expect_id_token) {
         // OIDC Core §3.1.3.3: the token response to an openid request MUST contain an ID token.
-        throw TokenError(errc::invalid_response,
-                         "the token response has no id_token although openid was requested");
+        detail::AuthorizationCodeGrant::fail(
+            {.code = errc::invalid_response,
+             .message = "the token response has no id_token although openid was requested"});
     }
     return result;
 }
@@ -602,13 +282,7 @@ UserIdentity OAuthProvider::identify_with(const OAuthTokenSet& tokens,
         try {
             json info = get_userinfo(tokens.access_token);
             if (claims) {
-                // OIDC Core §5.3.4: the UserInfo sub MUST equal the ID token's sub, or the answer
-                // may be about someone else (token substitution).
-                auto sub = string_member(info, "sub");
-                if (!sub || !constant_time_equal(*sub, claims->sub())) {
-                    throw AuthenticationError(errc::userinfo_mismatch,
-                                              "the userinfo sub differs from the ID token's sub");
-                }
+                detail::check_userinfo_subject(info, *claims);
             }
             identity.userinfo = std::move(info);
         } catch (const AuthenticationError& e) {
@@ -627,81 +301,37 @@ UserIdentity OAuthProvider::identify_with(const OAuthTokenSet& tokens,
                                        e.what());
         }
     }
-    const json& info = identity.userinfo;
-    if (!claims) {
-        if (auto sub = string_member(info, "sub"); sub && !sub->empty()) {
-            identity.subject = *sub;
-        } else if (auto id = info.find("id"); id != info.end() && id->is_number_integer()) {
-            identity.subject = std::to_string(id->get<std::int64_t>());
-        } else if (auto id_text = string_member(info, "id"); id_text && !id_text->empty()) {
-            identity.subject = *id_text;
-        } else {
-            throw AuthenticationError(errc::bad_subject,
-                                      "no identity: the provider returned neither a validated ID "
-                                      "token nor a userinfo sub");
-        }
-    }
-    if (!identity.email) {
-        if (auto email = string_member(info, "email")) {
-            identity.email = email;
-            identity.email_verified = bool_member(info, "email_verified").value_or(false);
-        }
-    }
-    if (!identity.name) {
-        identity.name = string_member(info, "name");
-    }
+    detail::complete_identity_from_userinfo(identity, claims.has_value());
     identity.id_token_claims = std::move(claims);
     return identity;
 }
 
 OAuthProvider::TokenResult OAuthProvider::refresh(std::string_view refresh_token,
                                                   const OAuthTokenSet* current) {
+    using detail::RefreshGrant;
     if (refresh_token.empty()) {
         throw TokenRefreshError(errc::reauth_required, "there is no refresh token");
     }
     const ProviderEndpoints resolved = endpoints();
-    try {
-        if (current && current->id_token) {
-            prepare_id_token_validation(); // the answer will likely carry one to check
-        }
-    } catch (const TokenRefreshError&) {
-        throw;
-    } catch (const TokenError& e) {
-        throw TokenRefreshError(e.code(), e.what(), e.provider_answer());
+    if (current && current->id_token) {
+        // The answer will likely carry an ID token to check: get ready while the refresh token
+        // is still unused.
+        RefreshGrant::step([this] { prepare_id_token_validation(); });
     }
-    TokenResult result{token_request(Grant::refresh_token,
-                                     QueryParams{{"grant_type", "refresh_token"},
-                                                 {"refresh_token", std::string{refresh_token}}},
-                                     resolved),
-                       {}};
+    const RefreshGrant grant{std::string{refresh_token}};
+    TokenResult result{grant.read(send_token_request(grant.form(), resolved), *clock_), {}};
     OAuthTokenSet& tokens = result.tokens;
-    if (!tokens.refresh_token) {
-        // RFC 6749 §6: no new refresh token means the old one stays valid (seed §13 item 30:
-        // GitHub dropped it).
-        tokens.refresh_token = std::string{refresh_token};
-    }
-    if (current && tokens.scope.empty()) {
-        tokens.scope = current->scope; // RFC 6749 §5.1: omitted scope = unchanged
-    }
     if (tokens.id_token) {
-        try {
-            IdTokenChecks checks;
-            checks.access_token = tokens.access_token;
-            checks.from_provider = true;
-            result.claims = validate_response_id_token(tokens, checks);
-            if (result.claims && current && current->id_token) {
-                // OIDC Core §12.2: a refreshed ID token MUST keep iss, sub, aud (and azp).
-                check_refreshed_id_token(stored_id_token_claims(*current->id_token),
-                                         *result.claims);
-            }
-        } catch (const TokenRefreshError&) {
-            throw;
-        } catch (const TokenError& e) {
-            throw TokenRefreshError(e.code(), e.what(), e.provider_answer());
+        IdTokenChecks checks;
+        checks.access_token = tokens.access_token;
+        checks.from_provider = true;
+        result.claims =
+            RefreshGrant::step([&] { return validate_response_id_token(tokens, checks); });
+        if (result.claims && current) {
+            RefreshGrant::check_same_identity(*current, *result.claims);
         }
-    } else if (current && current->id_token) {
-        tokens.id_token = current->id_token;
     }
+    grant.keep_unchanged(tokens, current);
     return result;
 }
 
@@ -722,23 +352,7 @@ nlohmann::json OAuthProvider::get_userinfo(std::string_view access_token) {
     request.url = resolved.userinfo_endpoint;
     request.headers = {{"Authorization", "Bearer " + std::string{access_token}},
                        {"Accept", "application/json"}};
-    const HttpResponse response = http_->send(request);
-    if (response.status != 200) {
-        throw AuthenticationError(errc::provider_error,
-                                  "the userinfo endpoint answered HTTP " +
-                                      std::to_string(response.status),
-                                  detail::bearer_challenge_error(response));
-    }
-    auto body = detail::parse_json_object(response.body);
-    if (!body) {
-        const auto type = response.header("Content-Type").value_or("");
-        throw AuthenticationError(errc::invalid_response,
-                                  type.starts_with("application/jwt")
-                                      ? "signed userinfo responses (application/jwt) are not "
-                                        "supported"
-                                      : "the userinfo answer is not a JSON object");
-    }
-    return std::move(*body);
+    return detail::read_userinfo(send(EndpointKind::userinfo, request));
 }
 
 bool OAuthProvider::revoke_token(std::string_view token, std::string_view token_type_hint) {
@@ -751,23 +365,14 @@ bool OAuthProvider::revoke_token(std::string_view token, std::string_view token_
             log(LogLevel::debug, "the provider has no revocation endpoint; nothing revoked");
             return false;
         }
-        QueryParams form{{"token", std::string{token}}};
-        if (!token_type_hint.empty()) {
-            form.add("token_type_hint", std::string{token_type_hint});
-        }
         // RFC 7009 §2.1: confidential clients authenticate (seed §13 item 23 sent no secret).
-        const HttpResponse response = post_authenticated(
-            resolved.revocation_endpoint, std::move(form), resolved.client_auth_method);
+        const HttpResponse response =
+            post_authenticated(EndpointKind::revocation, resolved.revocation_endpoint,
+                               detail::token_form(token, token_type_hint), resolved);
         if (response.status == 200) {
             return true;
         }
-        std::string what = "revocation refused (HTTP " + std::to_string(response.status) + ")";
-        if (auto body = detail::parse_json_object(response.body)) {
-            if (auto answer = detail::oauth_error_of(*body, response.status)) {
-                what += ": " + answer->error;
-            }
-        }
-        log(LogLevel::warning, what);
+        log(LogLevel::warning, detail::revocation_refusal(response));
     } catch (const Error& e) {
         log(LogLevel::warning, std::string{"revocation failed: "} +
                                    std::string{to_string(e.code())} + ": " + e.what());
@@ -788,7 +393,7 @@ RevocationResult OAuthProvider::revoke_tokens(const OAuthTokenSet& tokens) {
 }
 
 DeviceAuthorization OAuthProvider::start_device_authorization(const QueryParams& extra_params) {
-    check_extra_params(extra_params, {"client_id", "client_secret", "scope"}, false);
+    detail::check_extra_params(extra_params, {"client_id", "client_secret", "scope"}, false);
     const ProviderEndpoints resolved = endpoints();
     if (resolved.device_authorization_endpoint.empty()) {
         throw ConfigError(errc::config_missing, "the provider offers no device authorization "
@@ -802,55 +407,10 @@ DeviceAuthorization OAuthProvider::start_device_authorization(const QueryParams&
         form.add(name, value);
     }
     // RFC 8628 §3.1: the client authenticates as at the token endpoint.
-    const HttpResponse response = post_authenticated(resolved.device_authorization_endpoint,
-                                                     std::move(form), resolved.client_auth_method);
-    auto body = detail::parse_json_object(response.body);
-    if (body) {
-        if (auto answer = detail::oauth_error_of(*body, response.status)) {
-            throw AuthenticationError(errc::provider_error,
-                                      "the device authorization endpoint refused: " + answer->error,
-                                      *answer);
-        }
-    }
-    if (response.status != 200 || !body) {
-        throw AuthenticationError(errc::invalid_response,
-                                  "the device authorization endpoint answered HTTP " +
-                                      std::to_string(response.status) + " without a JSON object",
-                                  ProviderAnswer{"", "", response.status});
-    }
-    DeviceAuthorization authorization;
-    auto required = [&](const char* name, const char* alternative = nullptr) {
-        auto value = string_member(*body, name);
-        if ((!value || value->empty()) && alternative) {
-            value = string_member(*body, alternative);
-        }
-        if (!value || value->empty()) {
-            throw AuthenticationError(errc::invalid_response,
-                                      std::string{"the device authorization has no "} + name);
-        }
-        return *value;
-    };
-    authorization.device_code = required("device_code");
-    authorization.user_code = required("user_code");
-    // Google names it verification_url (its documentation's example).
-    authorization.verification_uri = required("verification_uri", "verification_url");
-    authorization.verification_uri_complete =
-        string_member(*body, "verification_uri_complete").value_or("");
-    if (body->find("expires_in") == body->end()) {
-        throw AuthenticationError(errc::invalid_response, "the device authorization has no "
-                                                          "expires_in");
-    }
-    authorization.expires_in = seconds_member(*body, "expires_in", {}, 86400);
-    if (authorization.expires_in <= std::chrono::seconds{0}) {
-        throw AuthenticationError(errc::invalid_response, "the device authorization expired "
-                                                          "already");
-    }
-    // RFC 8628 §3.2: interval defaults to 5 seconds.
-    authorization.interval = std::max(
-        seconds_member(*body, "interval", std::chrono::seconds{5}, 3600), std::chrono::seconds{1});
-    authorization.expires_at = clock_->steady_now() + authorization.expires_in;
-    authorization.raw = std::move(*body);
-    return authorization;
+    const HttpResponse response =
+        post_authenticated(EndpointKind::device_authorization,
+                           resolved.device_authorization_endpoint, std::move(form), resolved);
+    return detail::read_device_authorization(response, *clock_);
 }
 
 OAuthTokenSet OAuthProvider::poll_device_token(const DeviceAuthorization& authorization,
@@ -859,6 +419,7 @@ OAuthTokenSet OAuthProvider::poll_device_token(const DeviceAuthorization& author
     CancelSignal& signal = cancel ? *cancel : local;
     std::chrono::seconds interval = std::max(authorization.interval, std::chrono::seconds{1});
     const ProviderEndpoints resolved = endpoints();
+    const detail::DeviceCodeGrant grant{authorization.device_code};
     const auto timeout_seconds = static_cast<double>(authorization.expires_in.count());
     for (;;) {
         const auto now = clock_->steady_now();
@@ -876,10 +437,7 @@ OAuthTokenSet OAuthProvider::poll_device_token(const DeviceAuthorization& author
         }
         HttpResponse response;
         try {
-            response =
-                send_token_request(QueryParams{{"grant_type", std::string{device_code_grant}},
-                                               {"device_code", authorization.device_code}},
-                                   resolved);
+            response = send_token_request(grant.form(), resolved);
         } catch (const TransportError& e) {
             if (e.code() != errc::timeout) {
                 throw;
@@ -889,56 +447,34 @@ OAuthTokenSet OAuthProvider::poll_device_token(const DeviceAuthorization& author
             log(LogLevel::warning, "device token poll timed out; polling less often");
             continue;
         }
-        if (auto body = detail::parse_json_object(response.body)) {
-            if (auto answer = detail::oauth_error_of(*body, response.status)) {
-                if (answer->error == "authorization_pending") {
-                    continue;
-                }
-                if (answer->error == "slow_down") {
-                    // RFC 8628 §3.5: +5 s; GitHub also says the new interval.
-                    interval += std::chrono::seconds{5};
-                    if (auto told = int_member(*body, "interval"); told && *told > 0) {
-                        interval = std::max(
-                            interval, std::chrono::seconds{std::min<std::int64_t>(*told, 3600)});
-                    }
-                    continue;
-                }
-                if (answer->error == "expired_token") {
-                    throw TokenExpiredError(errc::token_expired,
-                                            "the device code expired before the user approved",
-                                            *answer);
-                }
-                throw TokenError(errc::provider_error,
-                                 "the device authorization ended: " + answer->error, *answer);
-            }
+        detail::DevicePoll poll = grant.read(response, *clock_);
+        if (poll.status == detail::DevicePoll::Status::slow_down) {
+            interval = detail::DeviceCodeGrant::slowed_down(interval, poll);
         }
-        OAuthTokenSet tokens = read_token_response(response, false);
-        if (tokens.id_token) {
+        if (poll.status != detail::DevicePoll::Status::approved) {
+            continue;
+        }
+        if (poll.tokens.id_token) {
             IdTokenChecks checks;
-            checks.access_token = tokens.access_token;
+            checks.access_token = poll.tokens.access_token;
             checks.from_provider = true;
-            validate_response_id_token(tokens, checks);
+            validate_response_id_token(poll.tokens, checks);
         }
-        return tokens;
+        return std::move(poll.tokens);
     }
 }
 
 OAuthTokenSet OAuthProvider::client_credentials(const std::vector<std::string>& scopes,
                                                 const QueryParams& extra_params) {
-    check_extra_params(extra_params, {"grant_type", "scope", "client_id", "client_secret"}, false);
+    detail::check_extra_params(extra_params, {"grant_type", "scope", "client_id", "client_secret"},
+                               false);
     const ProviderEndpoints resolved = endpoints();
     if (resolved.client_auth_method == ClientAuthMethod::none) {
         throw ConfigError(errc::invalid_argument,
                           "the client credentials grant needs a confidential client (a secret)");
     }
-    QueryParams form{{"grant_type", "client_credentials"}};
-    if (!scopes.empty()) {
-        form.add("scope", detail::join_scopes(scopes));
-    }
-    for (const auto& [name, value] : extra_params) {
-        form.add(name, value);
-    }
-    return token_request(Grant::client_credentials, std::move(form), resolved);
+    const detail::ClientCredentialsGrant grant{scopes, extra_params};
+    return grant.read(send_token_request(grant.form(), resolved), *clock_);
 }
 
 IntrospectionResult OAuthProvider::introspect_token(std::string_view token,
@@ -948,48 +484,10 @@ IntrospectionResult OAuthProvider::introspect_token(std::string_view token,
         throw ConfigError(errc::config_missing, "the provider offers no introspection endpoint "
                                                 "(set introspection_url)");
     }
-    QueryParams form{{"token", std::string{token}}};
-    if (!token_type_hint.empty()) {
-        form.add("token_type_hint", std::string{token_type_hint});
-    }
     // RFC 7662 §2.1: the protected resource (here: this client) authenticates.
-    const HttpResponse response = post_authenticated(resolved.introspection_endpoint,
-                                                     std::move(form), resolved.client_auth_method);
-    auto body = detail::parse_json_object(response.body);
-    if (body) {
-        if (auto answer = detail::oauth_error_of(*body, response.status)) {
-            throw AuthenticationError(errc::provider_error,
-                                      "the introspection endpoint refused: " + answer->error,
-                                      *answer);
-        }
-    }
-    if (response.status != 200) {
-        throw AuthenticationError(errc::provider_error,
-                                  "the introspection endpoint answered HTTP " +
-                                      std::to_string(response.status),
-                                  ProviderAnswer{"", "", response.status});
-    }
-    if (!body) {
-        throw AuthenticationError(errc::invalid_response,
-                                  "the introspection answer is not a JSON object");
-    }
-    auto active = body->find("active");
-    if (active == body->end() || !active->is_boolean()) {
-        throw AuthenticationError(errc::invalid_response,
-                                  "the introspection answer has no boolean 'active'");
-    }
-    IntrospectionResult result;
-    result.active = active->get<bool>();
-    result.scope = string_member(*body, "scope");
-    result.client_id = string_member(*body, "client_id");
-    result.username = string_member(*body, "username");
-    result.token_type = string_member(*body, "token_type");
-    result.sub = string_member(*body, "sub");
-    result.iss = string_member(*body, "iss");
-    result.exp = int_member(*body, "exp");
-    result.iat = int_member(*body, "iat");
-    result.raw = std::move(*body);
-    return result;
+    return detail::read_introspection(
+        post_authenticated(EndpointKind::introspection, resolved.introspection_endpoint,
+                           detail::token_form(token, token_type_hint), resolved));
 }
 
 std::optional<std::string> OAuthProvider::end_session_url(const EndSessionRequest& request) {
@@ -997,21 +495,7 @@ std::optional<std::string> OAuthProvider::end_session_url(const EndSessionReques
     if (resolved.end_session_endpoint.empty()) {
         return std::nullopt;
     }
-    QueryParams query;
-    auto add = [&](const char* name, const std::string& value) {
-        if (!value.empty()) {
-            query.add(name, value);
-        }
-    };
-    add("id_token_hint", request.id_token_hint);
-    add("post_logout_redirect_uri", request.post_logout_redirect_uri);
-    add("state", request.state);
-    add("logout_hint", request.logout_hint);
-    add("ui_locales", request.ui_locales);
-    // RP-Initiated Logout §2: client_id lets the provider check post_logout_redirect_uri even
-    // without an id_token_hint.
-    query.add("client_id", config_.client_id);
-    return append_query(resolved.end_session_endpoint, query);
+    return detail::end_session_url(resolved.end_session_endpoint, request, config_.client_id);
 }
 
 void OAuthProvider::close() {}

@@ -212,7 +212,7 @@ HttpResponse GitHubProvider::api_get(std::string_view path, std::string_view acc
     request.headers = {{"Authorization", "Bearer " + std::string{access_token}},
                        {"Accept", "application/vnd.github+json"},
                        {"X-GitHub-Api-Version", "2022-11-28"}};
-    return http().send(request);
+    return send(EndpointKind::userinfo, request);
 }
 
 nlohmann::json GitHubProvider::get_userinfo(std::string_view access_token) {
@@ -298,7 +298,7 @@ bool GitHubProvider::revoke_token(std::string_view token, std::string_view token
         {"Content-Type", "application/json"}};
     request.body = json{{"access_token", std::string{token}}}.dump();
     try {
-        const HttpResponse response = http().send(request);
+        const HttpResponse response = send(EndpointKind::revocation, request);
         if (response.status == 204) {
             return true;
         }

@@ -11,6 +11,7 @@
 #include <authflow/http/http_client.hpp>
 #include <authflow/jose/jwk.hpp>
 #include <authflow/oidc/id_token.hpp>
+#include <authflow/providers/request_decorator.hpp>
 
 #include <nlohmann/json.hpp>
 
@@ -26,6 +27,10 @@
 #include <vector>
 
 namespace authflow {
+
+namespace detail {
+class ClientAuth;
+} // namespace detail
 
 /// How the client authenticates at the token, revocation and introspection endpoints
 /// (RFC 6749 §2.3.1, OIDC Core §9).
@@ -74,6 +79,9 @@ struct ProviderConfig {
     bool insecure_skip_id_token_validation = false;
     /// Every request goes through this client; null: default_http_client().
     std::shared_ptr<HttpClient> http;
+    /// Sees every request to the token, userinfo, revocation, introspection and device
+    /// authorization endpoints: adds headers to each, and may ask for one retry. Null: none.
+    std::shared_ptr<RequestDecorator> request_decorator;
     /// Time for token lifetimes, ID-token checks and device-flow polling; null: system_clock().
     /// Must outlive the provider.
     Clock* clock = nullptr;
@@ -380,26 +388,23 @@ protected:
     /// Resolves `automatic` client authentication from a provider's advertised methods.
     ClientAuthMethod resolve_client_auth(const std::vector<std::string>& advertised) const;
 
+    /// Sends a request to one of the provider's endpoints through the request decorator (for
+    /// subclasses that call endpoints of their own, such as GitHub's user API). Throws as
+    /// HttpClient::send.
+    HttpResponse send(EndpointKind endpoint, const HttpRequest& request);
+
+private:
     struct TokenResult {
         OAuthTokenSet tokens;
         std::optional<IdTokenClaims> claims;
     };
-    enum class Grant { authorization_code, refresh_token, device_code, client_credentials };
-    /// POSTs a grant to the token endpoint with client authentication and reads the answer.
-    OAuthTokenSet token_request(Grant grant, QueryParams form, const ProviderEndpoints& endpoints);
-    /// POSTs a grant to the token endpoint with client authentication; returns the raw answer.
-    HttpResponse send_token_request(QueryParams form, const ProviderEndpoints& endpoints);
-    /// Reads a token endpoint's answer (RFC 6749 §5.1, §5.2). Throws TokenError, or
-    /// TokenRefreshError when `refresh`.
-    OAuthTokenSet read_token_response(const HttpResponse& response, bool refresh) const;
-    /// Adds client authentication to a form and headers (RFC 6749 §2.3.1).
-    void authenticate_client(ClientAuthMethod method, QueryParams& form,
-                             HttpHeaders& headers) const;
-
-private:
+    /// The client authentication strategy for `method`, made once and kept.
+    std::shared_ptr<const detail::ClientAuth> client_auth(ClientAuthMethod method);
     /// POSTs a form to `url` with client authentication (RFC 6749 §2.3.1), asking for JSON.
-    HttpResponse post_authenticated(const std::string& url, QueryParams form,
-                                    ClientAuthMethod method);
+    HttpResponse post_authenticated(EndpointKind endpoint, const std::string& url, QueryParams form,
+                                    const ProviderEndpoints& endpoints);
+    /// POSTs a grant's form to the token endpoint with client authentication.
+    HttpResponse send_token_request(QueryParams form, const ProviderEndpoints& endpoints);
     TokenResult exchange(std::string_view code, std::string_view redirect_uri,
                          const std::optional<std::string>& pkce_verifier,
                          const std::optional<std::string>& nonce);
@@ -408,6 +413,8 @@ private:
     ProviderConfig config_;
     std::shared_ptr<HttpClient> http_;
     Clock* clock_;
+    std::mutex client_auth_mutex_;
+    std::shared_ptr<const detail::ClientAuth> client_auth_;
 };
 
 } // namespace authflow

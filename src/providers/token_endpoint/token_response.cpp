@@ -1,0 +1,65 @@
+// The one reader of token endpoint answers, shared by every grant.
+#include "token_response.hpp"
+
+#include "../provider_internal.hpp"
+
+namespace authflow::detail {
+
+TokenAnswer read_token_response(const HttpResponse& response, const Clock& clock) {
+    const std::string status = " (HTTP " + std::to_string(response.status) + ")";
+    // RFC 6585 §4, RFC 9110 §10.2.3: a request refused for now says when to come back.
+    std::optional<std::string> retry_after;
+    if (response.status == 429 || response.status == 503) {
+        retry_after = response.header("Retry-After");
+    }
+    auto body = parse_json_object(response.body);
+    if (body) {
+        // RFC 6749 §5.2; GitHub reports errors with HTTP 200 and the same members.
+        if (auto answer = oauth_error_of(*body, response.status)) {
+            return TokenEndpointError{errc::provider_error,
+                                      "the token endpoint refused the request: " + answer->error +
+                                          status,
+                                      *answer, retry_after};
+        }
+    }
+    if (response.status != 200) {
+        return TokenEndpointError{errc::invalid_response,
+                                  "the token endpoint answered without an OAuth error" + status,
+                                  ProviderAnswer{"", "", response.status}, retry_after};
+    }
+    auto invalid = [](std::string message) {
+        return TokenEndpointError{errc::invalid_response, std::move(message), {}, std::nullopt};
+    };
+    if (!body) {
+        return invalid("the token endpoint's answer is not a JSON object" + status);
+    }
+    auto access_token = body->find("access_token");
+    if (access_token == body->end() || !access_token->is_string() ||
+        access_token->get_ref<const std::string&>().empty()) {
+        return invalid("the token endpoint's answer has no access_token");
+    }
+    // RFC 6749 §7.1: only Bearer tokens are understood; a DPoP-bound token (RFC 9449) would be
+    // unusable without its proof key, so it is refused rather than stored.
+    if (auto type = body->find("token_type"); type != body->end() && !type->is_null()) {
+        if (!type->is_string()) {
+            return invalid("the token_type is not a string");
+        }
+        const auto& text = type->get_ref<const std::string&>();
+        if (iequals(text, "DPoP")) {
+            return invalid("DPoP-bound tokens are not supported");
+        }
+        if (!iequals(text, "Bearer")) {
+            return invalid("token_type '" + safe_text(text, 32) + "' is not Bearer");
+        }
+    }
+    OAuthTokenSet tokens;
+    try {
+        tokens = OAuthTokenSet::from_token_response(*body, clock);
+    } catch (const TokenError& e) {
+        return invalid(std::string{"the token endpoint's answer is malformed: "} + e.what());
+    }
+    tokens.token_type = "Bearer";
+    return tokens;
+}
+
+} // namespace authflow::detail
