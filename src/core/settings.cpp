@@ -442,7 +442,7 @@ void OAuth2Settings::set(std::string_view name, std::string_view value) {
                 }
                 this->*spec.member = *parsed;
             } else if constexpr (std::is_same_v<T, ListField>) {
-                // An empty list means "not set": the provider's default scopes apply (the seed
+                // An empty list means "not set": the provider's default scopes apply (pywry.auth
                 // turns an empty scope string into its provider defaults too).
                 auto items = split_list(value);
                 if (items.empty()) {

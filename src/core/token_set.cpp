@@ -87,7 +87,7 @@ bool OAuthTokenSet::is_expired(std::chrono::seconds leeway, const Clock& clock) 
 }
 
 json OAuthTokenSet::to_json() const {
-    // nlohmann::json objects sort their keys; to_json_string keeps the seed's order.
+    // nlohmann::json objects sort their keys; to_json_string keeps pywry.auth's order.
     json out = json::object();
     out["access_token"] = access_token;
     out["token_type"] = token_type;

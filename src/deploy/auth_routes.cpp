@@ -1,4 +1,6 @@
-// The deploy-mode sign-in routes (seed §10; fixes of seed §13 items 1, 14, 15, 20, 21, 23).
+// The deploy-mode sign-in routes: login, callback (state bound to the browser that started the
+// sign-in), refresh, logout (cookies cleared with their attributes, tokens revoked), userinfo and
+// status, with the redirect URI from settings, never from the request.
 #include "callback_failure.hpp"
 
 #include <authflow/core/errors.hpp>
@@ -86,7 +88,7 @@ json role_claims(const UserIdentity& identity) {
     return claims;
 }
 
-/// The profile kept in the session's metadata (seed: metadata.user_info): userinfo, or the
+/// The profile kept in the session's metadata (pywry.auth: metadata.user_info): userinfo, or the
 /// identity's profile fields when there was no userinfo. Never a token.
 json user_info_of(const UserIdentity& identity) {
     json info = identity.userinfo.is_object() ? identity.userinfo : json::object();
@@ -305,8 +307,9 @@ Response AuthRoutes::callback(const Request& request) const {
         binding.reset();
     }
     if (!binding || !record->is_bound_to(*binding)) {
-        // Login CSRF (seed §13 item 14): the callback reached a browser that did not start
-        // this login. The record is spent either way.
+        // Login CSRF: the callback reached a browser that did not start this login (an
+        // attacker's link would sign the victim in as the attacker). The record is spent either
+        // way.
         log(LogLevel::warning, "callback: state not bound to this browser");
         return error_json(400, "invalid_state", "Invalid or expired state parameter");
     }

@@ -1,5 +1,5 @@
-// AuthFlowManager: native (RFC 8252) and device (RFC 8628) sign-in, seed §8 with its weaknesses
-// fixed.
+// AuthFlowManager: native (RFC 8252) and device (RFC 8628) sign-in, as pywry.auth's AuthFlowManager
+// with its weaknesses fixed.
 
 #include <authflow/core/errors.hpp>
 #include <authflow/core/log.hpp>
@@ -219,8 +219,9 @@ void AuthFlowManager::commit_flow(const std::shared_ptr<Flow>& flow) {
 }
 
 void AuthFlowManager::save(const LoginResult& result) {
-    // Seed §13 item 29: one save, under the session's key (the seed also saved under the user
-    // id). The SessionManager schedules the refresh.
+    // One save, under the session's key: a second copy under another key would be refreshed
+    // separately and hold a revoked refresh token after rotation. The SessionManager schedules
+    // the refresh.
     if (session_) {
         session_->save_tokens(result.tokens);
     }
@@ -275,7 +276,8 @@ template <typename Body> LoginResult AuthFlowManager::run_flow(Body&& body) {
         finish_flow(flow, AuthFlowState::cancelled);
         throw;
     } catch (const Error& e) {
-        // Seed §13 item 27: every failure ends the flow as failed, exchange errors included.
+        // Every failure ends the flow as failed, exchange errors included: a flow left
+        // "in progress" would block the next sign-in.
         if (was_cancelled()) {
             finish_flow(flow, AuthFlowState::cancelled);
             throw AuthFlowCancelled(errc::cancelled, "sign-in was cancelled");
@@ -327,7 +329,7 @@ LoginResult AuthFlowManager::login_native(const ShowWindow& show_window,
         }
         request.redirect_uri = server->redirect_uri();
 
-        // State, nonce and PKCE for every flow (seed §13 item 18: the seed sent no nonce).
+        // State (CSRF), nonce (ID-token replay) and PKCE (code interception) for every flow.
         QueryParams extra = options_.extra_params;
         if (auto nonce = extra.get("nonce")) {
             request.nonce = *nonce;

@@ -40,7 +40,8 @@ std::shared_ptr<OAuthProvider> create_provider_from_settings(const OAuth2Setting
     ProviderConfig config;
     config.client_id = settings.client_id;
     config.client_secret = settings.client_secret;
-    // Seed §13 item 8: only scopes that were really set replace the provider's own defaults.
+    // Only scopes that were really set replace the provider's own defaults: an empty list
+    // would drop offline_access (no refresh token) or openid (no ID token).
     if (settings.scopes && !settings.scopes->empty()) {
         config.scopes = *settings.scopes;
     }

@@ -62,7 +62,7 @@ ProviderEndpoints GenericOIDCProvider::endpoints() {
     if (!md) {
         return resolved;
     }
-    // Explicit settings win over the discovered values (seed §4.2).
+    // Explicit settings win over the discovered values.
     auto fill = [](std::string& target, const std::string& discovered) {
         if (target.empty()) {
             target = discovered;
@@ -96,7 +96,8 @@ std::shared_ptr<const IdTokenValidator> GenericOIDCProvider::validator() {
     if (options.issuer.empty() && md) {
         options.issuer = md->issuer;
     }
-    // Seed §13 item 6: a `custom` provider without an issuer failed obscurely; say what to set.
+    // Without an issuer no ID token can be checked; say which setting is missing instead of
+    // failing later at the first sign-in with an obscure error.
     if (options.issuer.empty() && !options.issuer_resolver) {
         throw ConfigError(errc::config_missing,
                           "an ID token arrived but no issuer is configured to check it against: "

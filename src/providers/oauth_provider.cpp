@@ -112,7 +112,8 @@ std::string OAuthProvider::build_authorize_url(std::string_view redirect_uri,
                           "an OpenID Connect sign-in needs a nonce: pass one in the extra "
                           "parameters (or use begin_authorization)");
     }
-    // Seed §13 item 4: the endpoint may come from discovery, so resolve it first.
+    // The endpoint may come from discovery: resolve it first, or a provider configured by its
+    // issuer alone would build a URL without a host.
     const ProviderEndpoints resolved = endpoints();
     if (resolved.authorization_endpoint.empty()) {
         throw ConfigError(errc::config_missing,
@@ -138,7 +139,8 @@ std::string OAuthProvider::build_authorize_url(std::string_view redirect_uri,
     for (const auto& [name, value] : extra_params) {
         query.add(name, value);
     }
-    // append_query joins with '&' when the endpoint already has a query (seed §13 item 32).
+    // append_query joins with '&' when the endpoint already has a query: a second '?' would
+    // turn our parameters into part of the provider's last value.
     return append_query(resolved.authorization_endpoint, query);
 }
 
@@ -199,7 +201,8 @@ OAuthProvider::TokenResult OAuthProvider::exchange(std::string_view code,
         throw AuthenticationError(errc::missing_code, "no authorization code to exchange");
     }
     if (expect_id_token && (!nonce || nonce->empty())) {
-        // Seed §4.7 / §13 item 18: the native flow sent no nonce. Every OIDC sign-in checks one.
+        // Without the nonce an ID token stolen from another sign-in could be replayed into this
+        // one (OIDC Core §3.1.3.7 step 11): every OIDC sign-in checks one.
         throw ConfigError(errc::invalid_argument,
                           "exchange_code needs the nonce sent in the authorization request");
     }
@@ -271,7 +274,8 @@ UserIdentity OAuthProvider::identify_with(const OAuthTokenSet& tokens,
                                           std::optional<IdTokenClaims> claims) {
     UserIdentity identity;
     if (claims) {
-        // Seed §13 item 16: the identity is the validated ID token's subject, never "unknown".
+        // The identity is the validated ID token's subject, never a placeholder: two users
+        // sharing a made-up id would share tokens.
         identity.subject = claims->sub();
         identity.email = claims->email();
         identity.email_verified = claims->email_verified().value_or(false);
@@ -365,7 +369,8 @@ bool OAuthProvider::revoke_token(std::string_view token, std::string_view token_
             log(LogLevel::debug, "the provider has no revocation endpoint; nothing revoked");
             return false;
         }
-        // RFC 7009 §2.1: confidential clients authenticate (seed §13 item 23 sent no secret).
+        // RFC 7009 §2.1: confidential clients authenticate; without it the provider refuses
+        // the revocation and the token stays valid after sign-out.
         const HttpResponse response =
             post_authenticated(EndpointKind::revocation, resolved.revocation_endpoint,
                                detail::token_form(token, token_type_hint), resolved);

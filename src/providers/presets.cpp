@@ -113,7 +113,8 @@ ProviderConfig microsoft_config(ProviderConfig config, const std::string& tenant
         set_if_empty(config.issuer_url, base + "/{tenantid}/v2.0");
     }
     if (config.scopes.empty()) {
-        // Seed §13 item 8: without offline_access Microsoft returns no refresh token.
+        // Without offline_access Microsoft returns no refresh token, and every expiry would
+        // need a new sign-in.
         config.scopes = {"openid", "email", "profile", "offline_access"};
     }
     if (config.id_token_algs.empty()) {
@@ -183,8 +184,9 @@ MicrosoftProvider::MicrosoftProvider(ProviderConfig config, std::string tenant_i
     if (issuer.find("{tenantid}") == std::string::npos) {
         return; // a tenant GUID or consumers: one exact issuer
     }
-    // Seed §13 item 5: multi-tenant tokens carry the user's tenant in iss; check iss against
-    // the template filled with the token's tid.
+    // Multi-tenant tokens carry the user's tenant in iss, so a fixed issuer would refuse every
+    // real token (or, compared loosely, accept any tenant's); check iss against the template
+    // filled with the token's tid.
     IssuerResolver from_tid = tenant_issuer_template(issuer);
     if (lower(tenant_id_) == "organizations") {
         // Work and school accounts only: the personal-account tenant is refused.

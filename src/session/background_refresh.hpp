@@ -53,8 +53,8 @@ public:
     static bool is_worth_retrying(const std::exception_ptr& error, const std::string& key);
 
     /// A background refresh is never scheduled sooner than this after the previous decision, so
-    /// a provider that issues tokens of a second or less cannot make the scheduler spin (seed
-    /// §13 item 28: expires_in <= buffer made a refresh every second).
+    /// a provider that issues tokens of a second or less cannot make the scheduler spin (with
+    /// expires_in <= buffer every token would be due at once, and refreshed every second).
     static constexpr std::chrono::seconds min_delay{5};
     /// Background retries after a failed refresh grow from min_delay up to this.
     static constexpr std::chrono::minutes max_retry_delay{5};

@@ -82,7 +82,7 @@ public:
         return snapshot->tokens.access_token;
     }
 
-    // --- the seed's operations -----------------------------------------------------------
+    // --- pywry.auth's operations -----------------------------------------------------------
 
     std::optional<OAuthTokenSet> initialize() {
         auto stored = store_->load(key());

@@ -11,7 +11,7 @@
 
 namespace authflow {
 
-/// Where a sign-in flow is (seed §2.3); to_string gives the wire value.
+/// Where a sign-in flow is; to_string gives the wire value.
 enum class AuthFlowState { pending, in_progress, completed, cancelled, failed, timed_out };
 
 /// "pending", "in_progress", "completed", "cancelled", "failed" or "timed_out".
@@ -19,7 +19,7 @@ std::string_view to_string(AuthFlowState state) noexcept;
 /// The inverse of to_string. Throws ConfigError (invalid_argument) for any other text.
 AuthFlowState auth_flow_state_from_string(std::string_view text);
 
-/// The result of a sign-in (seed §2.2). A plain value; not synchronised.
+/// The result of a sign-in. A plain value; not synchronised.
 struct AuthFlowResult {
     bool success = false;
     std::optional<OAuthTokenSet> tokens;

@@ -13,7 +13,7 @@
 
 namespace authflow {
 
-/// The tokens of one sign-in (seed §2.1). A plain value: copy it freely; not synchronised.
+/// The tokens of one sign-in. A plain value: copy it freely; not synchronised.
 struct OAuthTokenSet {
     std::string access_token;
     std::string token_type = "Bearer";
@@ -33,12 +33,12 @@ struct OAuthTokenSet {
     std::optional<double> seconds_left(const Clock& clock = system_clock()) const;
 
     /// The storage form: the keys access_token, token_type, refresh_token, expires_in, id_token,
-    /// scope, raw, issued_at; absent values as null. to_json_string keeps that order (the seed's);
-    /// nlohmann::json objects sort their keys.
+    /// scope, raw, issued_at; absent values as null. to_json_string keeps that order
+    /// (pywry.auth's); nlohmann::json objects sort their keys.
     nlohmann::json to_json() const;
     std::string to_json_string() const;
 
-    /// Reads the storage form. Missing keys take the seed's defaults (issued_at: now).
+    /// Reads the storage form. Missing keys take pywry.auth's defaults (issued_at: now).
     /// Throws TokenError (token_invalid) on malformed JSON, a missing or empty access_token, a
     /// negative or non-numeric expires_in, or a field of the wrong type.
     static OAuthTokenSet from_json(const nlohmann::json& json, const Clock& clock = system_clock());

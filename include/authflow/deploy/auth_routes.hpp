@@ -1,5 +1,5 @@
 #pragma once
-// The sign-in routes of deploy mode (seed §10, with §13's weaknesses fixed), framework-agnostic:
+// The sign-in routes of deploy mode, framework-agnostic:
 // mount them on any web server through Request/Response (see httplib_adapter.hpp).
 #include <authflow/core/clock.hpp>
 #include <authflow/deploy/csrf.hpp>

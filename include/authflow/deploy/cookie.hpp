@@ -41,7 +41,8 @@ inline constexpr std::size_t max_cookie_count = 64;
 
 /// Parses a Cookie header (RFC 6265 §4.2.1: `name=value` pairs separated by "; "; whitespace
 /// around a pair is tolerated). A name must be an RFC 7230 token; a value is cookie-octets,
-/// optionally in double quotes (which are removed; seed §13 item 3). Malformed pairs (no '=',
+/// optionally in double quotes (which are removed, so a quoted session id still matches).
+/// Malformed pairs (no '=',
 /// an empty or invalid name, an invalid value, an unbalanced quote) are skipped.
 /// Throws Error (too_large) when the header exceeds max_cookie_header_size bytes or holds more
 /// than max_cookie_count pairs.
@@ -72,8 +73,9 @@ std::string build_set_cookie(std::string_view name, std::string_view value,
                              const CookieOptions& options);
 
 /// Builds the Set-Cookie value that deletes a cookie set with `options`: an empty value,
-/// Max-Age=0, Expires in 1970, and the same Path, Domain, Secure, HttpOnly and SameSite (seed
-/// §13 item 23: a clear without them may not match or may be refused). Throws as
+/// Max-Age=0, Expires in 1970, and the same Path, Domain, Secure, HttpOnly and SameSite (a
+/// clear without them may not match the cookie, or may be refused, and sign-out would leave it).
+/// Throws as
 /// build_set_cookie.
 std::string build_clear_cookie(std::string_view name, const CookieOptions& options);
 

@@ -21,7 +21,7 @@ public:
     explicit CsrfOriginCheck(const DeploySettings& settings);
     CsrfOriginCheck(std::string_view public_url, const std::vector<std::string>& trusted_origins);
 
-    /// True when the request's source origin is allowed (seed §10.3, with §13 item 21 fixed):
+    /// True when the request's source origin is allowed:
     /// the Origin header when present (exactly one; the opaque origin "null" is refused and does
     /// not fall back to Referer), else the origin of the Referer header; neither → false. It is
     /// compared with the configured origins, never with the request's Host or scheme, so it is
@@ -37,7 +37,7 @@ private:
 /// CsrfOriginCheck(settings).allows(request). Throws ConfigError as the constructor.
 bool verify_csrf_origin(const Request& request, const DeploySettings& settings);
 
-/// The seed's refusal: 403 {"error":"csrf_failed","error_description":"Origin verification
+/// pywry.auth's refusal: 403 {"error":"csrf_failed","error_description":"Origin verification
 /// failed"}.
 Response csrf_failed_response();
 

@@ -1,5 +1,5 @@
 #pragma once
-// The sign-in page (seed §10.9), served by deploy-mode applications.
+// The sign-in page, served by deploy-mode applications.
 
 #include <string>
 #include <string_view>
@@ -8,7 +8,8 @@ namespace authflow {
 
 /// A complete HTML page with a centred card: the title, the subtitle, and a "Sign in with
 /// {provider_name}" link to `login_url` (a sign-in button without JavaScript). Every value is
-/// HTML-escaped, attribute values included (seed §13 item 25). The page has no script and no
+/// HTML-escaped, attribute values included (a provider name from settings cannot inject
+/// markup). The page has no script and no
 /// external resources, so it works under `Content-Security-Policy: default-src 'none';
 /// style-src 'unsafe-inline'`.
 std::string build_login_page(std::string_view provider_name, std::string_view title = "Sign In",

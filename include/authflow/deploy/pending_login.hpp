@@ -16,7 +16,7 @@
 
 namespace authflow {
 
-/// One login in progress (seed §2.6, plus `next` and the browser binding).
+/// One login in progress (with `next` and the browser binding).
 struct PendingLogin {
     /// The OAuth `state`. Not stored: a store keys the record by its hash and take() fills this
     /// in from its argument.
@@ -25,7 +25,8 @@ struct PendingLogin {
     std::string pkce_verifier; ///< empty when PKCE is not used
     std::string redirect_uri;
     std::string next = "/"; ///< where to go after sign-in (already checked by safe_next_path)
-    /// browser_binding_hash() of the short-lived pre-login cookie's value (seed §13 item 14).
+    /// browser_binding_hash() of the short-lived pre-login cookie's value: the callback must
+    /// reach the browser that started the login (no login CSRF).
     std::string browser_binding;
     Clock::wall_time created_at{};
 
@@ -40,7 +41,7 @@ std::string browser_binding_hash(std::string_view pre_login_cookie);
 /// store does not hand out usable states.
 std::string pending_login_key(std::string_view state);
 
-/// How long a login may take (seed §10.2: 600 s).
+/// How long a login may take (600 s, as in pywry.auth).
 inline constexpr std::chrono::seconds pending_login_ttl{600};
 
 /// Where pending logins wait for their callback. Shared by every worker in a scaled-out
@@ -63,7 +64,7 @@ public:
 
 /// In-process PendingLoginStore, bounded by `capacity` live records. Expired records are pruned
 /// on every put. When full of live records, put() refuses with rate_limited instead of evicting:
-/// evicting the oldest (the seed's way) would let a flood of login starts cancel real users'
+/// evicting the oldest (pywry.auth's way) would let a flood of login starts cancel real users'
 /// logins in progress; refusing limits the flood's harm to new logins for at most one ttl, and
 /// the per-client rate limiter in front keeps one client from filling it. Safe to use from
 /// several threads.

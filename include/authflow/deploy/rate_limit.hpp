@@ -38,7 +38,7 @@ public:
     virtual void reset() = 0;
 };
 
-/// The defaults are the seed's: 10 attempts per 60 s (seed §10.1).
+/// The defaults are pywry.auth's: 10 attempts per 60 s.
 struct RateLimitOptions {
     int max_requests = 10;
     std::chrono::seconds window{60};

@@ -1,5 +1,5 @@
 #pragma once
-// Roles and permissions of deploy mode (the seed's role table).
+// Roles and permissions of deploy mode (pywry.auth's role table).
 
 #include <authflow/deploy/session_store.hpp>
 #include <authflow/deploy/settings.hpp>
@@ -12,7 +12,7 @@
 
 namespace authflow {
 
-/// The permissions of the seed's roles.
+/// The permissions of pywry.auth's roles.
 namespace permission {
 inline constexpr std::string_view read = "read";
 inline constexpr std::string_view write = "write";
@@ -27,7 +27,7 @@ const std::vector<std::string_view>& role_permissions(std::string_view role) noe
 
 /// The roles of a user who just signed in: settings.default_roles, plus "admin" when the user is
 /// listed in settings.admin_users by the ID token's `sub`, or by `email` when `email_verified`
-/// is the JSON boolean true (seed §13 item 15: an unverified email never promotes). Emails are
+/// is the JSON boolean true (anyone can claim an unverified address: it never promotes). Emails are
 /// compared ignoring ASCII case. `claims` should be the validated ID token's claims (userinfo
 /// may add an email, with its own email_verified). No duplicates; order kept.
 std::vector<std::string> roles_for(const nlohmann::json& claims, const DeploySettings& settings);

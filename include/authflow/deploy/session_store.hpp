@@ -19,7 +19,7 @@
 
 namespace authflow {
 
-/// One signed-in browser (seed §2.5). A plain value.
+/// One signed-in browser. A plain value.
 struct UserSession {
     /// The opaque id the browser holds (new_session_id()). Stores never keep it: they file the
     /// session under session_key(session_id), and fill this in only when the caller gave it

@@ -62,7 +62,8 @@ struct DeploySettings {
     void validate() const;
 
     /// The redirect URI sent to the provider: auth_redirect_uri when set, else public_url +
-    /// route_prefix + "/callback". Never derived from a request (seed §13 item 20). Throws
+    /// route_prefix + "/callback". Never derived from a request (a forged Host header would
+    /// send the code elsewhere). Throws
     /// ConfigError (config_missing) when neither is set.
     std::string redirect_uri() const;
     /// The origin of public_url (RFC 6454 serialisation, e.g. "https://app.example.com").

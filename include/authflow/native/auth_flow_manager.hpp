@@ -1,8 +1,7 @@
 #pragma once
-// AuthFlowManager: one sign-in from start to stored tokens (seed §8, with seed §13 items 18, 27,
-// 29 and 34 fixed): native mode through the system browser and a loopback redirect (RFC 8252),
-// the device authorization grant for machines without a browser (RFC 8628), and the login URL of
-// deploy mode.
+// AuthFlowManager: one sign-in from start to stored tokens: native mode through the system browser
+// and a loopback redirect (RFC 8252), the device authorization grant for machines without a browser
+// (RFC 8628), and the login URL of deploy mode.
 
 #include <authflow/config.hpp>
 #include <authflow/core/auth_flow.hpp>
@@ -25,7 +24,7 @@ namespace authflow {
 
 class SessionManager;
 
-/// How the sign-in window should look (seed §8.1 step 5). Only a custom ShowWindow uses it; the
+/// How the sign-in window should look. Only a custom ShowWindow uses it; the
 /// system browser ignores it. A plain value.
 struct WindowConfig {
     std::string title = "Sign In";
@@ -47,7 +46,7 @@ using CloseWindow = std::function<void(const std::string& label)>;
 /// The label of the default ShowWindow, the system browser (which cannot be closed).
 inline constexpr std::string_view system_browser_label = "__browser__";
 
-/// Which flow authenticate() runs. C++ has no application object to inspect (seed §8.3), so the
+/// Which flow authenticate() runs. C++ has no application object to inspect, so the
 /// caller says which it is.
 enum class AuthMode {
     native, ///< this process signs in: system browser and loopback redirect
@@ -56,8 +55,8 @@ enum class AuthMode {
 
 /// Settings of an AuthFlowManager. Every default is the secure one. A plain value.
 struct AuthFlowOptions {
-    /// Longest wait for the user (seed default 120 s). The device flow also ends when its codes
-    /// expire, whichever comes first.
+    /// Longest wait for the user (pywry.auth's default 120 s). The device flow also ends when its
+    /// codes expire, whichever comes first.
     std::chrono::milliseconds auth_timeout{std::chrono::seconds{120}};
     /// A fixed loopback redirect URI (e.g. the one registered at the provider), which fixes the
     /// host, port and path of the callback server; empty: `http://127.0.0.1:<port>/callback`.
@@ -94,9 +93,8 @@ struct AuthFlowOptions {
 /// Runs sign-in flows for one provider, one at a time: state, nonce and PKCE for every flow, the
 /// callback check (state, RFC 9207 `iss`, the provider's `error`), the code exchange, ID-token
 /// validation, the identity (validated `sub` and userinfo), and exactly one save of the tokens
-/// through the SessionManager, when one is given (the seed saved twice, seed §13 item 29).
-/// flow_state() is right on every path (the seed left it `in_progress` on exchange errors, item
-/// 27).
+/// through the SessionManager, when one is given (a second copy would go stale at the first
+/// refresh). flow_state() is right on every path, exchange errors included.
 ///
 /// Safe to use from several threads: cancel(), flow_state() and flow_id() may be called from any
 /// thread at any time; a second flow started while one is running throws.
@@ -121,7 +119,7 @@ public:
     const std::shared_ptr<OAuthProvider>& provider() const noexcept { return provider_; }
 
 #if AUTHFLOW_WITH_HTTPLIB
-    /// Native sign-in (seed §8.1, RFC 8252): starts the loopback callback server, builds the
+    /// Native sign-in (RFC 8252): starts the loopback callback server, builds the
     /// authorization request (new state, nonce and PKCE S256) with the provider, shows the URL
     /// through `show_window` (null: the system browser, see AuthFlowOptions), waits for the
     /// redirect carrying this flow's state, then checks it, exchanges the code, validates the ID
@@ -138,7 +136,7 @@ public:
                              const CloseWindow& close_window = {},
                              const WindowConfig& window_config = {});
 
-    /// login_native in the seed's shape: AuthFlowResult with success, the tokens and the user
+    /// login_native in pywry.auth's shape: AuthFlowResult with success, the tokens and the user
     /// information (the userinfo answer with the validated `sub`, and `email`, `name` when
     /// known). Throws as login_native.
     AuthFlowResult run_native(const ShowWindow& show_window = {},
@@ -154,17 +152,17 @@ public:
     /// AuthFlowCancelled, TokenExpiredError (token_expired), TokenError (provider_error, e.g.
     /// access_denied), and as login_native.
     LoginResult login_device();
-    /// login_device in the seed's shape. Throws as login_device.
+    /// login_device in pywry.auth's shape. Throws as login_device.
     AuthFlowResult run_device();
 
-    /// The login URL of deploy mode (seed §8.2): `base_url` (without a trailing '/') + `prefix`
+    /// The login URL of deploy mode: `base_url` (without a trailing '/') + `prefix`
     /// + "/login", e.g. "/auth/login" for an empty base. Throws ConfigError (invalid_argument)
     /// for a prefix that does not start with '/' or ends with one.
     static std::string run_deploy(std::string_view base_url = {},
                                   std::string_view prefix = "/auth");
 
 #if AUTHFLOW_WITH_HTTPLIB
-    /// The unified entry (seed §8.3) with the mode given explicitly: `native` runs run_native;
+    /// The unified entry with the mode given explicitly: `native` runs run_native;
     /// `deploy` returns, without raising, an unsuccessful result whose error says to navigate to
     /// run_deploy(base_url). Throws as run_native.
     AuthFlowResult authenticate(AuthMode mode, const ShowWindow& show_window = {},
@@ -176,7 +174,7 @@ public:
     /// Cancels the running flow from any thread: a waiting flow ends with AuthFlowCancelled at
     /// once (the listening socket is closed), a flow in its code exchange ends with it when the
     /// exchange returns, and nothing is stored. No effect when no flow is running or when the
-    /// flow has already begun to save its tokens (seed §8.4: a cancel before a flow starts does
+    /// flow has already begun to save its tokens (a cancel before a flow starts does
     /// not carry over to it).
     void cancel();
 
@@ -201,7 +199,7 @@ private:
     std::shared_ptr<Flow> flow_; // the running flow, or null
 };
 
-/// The user information of a LoginResult as the seed's AuthFlowResult carried it: the userinfo
+/// The user information of a LoginResult as pywry.auth's AuthFlowResult carried it: the userinfo
 /// answer, with the validated subject as `sub` (it wins over userinfo's, which the provider
 /// already checked to be equal) and `email`, `email_verified`, `name` filled in from the
 /// identity when userinfo lacks them.

@@ -18,7 +18,7 @@ namespace authflow {
 
 /// The authorization response that reached the loopback redirect URI (RFC 6749 §4.1.2, §4.1.2.1;
 /// RFC 9207 `iss`). A plain value; not synchronised. Each named field is the first value of that
-/// parameter, empty when the parameter is missing or empty (seed §2.7). The server only checked
+/// parameter, empty when the parameter is missing or empty. The server only checked
 /// `state`; the caller checks everything else (code present, `iss`, duplicates) in `params`.
 struct CallbackResult {
     QueryParams params; ///< every query parameter, decoded, in the order received

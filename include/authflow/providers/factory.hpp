@@ -1,5 +1,5 @@
 #pragma once
-// create_provider_from_settings (seed §4.6).
+// create_provider_from_settings.
 
 #include <authflow/core/clock.hpp>
 #include <authflow/core/settings.hpp>
@@ -28,7 +28,8 @@ std::vector<std::string> default_scopes(std::string_view provider);
 /// Builds the provider that `settings` describe: `google`, `github`, `microsoft` (with
 /// tenant_id), `oidc` (discovery from issuer_url) or `custom` (explicit endpoints; ID tokens
 /// need issuer_url and jwks_uri). Each keeps its own default scopes unless settings.scopes is set
-/// (seed §13 item 8, fixed). Explicit endpoint settings override a preset's (national clouds,
+/// (an empty list would drop offline_access or openid). Explicit endpoint settings override a
+/// preset's (national clouds,
 /// GitHub Enterprise Server). The client authentication, PKCE, leeway and revocation/JWKS URLs
 /// come from the settings too. Throws ConfigError: config_invalid (unknown provider, any
 /// settings.validate() failure), config_missing naming the missing setting (client_id;

@@ -1,5 +1,5 @@
 #pragma once
-// GenericOIDCProvider: any OpenID Provider, by discovery or by explicit endpoints (seed §4.2).
+// GenericOIDCProvider: any OpenID Provider, by discovery or by explicit endpoints.
 
 #include <authflow/oidc/id_token.hpp>
 #include <authflow/oidc/provider_metadata.hpp>
@@ -40,7 +40,7 @@ public:
     bool is_openid_connect() const noexcept override { return true; }
     ProviderEndpoints endpoints() override;
 
-    /// The seed's validate_id_token: verifies the signature with the provider's keys and the
+    /// pywry.auth's validate_id_token: verifies the signature with the provider's keys and the
     /// claims (iss, aud, azp, exp, iat, nbf, nonce when given) and returns the verified claims.
     /// Throws TokenError with the failing check's code, ConfigError (config_missing) when the
     /// provider has no issuer or no key set to check against (the message names the setting to

@@ -1,5 +1,5 @@
 #pragma once
-// GitHubProvider: GitHub's OAuth 2.0 (not OpenID Connect) (seed §4.5).
+// GitHubProvider: GitHub's OAuth 2.0 (not OpenID Connect).
 
 #include <authflow/providers/oauth_provider.hpp>
 
@@ -9,8 +9,9 @@
 namespace authflow {
 
 /// GitHub OAuth apps and GitHub Apps. Plain OAuth 2.0: no ID token, no nonce. The PKCE verifier
-/// is sent (seed §13 item 19, fixed); errors that GitHub reports with HTTP 200 and an `error`
-/// member are TokenErrors; a refresh keeps the refresh token when the answer has none (item 30).
+/// is sent (an intercepted code is useless without it); errors that GitHub reports with HTTP 200
+/// and an `error` member are TokenErrors; a refresh keeps the refresh token when the answer has
+/// none (RFC 6749 §6: the old one stays valid).
 /// The identity is the numeric `id` of GET /user; the email is the primary, verified one of
 /// GET /user/emails. Revocation is DELETE /applications/{client_id}/token with HTTP Basic.
 /// Default scopes: read:user user:email. Client authentication: client_secret_post. Safe to use
@@ -30,7 +31,7 @@ public:
     std::string_view name() const noexcept override { return "github"; }
     const std::string& api_base() const noexcept { return api_base_; }
 
-    /// GET /user (the seed's userinfo). Throws as OAuthProvider::get_userinfo.
+    /// GET /user (pywry.auth's userinfo). Throws as OAuthProvider::get_userinfo.
     nlohmann::json get_userinfo(std::string_view access_token) override;
     /// DELETE /applications/{client_id}/token for an access token (GitHub cannot revoke a
     /// refresh token on its own: false). False without a client secret (logged).

@@ -1,5 +1,5 @@
 #pragma once
-// GoogleProvider: Google's OpenID Connect endpoints, preset (seed §4.3).
+// GoogleProvider: Google's OpenID Connect endpoints, preset.
 
 #include <authflow/providers/generic_oidc_provider.hpp>
 

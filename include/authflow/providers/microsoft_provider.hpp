@@ -1,5 +1,5 @@
 #pragma once
-// MicrosoftProvider: the Microsoft identity platform (v2.0 endpoints), preset (seed §4.4).
+// MicrosoftProvider: the Microsoft identity platform (v2.0 endpoints), preset.
 
 #include <authflow/providers/generic_oidc_provider.hpp>
 
@@ -11,7 +11,8 @@ namespace authflow {
 /// tenant. The ID token's issuer is checked against the tenant: exactly
 /// `<base>/<tenant>/v2.0` for a tenant GUID; for `common`, `organizations` and domain-name
 /// tenants, Microsoft's `{tenantid}` template filled with the token's `tid`; `organizations`
-/// refuses the personal-account tenant and `consumers` accepts only it (seed §13 item 5, fixed).
+/// refuses the personal-account tenant and `consumers` accepts only it (a fixed issuer would
+/// refuse every multi-tenant token).
 /// Default scopes: openid email profile offline_access. Client authentication:
 /// client_secret_post. No revocation endpoint exists. Safe to use from several threads.
 class MicrosoftProvider : public GenericOIDCProvider {

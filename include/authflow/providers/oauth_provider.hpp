@@ -1,5 +1,5 @@
 #pragma once
-// OAuthProvider: one OAuth 2.0 / OpenID Connect client at one provider (seed §4.1), and the types
+// OAuthProvider: one OAuth 2.0 / OpenID Connect client at one provider, and the types
 // its calls exchange: authorization requests, callback checks, identities, device authorizations,
 // introspection results, logout URLs.
 
@@ -105,7 +105,7 @@ struct ProviderEndpoints {
 };
 
 /// What an authorization request was built with: keep `state`, `nonce` and `pkce` until the
-/// callback arrives (seed §4.7, fixed: every OpenID Connect login has a nonce). A plain value;
+/// callback arrives (every OpenID Connect login has a nonce). A plain value;
 /// it holds secrets (the PKCE verifier), so never log it.
 struct AuthorizationRequest {
     std::string url;          ///< send the user's browser here
@@ -242,7 +242,7 @@ public:
     AuthorizationRequest begin_authorization(std::string_view redirect_uri,
                                              const QueryParams& extra_params = {});
 
-    /// The seed's URL builder: response_type=code, client_id, redirect_uri, state, scope,
+    /// pywry.auth's URL builder: response_type=code, client_id, redirect_uri, state, scope,
     /// code_challenge and code_challenge_method (when `pkce` is given), then the provider's
     /// defaults (Google: access_type, prompt) unless the caller gives them, then
     /// `extra_params`, joined to an authorization endpoint that may already have a query with

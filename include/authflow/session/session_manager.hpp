@@ -1,5 +1,5 @@
 #pragma once
-// SessionManager: the tokens of one sign-in, kept fresh (seed §7, with seed §13 item 28 fixed):
+// SessionManager: the tokens of one sign-in, kept fresh:
 // refreshed before they expire, once per expiry across the threads of a process and across the
 // processes that share a token store, in the background by the shared RefreshScheduler.
 
@@ -38,10 +38,10 @@ struct RetryPolicy {
 
 /// Options of a SessionManager. A plain value.
 struct SessionManagerOptions {
-    /// The key the tokens are stored under (the seed's default).
+    /// The key the tokens are stored under (pywry.auth's default).
     std::string session_key = "default";
-    /// Refresh when less than this is left (seed default 60). For tokens that live less than
-    /// twice as long, half their lifetime is used instead, so that a provider issuing short
+    /// Refresh when less than this is left (pywry.auth's default 60). For tokens that live less
+    /// than twice as long, half their lifetime is used instead, so that a provider issuing short
     /// tokens never causes a refresh loop.
     int refresh_buffer_seconds = 60;
     /// Called once per episode when a new sign-in is needed: nothing is stored, there is no
@@ -109,7 +109,7 @@ public:
     SessionManager(const SessionManager&) = delete;
     SessionManager& operator=(const SessionManager&) = delete;
 
-    /// Loads the stored tokens (seed §7): nothing stored → nothing; fresh → cached, scheduled
+    /// Loads the stored tokens: nothing stored → nothing; fresh → cached, scheduled
     /// and returned; due or expired with a refresh token → refreshed (single-flight) and
     /// returned. A refresh that fails gives nothing (logged; the stored tokens stay, and
     /// on_reauth_required fires for a permanent failure). Throws StoreError when the store

@@ -1,5 +1,5 @@
 #pragma once
-// Choosing and sharing token stores (seed §6.4), with each backend's own options honoured.
+// Choosing and sharing token stores, with each backend's own options honoured.
 
 #include <authflow/core/settings.hpp>
 #include <authflow/store/keyring_token_store.hpp>
@@ -37,8 +37,8 @@ std::shared_ptr<TokenStore> make_token_store(std::string_view backend,
                                              const TokenStoreOptions& options = {});
 
 /// The process-wide store of `backend` for these options: the same instance for the same backend
-/// and options, a different one when either differs (the seed returned its first instance
-/// whatever was asked, seed §13 items 9 and 10). Nothing is cached when creation throws.
+/// and options, a different one when either differs (never the first instance made, whatever
+/// was asked: tokens would land in the wrong backend). Nothing is cached when creation throws.
 /// Throws as make_token_store. Safe to call from several threads.
 std::shared_ptr<TokenStore> get_token_store(std::string_view backend = "memory",
                                             const TokenStoreOptions& options = {});

@@ -1,6 +1,6 @@
 #pragma once
 // KeyringTokenStore: tokens in the desktop keyring (Secret Service API, e.g. gnome-keyring or
-// KeePassXC), seed §6.2.
+// KeePassXC).
 
 #include <authflow/config.hpp>
 #include <authflow/core/clock.hpp>
@@ -17,7 +17,7 @@ namespace authflow {
 
 /// Options of KeyringTokenStore.
 struct KeyringTokenStoreOptions {
-    /// The `service` attribute of every secret (seed: service_name).
+    /// The `service` attribute of every secret (pywry.auth: service_name).
     std::string service = "authflow";
     /// Optional extra encryption of the secrets (the keyring already encrypts them on disk).
     std::optional<StoreKey> key;

@@ -1,5 +1,5 @@
 #pragma once
-// MemoryTokenStore: tokens in this process only (seed §6.1).
+// MemoryTokenStore: tokens in this process only.
 
 #include <authflow/core/clock.hpp>
 #include <authflow/store/token_store.hpp>

@@ -1,5 +1,5 @@
 #pragma once
-// RedisTokenStore: tokens shared by every worker process on every machine (seed §6.3), always
+// RedisTokenStore: tokens shared by every worker process on every machine, always
 // encrypted.
 
 #include <authflow/config.hpp>

@@ -1,5 +1,5 @@
 #pragma once
-// TokenStore: where the tokens of a sign-in are kept (seed §6), and the cross-process lease that
+// TokenStore: where the tokens of a sign-in are kept, and the cross-process lease that
 // serialises refreshes.
 
 #include <authflow/core/token_set.hpp>
@@ -92,13 +92,14 @@ public:
     /// for the store's default record TTL when it has one. Throws StoreError.
     void save(std::string_view key, const OAuthTokenSet& tokens);
     /// As save(key, tokens), but the record disappears `ttl` from now (e.g. a deploy session's
-    /// lifetime) — never tied to the access token's own lifetime (seed §13 item 11). A
+    /// lifetime) — never tied to the access token's own lifetime (the refresh token would be
+    /// lost with an access token of five minutes). A
     /// non-positive ttl throws StoreError (invalid_argument).
     void save(std::string_view key, const OAuthTokenSet& tokens, std::chrono::milliseconds ttl);
     /// The tokens stored under `key`, or nothing when absent or expired. Throws StoreError
     /// (store_corrupt, decrypt_failed) when the record exists but cannot be read.
     std::optional<OAuthTokenSet> load(std::string_view key);
-    /// Removes the record (the seed's `delete`). Returns false when there was none.
+    /// Removes the record (pywry.auth's `delete`). Returns false when there was none.
     bool remove(std::string_view key);
     /// True if a live record exists under `key` (the record is not decoded).
     bool exists(std::string_view key);
