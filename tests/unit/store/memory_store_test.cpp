@@ -1,4 +1,4 @@
-#include "unit/store/store_contract.hpp"
+#include "unit/store/record_store_contract.hpp"
 
 #include <authflow/store/memory_token_store.hpp>
 
@@ -17,6 +17,8 @@ struct MemoryBackend {
 };
 
 INSTANTIATE_TYPED_TEST_SUITE_P(Store, TokenStoreContract, ::testing::Types<MemoryBackend>,
+                               BackendNames);
+INSTANTIATE_TYPED_TEST_SUITE_P(Store, RecordStoreContract, ::testing::Types<MemoryBackend>,
                                BackendNames);
 
 TEST(MemoryTokenStore, StoreWideRecordTtlAppliesToSavesWithoutTtl) {
