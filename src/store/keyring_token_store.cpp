@@ -40,7 +40,13 @@ SecretSchema make_schema(const char* name) {
 const SecretSchema* schema_of(RecordKind kind) {
     static const SecretSchema token_schema = make_schema("org.authflow.Token");
     static const SecretSchema document_schema = make_schema("org.authflow.Document");
-    return kind == RecordKind::token_set ? &token_schema : &document_schema;
+    switch (kind) {
+    case RecordKind::token_set:
+        return &token_schema;
+    case RecordKind::document:
+        return &document_schema;
+    }
+    fail(errc::internal, backend_name_text, "unknown record kind");
 }
 
 // "authflow tokens (service): key", the label a keyring manager shows.

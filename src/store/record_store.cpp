@@ -7,6 +7,7 @@
 
 #include <algorithm>
 #include <exception>
+#include <iterator>
 
 namespace authflow {
 
@@ -38,6 +39,10 @@ void validate_store_key(std::string_view key, std::string_view what) {
                                                      " must be UTF-8 without control characters");
     }
 }
+
+// Backends index arrays by kind.
+static_assert(static_cast<int>(record_kinds[0]) == 0 && static_cast<int>(record_kinds[1]) == 1 &&
+              std::size(record_kinds) == 2);
 
 std::string_view record_kind_name(RecordKind kind) noexcept {
     switch (kind) {

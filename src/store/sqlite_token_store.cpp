@@ -7,7 +7,9 @@
 #include "sqlite_database.hpp"
 #endif
 
+#include <array>
 #include <atomic>
+#include <iterator>
 #include <mutex>
 #include <pwd.h>
 #include <unistd.h>
@@ -190,13 +192,12 @@ public:
         return statements;
     }
 
-    KindStatements& statements(RecordKind kind) {
-        return kind == RecordKind::token_set ? token_sets_ : documents_;
-    }
+    KindStatements& statements(RecordKind kind) { return kinds_[static_cast<std::size_t>(kind)]; }
 
     void prepare_statements() {
-        token_sets_ = prepare_kind(RecordKind::token_set);
-        documents_ = prepare_kind(RecordKind::document);
+        for (RecordKind kind : record_kinds) {
+            statements(kind) = prepare_kind(kind);
+        }
         // One statement is one transaction: the lease is taken only if absent or expired.
         acquire_ = prepare("INSERT INTO leases(name, holder, expires_at) VALUES(?1, ?2, ?3)"
                            " ON CONFLICT(name) DO UPDATE SET holder = excluded.holder,"
@@ -286,7 +287,7 @@ public:
     std::optional<std::chrono::milliseconds> record_ttl_;
     std::mutex mutex_;
     store_detail::SqliteDatabase db_;
-    KindStatements token_sets_, documents_;
+    std::array<KindStatements, std::size(record_kinds)> kinds_; ///< by RecordKind
     Statement acquire_, renew_, release_;
     std::atomic<std::uint32_t> saves_since_purge_{0};
 };

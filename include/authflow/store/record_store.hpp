@@ -21,7 +21,8 @@ enum class RecordKind {
     document,  ///< a JSON document (TokenStore::save_document / load_document)
 };
 
-/// Every kind, in a fixed order (for the union a TokenStore lists and removes).
+/// Every kind, in the enum's order (values are 0, 1, …: backends index by them). A new kind
+/// (e.g. DPoP keys) is added here, named in record_kind_name, and given a keyring schema.
 inline constexpr RecordKind record_kinds[] = {RecordKind::token_set, RecordKind::document};
 
 /// "tokens" or "documents": the kind's name in backend layouts (e.g. the Redis key segment).
