@@ -4,6 +4,7 @@
 #include "token_set_codec.hpp"
 
 #include <authflow/core/errors.hpp>
+#include <authflow/core/log.hpp>
 #include <authflow/store/token_store.hpp>
 
 #include <algorithm>
@@ -108,9 +109,17 @@ std::optional<nlohmann::json> TokenStore::load_document(std::string_view key) {
         store_detail::fail(errc::store_corrupt, backend(),
                            store_detail::quoted_record(key) + " is not a document");
     }
-    do_put(RecordKind::document, owned, layers_->documents.encode(name, *document), std::nullopt);
-    layers_->tokens.forget(legacy_name);
-    do_erase(RecordKind::token_set, owned);
+    // Moving it is an improvement, not a condition of reading it (the store may be read-only).
+    try {
+        do_put(RecordKind::document, owned, layers_->documents.encode(name, *document),
+               std::nullopt);
+        layers_->tokens.forget(legacy_name);
+        do_erase(RecordKind::token_set, owned);
+    } catch (const StoreError& error) {
+        log(LogLevel::warning, std::string{backend()} + " store: could not move " +
+                                   store_detail::quoted_record(key) +
+                                   " to the document records (it stays readable): " + error.what());
+    }
     return document;
 }
 
