@@ -6,6 +6,8 @@
 
 #if AUTHFLOW_WITH_KEYRING
 
+#include <authflow/core/encoding.hpp>
+
 #include <libsecret/secret.h>
 
 #include <charconv>
@@ -17,20 +19,39 @@ using store_detail::fail;
 
 constexpr std::string_view backend_name_text = "keyring";
 
-// The secret's text: "afkr1;<expiry in Unix ms, 0 for none>;<record>".
+// The secret's text: "afkr1;<expiry in Unix ms, 0 for none>;<record>" for a record that is
+// UTF-8 text without NUL (every record authflow seals), "afkr2;<expiry>;<base64 of the record>"
+// for any other bytes (a secret's text is a C string).
 constexpr std::string_view envelope_prefix = "afkr1;";
+constexpr std::string_view binary_envelope_prefix = "afkr2;";
 
-const SecretSchema* token_schema() {
-    static const SecretSchema schema = [] {
-        SecretSchema value{};
-        value.name = "org.authflow.Token";
-        value.flags = SECRET_SCHEMA_NONE;
-        value.attributes[0] = {"service", SECRET_SCHEMA_ATTRIBUTE_STRING};
-        value.attributes[1] = {"key", SECRET_SCHEMA_ATTRIBUTE_STRING};
-        value.attributes[2] = {nullptr, SECRET_SCHEMA_ATTRIBUTE_STRING};
-        return value;
-    }();
-    return &schema;
+SecretSchema make_schema(const char* name) {
+    SecretSchema value{};
+    value.name = name;
+    value.flags = SECRET_SCHEMA_NONE;
+    value.attributes[0] = {"service", SECRET_SCHEMA_ATTRIBUTE_STRING};
+    value.attributes[1] = {"key", SECRET_SCHEMA_ATTRIBUTE_STRING};
+    value.attributes[2] = {nullptr, SECRET_SCHEMA_ATTRIBUTE_STRING};
+    return value;
+}
+
+// One schema per kind (the xdg:schema attribute keeps the kinds apart); token sets keep the
+// schema of earlier versions.
+const SecretSchema* schema_of(RecordKind kind) {
+    static const SecretSchema token_schema = make_schema("org.authflow.Token");
+    static const SecretSchema document_schema = make_schema("org.authflow.Document");
+    switch (kind) {
+    case RecordKind::token_set:
+        return &token_schema;
+    case RecordKind::document:
+        return &document_schema;
+    }
+    fail(errc::internal, backend_name_text, "unknown record kind");
+}
+
+// "authflow tokens (service): key", the label a keyring manager shows.
+std::string label_of(RecordKind kind, const std::string& service, const std::string& key) {
+    return "authflow " + std::string{record_kind_name(kind)} + " (" + service + "): " + key;
 }
 
 struct GErrorFree {
@@ -110,10 +131,44 @@ void probe_secret_service() {
 struct Envelope {
     std::int64_t expires_ms = 0; ///< 0: none
     std::string_view record;
+    bool is_base64 = false;
 };
 
+// True when `value` can be a secret's text as it is.
+bool is_plain_text(std::string_view value) {
+    if (value.find('\0') != std::string_view::npos) {
+        return false;
+    }
+    std::size_t i = 0;
+    while (i < value.size()) {
+        std::uint32_t code = 0;
+        std::size_t length = store_detail::decode_utf8(value, i, code);
+        if (length == 0) {
+            return false;
+        }
+        i += length;
+    }
+    return true;
+}
+
+std::string make_envelope(std::int64_t expires_ms, std::string_view value) {
+    bool plain = is_plain_text(value);
+    std::string text{plain ? envelope_prefix : binary_envelope_prefix};
+    text += std::to_string(expires_ms);
+    text += ';';
+    if (plain) {
+        text += value;
+    } else {
+        text += base64_encode(value);
+    }
+    return text;
+}
+
 std::optional<Envelope> open_envelope(std::string_view text) {
-    if (text.substr(0, envelope_prefix.size()) != envelope_prefix) {
+    Envelope envelope;
+    if (text.substr(0, binary_envelope_prefix.size()) == binary_envelope_prefix) {
+        envelope.is_base64 = true;
+    } else if (text.substr(0, envelope_prefix.size()) != envelope_prefix) {
         return std::nullopt;
     }
     text.remove_prefix(envelope_prefix.size());
@@ -121,7 +176,6 @@ std::optional<Envelope> open_envelope(std::string_view text) {
     if (semicolon == std::string_view::npos) {
         return std::nullopt;
     }
-    Envelope envelope;
     auto [end, error] = std::from_chars(text.data(), text.data() + semicolon, envelope.expires_ms);
     if (error != std::errc{} || end != text.data() + semicolon || envelope.expires_ms < 0) {
         return std::nullopt;
@@ -145,11 +199,10 @@ class KeyringTokenStore::Impl {
 public:
     explicit Impl(KeyringTokenStoreOptions options)
         : service_(std::move(options.service)),
-          clock_(store_detail::clock_or_system(options.clock)),
-          codec_(std::string{backend_name_text}, options.key, options.clock),
-          record_ttl_(options.record_ttl), leases_(std::make_shared<store_detail::FileLeaseBackend>(
-                                               options.lock_dir, "keyring:" + service_,
-                                               options.clock, std::string{backend_name_text})) {
+          clock_(store_detail::clock_or_system(options.clock)), record_ttl_(options.record_ttl),
+          leases_(std::make_shared<store_detail::FileLeaseBackend>(
+              options.lock_dir, "keyring:" + service_, options.clock,
+              std::string{backend_name_text})) {
         if (service_.empty() || service_.size() > 256) {
             throw ConfigError(errc::config_invalid,
                               "keyring token store: the service name must be 1 to 256 characters");
@@ -160,11 +213,12 @@ public:
         probe_secret_service();
     }
 
-    // The live envelope text of `key`, or nothing; an expired record is removed.
-    std::optional<std::string> lookup(const std::string& key) {
+    // The live envelope text of (kind, key), or nothing; an expired record is removed.
+    std::optional<std::string> lookup(RecordKind kind, const std::string& key) {
         auto attrs = attributes(service_, &key);
         GError* raw = nullptr;
-        Password password{secret_password_lookupv_sync(token_schema(), attrs.get(), nullptr, &raw)};
+        Password password{
+            secret_password_lookupv_sync(schema_of(kind), attrs.get(), nullptr, &raw)};
         ErrorPtr error{raw};
         if (error) {
             fail_gerror(error, "looking up a secret");
@@ -176,16 +230,16 @@ public:
         auto envelope = open_envelope(text);
         if (envelope && envelope->expires_ms != 0 &&
             envelope->expires_ms <= store_detail::wall_ms(*clock_)) {
-            clear(key);
+            clear(kind, key);
             return std::nullopt;
         }
         return text;
     }
 
-    bool clear(const std::string& key) {
+    bool clear(RecordKind kind, const std::string& key) {
         auto attrs = attributes(service_, &key);
         GError* raw = nullptr;
-        gboolean removed = secret_password_clearv_sync(token_schema(), attrs.get(), nullptr, &raw);
+        gboolean removed = secret_password_clearv_sync(schema_of(kind), attrs.get(), nullptr, &raw);
         ErrorPtr error{raw};
         if (error) {
             fail_gerror(error, "removing a secret");
@@ -195,32 +249,30 @@ public:
 
     std::string service_;
     std::shared_ptr<const Clock> clock_;
-    store_detail::RecordCodec codec_;
     std::optional<std::chrono::milliseconds> record_ttl_;
     std::shared_ptr<store_detail::FileLeaseBackend> leases_;
 };
 
 KeyringTokenStore::KeyringTokenStore(KeyringTokenStoreOptions options)
-    : impl_(std::make_shared<Impl>(std::move(options))) {}
+    : TokenStore(backend_name_text,
+                 RecordSealing{options.key, RecordEncoding::text, options.clock}),
+      impl_(std::make_shared<Impl>(std::move(options))) {}
 
 KeyringTokenStore::~KeyringTokenStore() = default;
 
-void KeyringTokenStore::do_save(const std::string& key, const OAuthTokenSet& tokens,
-                                std::optional<std::chrono::milliseconds> ttl) {
+void KeyringTokenStore::do_put(RecordKind kind, const std::string& key, std::string_view value,
+                               std::optional<std::chrono::milliseconds> ttl) {
     if (!ttl) {
         ttl = impl_->record_ttl_;
     }
     std::int64_t expires = ttl ? store_detail::wall_ms(*impl_->clock_) + ttl->count() : 0;
-    std::string text{envelope_prefix};
-    text += std::to_string(expires);
-    text += ';';
-    text += impl_->codec_.encode(key, tokens);
-    std::string label = "authflow tokens (" + impl_->service_ + "): " + key;
+    std::string text = make_envelope(expires, value);
+    std::string label = label_of(kind, impl_->service_, key);
     auto attrs = attributes(impl_->service_, &key);
     GError* raw = nullptr;
-    // The Secret Service replaces the item with the same attributes: one secret per key.
+    // The Secret Service replaces the item with the same attributes: one secret per kind and key.
     gboolean stored =
-        secret_password_storev_sync(token_schema(), attrs.get(), SECRET_COLLECTION_DEFAULT,
+        secret_password_storev_sync(schema_of(kind), attrs.get(), SECRET_COLLECTION_DEFAULT,
                                     label.c_str(), text.c_str(), nullptr, &raw);
     ErrorPtr error{raw};
     if (error || stored == FALSE) {
@@ -228,8 +280,8 @@ void KeyringTokenStore::do_save(const std::string& key, const OAuthTokenSet& tok
     }
 }
 
-std::optional<OAuthTokenSet> KeyringTokenStore::do_load(const std::string& key) {
-    auto text = impl_->lookup(key);
+std::optional<std::string> KeyringTokenStore::do_get(RecordKind kind, const std::string& key) {
+    auto text = impl_->lookup(kind, key);
     if (!text) {
         return std::nullopt;
     }
@@ -238,23 +290,30 @@ std::optional<OAuthTokenSet> KeyringTokenStore::do_load(const std::string& key) 
         fail(errc::store_corrupt, backend_name_text,
              "record '" + key.substr(0, 128) + "' is not an authflow token record");
     }
-    return impl_->codec_.decode(key, key, envelope->record);
+    if (!envelope->is_base64) {
+        return std::string{envelope->record};
+    }
+    try {
+        return base64_decode(envelope->record);
+    } catch (const std::exception&) {
+        fail(errc::store_corrupt, backend_name_text,
+             "record '" + key.substr(0, 128) + "' is not an authflow token record");
+    }
 }
 
-bool KeyringTokenStore::do_remove(const std::string& key) {
-    impl_->codec_.forget(key);
-    return impl_->clear(key);
+bool KeyringTokenStore::do_erase(RecordKind kind, const std::string& key) {
+    return impl_->clear(kind, key);
 }
 
-bool KeyringTokenStore::do_exists(const std::string& key) {
-    return impl_->lookup(key).has_value();
+bool KeyringTokenStore::do_contains(RecordKind kind, const std::string& key) {
+    return impl_->lookup(kind, key).has_value();
 }
 
-std::vector<std::string> KeyringTokenStore::do_list_keys() {
+std::vector<std::string> KeyringTokenStore::do_keys(RecordKind kind) {
     auto attrs = attributes(impl_->service_, nullptr);
     GError* raw = nullptr;
     ItemList items{secret_password_searchv_sync(
-        token_schema(), attrs.get(),
+        schema_of(kind), attrs.get(),
         static_cast<SecretSearchFlags>(SECRET_SEARCH_ALL | SECRET_SEARCH_LOAD_SECRETS), nullptr,
         &raw)};
     ErrorPtr error{raw};

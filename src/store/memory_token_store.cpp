@@ -5,6 +5,7 @@
 
 #include <map>
 #include <mutex>
+#include <utility>
 
 namespace authflow {
 
@@ -19,7 +20,7 @@ public:
     }
 
     struct Record {
-        OAuthTokenSet tokens;
+        std::string value;
         std::optional<Clock::steady_time> expires;
     };
     struct LeaseRecord {
@@ -31,9 +32,11 @@ public:
         return !record.expires || now < *record.expires;
     }
 
+    using RecordId = std::pair<RecordKind, std::string>;
+
     // Finds a live record, dropping an expired one. Called with mutex_ held.
-    Record* find_live(const std::string& key) {
-        auto it = records_.find(key);
+    Record* find_live(RecordKind kind, const std::string& key) {
+        auto it = records_.find(RecordId{kind, key});
         if (it == records_.end()) {
             return nullptr;
         }
@@ -86,59 +89,62 @@ public:
     std::shared_ptr<const Clock> clock_;
     std::optional<std::chrono::milliseconds> record_ttl_;
     std::mutex mutex_;
-    std::map<std::string, Record, std::less<>> records_;
+    std::map<RecordId, Record> records_;
     std::map<std::string, LeaseRecord, std::less<>> leases_;
 };
 
 MemoryTokenStore::MemoryTokenStore(MemoryTokenStoreOptions options)
-    : impl_(std::make_shared<Impl>(std::move(options))) {}
+    : TokenStore("memory", RecordSealing{std::nullopt, RecordEncoding::text, options.clock}),
+      impl_(std::make_shared<Impl>(std::move(options))) {}
 
 MemoryTokenStore::~MemoryTokenStore() = default;
 
-void MemoryTokenStore::do_save(const std::string& key, const OAuthTokenSet& tokens,
-                               std::optional<std::chrono::milliseconds> ttl) {
+void MemoryTokenStore::do_put(RecordKind kind, const std::string& key, std::string_view value,
+                              std::optional<std::chrono::milliseconds> ttl) {
     if (!ttl) {
         ttl = impl_->record_ttl_;
     }
-    Impl::Record record{tokens, std::nullopt};
+    Impl::Record record{std::string{value}, std::nullopt};
     if (ttl) {
         record.expires = impl_->clock_->steady_now() + *ttl;
     }
     std::lock_guard lock(impl_->mutex_);
-    impl_->records_.insert_or_assign(key, std::move(record));
+    impl_->records_.insert_or_assign(Impl::RecordId{kind, key}, std::move(record));
 }
 
-std::optional<OAuthTokenSet> MemoryTokenStore::do_load(const std::string& key) {
+std::optional<std::string> MemoryTokenStore::do_get(RecordKind kind, const std::string& key) {
     std::lock_guard lock(impl_->mutex_);
-    if (auto* record = impl_->find_live(key)) {
-        return record->tokens;
+    if (auto* record = impl_->find_live(kind, key)) {
+        return record->value;
     }
     return std::nullopt;
 }
 
-bool MemoryTokenStore::do_remove(const std::string& key) {
+bool MemoryTokenStore::do_erase(RecordKind kind, const std::string& key) {
     std::lock_guard lock(impl_->mutex_);
-    bool had = impl_->find_live(key) != nullptr;
-    impl_->records_.erase(key);
+    bool had = impl_->find_live(kind, key) != nullptr;
+    impl_->records_.erase(Impl::RecordId{kind, key});
     return had;
 }
 
-bool MemoryTokenStore::do_exists(const std::string& key) {
+bool MemoryTokenStore::do_contains(RecordKind kind, const std::string& key) {
     std::lock_guard lock(impl_->mutex_);
-    return impl_->find_live(key) != nullptr;
+    return impl_->find_live(kind, key) != nullptr;
 }
 
-std::vector<std::string> MemoryTokenStore::do_list_keys() {
+std::vector<std::string> MemoryTokenStore::do_keys(RecordKind kind) {
     std::vector<std::string> keys;
     auto now = impl_->clock_->steady_now();
     std::lock_guard lock(impl_->mutex_);
     for (auto it = impl_->records_.begin(); it != impl_->records_.end();) {
-        if (impl_->live(it->second, now)) {
-            keys.push_back(it->first);
-            ++it;
-        } else {
+        if (!impl_->live(it->second, now)) {
             it = impl_->records_.erase(it);
+            continue;
         }
+        if (it->first.first == kind) {
+            keys.push_back(it->first.second);
+        }
+        ++it;
     }
     return keys;
 }

@@ -32,9 +32,7 @@ public:
     explicit Impl(RedisTokenStoreOptions options)
         : pool_(parse_redis_url(options.url), "redis", options.pool_size, options.connect_timeout,
                 options.command_timeout),
-          prefix_(std::move(options.prefix)),
-          codec_(std::string{backend_name_text}, options.key, nullptr, RecordEncoding::binary),
-          record_ttl_(options.record_ttl) {
+          prefix_(std::move(options.prefix)), record_ttl_(options.record_ttl) {
         if (prefix_.empty() || prefix_.size() > 128 ||
             prefix_.find_first_of(" \t\r\n") != std::string::npos) {
             throw ConfigError(errc::config_invalid,
@@ -57,7 +55,6 @@ public:
                 "WITHOUT encryption at " +
                     pool_.endpoint().to_string());
         }
-        tokens_prefix_ = prefix_ + ":oauth:tokens:";
         lease_prefix_ = prefix_ + ":oauth:lease:";
     }
 
@@ -105,16 +102,24 @@ public:
 
     std::string_view backend_name() const noexcept override { return backend_name_text; }
 
+    // `{prefix}:oauth:{kind}:`: token sets keep the `tokens` segment of earlier versions.
+    std::string kind_prefix(RecordKind kind) const {
+        std::string text = prefix_;
+        text += ":oauth:";
+        text += record_kind_name(kind);
+        text += ':';
+        return text;
+    }
+
     store_detail::RedisConnectionPool pool_;
     std::string prefix_;
-    std::string tokens_prefix_;
     std::string lease_prefix_;
-    store_detail::RecordCodec codec_;
     std::optional<std::chrono::milliseconds> record_ttl_;
 };
 
 RedisTokenStore::RedisTokenStore(RedisTokenStoreOptions options)
-    : impl_(std::make_shared<Impl>(std::move(options))) {}
+    : TokenStore(backend_name_text, RecordSealing{options.key, RecordEncoding::binary, nullptr}),
+      impl_(std::make_shared<Impl>(std::move(options))) {}
 
 RedisTokenStore::~RedisTokenStore() = default;
 
@@ -126,28 +131,30 @@ void RedisTokenStore::ping() {
 }
 
 std::string RedisTokenStore::record_key(std::string_view key) const {
-    return impl_->tokens_prefix_ + std::string{key};
+    return record_name(RecordKind::token_set, key);
 }
 
-void RedisTokenStore::do_save(const std::string& key, const OAuthTokenSet& tokens,
-                              std::optional<std::chrono::milliseconds> ttl) {
-    std::string redis_key = record_key(key);
-    std::string record = impl_->codec_.encode(redis_key, tokens);
+std::string RedisTokenStore::record_name(RecordKind kind, std::string_view key) const {
+    return impl_->kind_prefix(kind) + std::string{key};
+}
+
+void RedisTokenStore::do_put(RecordKind kind, const std::string& key, std::string_view value,
+                             std::optional<std::chrono::milliseconds> ttl) {
+    std::string redis_key = record_name(kind, key);
     if (!ttl) {
         ttl = impl_->record_ttl_;
     }
     if (ttl) {
         std::string ms = std::to_string(ttl->count());
-        impl_->command({"SET", redis_key, record, "PX", ms}, "saving a record");
+        impl_->command({"SET", redis_key, value, "PX", ms}, "saving a record");
     } else {
         // A plain SET also drops any TTL an earlier save gave the key.
-        impl_->command({"SET", redis_key, record}, "saving a record");
+        impl_->command({"SET", redis_key, value}, "saving a record");
     }
 }
 
-std::optional<OAuthTokenSet> RedisTokenStore::do_load(const std::string& key) {
-    std::string redis_key = record_key(key);
-    Reply reply = impl_->command({"GET", redis_key}, "loading a record");
+std::optional<std::string> RedisTokenStore::do_get(RecordKind kind, const std::string& key) {
+    Reply reply = impl_->command({"GET", record_name(kind, key)}, "loading a record");
     if (reply->type == REDIS_REPLY_NIL) {
         return std::nullopt;
     }
@@ -155,26 +162,25 @@ std::optional<OAuthTokenSet> RedisTokenStore::do_load(const std::string& key) {
         fail(errc::store_corrupt, backend_name_text,
              "record '" + key.substr(0, 128) + "' is not a string value");
     }
-    return impl_->codec_.decode(redis_key, key, reply_text(*reply));
+    return std::string{reply_text(*reply)};
 }
 
-bool RedisTokenStore::do_remove(const std::string& key) {
-    std::string redis_key = record_key(key);
-    impl_->codec_.forget(redis_key);
-    Reply reply = impl_->command({"DEL", redis_key}, "removing a record");
+bool RedisTokenStore::do_erase(RecordKind kind, const std::string& key) {
+    Reply reply = impl_->command({"DEL", record_name(kind, key)}, "removing a record");
     return impl_->integer(reply, "removing a record") > 0;
 }
 
-bool RedisTokenStore::do_exists(const std::string& key) {
-    Reply reply = impl_->command({"EXISTS", record_key(key)}, "checking a record");
+bool RedisTokenStore::do_contains(RecordKind kind, const std::string& key) {
+    Reply reply = impl_->command({"EXISTS", record_name(kind, key)}, "checking a record");
     return impl_->integer(reply, "checking a record") > 0;
 }
 
-std::vector<std::string> RedisTokenStore::do_list_keys() {
+std::vector<std::string> RedisTokenStore::do_keys(RecordKind kind) {
     std::vector<std::string> keys;
-    std::string pattern = store_detail::redis_glob_escape(impl_->tokens_prefix_) + "*";
+    std::string kind_prefix = impl_->kind_prefix(kind);
+    std::string pattern = store_detail::redis_glob_escape(kind_prefix) + "*";
     std::string cursor = "0";
-    std::size_t prefix_size = impl_->tokens_prefix_.size();
+    std::size_t prefix_size = kind_prefix.size();
     do {
         Reply reply =
             impl_->command({"SCAN", cursor, "MATCH", pattern, "COUNT", "512"}, "listing records");

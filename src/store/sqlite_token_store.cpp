@@ -7,7 +7,9 @@
 #include "sqlite_database.hpp"
 #endif
 
+#include <array>
 #include <atomic>
+#include <iterator>
 #include <mutex>
 #include <pwd.h>
 #include <unistd.h>
@@ -59,8 +61,7 @@ public:
     explicit Impl(SqliteTokenStoreOptions options)
         : path_(options.path.empty() ? default_sqlite_token_store_path() : options.path),
           clock_(store_detail::clock_or_system(options.clock)),
-          codec_(std::string{backend_name_text}, options.key, options.clock),
-          record_ttl_(options.record_ttl) {
+          is_encrypting_(options.key.has_value()), record_ttl_(options.record_ttl) {
         if (record_ttl_) {
             store_detail::positive_ms(*record_ttl_, backend_name_text, "record_ttl");
         }
@@ -68,7 +69,7 @@ public:
         set_up_schema();
         prepare_statements();
         purge_expired();
-        if (!codec_.is_encrypting()) {
+        if (!is_encrypting_) {
             store_detail::note_unencrypted_once(backend_name_text, path_.string());
         }
     }
@@ -105,7 +106,7 @@ public:
                      ", newer than this authflow understands (" +
                      std::to_string(SqliteTokenStore::schema_version) + ")");
         }
-        if (version == SqliteTokenStore::schema_version) {
+        if (version == SqliteTokenStore::schema_version && has_records_table()) {
             return;
         }
         // Several processes may open a new file at once: create the schema in one write
@@ -128,6 +129,17 @@ public:
                      "PRAGMA user_version=1;",
                      "creating the schema");
             }
+            // Records of kinds other than token sets (the tokens table keeps its layout, so
+            // files written before are read as they are). Added to version 1 files on open.
+            exec("CREATE TABLE IF NOT EXISTS records ("
+                 " kind TEXT NOT NULL,"
+                 " key TEXT NOT NULL,"
+                 " record TEXT NOT NULL,"
+                 " expires_at INTEGER,"
+                 " updated_at INTEGER NOT NULL,"
+                 " PRIMARY KEY(kind, key)"
+                 ") WITHOUT ROWID",
+                 "creating the records table");
             exec("COMMIT", "committing the schema");
         } catch (...) {
             sqlite3_exec(db_.get(), "ROLLBACK", nullptr, nullptr, nullptr);
@@ -135,18 +147,57 @@ public:
         }
     }
 
+    bool has_records_table() {
+        auto stmt =
+            prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'records'");
+        return row(stmt.get(), "reading the schema");
+    }
+
+    // The statements of one kind's records: token sets in the tokens table, every other kind in
+    // the records table under its name (a constant, never input).
+    struct KindStatements {
+        Statement save, load, remove, exists, list, purge;
+    };
+
+    KindStatements prepare_kind(RecordKind kind) {
+        std::string table = "tokens";
+        std::string where;
+        std::string columns = "key";
+        std::string values = "?1";
+        if (kind != RecordKind::token_set) {
+            std::string name{record_kind_name(kind)};
+            table = "records";
+            where = "kind = '" + name + "' AND ";
+            columns = "kind, key";
+            values = "'" + name + "', ?1";
+        }
+        auto make = [&](const std::string& sql) { return prepare(sql.c_str()); };
+        KindStatements statements;
+        statements.save = make("INSERT INTO " + table + "(" + columns +
+                               ", record, expires_at, updated_at) VALUES(" + values +
+                               ", ?2, ?3, ?4) ON CONFLICT(" + columns +
+                               ") DO UPDATE SET record = excluded.record,"
+                               " expires_at = excluded.expires_at,"
+                               " updated_at = excluded.updated_at");
+        statements.load = make("SELECT record FROM " + table + " WHERE " + where +
+                               "key = ?1 AND (expires_at IS NULL OR expires_at > ?2)");
+        statements.remove =
+            make("DELETE FROM " + table + " WHERE " + where + "key = ?1 RETURNING expires_at");
+        statements.exists = make("SELECT 1 FROM " + table + " WHERE " + where +
+                                 "key = ?1 AND (expires_at IS NULL OR expires_at > ?2)");
+        statements.list = make("SELECT key FROM " + table + " WHERE " + where +
+                               "(expires_at IS NULL OR expires_at > ?1)");
+        statements.purge = make("DELETE FROM " + table + " WHERE " + where +
+                                "expires_at IS NOT NULL AND expires_at <= ?1");
+        return statements;
+    }
+
+    KindStatements& statements(RecordKind kind) { return kinds_[static_cast<std::size_t>(kind)]; }
+
     void prepare_statements() {
-        save_ = prepare("INSERT INTO tokens(key, record, expires_at, updated_at)"
-                        " VALUES(?1, ?2, ?3, ?4) ON CONFLICT(key) DO UPDATE SET"
-                        " record = excluded.record, expires_at = excluded.expires_at,"
-                        " updated_at = excluded.updated_at");
-        load_ = prepare("SELECT record FROM tokens WHERE key = ?1"
-                        " AND (expires_at IS NULL OR expires_at > ?2)");
-        remove_ = prepare("DELETE FROM tokens WHERE key = ?1 RETURNING expires_at");
-        exists_ = prepare("SELECT 1 FROM tokens WHERE key = ?1"
-                          " AND (expires_at IS NULL OR expires_at > ?2)");
-        list_ = prepare("SELECT key FROM tokens WHERE expires_at IS NULL OR expires_at > ?1");
-        purge_ = prepare("DELETE FROM tokens WHERE expires_at IS NOT NULL AND expires_at <= ?1");
+        for (RecordKind kind : record_kinds) {
+            statements(kind) = prepare_kind(kind);
+        }
         // One statement is one transaction: the lease is taken only if absent or expired.
         acquire_ = prepare("INSERT INTO leases(name, holder, expires_at) VALUES(?1, ?2, ?3)"
                            " ON CONFLICT(name) DO UPDATE SET holder = excluded.holder,"
@@ -176,10 +227,13 @@ public:
     }
 
     void purge_expired() {
+        std::int64_t now = store_detail::wall_ms(*clock_);
         std::lock_guard lock(mutex_);
-        Use use{purge_};
-        bind_int(use.get(), 1, store_detail::wall_ms(*clock_));
-        run(use.get(), "removing expired records");
+        for (RecordKind kind : record_kinds) {
+            Use use{statements(kind).purge};
+            bind_int(use.get(), 1, now);
+            run(use.get(), "removing expired records");
+        }
     }
 
     // --- leases ---
@@ -229,16 +283,19 @@ public:
 
     std::filesystem::path path_;
     std::shared_ptr<const Clock> clock_;
-    store_detail::RecordCodec codec_;
+    bool is_encrypting_;
     std::optional<std::chrono::milliseconds> record_ttl_;
     std::mutex mutex_;
     store_detail::SqliteDatabase db_;
-    Statement save_, load_, remove_, exists_, list_, purge_, acquire_, renew_, release_;
+    std::array<KindStatements, std::size(record_kinds)> kinds_; ///< by RecordKind
+    Statement acquire_, renew_, release_;
     std::atomic<std::uint32_t> saves_since_purge_{0};
 };
 
 SqliteTokenStore::SqliteTokenStore(SqliteTokenStoreOptions options)
-    : impl_(std::make_shared<Impl>(std::move(options))) {}
+    : TokenStore(backend_name_text,
+                 RecordSealing{options.key, RecordEncoding::text, options.clock}),
+      impl_(std::make_shared<Impl>(std::move(options))) {}
 
 SqliteTokenStore::~SqliteTokenStore() = default;
 
@@ -246,19 +303,17 @@ const std::filesystem::path& SqliteTokenStore::path() const noexcept {
     return impl_->path_;
 }
 
-void SqliteTokenStore::do_save(const std::string& key, const OAuthTokenSet& tokens,
-                               std::optional<std::chrono::milliseconds> ttl) {
-    // Encrypt outside the lock: it is the costly part.
-    std::string record = impl_->codec_.encode(key, tokens);
+void SqliteTokenStore::do_put(RecordKind kind, const std::string& key, std::string_view value,
+                              std::optional<std::chrono::milliseconds> ttl) {
     if (!ttl) {
         ttl = impl_->record_ttl_;
     }
     std::int64_t now = store_detail::wall_ms(*impl_->clock_);
     {
         std::lock_guard lock(impl_->mutex_);
-        Use use{impl_->save_};
+        Use use{impl_->statements(kind).save};
         impl_->bind_text(use.get(), 1, key);
-        impl_->bind_text(use.get(), 2, record);
+        impl_->bind_text(use.get(), 2, value);
         if (ttl) {
             impl_->bind_int(use.get(), 3, now + ttl->count());
         }
@@ -270,26 +325,21 @@ void SqliteTokenStore::do_save(const std::string& key, const OAuthTokenSet& toke
     }
 }
 
-std::optional<OAuthTokenSet> SqliteTokenStore::do_load(const std::string& key) {
-    std::string record;
-    {
-        std::lock_guard lock(impl_->mutex_);
-        Use use{impl_->load_};
-        impl_->bind_text(use.get(), 1, key);
-        impl_->bind_int(use.get(), 2, store_detail::wall_ms(*impl_->clock_));
-        if (!impl_->row(use.get(), "loading a record")) {
-            return std::nullopt;
-        }
-        record = store_detail::sqlite_column_text(use.get(), 0);
+std::optional<std::string> SqliteTokenStore::do_get(RecordKind kind, const std::string& key) {
+    std::lock_guard lock(impl_->mutex_);
+    Use use{impl_->statements(kind).load};
+    impl_->bind_text(use.get(), 1, key);
+    impl_->bind_int(use.get(), 2, store_detail::wall_ms(*impl_->clock_));
+    if (!impl_->row(use.get(), "loading a record")) {
+        return std::nullopt;
     }
-    return impl_->codec_.decode(key, key, record);
+    return store_detail::sqlite_column_text(use.get(), 0);
 }
 
-bool SqliteTokenStore::do_remove(const std::string& key) {
-    impl_->codec_.forget(key);
+bool SqliteTokenStore::do_erase(RecordKind kind, const std::string& key) {
     std::int64_t now = store_detail::wall_ms(*impl_->clock_);
     std::lock_guard lock(impl_->mutex_);
-    Use use{impl_->remove_};
+    Use use{impl_->statements(kind).remove};
     impl_->bind_text(use.get(), 1, key);
     bool was_live = false;
     int rc = 0;
@@ -303,18 +353,18 @@ bool SqliteTokenStore::do_remove(const std::string& key) {
     return was_live;
 }
 
-bool SqliteTokenStore::do_exists(const std::string& key) {
+bool SqliteTokenStore::do_contains(RecordKind kind, const std::string& key) {
     std::lock_guard lock(impl_->mutex_);
-    Use use{impl_->exists_};
+    Use use{impl_->statements(kind).exists};
     impl_->bind_text(use.get(), 1, key);
     impl_->bind_int(use.get(), 2, store_detail::wall_ms(*impl_->clock_));
     return impl_->row(use.get(), "checking a record");
 }
 
-std::vector<std::string> SqliteTokenStore::do_list_keys() {
+std::vector<std::string> SqliteTokenStore::do_keys(RecordKind kind) {
     std::vector<std::string> keys;
     std::lock_guard lock(impl_->mutex_);
-    Use use{impl_->list_};
+    Use use{impl_->statements(kind).list};
     impl_->bind_int(use.get(), 1, store_detail::wall_ms(*impl_->clock_));
     int rc = 0;
     while ((rc = sqlite3_step(use.get())) == SQLITE_ROW) {

@@ -2,7 +2,7 @@
 // (this program runs under tests/support/keyring_session.sh). The contract, attributes other
 // tools can search, lock files, and two processes sharing records and leases.
 #include "integration/store_multiprocess.hpp"
-#include "unit/store/store_contract.hpp"
+#include "unit/store/record_store_contract.hpp"
 
 #include <authflow/core/random.hpp>
 #include <authflow/store/keyring_token_store.hpp>
@@ -65,6 +65,8 @@ struct KeyringBackend {
 
 INSTANTIATE_TYPED_TEST_SUITE_P(Store, TokenStoreContract, ::testing::Types<KeyringBackend>,
                                BackendNames);
+INSTANTIATE_TYPED_TEST_SUITE_P(Store, RecordStoreContract, ::testing::Types<KeyringBackend>,
+                               BackendNames);
 
 class KeyringStore : public ::testing::Test {
 protected:
@@ -91,6 +93,21 @@ TEST_F(KeyringStore, SecretsCarrySearchableAttributes) {
     EXPECT_NE(search.out.find("schema = org.authflow.Token"), std::string::npos) << search.out;
     EXPECT_NE(search.err.find("attribute.key = alice"), std::string::npos) << search.err;
     EXPECT_NE(search.err.find("attribute.service = " + service_), std::string::npos);
+}
+
+TEST_F(KeyringStore, DocumentsHaveTheirOwnSchemaAndBytesTravelAsBase64) {
+    KeyringTokenStore store{options()};
+    store.save_document("p#settings", nlohmann::json{{"version", 1}});
+    auto search = run_command({"secret-tool", "search", "--all", "service", service_});
+    EXPECT_NE(search.out.find("schema = org.authflow.Document"), std::string::npos) << search.out;
+    EXPECT_EQ(search.out.find("schema = org.authflow.Token"), std::string::npos) << search.out;
+    auto found = run_command({"secret-tool", "lookup", "service", service_, "key", "p#settings"});
+    EXPECT_EQ(found.out.rfind(R"(afkr1;0;{"version":1})", 0), 0u) << found.out;
+    // Bytes that are not text (NUL, invalid UTF-8) are kept as base64.
+    store.put(RecordKind::document, "raw", every_byte());
+    found = run_command({"secret-tool", "lookup", "service", service_, "key", "raw"});
+    EXPECT_EQ(found.out.rfind("afkr2;0;", 0), 0u) << found.out;
+    EXPECT_EQ(store.get(RecordKind::document, "raw"), every_byte());
 }
 
 TEST_F(KeyringStore, ServicesAreSeparate) {

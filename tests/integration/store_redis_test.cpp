@@ -3,7 +3,7 @@
 // and two processes sharing records and leases.
 #include "integration/store_multiprocess.hpp"
 #include "support/redis_server.hpp"
-#include "unit/store/store_contract.hpp"
+#include "unit/store/record_store_contract.hpp"
 
 #include <authflow/core/log.hpp>
 #include <authflow/core/random.hpp>
@@ -57,6 +57,7 @@ template <bool unix_socket> struct RedisBackendT {
 
 using RedisBackends = ::testing::Types<RedisBackendT<false>, RedisBackendT<true>>;
 INSTANTIATE_TYPED_TEST_SUITE_P(Store, TokenStoreContract, RedisBackends, BackendNames);
+INSTANTIATE_TYPED_TEST_SUITE_P(Store, RecordStoreContract, RedisBackends, BackendNames);
 
 // A plain hiredis connection, to look at and damage what the store wrote.
 class RawRedis {
@@ -135,6 +136,19 @@ TEST_F(RedisStore, KeysFollowTheDocumentedLayoutAndValuesAreEncrypted) {
     EXPECT_EQ(value.rfind("afbin1." + key_.key_id() + ".", 0), 0u);
     EXPECT_EQ(value.find("secret-marker"), std::string::npos);
     EXPECT_EQ(raw_->run({"TYPE", key}), "string");
+}
+
+TEST_F(RedisStore, EachKindHasItsKeySegment) {
+    RedisTokenStore store{options()};
+    store.save_document("p#settings", nlohmann::json{{"version", 1}});
+    store.put(RecordKind::document, "raw", every_byte());
+    std::string key = prefix_ + ":oauth:documents:p#settings";
+    EXPECT_EQ(store.record_name(RecordKind::document, "p#settings"), key);
+    EXPECT_EQ(store.record_name(RecordKind::token_set, "p"), prefix_ + ":oauth:tokens:p");
+    EXPECT_EQ(raw_->run({"GET", key}).rfind("afbin1." + key_.key_id() + ".", 0), 0u);
+    EXPECT_EQ(raw_->run({"EXISTS", prefix_ + ":oauth:tokens:p#settings"}), "0");
+    EXPECT_EQ(raw_->run({"GET", prefix_ + ":oauth:documents:raw"}), every_byte());
+    EXPECT_EQ(store.load_document("p#settings"), (nlohmann::json{{"version", 1}}));
 }
 
 TEST_F(RedisStore, RecordsHaveNoTtlUnlessTheCallerGivesOne) {

@@ -35,11 +35,12 @@ bool secret_service_available();
 
 #if AUTHFLOW_WITH_KEYRING
 
-/// Tokens in the Secret Service: one secret per key, with the searchable attributes
-/// {service, key} (schema "org.authflow.Token"), so list_keys works. The Secret Service has no
-/// atomic create, so a lease is a record in a lock file under $XDG_RUNTIME_DIR/authflow/, read
-/// and written under flock(2): processes of one user on one machine serialise. Safe to use from
-/// several threads.
+/// Records in the Secret Service: one secret per kind and key, with the searchable attributes
+/// {service, key} and one schema per kind ("org.authflow.Token" for token sets,
+/// "org.authflow.Document" for documents), so the keys of a kind can be listed. The Secret Service
+/// has no atomic create, so a lease is a record in a lock file under $XDG_RUNTIME_DIR/authflow/,
+/// read and written under flock(2): processes of one user on one machine serialise. Safe to use
+/// from several threads.
 class KeyringTokenStore final : public TokenStore {
 public:
     /// Connects to the Secret Service. Throws StoreError (store_unavailable) when none answers
@@ -51,12 +52,12 @@ public:
     std::string_view backend() const noexcept override { return "keyring"; }
 
 protected:
-    void do_save(const std::string& key, const OAuthTokenSet& tokens,
-                 std::optional<std::chrono::milliseconds> ttl) override;
-    std::optional<OAuthTokenSet> do_load(const std::string& key) override;
-    bool do_remove(const std::string& key) override;
-    bool do_exists(const std::string& key) override;
-    std::vector<std::string> do_list_keys() override;
+    void do_put(RecordKind kind, const std::string& key, std::string_view value,
+                std::optional<std::chrono::milliseconds> ttl) override;
+    std::optional<std::string> do_get(RecordKind kind, const std::string& key) override;
+    bool do_erase(RecordKind kind, const std::string& key) override;
+    bool do_contains(RecordKind kind, const std::string& key) override;
+    std::vector<std::string> do_keys(RecordKind kind) override;
     std::shared_ptr<detail::LeaseBackend> lease_backend() override;
 
 private:

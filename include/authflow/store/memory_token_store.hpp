@@ -18,8 +18,8 @@ struct MemoryTokenStoreOptions {
     std::optional<std::chrono::milliseconds> record_ttl;
 };
 
-/// Keeps copies of the token sets in a map; load returns a copy. Leases are held within this
-/// process. Safe to use from several threads.
+/// Keeps the records' bytes in a map, by kind and key; records are not encrypted. Leases are held
+/// within this process. Safe to use from several threads.
 class MemoryTokenStore final : public TokenStore {
 public:
     explicit MemoryTokenStore(MemoryTokenStoreOptions options = {});
@@ -28,12 +28,12 @@ public:
     std::string_view backend() const noexcept override { return "memory"; }
 
 protected:
-    void do_save(const std::string& key, const OAuthTokenSet& tokens,
-                 std::optional<std::chrono::milliseconds> ttl) override;
-    std::optional<OAuthTokenSet> do_load(const std::string& key) override;
-    bool do_remove(const std::string& key) override;
-    bool do_exists(const std::string& key) override;
-    std::vector<std::string> do_list_keys() override;
+    void do_put(RecordKind kind, const std::string& key, std::string_view value,
+                std::optional<std::chrono::milliseconds> ttl) override;
+    std::optional<std::string> do_get(RecordKind kind, const std::string& key) override;
+    bool do_erase(RecordKind kind, const std::string& key) override;
+    bool do_contains(RecordKind kind, const std::string& key) override;
+    std::vector<std::string> do_keys(RecordKind kind) override;
     std::shared_ptr<detail::LeaseBackend> lease_backend() override;
 
 private:

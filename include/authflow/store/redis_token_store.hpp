@@ -40,7 +40,8 @@ RedisEndpoint parse_redis_url(std::string_view url);
 struct RedisTokenStoreOptions {
     /// See parse_redis_url().
     std::string url = "redis://127.0.0.1:6379/0";
-    /// Keys are `{prefix}:oauth:tokens:{key}`, leases `{prefix}:oauth:lease:{name}`.
+    /// Token sets are `{prefix}:oauth:tokens:{key}`, documents `{prefix}:oauth:documents:{key}`,
+    /// leases `{prefix}:oauth:lease:{name}`.
     std::string prefix = "authflow";
     /// Connections kept open at most; callers beyond that wait for a free one.
     std::size_t pool_size = 4;
@@ -57,9 +58,9 @@ struct RedisTokenStoreOptions {
 
 #if AUTHFLOW_WITH_REDIS
 
-/// Tokens in Redis through hiredis: one encrypted string per key (SET, optionally with PX), SCAN
-/// for list_keys, a small connection pool that reconnects after a server restart. Leases are
-/// `SET NX PX` with a random holder token; renew and release run a Lua script that checks the
+/// Records in Redis through hiredis: one string per kind and key (SET, optionally with PX), SCAN
+/// for the keys of a kind, a small connection pool that reconnects after a server restart. Leases
+/// are `SET NX PX` with a random holder token; renew and release run a Lua script that checks the
 /// token. No TLS and no Cluster (hiredis 0.14). Safe to use from several threads.
 class RedisTokenStore final : public TokenStore {
 public:
@@ -72,16 +73,19 @@ public:
     std::string_view backend() const noexcept override { return "redis"; }
     /// Sends PING. Throws StoreError (store_unavailable) when the server does not answer.
     void ping();
-    /// The full Redis key of the record `key`.
+    /// The full Redis key of the token set `key`.
     std::string record_key(std::string_view key) const;
+    /// The full Redis key of (kind, key): `{prefix}:oauth:{record_kind_name(kind)}:{key}`; it is
+    /// also the name an encrypted record binds.
+    std::string record_name(RecordKind kind, std::string_view key) const override;
 
 protected:
-    void do_save(const std::string& key, const OAuthTokenSet& tokens,
-                 std::optional<std::chrono::milliseconds> ttl) override;
-    std::optional<OAuthTokenSet> do_load(const std::string& key) override;
-    bool do_remove(const std::string& key) override;
-    bool do_exists(const std::string& key) override;
-    std::vector<std::string> do_list_keys() override;
+    void do_put(RecordKind kind, const std::string& key, std::string_view value,
+                std::optional<std::chrono::milliseconds> ttl) override;
+    std::optional<std::string> do_get(RecordKind kind, const std::string& key) override;
+    bool do_erase(RecordKind kind, const std::string& key) override;
+    bool do_contains(RecordKind kind, const std::string& key) override;
+    std::vector<std::string> do_keys(RecordKind kind) override;
     std::shared_ptr<detail::LeaseBackend> lease_backend() override;
 
 private:

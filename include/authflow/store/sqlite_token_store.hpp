@@ -53,12 +53,12 @@ public:
     static constexpr int schema_version = 1;
 
 protected:
-    void do_save(const std::string& key, const OAuthTokenSet& tokens,
-                 std::optional<std::chrono::milliseconds> ttl) override;
-    std::optional<OAuthTokenSet> do_load(const std::string& key) override;
-    bool do_remove(const std::string& key) override;
-    bool do_exists(const std::string& key) override;
-    std::vector<std::string> do_list_keys() override;
+    void do_put(RecordKind kind, const std::string& key, std::string_view value,
+                std::optional<std::chrono::milliseconds> ttl) override;
+    std::optional<std::string> do_get(RecordKind kind, const std::string& key) override;
+    bool do_erase(RecordKind kind, const std::string& key) override;
+    bool do_contains(RecordKind kind, const std::string& key) override;
+    std::vector<std::string> do_keys(RecordKind kind) override;
     std::shared_ptr<detail::LeaseBackend> lease_backend() override;
 
 private:

@@ -16,15 +16,17 @@
 #include <optional>
 #include <string>
 #include <thread>
+#include <utility>
 #include <vector>
 
 namespace authflow::test {
 
-/// Records in a map, leases in a map with expiry on the given clock; counts calls; can be made
-/// to fail. Safe to use from several threads.
+/// Records in a map, leases in a map with expiry on the given clock; counts calls (on token
+/// sets); can be made to fail. Safe to use from several threads.
 class CountingStore final : public TokenStore {
 public:
-    explicit CountingStore(Clock& clock) : leases_(std::make_shared<Leases>(clock)) {}
+    explicit CountingStore(Clock& clock)
+        : TokenStore("memory"), leases_(std::make_shared<Leases>(clock)) {}
 
     std::string_view backend() const noexcept override { return "memory"; }
 
@@ -37,40 +39,42 @@ public:
     int acquisitions() const { return leases_->tries.load(); }
 
 protected:
-    void do_save(const std::string& key, const OAuthTokenSet& tokens,
-                 std::optional<std::chrono::milliseconds>) override {
+    void do_put(RecordKind kind, const std::string& key, std::string_view value,
+                std::optional<std::chrono::milliseconds>) override {
         check();
-        ++saves;
+        saves += kind == RecordKind::token_set ? 1 : 0;
         std::lock_guard lock(mutex_);
-        records_[key] = tokens;
+        records_[{kind, key}] = std::string{value};
     }
-    std::optional<OAuthTokenSet> do_load(const std::string& key) override {
+    std::optional<std::string> do_get(RecordKind kind, const std::string& key) override {
         check();
-        ++loads;
+        loads += kind == RecordKind::token_set ? 1 : 0;
         std::lock_guard lock(mutex_);
-        auto it = records_.find(key);
+        auto it = records_.find({kind, key});
         if (it == records_.end()) {
             return std::nullopt;
         }
         return it->second;
     }
-    bool do_remove(const std::string& key) override {
+    bool do_erase(RecordKind kind, const std::string& key) override {
         check();
-        ++removes;
+        removes += kind == RecordKind::token_set ? 1 : 0;
         std::lock_guard lock(mutex_);
-        return records_.erase(key) != 0;
+        return records_.erase({kind, key}) != 0;
     }
-    bool do_exists(const std::string& key) override {
+    bool do_contains(RecordKind kind, const std::string& key) override {
         check();
         std::lock_guard lock(mutex_);
-        return records_.count(key) != 0;
+        return records_.count({kind, key}) != 0;
     }
-    std::vector<std::string> do_list_keys() override {
+    std::vector<std::string> do_keys(RecordKind kind) override {
         check();
         std::lock_guard lock(mutex_);
         std::vector<std::string> keys;
-        for (const auto& [key, value] : records_) {
-            keys.push_back(key);
+        for (const auto& [id, value] : records_) {
+            if (id.first == kind) {
+                keys.push_back(id.second);
+            }
         }
         return keys;
     }
@@ -130,7 +134,7 @@ private:
 
     std::shared_ptr<Leases> leases_;
     std::mutex mutex_;
-    std::map<std::string, OAuthTokenSet> records_;
+    std::map<std::pair<RecordKind, std::string>, std::string> records_;
 };
 
 /// Spins (yielding, bounded by 30 s of real time) until `condition` holds. For conditions that

@@ -1,6 +1,9 @@
-#include "unit/store/store_contract.hpp"
+#include "unit/store/record_store_contract.hpp"
 
 #include <authflow/store/memory_token_store.hpp>
+
+#include <map>
+#include <utility>
 
 namespace authflow::test {
 namespace {
@@ -17,6 +20,8 @@ struct MemoryBackend {
 };
 
 INSTANTIATE_TYPED_TEST_SUITE_P(Store, TokenStoreContract, ::testing::Types<MemoryBackend>,
+                               BackendNames);
+INSTANTIATE_TYPED_TEST_SUITE_P(Store, RecordStoreContract, ::testing::Types<MemoryBackend>,
                                BackendNames);
 
 TEST(MemoryTokenStore, StoreWideRecordTtlAppliesToSavesWithoutTtl) {
@@ -50,6 +55,52 @@ TEST(MemoryTokenStore, LeaseOutlivesItsStore) {
     }
     // The lease keeps what it needs alive: releasing after the store is gone is safe.
     EXPECT_TRUE(lease->release());
+}
+
+// Records in a map; writing a document fails (a store that became read-only).
+class NoNewDocumentsStore final : public TokenStore {
+public:
+    NoNewDocumentsStore() : TokenStore("memory") {}
+    std::string_view backend() const noexcept override { return "memory"; }
+
+protected:
+    void do_put(RecordKind kind, const std::string& key, std::string_view value,
+                std::optional<std::chrono::milliseconds>) override {
+        if (kind == RecordKind::document) {
+            throw StoreError(errc::store_unavailable, "memory store: read-only");
+        }
+        records_[{kind, key}] = std::string{value};
+    }
+    std::optional<std::string> do_get(RecordKind kind, const std::string& key) override {
+        auto it = records_.find({kind, key});
+        return it == records_.end() ? std::nullopt : std::optional<std::string>{it->second};
+    }
+    bool do_erase(RecordKind kind, const std::string& key) override {
+        return records_.erase({kind, key}) != 0;
+    }
+    bool do_contains(RecordKind kind, const std::string& key) override {
+        return records_.count({kind, key}) != 0;
+    }
+    std::vector<std::string> do_keys(RecordKind) override { return {}; }
+    std::shared_ptr<detail::LeaseBackend> lease_backend() override { return nullptr; }
+
+private:
+    std::map<std::pair<RecordKind, std::string>, std::string> records_;
+};
+
+TEST(TokenStoreDocuments, AnEarlierDocumentStaysReadableWhenItCannotBeMoved) {
+    NoNewDocumentsStore store;
+    OAuthTokenSet carrier;
+    carrier.access_token = "authflow-document";
+    carrier.token_type = "authflow-document";
+    carrier.raw = nlohmann::json{{"authflow-document", {{"version", 1}}}};
+    carrier.issued_at = 0;
+    store.put(RecordKind::token_set, "p#settings", carrier.to_json_string());
+    EXPECT_EQ(store.load_document("p#settings"), (nlohmann::json{{"version", 1}}));
+    EXPECT_TRUE(store.contains(RecordKind::token_set, "p#settings"));
+    EXPECT_EQ(store.load_document("p#settings"), (nlohmann::json{{"version", 1}}));
+    EXPECT_EQ(store_error_of([&] { store.save_document("q", nlohmann::json::object()); }),
+              errc::store_unavailable);
 }
 
 TEST(MemoryTokenStore, BackendNameIsMemory) {

@@ -1,5 +1,5 @@
 #include "support/test_env.hpp"
-#include "unit/store/store_contract.hpp"
+#include "unit/store/record_store_contract.hpp"
 
 #include <authflow/core/log.hpp>
 #include <authflow/store/sqlite_token_store.hpp>
@@ -43,6 +43,7 @@ struct EncryptedSqliteBackend {
 
 using SqliteBackends = ::testing::Types<SqliteBackend, EncryptedSqliteBackend>;
 INSTANTIATE_TYPED_TEST_SUITE_P(Store, TokenStoreContract, SqliteBackends, BackendNames);
+INSTANTIATE_TYPED_TEST_SUITE_P(Store, RecordStoreContract, SqliteBackends, BackendNames);
 
 // Direct access to the database file, to check and to damage what the store wrote.
 class RawDb {
@@ -228,6 +229,54 @@ TEST(SqliteTokenStore, PlainRecordsAreJsonWithoutAKey) {
     store.save("k", full_token_set("visible"));
     RawDb raw{path};
     EXPECT_EQ(raw.text("SELECT record FROM tokens WHERE key='k'").front(), '{');
+}
+
+// A file written by the earlier layout (schema 1 without the records table), holding a token
+// set and a document kept inside a token set: both read, the document moves to its own table.
+TEST(SqliteTokenStore, ReadsAFileOfTheEarlierLayout) {
+    TempDir dir;
+    auto path = dir.path() / "tokens.db";
+    OAuthTokenSet carrier;
+    carrier.access_token = "authflow-document";
+    carrier.token_type = "authflow-document";
+    carrier.raw = nlohmann::json{{"authflow-document", {{"version", 1}}}};
+    carrier.issued_at = 0;
+    {
+        RawDb raw{path};
+        raw.exec("CREATE TABLE tokens (key TEXT PRIMARY KEY NOT NULL, record TEXT NOT NULL,"
+                 " expires_at INTEGER, updated_at INTEGER NOT NULL) WITHOUT ROWID;"
+                 "CREATE TABLE leases (name TEXT PRIMARY KEY NOT NULL, holder TEXT NOT NULL,"
+                 " expires_at INTEGER NOT NULL) WITHOUT ROWID;"
+                 "PRAGMA user_version=1;");
+        raw.exec("INSERT INTO tokens VALUES('p', '" + full_token_set("old").to_json_string() +
+                 "', NULL, 1)");
+        raw.exec("INSERT INTO tokens VALUES('p#settings', '" + carrier.to_json_string() +
+                 "', NULL, 1)");
+    }
+    SqliteTokenStore store{options_for(path)};
+    auto tokens = store.load("p");
+    ASSERT_TRUE(tokens.has_value());
+    expect_same_tokens(full_token_set("old"), *tokens);
+    EXPECT_EQ(store.list_keys(), (std::vector<std::string>{"p", "p#settings"}));
+    EXPECT_EQ(store.load_document("p#settings"), (nlohmann::json{{"version", 1}}));
+    RawDb raw{path};
+    EXPECT_EQ(raw.text("PRAGMA user_version"), "1");
+    EXPECT_EQ(raw.text("SELECT kind FROM records WHERE key='p#settings'"), "documents");
+    EXPECT_EQ(raw.text("SELECT count(*) FROM tokens WHERE key='p#settings'"), "0");
+    EXPECT_EQ(raw.text("SELECT record FROM tokens WHERE key='p'").front(), '{');
+}
+
+TEST(SqliteTokenStore, DocumentsAreRowsOfTheirKind) {
+    TempDir dir;
+    auto path = dir.path() / "tokens.db";
+    SqliteTokenStore store{options_for(path)};
+    store.save_document("p#settings", nlohmann::json{{"client_id", "cli"}});
+    store.put(RecordKind::document, "raw", every_byte());
+    RawDb raw{path};
+    EXPECT_EQ(raw.text("SELECT record FROM records WHERE kind='documents' AND key='p#settings'"),
+              R"({"client_id":"cli"})");
+    EXPECT_EQ(raw.text("SELECT length(CAST(record AS BLOB)) FROM records WHERE key='raw'"), "256");
+    EXPECT_EQ(raw.text("SELECT count(*) FROM tokens"), "0");
 }
 
 // --- encryption at rest ----------------------------------------------------------------------
