@@ -1,4 +1,4 @@
-#include "settings_text.hpp"
+#include "internal/settings_text.hpp"
 
 #include <authflow/core/errors.hpp>
 #include <authflow/core/log.hpp>

@@ -3,7 +3,7 @@
 
 #if AUTHFLOW_WITH_REDIS
 
-#include "../store/redis_connection.hpp"
+#include "../store/internal/redis_connection.hpp"
 #include "shared_store_codec.hpp"
 
 #include <authflow/core/errors.hpp>

@@ -1,4 +1,4 @@
-#include "../core/settings_text.hpp"
+#include "../core/internal/settings_text.hpp"
 
 #include <authflow/core/errors.hpp>
 #include <authflow/core/log.hpp>

@@ -4,8 +4,8 @@
 
 #if AUTHFLOW_WITH_SQLITE
 
-#include "../store/sqlite_database.hpp"
-#include "../store/store_internal.hpp"
+#include "../store/internal/sqlite_database.hpp"
+#include "../store/internal/store_internal.hpp"
 #include "shared_store_codec.hpp"
 
 #include <authflow/core/errors.hpp>

@@ -1,5 +1,5 @@
 // JWK → OpenSSL keys (RFC 7517, RFC 7518 §6, RFC 8037 §2), thumbprints (RFC 7638), key sets.
-#include "jose_internal.hpp"
+#include "internal/jose.hpp"
 
 #include <authflow/core/crypto.hpp>
 #include <authflow/core/encoding.hpp>

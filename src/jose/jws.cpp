@@ -1,5 +1,5 @@
 // JWS compact verification (RFC 7515 §5.2) with the algorithms of RFC 7518 §3 and RFC 8037 §3.1.
-#include "jose_internal.hpp"
+#include "internal/jose.hpp"
 
 #include <authflow/core/crypto.hpp>
 #include <authflow/core/encoding.hpp>

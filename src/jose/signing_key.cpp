@@ -1,5 +1,5 @@
 // JWS signing with OpenSSL 3 (RFC 7515 §5.1, RFC 7518 §3, RFC 8037 §3.1).
-#include "jose_internal.hpp"
+#include "internal/jose.hpp"
 
 #include <authflow/core/crypto.hpp>
 #include <authflow/core/encoding.hpp>

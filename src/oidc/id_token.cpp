@@ -1,5 +1,5 @@
 // ID-token claims and validation: OpenID Connect Core 1.0 §2, §3.1.3.7, §3.1.3.8, §12.2.
-#include "../jose/jose_internal.hpp"
+#include "../jose/internal/jose.hpp"
 #include "token_checks.hpp"
 
 #include <authflow/core/crypto.hpp>

@@ -1,5 +1,5 @@
 // The key set at a provider's jwks_uri: cached, refetched on rotation, stale on error.
-#include "../jose/jose_internal.hpp"
+#include "../jose/internal/jose.hpp"
 
 #include <authflow/core/ascii.hpp>
 #include <authflow/core/log.hpp>

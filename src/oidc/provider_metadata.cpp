@@ -1,5 +1,5 @@
 // Provider metadata: OpenID Connect Discovery 1.0 §3–4 (and RFC 8414 members).
-#include "../jose/jose_internal.hpp"
+#include "../jose/internal/jose.hpp"
 
 #include <authflow/core/log.hpp>
 #include <authflow/core/url.hpp>

@@ -1,7 +1,7 @@
 // The checks ID tokens and logout tokens share.
 #include "token_checks.hpp"
 
-#include "../jose/jose_internal.hpp"
+#include "../jose/internal/jose.hpp"
 
 #include <algorithm>
 

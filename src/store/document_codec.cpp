@@ -1,6 +1,6 @@
 #include "document_codec.hpp"
 
-#include "store_internal.hpp"
+#include "internal/store_internal.hpp"
 
 #include <authflow/core/errors.hpp>
 

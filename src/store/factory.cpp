@@ -1,5 +1,5 @@
 #include "file_lease.hpp"
-#include "store_internal.hpp"
+#include "internal/store_internal.hpp"
 
 #include <authflow/core/crypto.hpp>
 #include <authflow/core/errors.hpp>

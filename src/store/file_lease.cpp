@@ -1,6 +1,6 @@
 #include "file_lease.hpp"
 
-#include "store_internal.hpp"
+#include "internal/store_internal.hpp"
 
 #include <authflow/core/crypto.hpp>
 

@@ -1,5 +1,5 @@
 #include "file_lease.hpp"
-#include "store_internal.hpp"
+#include "internal/store_internal.hpp"
 
 #include <authflow/core/log.hpp>
 #include <authflow/store/keyring_token_store.hpp>

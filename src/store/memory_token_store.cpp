@@ -1,4 +1,4 @@
-#include "store_internal.hpp"
+#include "internal/store_internal.hpp"
 
 #include <authflow/core/crypto.hpp>
 #include <authflow/store/memory_token_store.hpp>

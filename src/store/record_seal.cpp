@@ -1,6 +1,6 @@
 #include "record_seal.hpp"
 
-#include "store_internal.hpp"
+#include "internal/store_internal.hpp"
 
 #include <authflow/core/errors.hpp>
 

@@ -1,4 +1,4 @@
-#include "store_internal.hpp"
+#include "internal/store_internal.hpp"
 
 #include <authflow/core/errors.hpp>
 #include <authflow/core/log.hpp>

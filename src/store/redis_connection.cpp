@@ -1,6 +1,6 @@
-#include "redis_connection.hpp"
+#include "internal/redis_connection.hpp"
 
-#include "store_internal.hpp"
+#include "internal/store_internal.hpp"
 
 #include <authflow/core/errors.hpp>
 

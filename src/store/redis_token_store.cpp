@@ -1,5 +1,5 @@
-#include "redis_connection.hpp"
-#include "store_internal.hpp"
+#include "internal/redis_connection.hpp"
+#include "internal/store_internal.hpp"
 
 #include <authflow/core/log.hpp>
 #include <authflow/store/redis_token_store.hpp>

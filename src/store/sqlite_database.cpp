@@ -1,6 +1,6 @@
-#include "sqlite_database.hpp"
+#include "internal/sqlite_database.hpp"
 
-#include "store_internal.hpp"
+#include "internal/store_internal.hpp"
 
 #include <authflow/core/log.hpp>
 

@@ -1,10 +1,10 @@
-#include "store_internal.hpp"
+#include "internal/store_internal.hpp"
 
 #include <authflow/core/log.hpp>
 #include <authflow/store/sqlite_token_store.hpp>
 
 #if AUTHFLOW_WITH_SQLITE
-#include "sqlite_database.hpp"
+#include "internal/sqlite_database.hpp"
 #endif
 
 #include <array>

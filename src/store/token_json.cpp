@@ -1,6 +1,6 @@
 #include "token_json.hpp"
 
-#include "store_internal.hpp"
+#include "internal/store_internal.hpp"
 
 #include <simdjson.h>
 

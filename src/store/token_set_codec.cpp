@@ -1,6 +1,6 @@
 #include "token_set_codec.hpp"
 
-#include "store_internal.hpp"
+#include "internal/store_internal.hpp"
 #include "token_json.hpp"
 
 #include <authflow/core/errors.hpp>

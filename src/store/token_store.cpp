@@ -1,6 +1,6 @@
 #include "document_codec.hpp"
+#include "internal/store_internal.hpp"
 #include "record_seal.hpp"
-#include "store_internal.hpp"
 #include "token_set_codec.hpp"
 
 #include <authflow/core/errors.hpp>

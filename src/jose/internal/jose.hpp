@@ -1,6 +1,6 @@
 #pragma once
-// Private to the jose and oidc layers: OpenSSL handles, the parsed form of a JWK, and the
-// simdjson parser of the hot path.
+// The jose layer's internal interface, for jose and oidc: OpenSSL handles, the parsed form of a
+// JWK, and the simdjson parser of the hot path.
 
 #include <authflow/jose/jwk.hpp>
 
