@@ -190,9 +190,9 @@ OpenedProfile open_profile(const Context& ctx, SettingsValues extra_flags) {
 OAuthTokenSet require_tokens(const OpenedProfile& profile) {
     auto tokens = profile.store->load(profile_tokens_key(profile.name));
     if (!tokens) {
-        throw TokenExpiredError(errc::token_missing, "profile '" + profile.name +
-                                                         "' is not signed in: run `authflow "
-                                                         "login`");
+        throw TokenError(errc::token_missing, "profile '" + profile.name +
+                                                  "' is not signed in: run `authflow "
+                                                  "login`");
     }
     return std::move(*tokens);
 }
