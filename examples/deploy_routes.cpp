@@ -24,7 +24,7 @@ authflow::Response answer(const authflow::AuthRoutes& routes, const authflow::Re
 int main() {
     try {
         authflow::OAuth2Settings oauth;
-        oauth.provider = "custom";
+        oauth.provider = authflow::ProviderKind::custom;
         oauth.client_id = "my-app";
         oauth.authorize_url = "https://op.example/authorize";
         oauth.token_url = "https://op.example/token";

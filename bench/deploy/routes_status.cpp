@@ -31,7 +31,7 @@ int main(int argc, char** argv) {
     const std::size_t count = bench::parse_count(argc, argv, 1000000, "bench_deploy_status");
 
     OAuth2Settings oauth;
-    oauth.provider = "custom";
+    oauth.provider = ProviderKind::custom;
     oauth.client_id = "authflow-demo";
     oauth.authorize_url = "https://op.example/authorize";
     oauth.token_url = "https://op.example/token";

@@ -49,7 +49,7 @@ OAuthTokenSet fresh_tokens(std::size_t access_token_size) {
 std::shared_ptr<OAuthProvider> offline_provider() {
     // Never called while the token is fresh; the endpoints exist only to make a valid provider.
     OAuth2Settings settings;
-    settings.provider = "custom";
+    settings.provider = ProviderKind::custom;
     settings.client_id = "bench";
     settings.authorize_url = "https://op.example/authorize";
     settings.token_url = "https://op.example/token";

@@ -32,9 +32,10 @@ using namespace settings_text;
 struct TextField {
     std::string OAuth2Settings::*member;
 };
-struct ChoiceField {
-    std::string OAuth2Settings::*member;
-    std::span<const std::string_view> choices;
+/// One of a fixed set of names, held as the enum `E` (parse_choice<E> and to_string).
+template <typename E> struct ChoiceField {
+    using value_type = E;
+    E OAuth2Settings::*member;
 };
 struct BoolField {
     bool OAuth2Settings::*member;
@@ -55,19 +56,31 @@ struct ListField {
     std::optional<std::vector<std::string>> OAuth2Settings::*member;
 };
 
-using FieldKind = std::variant<TextField, ChoiceField, BoolField, IntField, RealField, ListField>;
+using FieldKind =
+    std::variant<TextField, ChoiceField<ProviderKind>, ChoiceField<TokenStoreBackend>,
+                 ChoiceField<ClientAuthMethod>, BoolField, IntField, RealField, ListField>;
+
+template <typename T> inline constexpr bool is_choice_field = false;
+template <typename E> inline constexpr bool is_choice_field<ChoiceField<E>> = true;
 
 struct Field {
     std::string_view name;
     FieldKind kind;
 };
 
-constexpr std::array<std::string_view, 5> provider_choices = {"google", "github", "microsoft",
-                                                              "oidc", "custom"};
-constexpr std::array<std::string_view, 5> backend_choices = {"auto", "memory", "sqlite", "redis",
-                                                             "keyring"};
-constexpr std::array<std::string_view, 4> client_auth_choices = {"auto", "client_secret_basic",
-                                                                 "client_secret_post", "none"};
+constexpr std::array provider_kinds = {ProviderKind::google, ProviderKind::github,
+                                       ProviderKind::microsoft, ProviderKind::oidc,
+                                       ProviderKind::custom};
+constexpr std::array token_store_backends = {TokenStoreBackend::automatic,
+                                             TokenStoreBackend::memory, TokenStoreBackend::sqlite,
+                                             TokenStoreBackend::redis, TokenStoreBackend::keyring};
+constexpr std::array client_auth_methods = {
+    ClientAuthMethod::automatic, ClientAuthMethod::client_secret_basic,
+    ClientAuthMethod::client_secret_post, ClientAuthMethod::none};
+// Client authentication methods that are names in the spec but not implemented yet: refused with
+// the same error as an unknown name, said in the message.
+constexpr std::array<std::string_view, 2> unsupported_client_auth_methods = {"private_key_jwt",
+                                                                             "client_secret_jwt"};
 
 // Upper bounds keep every duration representable in std::chrono nanoseconds downstream.
 constexpr double max_auth_timeout = 86400.0;
@@ -79,7 +92,7 @@ using S = OAuth2Settings;
 // Declaration order of OAuth2Settings: field_names() returns the names in this order.
 std::span<const Field> fields() {
     static const auto table = std::to_array<Field>({
-        {"provider", ChoiceField{&S::provider, provider_choices}},
+        {"provider", ChoiceField<ProviderKind>{&S::provider}},
         {"client_id", TextField{&S::client_id}},
         {"client_secret", TextField{&S::client_secret}},
         {"scopes", ListField{&S::scopes}},
@@ -91,13 +104,13 @@ std::span<const Field> fields() {
         {"jwks_uri", TextField{&S::jwks_uri}},
         {"tenant_id", TextField{&S::tenant_id}},
         {"use_pkce", BoolField{&S::use_pkce}},
-        {"token_store_backend", ChoiceField{&S::token_store_backend, backend_choices}},
+        {"token_store_backend", ChoiceField<TokenStoreBackend>{&S::token_store_backend}},
         {"auth_timeout_seconds",
          RealField{&S::auth_timeout_seconds, 10.0, max_auth_timeout, false}},
         {"refresh_buffer_seconds", IntField{&S::refresh_buffer_seconds, 10, max_refresh_buffer}},
         {"redirect_uri", TextField{&S::redirect_uri}},
         {"callback_port", IntField{&S::callback_port, 0, 65535}},
-        {"client_auth_method", ChoiceField{&S::client_auth_method, client_auth_choices}},
+        {"client_auth_method", ChoiceField<ClientAuthMethod>{&S::client_auth_method}},
         {"ca_file", TextField{&S::ca_file}},
         {"http_timeout_seconds", RealField{&S::http_timeout_seconds, 0.0, max_http_timeout, true}},
         {"leeway_seconds", IntField{&S::leeway_seconds, 0, 600}},
@@ -148,8 +161,35 @@ std::string format_number(double value) {
                       "invalid " + std::string{field} + ": expected " + std::string{expected});
 }
 
-std::string choice_text(const ChoiceField& spec) {
-    return settings_text::choice_text(spec.choices);
+/// "one of a, b, c" for every value of `values`.
+template <typename E, std::size_t N> std::string choice_text(const std::array<E, N>& values) {
+    std::array<std::string_view, N> names{};
+    std::transform(values.begin(), values.end(), names.begin(),
+                   [](E value) { return to_string(value); });
+    return settings_text::choice_text(names);
+}
+
+/// The value of `values` whose name is `text` (any case, white space around); nullopt otherwise.
+template <typename E, std::size_t N>
+std::optional<E> find_choice(const std::array<E, N>& values, std::string_view text) {
+    const std::string name = lower(trim(text));
+    for (E value : values) {
+        if (to_string(value) == name) {
+            return value;
+        }
+    }
+    return std::nullopt;
+}
+
+template <typename E> E parse_choice(std::string_view text);
+template <> ProviderKind parse_choice<ProviderKind>(std::string_view text) {
+    return parse_provider_kind(text);
+}
+template <> TokenStoreBackend parse_choice<TokenStoreBackend>(std::string_view text) {
+    return parse_token_store_backend(text);
+}
+template <> ClientAuthMethod parse_choice<ClientAuthMethod>(std::string_view text) {
+    return parse_client_auth_method(text);
 }
 
 std::string int_text(const IntField& spec) {
@@ -171,10 +211,6 @@ std::optional<double> parse_real(std::string_view text) {
         return std::nullopt;
     }
     return value;
-}
-
-bool in_choices(const ChoiceField& spec, std::string_view value) {
-    return settings_text::in_choices(spec.choices, value);
 }
 
 bool in_range(const IntField& spec, int value) {
@@ -396,8 +432,82 @@ void check_url(std::string_view url, std::string_view what) {
 
 } // namespace
 
-// ---- OAuth2Settings
-// ------------------------------------------------------------------------------
+// ---- choices -----------------------------------------------------------------------------------
+
+std::string_view to_string(ProviderKind kind) noexcept {
+    switch (kind) {
+    case ProviderKind::google:
+        return "google";
+    case ProviderKind::github:
+        return "github";
+    case ProviderKind::microsoft:
+        return "microsoft";
+    case ProviderKind::oidc:
+        return "oidc";
+    case ProviderKind::custom:
+        return "custom";
+    }
+    return "unknown";
+}
+
+std::string_view to_string(TokenStoreBackend backend) noexcept {
+    switch (backend) {
+    case TokenStoreBackend::automatic:
+        return "auto";
+    case TokenStoreBackend::memory:
+        return "memory";
+    case TokenStoreBackend::sqlite:
+        return "sqlite";
+    case TokenStoreBackend::redis:
+        return "redis";
+    case TokenStoreBackend::keyring:
+        return "keyring";
+    }
+    return "unknown";
+}
+
+std::string_view to_string(ClientAuthMethod method) noexcept {
+    switch (method) {
+    case ClientAuthMethod::automatic:
+        return "auto";
+    case ClientAuthMethod::client_secret_basic:
+        return "client_secret_basic";
+    case ClientAuthMethod::client_secret_post:
+        return "client_secret_post";
+    case ClientAuthMethod::none:
+        return "none";
+    }
+    return "unknown";
+}
+
+ProviderKind parse_provider_kind(std::string_view text) {
+    if (auto kind = find_choice(provider_kinds, text)) {
+        return *kind;
+    }
+    invalid("provider", choice_text(provider_kinds));
+}
+
+TokenStoreBackend parse_token_store_backend(std::string_view text) {
+    if (auto backend = find_choice(token_store_backends, text)) {
+        return *backend;
+    }
+    invalid("token_store_backend", choice_text(token_store_backends));
+}
+
+ClientAuthMethod parse_client_auth_method(std::string_view text) {
+    if (auto method = find_choice(client_auth_methods, text)) {
+        return *method;
+    }
+    // A spec's method name, not a secret: safe to name.
+    const std::string name = lower(trim(text));
+    if (settings_text::in_choices(unsupported_client_auth_methods, name)) {
+        invalid("client_auth_method",
+                choice_text(client_auth_methods) + " (" + name + " is not supported yet)");
+    }
+    invalid("client_auth_method", choice_text(client_auth_methods));
+}
+
+// ---- OAuth2Settings ----------------------------------------------------------------------------
 
 const std::vector<std::string_view>& OAuth2Settings::field_names() {
     static const std::vector<std::string_view> names = [] {
@@ -417,12 +527,8 @@ void OAuth2Settings::set(std::string_view name, std::string_view value) {
             using T = std::decay_t<decltype(spec)>;
             if constexpr (std::is_same_v<T, TextField>) {
                 this->*spec.member = std::string{value};
-            } else if constexpr (std::is_same_v<T, ChoiceField>) {
-                std::string choice = lower(trim(value));
-                if (!in_choices(spec, choice)) {
-                    invalid(field.name, choice_text(spec));
-                }
-                this->*spec.member = std::move(choice);
+            } else if constexpr (is_choice_field<T>) {
+                this->*spec.member = parse_choice<typename T::value_type>(value);
             } else if constexpr (std::is_same_v<T, BoolField>) {
                 auto parsed = parse_bool(value);
                 if (!parsed) {
@@ -460,8 +566,10 @@ std::string OAuth2Settings::get(std::string_view name) const {
     return std::visit(
         [&](const auto& spec) -> std::string {
             using T = std::decay_t<decltype(spec)>;
-            if constexpr (std::is_same_v<T, TextField> || std::is_same_v<T, ChoiceField>) {
+            if constexpr (std::is_same_v<T, TextField>) {
                 return this->*spec.member;
+            } else if constexpr (is_choice_field<T>) {
+                return std::string{to_string(this->*spec.member)};
             } else if constexpr (std::is_same_v<T, BoolField>) {
                 return this->*spec.member ? "true" : "false";
             } else if constexpr (std::is_same_v<T, IntField>) {
@@ -477,16 +585,13 @@ std::string OAuth2Settings::get(std::string_view name) const {
 }
 
 void OAuth2Settings::validate() const {
-    // Values assigned directly to the struct bypass set(): check every field again.
+    // Values assigned directly to the struct bypass set(): check every field again. The choices
+    // are enums, parsed where their text came in.
     for (const auto& field : fields()) {
         std::visit(
             [&](const auto& spec) {
                 using T = std::decay_t<decltype(spec)>;
-                if constexpr (std::is_same_v<T, ChoiceField>) {
-                    if (!in_choices(spec, this->*spec.member)) {
-                        invalid(field.name, choice_text(spec));
-                    }
-                } else if constexpr (std::is_same_v<T, IntField>) {
+                if constexpr (std::is_same_v<T, IntField>) {
                     if (!in_range(spec, this->*spec.member)) {
                         invalid(field.name, int_text(spec));
                     }

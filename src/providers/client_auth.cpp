@@ -10,31 +10,6 @@
 
 namespace authflow {
 
-std::string_view to_string(ClientAuthMethod method) noexcept {
-    switch (method) {
-    case ClientAuthMethod::automatic:
-        return "auto";
-    case ClientAuthMethod::client_secret_basic:
-        return "client_secret_basic";
-    case ClientAuthMethod::client_secret_post:
-        return "client_secret_post";
-    case ClientAuthMethod::none:
-        return "none";
-    }
-    return "auto";
-}
-
-ClientAuthMethod parse_client_auth_method(std::string_view text) {
-    for (auto method : {ClientAuthMethod::automatic, ClientAuthMethod::client_secret_basic,
-                        ClientAuthMethod::client_secret_post, ClientAuthMethod::none}) {
-        if (detail::iequals(text, to_string(method))) {
-            return method;
-        }
-    }
-    throw ConfigError(errc::config_invalid, "client_auth_method must be auto, "
-                                            "client_secret_basic, client_secret_post or none");
-}
-
 namespace detail {
 
 ClientAuthMethod choose_client_auth_method(const ProviderConfig& config,

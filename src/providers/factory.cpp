@@ -30,8 +30,7 @@ std::vector<std::string> default_scopes(std::string_view provider) {
 std::shared_ptr<OAuthProvider> create_provider_from_settings(const OAuth2Settings& settings,
                                                              ProviderFactoryOptions options) {
     settings.validate();
-    const std::string& type = settings.provider;
-    (void)default_scopes(type); // rejects an unknown provider type before anything else
+    const ProviderKind type = settings.provider;
     if (settings.client_id.empty()) {
         throw ConfigError(
             errc::config_missing,
@@ -51,7 +50,7 @@ std::shared_ptr<OAuthProvider> create_provider_from_settings(const OAuth2Setting
     config.revocation_url = settings.revocation_url;
     config.issuer_url = settings.issuer_url;
     config.jwks_uri = settings.jwks_uri;
-    config.client_auth_method = parse_client_auth_method(settings.client_auth_method);
+    config.client_auth_method = settings.client_auth_method;
     config.use_pkce = settings.use_pkce;
     config.leeway = std::chrono::seconds{settings.leeway_seconds};
     config.clock = options.clock;
@@ -67,16 +66,16 @@ std::shared_ptr<OAuthProvider> create_provider_from_settings(const OAuth2Setting
         config.http = make_http_client(http_options);
     }
 
-    if (type == "google") {
+    if (type == ProviderKind::google) {
         return std::make_shared<GoogleProvider>(std::move(config));
     }
-    if (type == "github") {
+    if (type == ProviderKind::github) {
         return std::make_shared<GitHubProvider>(std::move(config));
     }
-    if (type == "microsoft") {
+    if (type == ProviderKind::microsoft) {
         return std::make_shared<MicrosoftProvider>(std::move(config), settings.tenant_id);
     }
-    if (type == "oidc") {
+    if (type == ProviderKind::oidc) {
         if (config.issuer_url.empty()) {
             throw ConfigError(errc::config_missing,
                               "provider oidc needs issuer_url (its endpoints are discovered)");

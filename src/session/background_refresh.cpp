@@ -79,13 +79,16 @@ bool BackgroundRefresh::is_worth_retrying(const std::exception_ptr& error, const
     try {
         std::rethrow_exception(error);
     } catch (const TokenExpiredError&) {
-        return false; // nothing stored: a sign-in is needed
+        return false; // expired beyond renewal: a sign-in is needed
     } catch (const TokenRefreshError& e) {
         if (e.code() == errc::reauth_required || e.code() == errc::token_missing) {
             return false; // on_reauth_required was called; nothing to retry
         }
         log(LogLevel::warning, "session '" + key + "': background refresh failed: " + e.what());
     } catch (const Error& e) {
+        if (e.code() == errc::token_missing) {
+            return false; // nothing stored: a sign-in is needed (on_reauth_required was called)
+        }
         if (e.code() == errc::cancelled) {
             return false;
         }

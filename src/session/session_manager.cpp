@@ -302,8 +302,9 @@ private:
             }
         }
         begin_reauth_episode(notes);
-        throw TokenExpiredError(errc::token_missing,
-                                "no tokens are stored for session '" + key() + "': sign in");
+        // Nothing is stored, so nothing expired: a TokenError, not a TokenExpiredError.
+        throw TokenError(errc::token_missing,
+                         "no tokens are stored for session '" + key() + "': sign in");
     }
 
     void begin_reauth_episode(Notes& notes) {
@@ -365,8 +366,8 @@ private:
             if (auto current = cell_.load()) {
                 return current;
             }
-            throw TokenExpiredError(errc::token_missing,
-                                    "session '" + key() + "' was signed out during the refresh");
+            throw TokenError(errc::token_missing,
+                             "session '" + key() + "' was signed out during the refresh");
         }
         if (how != Publish::deferred) {
             failures_ = 0;

@@ -201,8 +201,9 @@ TokenStoreOptions token_store_options(const OAuth2Settings& settings) {
     options.redis.insecure_plaintext_store = settings.insecure_plaintext_store;
     options.keyring.service = settings.keyring_service;
     // Only the stores that encrypt need the key: a bad key file must not break a memory store.
-    const auto& backend = settings.token_store_backend;
-    if (backend == "sqlite" || backend == "redis" || backend == "auto") {
+    const auto backend = settings.token_store_backend;
+    if (backend == TokenStoreBackend::sqlite || backend == TokenStoreBackend::redis ||
+        backend == TokenStoreBackend::automatic) {
         auto key = load_store_key(settings.store_key_file);
         options.sqlite.key = key;
         options.redis.key = key;
@@ -211,7 +212,7 @@ TokenStoreOptions token_store_options(const OAuth2Settings& settings) {
 }
 
 std::shared_ptr<TokenStore> get_token_store(const OAuth2Settings& settings) {
-    return get_token_store(settings.token_store_backend, token_store_options(settings));
+    return get_token_store(to_string(settings.token_store_backend), token_store_options(settings));
 }
 
 } // namespace authflow

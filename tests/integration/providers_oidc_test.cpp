@@ -315,7 +315,7 @@ TEST_F(RealProvider, RpInitiatedLogout) {
 
 TEST_F(RealProvider, FactoryBuildsAWorkingOidcProvider) {
     OAuth2Settings settings;
-    settings.provider = "oidc";
+    settings.provider = ProviderKind::oidc;
     settings.client_id = "conf-client";
     settings.client_secret = OidcProvider::secret_of("conf-client");
     settings.issuer_url = op().issuer();

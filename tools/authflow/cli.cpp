@@ -69,7 +69,8 @@ OAuth2Settings Context::load_settings(SettingsValues extra_flags) const {
         load_settings_with_sources(settings_sources(std::move(extra_flags)));
     OAuth2Settings settings = loaded.settings();
     if (!loaded.is_given("token_store_backend")) {
-        settings.token_store_backend = "auto"; // the CLI's default; the library's is memory
+        // the CLI's default; the library's is memory
+        settings.token_store_backend = TokenStoreBackend::automatic;
     }
     return settings;
 }

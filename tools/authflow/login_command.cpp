@@ -104,7 +104,7 @@ void forget_other_client(OpenedProfile& profile) {
             remembered == profile.record->settings.end() ? defaults.get(field) : remembered->second;
         if (given.get(field) != before) {
             profile.settings = given;
-            profile.settings.token_store_backend = profile.backend;
+            profile.settings.token_store_backend = parse_token_store_backend(profile.backend);
             return;
         }
     }
@@ -189,10 +189,11 @@ int run_login(Context& ctx, const LoginOptions& options) {
     remember_profile(*profile.store, profile.name, settings, &login.identity);
 
     std::ostream& out = *ctx.out;
-    const bool named_by_issuer = settings.provider == "oidc" || settings.provider == "custom";
+    const bool named_by_issuer =
+        settings.provider == ProviderKind::oidc || settings.provider == ProviderKind::custom;
     out << "Signed in as " << describe_user(login.identity) << " with "
         << (named_by_issuer && !settings.issuer_url.empty() ? settings.issuer_url
-                                                            : settings.provider)
+                                                            : to_string(settings.provider))
         << ".\n"
         << "Tokens are kept in " << describe_profile_store(profile) << ", profile \""
         << profile.name << "\".\n";

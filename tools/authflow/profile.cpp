@@ -172,9 +172,9 @@ OpenedProfile open_profile(const Context& ctx, SettingsValues extra_flags) {
     profile.given = load_settings_with_sources(ctx.settings_sources(std::move(extra_flags)));
     OAuth2Settings first = profile.given.settings();
     if (!profile.given.is_given("token_store_backend")) {
-        first.token_store_backend = "auto"; // CLI.md: the CLI's default
+        first.token_store_backend = TokenStoreBackend::automatic; // CLI.md: the CLI's default
     }
-    profile.backend = resolve_token_store_backend(first.token_store_backend);
+    profile.backend = resolve_token_store_backend(to_string(first.token_store_backend));
     profile.store = make_token_store(profile.backend, token_store_options(first));
     profile.record = load_profile_record(*profile.store, profile.name);
     if (profile.record) {
@@ -183,16 +183,16 @@ OpenedProfile open_profile(const Context& ctx, SettingsValues extra_flags) {
     } else {
         profile.settings = std::move(first);
     }
-    profile.settings.token_store_backend = profile.backend;
+    profile.settings.token_store_backend = parse_token_store_backend(profile.backend);
     return profile;
 }
 
 OAuthTokenSet require_tokens(const OpenedProfile& profile) {
     auto tokens = profile.store->load(profile_tokens_key(profile.name));
     if (!tokens) {
-        throw TokenExpiredError(errc::token_missing, "profile '" + profile.name +
-                                                         "' is not signed in: run `authflow "
-                                                         "login`");
+        throw TokenError(errc::token_missing, "profile '" + profile.name +
+                                                  "' is not signed in: run `authflow "
+                                                  "login`");
     }
     return std::move(*tokens);
 }

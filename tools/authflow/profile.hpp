@@ -92,7 +92,7 @@ struct OpenedProfile {
 /// resolves the settings again with them. Throws ConfigError, StoreError.
 OpenedProfile open_profile(const Context& ctx, SettingsValues extra_flags = {});
 
-/// The profile's stored tokens. Throws TokenExpiredError (token_missing: exit code 3) when the
+/// The profile's stored tokens. Throws TokenError (token_missing: exit code 3) when the
 /// profile is not signed in, StoreError.
 OAuthTokenSet require_tokens(const OpenedProfile& profile);
 

@@ -109,7 +109,7 @@ int run_status(Context& ctx, bool as_json) {
              who.subject.empty() ? nlohmann::json(nullptr) : nlohmann::json(who.subject)},
             {"email", who.email.empty() ? nlohmann::json(nullptr) : nlohmann::json(who.email)},
             {"name", who.name.empty() ? nlohmann::json(nullptr) : nlohmann::json(who.name)},
-            {"provider", settings.provider},
+            {"provider", to_string(settings.provider)},
             {"issuer", settings.issuer_url.empty() ? nlohmann::json(nullptr)
                                                    : nlohmann::json(settings.issuer_url)},
             {"client_id", settings.client_id},
@@ -135,7 +135,7 @@ int run_status(Context& ctx, bool as_json) {
     }
     out << "profile:   " << profile.name << "\n"
         << "signed in: " << (identity.empty() ? "yes (identity unknown)" : identity) << "\n"
-        << "provider:  " << settings.provider;
+        << "provider:  " << to_string(settings.provider);
     if (!settings.issuer_url.empty()) {
         out << " (" << settings.issuer_url << ")";
     }

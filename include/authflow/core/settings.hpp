@@ -10,10 +10,55 @@
 
 namespace authflow {
 
+/// Which provider preset `provider` names.
+enum class ProviderKind {
+    google,    ///< Google (OpenID Connect, discovered from accounts.google.com)
+    github,    ///< GitHub (OAuth 2.0 only)
+    microsoft, ///< Microsoft identity platform, per tenant_id
+    oidc,      ///< any OpenID Provider, endpoints discovered from issuer_url
+    custom,    ///< explicit endpoints, no discovery
+};
+
+/// Where tokens are kept (`token_store_backend`).
+enum class TokenStoreBackend {
+    automatic, ///< "auto": the keyring when a Secret Service answers, else SQLite
+    memory,    ///< this process only (the library's default)
+    sqlite,
+    redis,
+    keyring,
+};
+
+/// How the client authenticates at the token, revocation and introspection endpoints
+/// (RFC 6749 §2.3.1, OIDC Core §9).
+enum class ClientAuthMethod {
+    automatic, ///< `none` without a secret; else from discovery, else the provider's default
+    client_secret_basic, ///< HTTP Basic with the form-urlencoded id and secret
+    client_secret_post,  ///< client_id and client_secret in the form body
+    none,                ///< public client: client_id in the body, PKCE protects the code
+};
+
+/// "google", "github", "microsoft", "oidc" or "custom".
+std::string_view to_string(ProviderKind kind) noexcept;
+/// "auto", "memory", "sqlite", "redis" or "keyring".
+std::string_view to_string(TokenStoreBackend backend) noexcept;
+/// "auto", "client_secret_basic", "client_secret_post" or "none".
+std::string_view to_string(ClientAuthMethod method) noexcept;
+
+/// The inverse of to_string, in any case, white space around. Throws ConfigError
+/// (config_invalid) naming the setting `provider` and the accepted values.
+ProviderKind parse_provider_kind(std::string_view text);
+/// The inverse of to_string, in any case, white space around. Throws ConfigError
+/// (config_invalid) naming the setting `token_store_backend` and the accepted values.
+TokenStoreBackend parse_token_store_backend(std::string_view text);
+/// The inverse of to_string, in any case, white space around. Throws ConfigError
+/// (config_invalid) naming the setting `client_auth_method` and the accepted values; methods
+/// authflow does not implement yet (private_key_jwt, client_secret_jwt) are refused the same way.
+ClientAuthMethod parse_client_auth_method(std::string_view text);
+
 /// Every OAuth setting (see docs/settings.md and the CLI contract). A plain value; not
 /// synchronised.
 struct OAuth2Settings {
-    std::string provider = "custom"; ///< google, github, microsoft, oidc or custom
+    ProviderKind provider = ProviderKind::custom;
     std::string client_id;
     std::string client_secret;
     /// Unset: the provider's own default scopes.
@@ -26,13 +71,12 @@ struct OAuth2Settings {
     std::string jwks_uri;
     std::string tenant_id = "common";
     bool use_pkce = true;
-    std::string token_store_backend = "memory"; ///< auto, memory, sqlite, redis or keyring
-    double auth_timeout_seconds = 120.0;        ///< 10 to 86400
-    int refresh_buffer_seconds = 60;            ///< 10 to 86400
-    std::string redirect_uri;                   ///< a full loopback URI; empty: chosen at login
-    int callback_port = 0;                      ///< 0 = any free port
-    /// auto, client_secret_basic, client_secret_post or none
-    std::string client_auth_method = "auto";
+    TokenStoreBackend token_store_backend = TokenStoreBackend::memory;
+    double auth_timeout_seconds = 120.0; ///< 10 to 86400
+    int refresh_buffer_seconds = 60;     ///< 10 to 86400
+    std::string redirect_uri;            ///< a full loopback URI; empty: chosen at login
+    int callback_port = 0;               ///< 0 = any free port
+    ClientAuthMethod client_auth_method = ClientAuthMethod::automatic;
     std::string ca_file;
     double http_timeout_seconds = 30.0; ///< more than 0, up to 3600
     int leeway_seconds = 60;            ///< 0 to 600
@@ -46,14 +90,14 @@ struct OAuth2Settings {
     /// The names of every field, in declaration order.
     static const std::vector<std::string_view>& field_names();
     /// Sets one field from its text form (lists: space- or comma-separated, empty = unset;
-    /// booleans: true/false/1/0/yes/no in any case; choices in any case, stored lower-case).
+    /// booleans: true/false/1/0/yes/no in any case; choices in any case, parsed into their enum).
     /// Throws ConfigError (config_invalid) naming the field and the accepted values, never the
     /// rejected value; unknown fields are a ConfigError too. A rejected value leaves the field
     /// unchanged.
     void set(std::string_view field, std::string_view value);
     /// The text form of one field (lists space-separated; an unset list is empty).
     std::string get(std::string_view field) const;
-    /// Checks every field's range or choices again (members may be assigned directly), the
+    /// Checks every field's range again (members may be assigned directly), the
     /// tenant id, that redirect_uri (when set) is an http loopback URI with a port (RFC 8252
     /// §7.3), and that every endpoint URL is https or http to a loopback host. Throws ConfigError
     /// (config_invalid; insecure_url for an insecure endpoint).

@@ -6,6 +6,7 @@
 #include <authflow/core/clock.hpp>
 #include <authflow/core/errors.hpp>
 #include <authflow/core/pkce.hpp>
+#include <authflow/core/settings.hpp>
 #include <authflow/core/token_set.hpp>
 #include <authflow/core/url.hpp>
 #include <authflow/http/http_client.hpp>
@@ -31,20 +32,6 @@ namespace authflow {
 namespace detail {
 class ClientAuth;
 } // namespace detail
-
-/// How the client authenticates at the token, revocation and introspection endpoints
-/// (RFC 6749 §2.3.1, OIDC Core §9).
-enum class ClientAuthMethod {
-    automatic, ///< `none` without a secret; else from discovery, else the provider's default
-    client_secret_basic, ///< HTTP Basic with the form-urlencoded id and secret
-    client_secret_post,  ///< client_id and client_secret in the form body
-    none,                ///< public client: client_id in the body, PKCE protects the code
-};
-
-/// "auto", "client_secret_basic", "client_secret_post" or "none".
-std::string_view to_string(ClientAuthMethod method) noexcept;
-/// The inverse of to_string (case-insensitive). Throws ConfigError (config_invalid) otherwise.
-ClientAuthMethod parse_client_auth_method(std::string_view text);
 
 /// Everything a provider object is configured with. Empty strings mean "not set"; explicit
 /// endpoints always win over discovered ones. A plain value.

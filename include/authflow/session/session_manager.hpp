@@ -125,9 +125,9 @@ public:
     /// valid, a caller never waits for another process's refresh (the current token is
     /// returned), and a transient refresh failure returns it too (the next attempt waits for
     /// the backoff); an expired token makes the caller wait for the refresh. Throws
-    /// TokenExpiredError (token_missing) when nothing is stored, TokenRefreshError (reauth_required
-    /// with the provider's answer, e.g. invalid_grant; refresh_failed after the retries) when no
-    /// valid token can be had, and StoreError when the store fails and nothing valid is cached.
+    /// TokenError (token_missing) when nothing is stored, TokenRefreshError (reauth_required with
+    /// the provider's answer, e.g. invalid_grant; refresh_failed after the retries) when no valid
+    /// token can be had, and StoreError when the store fails and nothing valid is cached.
     std::string get_access_token();
     /// As get_access_token(), and the token has at least `min_ttl` left: a refresh is made when
     /// it has less. Throws additionally TokenExpiredError (token_expired) when even a freshly
@@ -137,7 +137,7 @@ public:
     /// Refreshes now (RFC 6749 §6) through the provider's refresh_tokens(current), which checks
     /// a new ID token against the old one (OIDC Core §12.2), unless another process already
     /// stored newer tokens, which are then used. Single-flight like get_access_token; transient
-    /// failures are retried. Returns the new tokens. Throws TokenExpiredError (token_missing),
+    /// failures are retried. Returns the new tokens. Throws TokenError (token_missing),
     /// TokenRefreshError (reauth_required, refresh_failed), StoreError.
     OAuthTokenSet refresh();
 

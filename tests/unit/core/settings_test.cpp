@@ -303,6 +303,45 @@ TEST(Settings, ErrorsListTheAcceptedValues) {
     EXPECT_THAT(boolean.what(), HasSubstr("yes"));
 }
 
+TEST(Settings, ChoicesAreEnumsWithTheirNames) {
+    for (auto kind : {ProviderKind::google, ProviderKind::github, ProviderKind::microsoft,
+                      ProviderKind::oidc, ProviderKind::custom}) {
+        EXPECT_EQ(parse_provider_kind(to_string(kind)), kind);
+    }
+    for (auto backend :
+         {TokenStoreBackend::automatic, TokenStoreBackend::memory, TokenStoreBackend::sqlite,
+          TokenStoreBackend::redis, TokenStoreBackend::keyring}) {
+        EXPECT_EQ(parse_token_store_backend(to_string(backend)), backend);
+    }
+    for (auto method : {ClientAuthMethod::automatic, ClientAuthMethod::client_secret_basic,
+                        ClientAuthMethod::client_secret_post, ClientAuthMethod::none}) {
+        EXPECT_EQ(parse_client_auth_method(to_string(method)), method);
+    }
+    EXPECT_EQ(to_string(TokenStoreBackend::automatic), "auto");
+    EXPECT_EQ(to_string(ClientAuthMethod::automatic), "auto");
+    EXPECT_EQ(parse_provider_kind(" GitHub "), ProviderKind::github);
+    EXPECT_EQ(parse_token_store_backend("SQLite"), TokenStoreBackend::sqlite);
+
+    OAuth2Settings s;
+    s.set("provider", "Microsoft");
+    EXPECT_EQ(s.provider, ProviderKind::microsoft);
+    EXPECT_EQ(s.get("provider"), "microsoft");
+    s.set("token_store_backend", "KEYRING");
+    EXPECT_EQ(s.token_store_backend, TokenStoreBackend::keyring);
+    s.set("client_auth_method", "Client_Secret_Basic");
+    EXPECT_EQ(s.client_auth_method, ClientAuthMethod::client_secret_basic);
+
+    // Named by the spec but not implemented yet: refused where the text comes in, saying so.
+    for (auto method : {"private_key_jwt", "client_secret_jwt"}) {
+        auto e = config_error([&] { parse_client_auth_method(method); });
+        EXPECT_EQ(e.code(), errc::config_invalid) << method;
+        EXPECT_THAT(e.what(), HasSubstr("client_auth_method"));
+        EXPECT_THAT(e.what(), HasSubstr("not supported yet")) << method;
+    }
+    EXPECT_EQ(config_error([&] { parse_provider_kind("generic"); }).code(), errc::config_invalid);
+    EXPECT_EQ(config_error([&] { parse_token_store_backend(""); }).code(), errc::config_invalid);
+}
+
 TEST(Settings, UnknownFieldIsConfigError) {
     OAuth2Settings s;
     EXPECT_EQ(config_error([&] { s.set("client_idd", "x"); }).code(), errc::config_invalid);
@@ -391,10 +430,18 @@ TEST(Settings, ValidateChecksValuesAssignedDirectly) {
         EXPECT_EQ(e.code(), errc::config_invalid) << field;
         EXPECT_THAT(e.what(), HasSubstr(std::string{field}));
     };
-    expect_invalid([](OAuth2Settings& s) { s.provider = "okta"; }, "provider");
-    expect_invalid([](OAuth2Settings& s) { s.token_store_backend = "disk"; },
-                   "token_store_backend");
-    expect_invalid([](OAuth2Settings& s) { s.client_auth_method = "x"; }, "client_auth_method");
+    // provider, token_store_backend and client_auth_method are enums: a wrong name cannot be
+    // assigned directly, set() refuses it where the text comes in, with the same code.
+    for (const auto& [field, value] :
+         {std::pair{"provider", "okta"}, std::pair{"token_store_backend", "disk"},
+          std::pair{"client_auth_method", "x"}}) {
+        OAuth2Settings s;
+        const std::string_view name = field;
+        const std::string_view text = value;
+        auto e = config_error([&] { s.set(name, text); });
+        EXPECT_EQ(e.code(), errc::config_invalid) << field;
+        EXPECT_THAT(e.what(), HasSubstr(field));
+    }
     expect_invalid([](OAuth2Settings& s) { s.auth_timeout_seconds = 5; }, "auth_timeout_seconds");
     expect_invalid([](OAuth2Settings& s) { s.refresh_buffer_seconds = 1; },
                    "refresh_buffer_seconds");
@@ -443,7 +490,7 @@ TEST(Settings, MissingDefaultConfigFileIsNotAnError) {
     auto sources = isolated(dir); // $XDG_CONFIG_HOME/authflow/config.toml does not exist
     OAuth2Settings s;
     ASSERT_NO_THROW(s = load_settings(sources));
-    EXPECT_EQ(s.provider, "custom");
+    EXPECT_EQ(s.provider, ProviderKind::custom);
     EXPECT_FALSE(s.scopes.has_value());
 
     SettingsSources home_only;
@@ -687,7 +734,7 @@ TEST_F(SettingsPrecedence, FlagsWinOverEverything) {
     EXPECT_EQ(s.token_url, "https://remembered.example/token");
     EXPECT_EQ(s.issuer_url, "https://file.example"); // [oauth2] only
     EXPECT_EQ(s.tenant_id, "file-tenant");
-    EXPECT_EQ(s.provider, "oidc");
+    EXPECT_EQ(s.provider, ProviderKind::oidc);
     EXPECT_EQ(s.auth_timeout_seconds, 120.0); // default
 }
 
@@ -829,18 +876,18 @@ TEST(Settings, DocsExampleConfigLoads) {
     auto sources = isolated(dir);
     sources.config_file = file;
     const auto base = load_settings(sources);
-    EXPECT_EQ(base.provider, "oidc");
+    EXPECT_EQ(base.provider, ProviderKind::oidc);
     EXPECT_EQ(base.get("scopes"), "openid email offline_access");
     EXPECT_EQ(base.callback_port, 8765);
 
     sources.profile = "work";
     const auto work = load_settings(sources);
-    EXPECT_EQ(work.provider, "microsoft");
+    EXPECT_EQ(work.provider, ProviderKind::microsoft);
     EXPECT_FALSE(work.scopes.has_value()); // scopes = [] means the provider's defaults
     EXPECT_EQ(work.issuer_url, "https://accounts.example.com");
 
     sources.profile = "ci";
-    EXPECT_EQ(load_settings(sources).token_store_backend, "sqlite");
+    EXPECT_EQ(load_settings(sources).token_store_backend, TokenStoreBackend::sqlite);
 }
 
 TEST(Settings, ScopesUnsetUnlessSomeLayerSetsThem) {
@@ -851,7 +898,7 @@ TEST(Settings, ScopesUnsetUnlessSomeLayerSetsThem) {
     auto sources = isolated(dir);
     sources.config_file = file;
     auto s = load_settings(sources);
-    EXPECT_EQ(s.provider, "github");
+    EXPECT_EQ(s.provider, ProviderKind::github);
     EXPECT_FALSE(s.scopes.has_value());
 }
 

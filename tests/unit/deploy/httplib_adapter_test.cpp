@@ -12,7 +12,7 @@ namespace {
 
 std::shared_ptr<const AuthRoutes> make_routes(std::shared_ptr<SessionStore> sessions) {
     OAuth2Settings oauth;
-    oauth.provider = "custom";
+    oauth.provider = ProviderKind::custom;
     oauth.client_id = "app";
     oauth.authorize_url = "https://op.example/authorize";
     oauth.token_url = "https://op.example/token";

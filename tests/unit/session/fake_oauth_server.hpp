@@ -48,7 +48,7 @@ public:
     /// A provider object (the real one) configured with this server's fixed endpoints.
     std::shared_ptr<OAuthProvider> provider() {
         OAuth2Settings settings;
-        settings.provider = "custom";
+        settings.provider = ProviderKind::custom;
         settings.client_id = "session-client";
         settings.client_secret = "session-secret";
         settings.authorize_url = authorize_url;

@@ -130,9 +130,14 @@ TEST_F(Session, NothingStoredIsTokenMissingAndAsksForSignInOnce) {
     auto session = manager(o);
     for (int i = 0; i < 3; ++i) {
         EXPECT_EQ(error_code_of([&] { session->get_access_token(); }), errc::token_missing);
+        // Nothing was stored, so nothing expired: a TokenError, not a TokenExpiredError.
         try {
             session->get_access_token();
+            ADD_FAILURE() << "no exception";
         } catch (const TokenExpiredError&) {
+            ADD_FAILURE() << "a missing token is not an expired one";
+        } catch (const TokenError& e) {
+            EXPECT_EQ(e.code(), errc::token_missing);
         }
     }
     EXPECT_EQ(reauth, 1);

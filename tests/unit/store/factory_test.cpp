@@ -104,7 +104,7 @@ TEST_F(TokenStoreFactory, AutoFallsBackToSqliteWithoutASecretService) {
 
 TEST_F(TokenStoreFactory, OptionsFromSettings) {
     OAuth2Settings settings;
-    settings.token_store_backend = "sqlite";
+    settings.token_store_backend = TokenStoreBackend::sqlite;
     settings.token_store_path = (dir_.path() / "tokens.db").string();
     settings.redis_url = "redis://10.1.2.3:6390/4";
     settings.redis_prefix = "myapp";
@@ -126,7 +126,7 @@ TEST_F(TokenStoreFactory, OptionsFromSettings) {
 
 TEST_F(TokenStoreFactory, KeyFileFromSettings) {
     OAuth2Settings settings;
-    settings.token_store_backend = "sqlite";
+    settings.token_store_backend = TokenStoreBackend::sqlite;
     auto key = StoreKey::generate();
     write_file(dir_.path() / "store.key", key.to_base64() + "\n");
     settings.store_key_file = (dir_.path() / "store.key").string();
@@ -139,14 +139,14 @@ TEST_F(TokenStoreFactory, KeyFileFromSettings) {
         EXPECT_EQ(error.code(), errc::config_invalid);
     }
     // A memory store needs no key: a broken key file does not stop it.
-    settings.token_store_backend = "memory";
+    settings.token_store_backend = TokenStoreBackend::memory;
     EXPECT_EQ(get_token_store(settings)->backend(), "memory");
 }
 
 #if AUTHFLOW_WITH_SQLITE
 TEST_F(TokenStoreFactory, SqliteFromSettingsIsEncryptedWithTheKey) {
     OAuth2Settings settings;
-    settings.token_store_backend = "sqlite";
+    settings.token_store_backend = TokenStoreBackend::sqlite;
     settings.token_store_path = (dir_.path() / "tokens.db").string();
     ::setenv("AUTHFLOW_STORE_KEY", StoreKey::generate().to_base64().c_str(), 1);
     auto store = get_token_store(settings);
@@ -162,7 +162,7 @@ TEST_F(TokenStoreFactory, SqliteFromSettingsIsEncryptedWithTheKey) {
 TEST_F(TokenStoreFactory, RedisFromSettingsHonoursUrlAndPrefix) {
     // seed §13 item 9: the seed's store ignored the configured Redis URL and prefix.
     OAuth2Settings settings;
-    settings.token_store_backend = "redis";
+    settings.token_store_backend = TokenStoreBackend::redis;
     settings.redis_url = "redis://127.0.0.1:1/2";
     settings.redis_prefix = "tenant-a";
     ::setenv("AUTHFLOW_STORE_KEY", StoreKey::generate().to_base64().c_str(), 1);
