@@ -24,8 +24,7 @@ RetryPolicy retry_policy() {
 
 } // namespace
 
-BackgroundRefresh::BackgroundRefresh(RefreshScheduler& scheduler,
-                                     std::shared_ptr<const Clock> clock,
+BackgroundRefresh::BackgroundRefresh(RefreshScheduler& scheduler, std::shared_ptr<Clock> clock,
                                      std::function<void(Ticket)> tick)
     : scheduler_(scheduler), clock_(std::move(clock)), tick_(std::move(tick)) {}
 
