@@ -43,7 +43,7 @@ struct Fixture {
     std::string signing_input;
     std::string signature; // as OpenSSL verifies it (DER for ECDSA)
     std::shared_ptr<EVP_PKEY> pkey;
-    std::unique_ptr<authflow::ManualClock> clock;
+    std::shared_ptr<authflow::ManualClock> clock;
     std::unique_ptr<authflow::IdTokenValidator> validator;
 };
 
@@ -69,7 +69,7 @@ Fixture make_fixture(const std::string& alg) {
                                    : TestKey::rsa(2048);
     Fixture f;
     f.alg = alg;
-    f.clock = std::make_unique<authflow::ManualClock>();
+    f.clock = std::make_shared<authflow::ManualClock>();
     auto now =
         std::chrono::duration_cast<std::chrono::seconds>(f.clock->now().time_since_epoch()).count();
     // A realistic ID token: the claims a provider like Google or oidc-provider sends.
@@ -104,7 +104,7 @@ Fixture make_fixture(const std::string& alg) {
     options.allowed_algs = {*authflow::parse_jws_alg(alg)};
     auto keys = std::make_shared<authflow::StaticKeyResolver>(
         authflow::Jwks::from_json({{"keys", json::array({key.public_jwk("k1")})}}));
-    f.validator = std::make_unique<authflow::IdTokenValidator>(options, keys, *f.clock);
+    f.validator = std::make_unique<authflow::IdTokenValidator>(options, keys, f.clock);
     return f;
 }
 

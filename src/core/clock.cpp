@@ -1,6 +1,7 @@
 #include <authflow/core/clock.hpp>
 
 #include <algorithm>
+#include <utility>
 
 namespace authflow {
 
@@ -21,9 +22,18 @@ bool SystemClock::wait_until(std::unique_lock<std::mutex>& lock, std::condition_
     return cv.wait_until(lock, deadline, ready);
 }
 
-Clock& system_clock() {
-    static SystemClock clock;
+std::shared_ptr<Clock> system_clock_ptr() {
+    static const std::shared_ptr<Clock> clock = std::make_shared<SystemClock>();
     return clock;
+}
+
+Clock& system_clock() {
+    static Clock& clock = *system_clock_ptr();
+    return clock;
+}
+
+std::shared_ptr<Clock> clock_or_system(std::shared_ptr<Clock> clock) {
+    return clock ? std::move(clock) : system_clock_ptr();
 }
 
 ManualClock::ManualClock(wall_time start)

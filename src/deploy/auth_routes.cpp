@@ -106,9 +106,9 @@ json user_info_of(const UserIdentity& identity) {
 } // namespace
 
 AuthRoutes::AuthRoutes(DeploySettings settings, std::shared_ptr<OAuthProvider> provider,
-                       AuthRouteStores stores, Clock& clock)
+                       AuthRouteStores stores, std::shared_ptr<Clock> clock)
     : settings_((settings.validate(), std::move(settings))), provider_(std::move(provider)),
-      stores_(std::move(stores)), clock_(clock), csrf_(settings_),
+      stores_(std::move(stores)), clock_(clock_or_system(std::move(clock))), csrf_(settings_),
       trusted_proxies_(settings_.trusted_proxies), redirect_uri_(settings_.redirect_uri()) {
     if (!provider_) {
         throw Error(errc::invalid_argument, "AuthRoutes needs a provider");
@@ -124,7 +124,7 @@ AuthRoutes::AuthRoutes(DeploySettings settings, std::shared_ptr<OAuthProvider> p
     }
     if (!stores_.tokens) {
         MemoryTokenStoreOptions options;
-        options.clock = std::shared_ptr<const Clock>(&clock_, [](const Clock*) {});
+        options.clock = clock_;
         stores_.tokens = std::make_shared<MemoryTokenStore>(std::move(options));
     }
     constexpr std::array<std::string_view, route_count> names{"login",  "callback", "refresh",
@@ -264,7 +264,7 @@ Response AuthRoutes::login(const Request& request) const {
     record.redirect_uri = authorization.redirect_uri;
     record.next = next;
     record.browser_binding = browser_binding_hash(binding);
-    record.created_at = clock_.now();
+    record.created_at = clock_->now();
     try {
         stores_.pending_logins->put(authorization.state, record, pending_login_ttl);
     } catch (const StoreError&) {
@@ -363,7 +363,7 @@ Response AuthRoutes::callback(const Request& request) const {
     session.session_id = new_session_id();
     session.user_id = result.identity.subject;
     session.roles = roles_for(role_claims(result.identity), settings_);
-    session.created_at = clock_.now();
+    session.created_at = clock_->now();
     session.expires_at = session.created_at + ttl;
     session.metadata = json{{"provider", std::string{provider_->name()}},
                             {"user_info", user_info_of(result.identity)}};
@@ -410,7 +410,7 @@ Response AuthRoutes::refresh(const Request& request) const {
         return internal_error("refresh_failed");
     }
     const auto left =
-        std::chrono::duration_cast<std::chrono::milliseconds>(session->expires_at - clock_.now());
+        std::chrono::duration_cast<std::chrono::milliseconds>(session->expires_at - clock_->now());
     if (left.count() <= 0) {
         return not_authenticated();
     }

@@ -24,8 +24,8 @@ std::string pending_login_key(std::string_view state) {
     return to_hex(sha256(state));
 }
 
-MemoryPendingLoginStore::MemoryPendingLoginStore(std::size_t capacity, Clock& clock)
-    : capacity_(capacity), clock_(clock) {
+MemoryPendingLoginStore::MemoryPendingLoginStore(std::size_t capacity, std::shared_ptr<Clock> clock)
+    : capacity_(capacity), clock_(clock_or_system(std::move(clock))) {
     if (capacity_ == 0) {
         throw Error(errc::invalid_argument, "pending login store capacity must be positive");
     }
@@ -49,7 +49,7 @@ void MemoryPendingLoginStore::put(std::string_view state, const PendingLogin& re
     std::string key = pending_login_key(state);
     PendingLogin stored = record;
     stored.state.clear(); // keyed by the hash; the raw state is not kept
-    const auto now = clock_.steady_now();
+    const auto now = clock_->steady_now();
 
     std::lock_guard lock{mutex_};
     prune(now);
@@ -74,7 +74,7 @@ std::optional<PendingLogin> MemoryPendingLoginStore::take(std::string_view state
         return std::nullopt;
     }
     const std::string key = pending_login_key(state);
-    const auto now = clock_.steady_now();
+    const auto now = clock_->steady_now();
     std::lock_guard lock{mutex_};
     auto it = entries_.find(key);
     if (it == entries_.end()) {

@@ -18,14 +18,15 @@ std::string rate_limit_key(std::string_view client_address) {
     return address->to_string() + "/64";
 }
 
-MemoryLoginRateLimiter::MemoryLoginRateLimiter(RateLimitOptions options, Clock& clock)
-    : options_(options), clock_(clock) {
+MemoryLoginRateLimiter::MemoryLoginRateLimiter(RateLimitOptions options,
+                                               std::shared_ptr<Clock> clock)
+    : options_(options), clock_(clock_or_system(std::move(clock))) {
     if (options_.max_requests <= 0 || options_.window.count() <= 0 ||
         options_.max_tracked_keys == 0 || options_.overflow_max_requests <= 0) {
         throw Error(errc::invalid_argument,
                     "rate limit options need positive limits, window and capacity");
     }
-    overflow_.start = clock_.steady_now() - options_.window; // already ended
+    overflow_.start = clock_->steady_now() - options_.window; // already ended
 }
 
 RateLimitDecision MemoryLoginRateLimiter::count_in(Window& window, int limit,
@@ -55,7 +56,7 @@ void MemoryLoginRateLimiter::prune(Clock::steady_time now) {
 }
 
 RateLimitDecision MemoryLoginRateLimiter::check(std::string_view client_key) {
-    const auto now = clock_.steady_now();
+    const auto now = clock_->steady_now();
     std::lock_guard lock{mutex_};
     prune(now);
     // After prune() every entry left is in its live window.
@@ -74,7 +75,7 @@ void MemoryLoginRateLimiter::reset() {
     std::lock_guard lock{mutex_};
     windows_.clear();
     order_.clear();
-    overflow_ = Window{clock_.steady_now() - options_.window, 0};
+    overflow_ = Window{clock_->steady_now() - options_.window, 0};
 }
 
 std::size_t MemoryLoginRateLimiter::tracked_keys() const {

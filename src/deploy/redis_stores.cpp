@@ -72,11 +72,11 @@ std::string milliseconds_text(std::int64_t ms) {
 
 class RedisSessionStore::Impl {
 public:
-    Impl(const RedisDeployStoreOptions& options, Clock& clock_ref)
+    Impl(const RedisDeployStoreOptions& options, std::shared_ptr<Clock> clock_ref)
         : pool(parse_redis_url(options.url), std::string{backend_name}, options.pool_size,
                options.connect_timeout, options.command_timeout),
           codec(std::string{backend_name}, required_key(options), RecordEncoding::binary),
-          clock(clock_ref), session_prefix(options.prefix + ":session:"),
+          clock(std::move(clock_ref)), session_prefix(options.prefix + ":session:"),
           user_prefix(options.prefix + ":user_sessions:") {
         check_prefix(options.prefix);
         if (!codec.is_encrypting()) {
@@ -96,7 +96,7 @@ public:
             pool.unexpected("reading a session");
         }
         UserSession session = codec.decode_session(redis_key, reply_text(*reply));
-        if (session.expires_at <= clock.now()) {
+        if (session.expires_at <= clock->now()) {
             return std::nullopt;
         }
         session.session_key = key;
@@ -105,18 +105,18 @@ public:
 
     RedisConnectionPool pool;
     deploy_detail::SharedRecordCodec codec;
-    Clock& clock;
+    std::shared_ptr<Clock> clock;
     std::string session_prefix;
     std::string user_prefix;
 };
 
-RedisSessionStore::RedisSessionStore(RedisDeployStoreOptions options, Clock& clock)
-    : impl_(std::make_unique<Impl>(options, clock)) {}
+RedisSessionStore::RedisSessionStore(RedisDeployStoreOptions options, std::shared_ptr<Clock> clock)
+    : impl_(std::make_unique<Impl>(options, clock_or_system(std::move(clock)))) {}
 
 RedisSessionStore::~RedisSessionStore() = default;
 
 void RedisSessionStore::create(const UserSession& session) {
-    const auto now = impl_->clock.now();
+    const auto now = impl_->clock->now();
     deploy_detail::check_new_session(session, now);
     const std::string key = session_key(session.session_id);
     const std::string redis_key = impl_->session_prefix + key;
@@ -150,7 +150,7 @@ bool RedisSessionStore::touch(std::string_view session_id, std::chrono::seconds 
     if (!session) {
         return false;
     }
-    const auto now = impl_->clock.now();
+    const auto now = impl_->clock->now();
     session->expires_at = std::max(session->expires_at, now + ttl);
     const std::string redis_key = impl_->session_prefix + key;
     const std::string user_key = impl_->user_prefix + deploy_detail::user_hash(session->user_id);
@@ -187,7 +187,7 @@ bool RedisSessionStore::remove_by_key(std::string_view key) {
     }
     const std::string user_key = impl_->user_prefix + deploy_detail::user_hash(session.user_id);
     impl_->pool.command({"SREM", user_key, key}, "removing a session");
-    return session.expires_at > impl_->clock.now();
+    return session.expires_at > impl_->clock->now();
 }
 
 std::vector<UserSession> RedisSessionStore::list_user_sessions(std::string_view user_id) {
@@ -233,22 +233,23 @@ std::size_t RedisSessionStore::remove_user_sessions(std::string_view user_id) {
 
 class RedisPendingLoginStore::Impl {
 public:
-    Impl(const RedisDeployStoreOptions& options, Clock& clock_ref)
+    Impl(const RedisDeployStoreOptions& options, std::shared_ptr<Clock> clock_ref)
         : pool(parse_redis_url(options.url), std::string{backend_name}, options.pool_size,
                options.connect_timeout, options.command_timeout),
           codec(std::string{backend_name}, required_key(options), RecordEncoding::binary),
-          clock(clock_ref), prefix(options.prefix + ":pending:") {
+          clock(std::move(clock_ref)), prefix(options.prefix + ":pending:") {
         check_prefix(options.prefix);
     }
 
     RedisConnectionPool pool;
     deploy_detail::SharedRecordCodec codec;
-    Clock& clock;
+    std::shared_ptr<Clock> clock;
     std::string prefix;
 };
 
-RedisPendingLoginStore::RedisPendingLoginStore(RedisDeployStoreOptions options, Clock& clock)
-    : impl_(std::make_unique<Impl>(options, clock)) {}
+RedisPendingLoginStore::RedisPendingLoginStore(RedisDeployStoreOptions options,
+                                               std::shared_ptr<Clock> clock)
+    : impl_(std::make_unique<Impl>(options, clock_or_system(std::move(clock)))) {}
 
 RedisPendingLoginStore::~RedisPendingLoginStore() = default;
 
@@ -261,7 +262,7 @@ void RedisPendingLoginStore::put(std::string_view state, const PendingLogin& rec
         throw Error(errc::invalid_argument, "pending login ttl must be from 1 s to 1 h");
     }
     const std::string redis_key = impl_->prefix + pending_login_key(state);
-    const auto now = impl_->clock.now();
+    const auto now = impl_->clock->now();
     const std::string text = impl_->codec.encode_pending(redis_key, record, now + ttl);
     const std::string ms = std::to_string(ttl.count() * 1000);
     RedisReply reply =
@@ -285,7 +286,7 @@ std::optional<PendingLogin> RedisPendingLoginStore::take(std::string_view state)
     }
     Clock::wall_time deadline{};
     PendingLogin record = impl_->codec.decode_pending(redis_key, reply_text(*reply), deadline);
-    if (deadline <= impl_->clock.now()) {
+    if (deadline <= impl_->clock->now()) {
         return std::nullopt;
     }
     record.state = std::string{state};

@@ -47,8 +47,8 @@ UserSession MemorySessionStore::to_session(const Key& key, const Entry& entry) {
     return session;
 }
 
-MemorySessionStore::MemorySessionStore(std::size_t capacity, Clock& clock)
-    : capacity_(capacity), clock_(clock) {
+MemorySessionStore::MemorySessionStore(std::size_t capacity, std::shared_ptr<Clock> clock)
+    : capacity_(capacity), clock_(clock_or_system(std::move(clock))) {
     if (capacity_ == 0) {
         throw Error(errc::invalid_argument, "session store capacity must be positive");
     }
@@ -88,7 +88,7 @@ MemorySessionStore::Entries::iterator MemorySessionStore::find_live(const Key& k
 }
 
 void MemorySessionStore::create(const UserSession& session) {
-    const auto now = clock_.now();
+    const auto now = clock_->now();
     deploy_detail::check_new_session(session, now);
     const Key key = key_of(session.session_id); // the id itself is never kept
     Entry entry{session.user_id,
@@ -131,7 +131,7 @@ std::optional<UserSession> MemorySessionStore::lookup(std::string_view session_i
         return std::nullopt;
     }
     const Key key = key_of(session_id);
-    const auto now = clock_.now();
+    const auto now = clock_->now();
     UserSession session;
     std::string metadata;
     {
@@ -163,7 +163,7 @@ bool MemorySessionStore::touch(std::string_view session_id, std::chrono::seconds
         return false;
     }
     const Key key = key_of(session_id);
-    const auto now = clock_.now();
+    const auto now = clock_->now();
     std::lock_guard lock{mutex_};
     auto it = find_live(key, now);
     if (it == entries_.end()) {
@@ -212,13 +212,13 @@ bool MemorySessionStore::remove_by_key(std::string_view hex_key) {
     if (it == entries_.end()) {
         return false;
     }
-    const bool was_live = it->second.expires_at > clock_.now();
+    const bool was_live = it->second.expires_at > clock_->now();
     erase(it);
     return was_live;
 }
 
 std::vector<UserSession> MemorySessionStore::list_user_sessions(std::string_view user_id) {
-    const auto now = clock_.now();
+    const auto now = clock_->now();
     std::vector<std::pair<Key, Entry>> found;
     {
         std::lock_guard lock{mutex_};
@@ -242,7 +242,7 @@ std::vector<UserSession> MemorySessionStore::list_user_sessions(std::string_view
 }
 
 std::size_t MemorySessionStore::remove_user_sessions(std::string_view user_id) {
-    const auto now = clock_.now();
+    const auto now = clock_->now();
     std::lock_guard lock{mutex_};
     auto user = by_user_.find(std::string{user_id});
     if (user == by_user_.end()) {

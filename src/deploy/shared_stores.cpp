@@ -157,17 +157,18 @@ std::filesystem::path default_deploy_sqlite_path() {
 }
 
 AuthRouteStores make_deploy_stores(const DeploySettings& settings,
-                                   const DeployStoreOptions& options, Clock& clock) {
+                                   const DeployStoreOptions& options,
+                                   std::shared_ptr<Clock> clock) {
     const std::string& backend = settings.state_backend;
     const auto ttl = std::chrono::seconds{settings.session_ttl};
-    auto clock_ptr = std::shared_ptr<const Clock>(&clock, [](const Clock*) {});
+    clock = clock_or_system(std::move(clock));
     AuthRouteStores stores;
     if (backend == "memory") {
         stores.sessions = std::make_shared<MemorySessionStore>(1000000, clock);
         stores.pending_logins = std::make_shared<MemoryPendingLoginStore>(50000, clock);
         stores.rate_limiter = std::make_shared<MemoryLoginRateLimiter>(options.rate_limit, clock);
         MemoryTokenStoreOptions token_options;
-        token_options.clock = clock_ptr;
+        token_options.clock = clock;
         token_options.record_ttl = ttl;
         stores.tokens = std::make_shared<MemoryTokenStore>(std::move(token_options));
         return stores;
@@ -191,7 +192,7 @@ AuthRouteStores make_deploy_stores(const DeploySettings& settings,
         token_options.path = sqlite.path;
         token_options.key = key;
         token_options.record_ttl = ttl;
-        token_options.clock = clock_ptr;
+        token_options.clock = clock;
         stores.tokens = std::make_shared<SqliteTokenStore>(std::move(token_options));
         return stores;
 #else

@@ -112,9 +112,9 @@ std::string pending_name(std::string_view key) {
 
 class SqliteSessionStore::Impl {
 public:
-    Impl(const SqliteDeployStoreOptions& options, Clock& clock_ref)
+    Impl(const SqliteDeployStoreOptions& options, std::shared_ptr<Clock> clock_ref)
         : db(options), codec(std::string{backend_name}, options.key, RecordEncoding::text),
-          clock(clock_ref) {
+          clock(std::move(clock_ref)) {
         create = db.prepare("INSERT INTO deploy_sessions(key, user_hash, record, expires_at)"
                             " VALUES(?1, ?2, ?3, ?4) ON CONFLICT(key) DO UPDATE SET"
                             " user_hash = excluded.user_hash, record = excluded.record,"
@@ -134,18 +134,19 @@ public:
 
     SqliteDb db;
     deploy_detail::SharedRecordCodec codec;
-    Clock& clock;
+    std::shared_ptr<Clock> clock;
     SqliteStatement create, get, touch, remove, list, remove_user, purge;
     std::uint32_t creates = 0; ///< under db.mutex: expired rows are purged every 256 creates
 };
 
-SqliteSessionStore::SqliteSessionStore(SqliteDeployStoreOptions options, Clock& clock)
-    : impl_(std::make_unique<Impl>(options, clock)) {}
+SqliteSessionStore::SqliteSessionStore(SqliteDeployStoreOptions options,
+                                       std::shared_ptr<Clock> clock)
+    : impl_(std::make_unique<Impl>(options, clock_or_system(std::move(clock)))) {}
 
 SqliteSessionStore::~SqliteSessionStore() = default;
 
 void SqliteSessionStore::create(const UserSession& session) {
-    const auto now = impl_->clock.now();
+    const auto now = impl_->clock->now();
     deploy_detail::check_new_session(session, now);
     const std::string key = session_key(session.session_id);
     const std::string record = impl_->codec.encode_session(session_name(key), session);
@@ -177,7 +178,7 @@ std::optional<UserSession> SqliteSessionStore::get(std::string_view session_id) 
         std::lock_guard lock{impl_->db.mutex};
         SqliteUse use{impl_->get};
         impl_->db.bind(use.get(), 1, key);
-        impl_->db.bind(use.get(), 2, to_ms(impl_->clock.now()));
+        impl_->db.bind(use.get(), 2, to_ms(impl_->clock->now()));
         if (!impl_->db.row(use.get(), "reading a session")) {
             return std::nullopt;
         }
@@ -195,7 +196,7 @@ bool SqliteSessionStore::touch(std::string_view session_id, std::chrono::seconds
     if (session_id.empty() || ttl.count() <= 0) {
         return false;
     }
-    const auto now = impl_->clock.now();
+    const auto now = impl_->clock->now();
     std::lock_guard lock{impl_->db.mutex};
     SqliteUse use{impl_->touch};
     impl_->db.bind(use.get(), 1, session_key(session_id));
@@ -212,7 +213,7 @@ bool SqliteSessionStore::remove(std::string_view session_id) {
 }
 
 bool SqliteSessionStore::remove_by_key(std::string_view key) {
-    const std::int64_t now = to_ms(impl_->clock.now());
+    const std::int64_t now = to_ms(impl_->clock->now());
     std::lock_guard lock{impl_->db.mutex};
     SqliteUse use{impl_->remove};
     impl_->db.bind(use.get(), 1, key);
@@ -229,7 +230,7 @@ std::vector<UserSession> SqliteSessionStore::list_user_sessions(std::string_view
         std::lock_guard lock{impl_->db.mutex};
         SqliteUse use{impl_->list};
         impl_->db.bind(use.get(), 1, deploy_detail::user_hash(user_id));
-        impl_->db.bind(use.get(), 2, to_ms(impl_->clock.now()));
+        impl_->db.bind(use.get(), 2, to_ms(impl_->clock->now()));
         while (impl_->db.row(use.get(), "listing sessions")) {
             rows.push_back({SqliteDb::text(use.get(), 0),
                             {SqliteDb::text(use.get(), 1), sqlite3_column_int64(use.get(), 2)}});
@@ -249,7 +250,7 @@ std::vector<UserSession> SqliteSessionStore::list_user_sessions(std::string_view
 }
 
 std::size_t SqliteSessionStore::remove_user_sessions(std::string_view user_id) {
-    const std::int64_t now = to_ms(impl_->clock.now());
+    const std::int64_t now = to_ms(impl_->clock->now());
     std::lock_guard lock{impl_->db.mutex};
     SqliteUse use{impl_->remove_user};
     impl_->db.bind(use.get(), 1, deploy_detail::user_hash(user_id));
@@ -264,9 +265,9 @@ std::size_t SqliteSessionStore::remove_user_sessions(std::string_view user_id) {
 
 class SqlitePendingLoginStore::Impl {
 public:
-    Impl(const SqliteDeployStoreOptions& options, Clock& clock_ref)
+    Impl(const SqliteDeployStoreOptions& options, std::shared_ptr<Clock> clock_ref)
         : db(options), codec(std::string{backend_name}, options.key, RecordEncoding::text),
-          clock(clock_ref) {
+          clock(std::move(clock_ref)) {
         put = db.prepare("INSERT INTO deploy_pending(key, record, expires_at) VALUES(?1, ?2, ?3)"
                          " ON CONFLICT(key) DO UPDATE SET record = excluded.record,"
                          " expires_at = excluded.expires_at"
@@ -277,13 +278,14 @@ public:
 
     SqliteDb db;
     deploy_detail::SharedRecordCodec codec;
-    Clock& clock;
+    std::shared_ptr<Clock> clock;
     SqliteStatement put, take, purge;
     std::uint32_t puts = 0;
 };
 
-SqlitePendingLoginStore::SqlitePendingLoginStore(SqliteDeployStoreOptions options, Clock& clock)
-    : impl_(std::make_unique<Impl>(options, clock)) {}
+SqlitePendingLoginStore::SqlitePendingLoginStore(SqliteDeployStoreOptions options,
+                                                 std::shared_ptr<Clock> clock)
+    : impl_(std::make_unique<Impl>(options, clock_or_system(std::move(clock)))) {}
 
 SqlitePendingLoginStore::~SqlitePendingLoginStore() = default;
 
@@ -296,7 +298,7 @@ void SqlitePendingLoginStore::put(std::string_view state, const PendingLogin& re
         throw Error(errc::invalid_argument, "pending login ttl must be from 1 s to 1 h");
     }
     const std::string key = pending_login_key(state);
-    const auto now = impl_->clock.now();
+    const auto now = impl_->clock->now();
     const std::string text = impl_->codec.encode_pending(pending_name(key), record, now + ttl);
     std::lock_guard lock{impl_->db.mutex};
     if (++impl_->puts % 256 == 0) {
@@ -333,7 +335,7 @@ std::optional<PendingLogin> SqlitePendingLoginStore::take(std::string_view state
     }
     Clock::wall_time deadline{};
     PendingLogin record = impl_->codec.decode_pending(pending_name(key), *text, deadline);
-    if (deadline <= impl_->clock.now()) {
+    if (deadline <= impl_->clock->now()) {
         return std::nullopt;
     }
     record.state = std::string{state};
@@ -344,8 +346,9 @@ std::optional<PendingLogin> SqlitePendingLoginStore::take(std::string_view state
 
 class SqliteLoginRateLimiter::Impl {
 public:
-    Impl(const SqliteDeployStoreOptions& options, RateLimitOptions limit_options, Clock& clock_ref)
-        : db(options), limits(limit_options), clock(clock_ref) {
+    Impl(const SqliteDeployStoreOptions& options, RateLimitOptions limit_options,
+         std::shared_ptr<Clock> clock_ref)
+        : db(options), limits(limit_options), clock(std::move(clock_ref)) {
         // One statement, one transaction: a new window when the old one has ended; the count
         // stops at limit + 1 so refused attempts cannot overflow it.
         check = db.prepare(
@@ -360,23 +363,24 @@ public:
 
     SqliteDb db;
     RateLimitOptions limits;
-    Clock& clock;
+    std::shared_ptr<Clock> clock;
     SqliteStatement check, purge, clear;
     std::uint32_t checks = 0;
 };
 
 SqliteLoginRateLimiter::SqliteLoginRateLimiter(SqliteDeployStoreOptions options,
-                                               RateLimitOptions limits, Clock& clock) {
+                                               RateLimitOptions limits,
+                                               std::shared_ptr<Clock> clock) {
     if (limits.max_requests <= 0 || limits.window.count() <= 0) {
         throw Error(errc::invalid_argument, "rate limit options need positive limits and window");
     }
-    impl_ = std::make_unique<Impl>(options, limits, clock);
+    impl_ = std::make_unique<Impl>(options, limits, clock_or_system(std::move(clock)));
 }
 
 SqliteLoginRateLimiter::~SqliteLoginRateLimiter() = default;
 
 RateLimitDecision SqliteLoginRateLimiter::check(std::string_view client_key) {
-    const std::int64_t now = to_ms(impl_->clock.now());
+    const std::int64_t now = to_ms(impl_->clock->now());
     const std::int64_t window =
         std::chrono::duration_cast<std::chrono::milliseconds>(impl_->limits.window).count();
     std::lock_guard lock{impl_->db.mutex};

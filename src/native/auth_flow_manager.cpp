@@ -158,7 +158,7 @@ struct AuthFlowManager::Flow {
 AuthFlowManager::AuthFlowManager(std::shared_ptr<OAuthProvider> provider,
                                  std::shared_ptr<SessionManager> session, AuthFlowOptions options)
     : provider_(std::move(provider)), session_(std::move(session)), options_(std::move(options)),
-      clock_(options_.clock != nullptr ? options_.clock : &system_clock()) {
+      clock_(clock_or_system(options_.clock)) {
     if (!provider_) {
         throw ConfigError(errc::invalid_argument, "AuthFlowManager: the provider is null");
     }
@@ -317,7 +317,7 @@ LoginResult AuthFlowManager::login_native(const ShowWindow& show_window,
         AuthorizationRequest request;
         request.state = random_token(32);
         server_options.expected_state = request.state;
-        auto server = std::make_shared<CallbackServer>(server_options, *clock_);
+        auto server = std::make_shared<CallbackServer>(server_options, clock_);
         {
             std::lock_guard lock(mutex_);
             flow->server = server;

@@ -204,7 +204,7 @@ struct ServerRun {
 
 struct CallbackServer::Impl {
     CallbackServerOptions options;
-    Clock& clock;
+    std::shared_ptr<Clock> clock;
 
     std::mutex life_mutex; // serialises start() and stop()
 
@@ -217,7 +217,8 @@ struct CallbackServer::Impl {
 
     std::unique_ptr<ServerRun> run; // only touched under life_mutex
 
-    Impl(CallbackServerOptions o, Clock& c) : options(std::move(o)), clock(c) {}
+    Impl(CallbackServerOptions o, std::shared_ptr<Clock> c)
+        : options(std::move(o)), clock(std::move(c)) {}
 
     // Ends a waiting flow; returns true if it did. Caller holds `mutex`.
     bool end_flow_locked(FlowStatus to) {
@@ -295,9 +296,9 @@ struct CallbackServer::Impl {
     }
 };
 
-CallbackServer::CallbackServer(CallbackServerOptions options, Clock& clock) {
+CallbackServer::CallbackServer(CallbackServerOptions options, std::shared_ptr<Clock> clock) {
     detail::validate_callback_options(options);
-    impl_ = std::make_unique<Impl>(std::move(options), clock);
+    impl_ = std::make_unique<Impl>(std::move(options), clock_or_system(std::move(clock)));
 }
 
 CallbackServer::~CallbackServer() {
@@ -418,8 +419,8 @@ std::optional<CallbackResult> CallbackServer::try_wait_until(Clock::steady_time 
     if (impl_->status == FlowStatus::idle) {
         throw Error(errc::invalid_argument, "callback server: wait() before start()");
     }
-    impl_->clock.wait_until(lock, impl_->changed, deadline,
-                            [&] { return impl_->status != FlowStatus::waiting; });
+    impl_->clock->wait_until(lock, impl_->changed, deadline,
+                             [&] { return impl_->status != FlowStatus::waiting; });
     switch (impl_->status) {
     case FlowStatus::waiting:
         return std::nullopt;
@@ -435,7 +436,7 @@ std::optional<CallbackResult> CallbackServer::try_wait_until(Clock::steady_time 
 }
 
 CallbackResult CallbackServer::wait_until(Clock::steady_time deadline, std::stop_token stop_token) {
-    auto started = impl_->clock.steady_now();
+    auto started = impl_->clock->steady_now();
     auto result = try_wait_until(deadline, std::move(stop_token));
     if (result) {
         return std::move(*result);
@@ -456,7 +457,7 @@ CallbackResult CallbackServer::wait_until(Clock::steady_time deadline, std::stop
 }
 
 CallbackResult CallbackServer::wait(std::chrono::milliseconds timeout, std::stop_token stop_token) {
-    return wait_until(impl_->clock.steady_now() + timeout, std::move(stop_token));
+    return wait_until(impl_->clock->steady_now() + timeout, std::move(stop_token));
 }
 
 void CallbackServer::cancel() {

@@ -388,8 +388,9 @@ IssuerResolver tenant_issuer_template(std::string issuer_template) {
 }
 
 IdTokenValidator::IdTokenValidator(IdTokenValidatorOptions options,
-                                   std::shared_ptr<KeyResolver> keys, Clock& clock)
-    : options_(std::move(options)), keys_(std::move(keys)), clock_(clock) {
+                                   std::shared_ptr<KeyResolver> keys, std::shared_ptr<Clock> clock)
+    : options_(std::move(options)), keys_(std::move(keys)),
+      clock_(clock_or_system(std::move(clock))) {
     if (options_.client_id.empty()) {
         throw ConfigError(errc::config_missing, "ID-token validation needs the client id");
     }
@@ -436,7 +437,7 @@ IdTokenClaims IdTokenValidator::validate(std::string_view id_token,
     }
     IdTokenClaims claims = IdTokenClaims::from_payload(std::move(verified.payload));
 
-    const auto now = std::chrono::floor<std::chrono::seconds>(clock_.now());
+    const auto now = std::chrono::floor<std::chrono::seconds>(clock_->now());
     const auto leeway = options_.leeway;
 
     // Step 2: iss (REQUIRED, §2) must exactly match the issuer identifier.

@@ -82,9 +82,10 @@ std::optional<std::chrono::seconds> cache_control_max_age(std::string_view heade
     return result;
 }
 
-JwksCache::JwksCache(std::string jwks_uri, std::shared_ptr<HttpClient> http, Clock& clock,
-                     JwksCacheOptions options)
-    : jwks_uri_(std::move(jwks_uri)), http_(std::move(http)), clock_(clock), options_(options) {
+JwksCache::JwksCache(std::string jwks_uri, std::shared_ptr<HttpClient> http,
+                     std::shared_ptr<Clock> clock, JwksCacheOptions options)
+    : jwks_uri_(std::move(jwks_uri)), http_(std::move(http)),
+      clock_(clock_or_system(std::move(clock))), options_(options) {
     require_secure_url(jwks_uri_, "jwks_uri");
     if (!http_) {
         throw ConfigError(errc::config_missing, "JwksCache needs an HTTP client");
@@ -98,7 +99,7 @@ std::uint64_t JwksCache::fetch_count() const {
 
 JwksCache::Snapshot JwksCache::snapshot() {
     std::lock_guard lock(mutex_);
-    auto now = clock_.steady_now();
+    auto now = clock_->steady_now();
     return {keys_, keys_ && now < fresh_until_, keys_ && now < usable_until_, generation_};
 }
 
@@ -174,13 +175,13 @@ std::shared_ptr<const Jwks> JwksCache::refetch(std::uint64_t seen_generation, bo
             }
             return keys_;
         }
-        auto now = clock_.steady_now();
+        auto now = clock_->steady_now();
         if (fetching_ && !options_.disable_single_flight_for_testing) {
             if (!wait) {
                 return nullptr;
             }
-            if (!clock_.wait_until(lock, fetched_, now + options_.fetch_wait,
-                                   [&] { return generation_ != seen_generation; })) {
+            if (!clock_->wait_until(lock, fetched_, now + options_.fetch_wait,
+                                    [&] { return generation_ != seen_generation; })) {
                 throw TransportError(errc::jwks_failed,
                                      "timed out waiting for the key set at " + jwks_uri_);
             }
@@ -209,7 +210,7 @@ std::chrono::seconds JwksCache::cooldown() const {
 
 void JwksCache::fetch_now(std::unique_lock<std::mutex>& lock) {
     fetching_ = true;
-    last_attempt_ = clock_.steady_now();
+    last_attempt_ = clock_->steady_now();
     ++fetches_;
     lock.unlock(); // never hold the lock across the network
 
@@ -263,7 +264,7 @@ void JwksCache::fetch_now(std::unique_lock<std::mutex>& lock) {
     }
 
     lock.lock();
-    auto now = clock_.steady_now();
+    auto now = clock_->steady_now();
     if (fetched) {
         keys_ = std::move(fetched);
         fresh_until_ = now + lifetime;

@@ -35,7 +35,7 @@ LogoutTokenClaims IdTokenValidator::validate_logout_token(std::string_view logou
     IdTokenClaims claims = IdTokenClaims::from_payload(std::move(verified.payload));
 
     // Step 3: iss, aud, iat and exp as in ID tokens.
-    const auto now = std::chrono::floor<std::chrono::seconds>(clock_.now());
+    const auto now = std::chrono::floor<std::chrono::seconds>(clock_->now());
     detail::check_issuer(claims, options_, "logout token");
     detail::check_audience(claims, options_, "logout token");
     detail::check_lifetime(claims, now, options_.leeway, "logout token");

@@ -168,9 +168,9 @@ struct DiscoveryCache::Entry {
     std::uint64_t generation = 0;
 };
 
-DiscoveryCache::DiscoveryCache(std::shared_ptr<HttpClient> http, Clock& clock,
+DiscoveryCache::DiscoveryCache(std::shared_ptr<HttpClient> http, std::shared_ptr<Clock> clock,
                                DiscoveryCacheOptions options)
-    : http_(std::move(http)), clock_(clock), options_(options) {
+    : http_(std::move(http)), clock_(clock_or_system(std::move(clock))), options_(options) {
     if (!http_) {
         throw ConfigError(errc::config_missing, "DiscoveryCache needs an HTTP client");
     }
@@ -185,15 +185,15 @@ std::shared_ptr<const ProviderMetadata> DiscoveryCache::get(std::string_view iss
     }
     std::shared_ptr<Entry> entry = found->second;
     for (;;) {
-        auto now = clock_.steady_now();
+        auto now = clock_->steady_now();
         if (entry->metadata && now < entry->expires) {
             return entry->metadata;
         }
         if (entry->fetching) {
             // Another caller is fetching this issuer: share its result.
             auto seen = entry->generation;
-            clock_.wait_until(lock, fetched_, now + std::chrono::seconds{60},
-                              [&] { return entry->generation != seen; });
+            clock_->wait_until(lock, fetched_, now + std::chrono::seconds{60},
+                               [&] { return entry->generation != seen; });
             if (entry->generation == seen) {
                 throw TransportError(errc::discovery_failed, "timed out waiting for discovery of " +
                                                                  detail::printable(issuer, 256));
@@ -217,7 +217,7 @@ std::shared_ptr<const ProviderMetadata> DiscoveryCache::get(std::string_view iss
             error = std::current_exception();
         }
         lock.lock();
-        now = clock_.steady_now();
+        now = clock_->steady_now();
         entry->fetching = false;
         ++entry->generation;
         if (metadata) {

@@ -30,7 +30,7 @@ GenericOIDCProvider::GenericOIDCProvider(ProviderConfig config, Discovery discov
             throw ConfigError(errc::config_missing,
                               "issuer_url is required to discover the provider's endpoints");
         }
-        discovery_ = std::make_shared<DiscoveryCache>(http_client(), clock());
+        discovery_ = std::make_shared<DiscoveryCache>(http_client(), clock_ptr());
     }
     if (this->config().insecure_skip_id_token_validation) {
         log(LogLevel::warning,
@@ -125,9 +125,9 @@ std::shared_ptr<const IdTokenValidator> GenericOIDCProvider::validator() {
     options.client_secret = config().client_secret;
     options.leeway = config().leeway;
     if (!jwks_ || jwks_->jwks_uri() != jwks_uri) {
-        jwks_ = std::make_shared<JwksCache>(jwks_uri, http_client(), clock());
+        jwks_ = std::make_shared<JwksCache>(jwks_uri, http_client(), clock_ptr());
     }
-    validator_ = std::make_shared<const IdTokenValidator>(std::move(options), jwks_, clock());
+    validator_ = std::make_shared<const IdTokenValidator>(std::move(options), jwks_, clock_ptr());
     validator_metadata_ = md;
     return validator_;
 }

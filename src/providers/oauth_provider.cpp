@@ -34,7 +34,7 @@ OAuthProvider::OAuthProvider(ProviderConfig config) : config_(std::move(config))
         throw ConfigError(errc::config_missing, "client_id is required");
     }
     http_ = config_.http ? config_.http : default_http_client();
-    clock_ = config_.clock ? config_.clock : &system_clock();
+    clock_ = clock_or_system(config_.clock);
     detail::check_provider_settings(config_);
     if (!config_.use_pkce) {
         log(LogLevel::warning, "PKCE is off (use_pkce = false): authorization codes are not "

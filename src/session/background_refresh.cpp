@@ -24,9 +24,9 @@ RetryPolicy retry_policy() {
 
 } // namespace
 
-BackgroundRefresh::BackgroundRefresh(RefreshScheduler& scheduler, const Clock& clock,
+BackgroundRefresh::BackgroundRefresh(RefreshScheduler& scheduler, std::shared_ptr<Clock> clock,
                                      std::function<void(Ticket)> tick)
-    : scheduler_(scheduler), clock_(clock), tick_(std::move(tick)) {}
+    : scheduler_(scheduler), clock_(std::move(clock)), tick_(std::move(tick)) {}
 
 void BackgroundRefresh::schedule(const Snapshot& snapshot) {
     std::lock_guard lock(mutex_);
@@ -127,7 +127,7 @@ void BackgroundRefresh::schedule_locked(const Snapshot& snapshot) {
         cancel_locked();
         return;
     }
-    const std::chrono::microseconds delay = *snapshot.refresh_at - wall_now(clock_);
+    const std::chrono::microseconds delay = *snapshot.refresh_at - wall_now(*clock_);
     schedule_in_locked(std::max<std::chrono::microseconds>(delay, min_delay));
 }
 

@@ -29,7 +29,7 @@ public:
     using Ticket = std::uint64_t;
 
     /// `tick` is never called after close() returned.
-    BackgroundRefresh(RefreshScheduler& scheduler, const Clock& clock,
+    BackgroundRefresh(RefreshScheduler& scheduler, std::shared_ptr<Clock> clock,
                       std::function<void(Ticket)> tick);
 
     /// Runs the tick at the snapshot's refresh_at, at least min_delay and at most
@@ -70,7 +70,7 @@ private:
     void cancel_locked();
 
     RefreshScheduler& scheduler_;
-    const Clock& clock_;
+    std::shared_ptr<Clock> clock_;
     const std::function<void(Ticket)> tick_;
 
     std::mutex mutex_;

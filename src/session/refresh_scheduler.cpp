@@ -16,7 +16,7 @@ constexpr std::chrono::hours idle_wait{1};
 } // namespace
 
 RefreshScheduler::RefreshScheduler(RefreshSchedulerOptions options)
-    : clock_(options.clock != nullptr ? options.clock : &system_clock()),
+    : clock_(clock_or_system(std::move(options.clock))),
       max_workers_(std::max<std::size_t>(1, options.max_workers)) {}
 
 RefreshScheduler::~RefreshScheduler() {

@@ -30,14 +30,15 @@ public:
     State(std::shared_ptr<OAuthProvider> provider, std::shared_ptr<TokenStore> store,
           SessionManagerOptions options, RefreshScheduler* scheduler)
         : provider_(std::move(provider)), store_(std::move(store)), options_(std::move(options)),
-          clock_(options_.clock != nullptr ? *options_.clock : system_clock()),
-          rules_{std::chrono::seconds{options_.refresh_buffer_seconds}, options_.retry,
-                 options_.lease_poll_interval},
+          clock_(clock_or_system(options_.clock)), rules_{std::chrono::seconds{
+                                                              options_.refresh_buffer_seconds},
+                                                          options_.retry,
+                                                          options_.lease_poll_interval},
           lease_name_(RefreshLease::name_for(options_.session_key)),
           single_flight_(!options_.testing_disable_single_flight),
           services_{*store_,
                     *provider_,
-                    clock_,
+                    *clock_,
                     rules_,
                     options_.session_key,
                     lease_name_,
@@ -65,12 +66,12 @@ public:
 
     std::string access_token(std::chrono::seconds min_left) {
         if (const Snapshot* snapshot = cell_.read()) {
-            if (snapshot->serves(wall_now(clock_), min_left)) {
+            if (snapshot->serves(wall_now(*clock_), min_left)) {
                 return snapshot->tokens.access_token;
             }
         }
         auto snapshot = obtain(Request{false, min_left});
-        const WallTime now = wall_now(clock_);
+        const WallTime now = wall_now(*clock_);
         if (!is_before(now + min_left, snapshot->expires_at)) {
             if (is_before(now, snapshot->expires_at)) {
                 throw TokenExpiredError(errc::token_expired,
@@ -89,7 +90,7 @@ public:
         if (!stored) {
             return std::nullopt;
         }
-        if (is_valid_for(*stored, wall_now(clock_), std::chrono::seconds{0})) {
+        if (is_valid_for(*stored, wall_now(*clock_), std::chrono::seconds{0})) {
             // Still valid: cache it; when it is already due, the scheduler and the next
             // get_access_token refresh it.
             publish(*stored, current_epoch(), Publish::loaded);
@@ -132,8 +133,8 @@ public:
         // request and its save: it could otherwise store tokens that were never revoked.
         RefreshLease lease(*store_, lease_name_, options_.lease_ttl, single_flight_);
         const auto deadline =
-            clock_.steady_now() + options_.lease_ttl + options_.lease_poll_interval;
-        if (!lease.take_by(deadline, clock_, [&] { wait_for(options_.lease_poll_interval); })) {
+            clock_->steady_now() + options_.lease_ttl + options_.lease_poll_interval;
+        if (!lease.take_by(deadline, *clock_, [&] { wait_for(options_.lease_poll_interval); })) {
             log(LogLevel::warning,
                 "session '" + key() + "': logging out without the refresh lease");
         }
@@ -209,7 +210,7 @@ private:
                     [&]() -> std::shared_ptr<const Snapshot> {
                         // Another caller may have finished a refresh while this one waited.
                         auto snapshot = request.force ? nullptr : cell_.load();
-                        if (snapshot && snapshot->serves(wall_now(clock_), request.min_left)) {
+                        if (snapshot && snapshot->serves(wall_now(*clock_), request.min_left)) {
                             return snapshot;
                         }
                         return nullptr;
@@ -336,7 +337,7 @@ private:
     std::shared_ptr<const Snapshot> defer(const OAuthTokenSet& tokens, std::uint64_t epoch,
                                           std::chrono::milliseconds delay) {
         return install(
-            std::make_shared<Snapshot>(Snapshot::retried_after(tokens, wall_now(clock_), delay)),
+            std::make_shared<Snapshot>(Snapshot::retried_after(tokens, wall_now(*clock_), delay)),
             epoch, Publish::deferred);
     }
 
@@ -390,7 +391,7 @@ private:
         if (!snapshot) {
             return; // signed out
         }
-        if (snapshot->serves(wall_now(clock_), std::chrono::seconds{0})) {
+        if (snapshot->serves(wall_now(*clock_), std::chrono::seconds{0})) {
             // Not due yet (the clock was adjusted): try again later.
             background_->schedule_if_current(ticket, *snapshot);
             return;
@@ -415,7 +416,7 @@ private:
 
     /// Waits on the clock; throws Error (cancelled) when the manager closes meanwhile.
     void wait_for(std::chrono::milliseconds delay) {
-        if (!waits_.wait_for(clock_, delay)) {
+        if (!waits_.wait_for(*clock_, delay)) {
             throw Error(errc::cancelled, "session '" + key() + "' is closing");
         }
     }
@@ -423,7 +424,7 @@ private:
     const std::shared_ptr<OAuthProvider> provider_;
     const std::shared_ptr<TokenStore> store_;
     const SessionManagerOptions options_;
-    Clock& clock_;
+    std::shared_ptr<Clock> clock_;
     const RefreshRules rules_;
     const std::string lease_name_;
     const bool single_flight_;

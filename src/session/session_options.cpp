@@ -24,7 +24,7 @@ std::shared_ptr<RefreshScheduler> checked_scheduler(const SessionManagerOptions&
     if (!options.background_refresh) {
         return nullptr;
     }
-    const Clock* clock = options.clock != nullptr ? options.clock : &system_clock();
+    const Clock* clock = options.clock ? options.clock.get() : &system_clock();
     if (!options.scheduler) {
         if (clock != &system_clock()) {
             throw ConfigError(errc::invalid_argument,

@@ -19,8 +19,7 @@ std::shared_ptr<const Clock> clock_or_system(std::shared_ptr<const Clock> clock)
     if (clock) {
         return clock;
     }
-    // The system clock lives for the whole process: share it without owning it.
-    return std::shared_ptr<const Clock>(std::shared_ptr<const Clock>{}, &system_clock());
+    return system_clock_ptr();
 }
 
 std::int64_t wall_ms(const Clock& clock) {

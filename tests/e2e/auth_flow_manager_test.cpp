@@ -306,9 +306,9 @@ TEST_F(NativeFlow, ConfidentialClientOnARegisteredFixedRedirectUri) {
 }
 
 TEST_F(NativeFlow, TimesOutOnTheClockAndClosesEverything) {
-    ManualClock clock;
+    auto clock = std::make_shared<ManualClock>();
     auto o = options();
-    o.clock = &clock;
+    o.clock = clock;
     o.auth_timeout = 120s;
     std::vector<std::chrono::seconds> countdown;
     std::atomic<std::size_t> ticks{0};
@@ -322,10 +322,10 @@ TEST_F(NativeFlow, TimesOutOnTheClockAndClosesEverything) {
     auto advancer = std::async(std::launch::async, [&] {
         // Each second: the countdown was drawn, then the flow waits on the clock again.
         for (std::size_t drawn = 1; drawn <= 4; ++drawn) {
-            if (!eventually([&] { return ticks == drawn && clock.waiters() == 1; })) {
+            if (!eventually([&] { return ticks == drawn && clock->waiters() == 1; })) {
                 return;
             }
-            clock.advance(drawn < 4 ? 1s : 200s);
+            clock->advance(drawn < 4 ? 1s : 200s);
         }
     });
     auto error = expect_throw<AuthFlowTimeout>([&] {
@@ -471,15 +471,16 @@ TEST_F(NativeFlow, DeviceFlowCancelAndTimeout) {
         EXPECT_EQ(manager.flow_state(), AuthFlowState::cancelled);
     }
     {
-        ManualClock clock; // the manager's timeout only; the provider polls on real time
+        auto clock = std::make_shared<ManualClock>(); // the manager's timeout only; the provider
+                                                      // polls on real time
         auto o = options();
-        o.clock = &clock;
+        o.clock = clock;
         o.auth_timeout = 30s;
         std::future<void> advancer;
         o.on_device_code = [&](const DeviceAuthorization&) {
-            advancer = std::async(std::launch::async, [&clock] {
-                eventually([&] { return clock.waiters() == 1; });
-                clock.advance(31s);
+            advancer = std::async(std::launch::async, [clock] {
+                eventually([&] { return clock->waiters() == 1; });
+                clock->advance(31s);
             });
         };
         AuthFlowManager manager(provider, session(provider), o);

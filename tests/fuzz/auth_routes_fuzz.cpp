@@ -35,7 +35,7 @@ using nlohmann::json;
 constexpr const char* session_id = "fuzz-session-0123456789abcdefghijklmnopqrst";
 
 struct Fixture {
-    ManualClock clock;
+    std::shared_ptr<ManualClock> clock = std::make_shared<ManualClock>();
     std::shared_ptr<fuzz::FakeHttp> http = std::make_shared<fuzz::FakeHttp>();
     std::shared_ptr<GenericOIDCProvider> provider;
     DeploySettings settings;
@@ -72,7 +72,7 @@ struct Fixture {
         config.end_session_url = "https://op.example/logout";
         config.jwks_uri = "https://op.example/jwks";
         config.http = http;
-        config.clock = &clock;
+        config.clock = clock;
         provider =
             std::make_shared<GenericOIDCProvider>(config, GenericOIDCProvider::Discovery::off);
 
@@ -89,15 +89,15 @@ struct Fixture {
         stores.pending_logins = std::make_shared<MemoryPendingLoginStore>(100, clock);
         stores.rate_limiter = std::make_shared<MemoryLoginRateLimiter>(RateLimitOptions{}, clock);
         MemoryTokenStoreOptions token_options;
-        token_options.clock = std::shared_ptr<const Clock>(&clock, [](const Clock*) {});
+        token_options.clock = clock;
         stores.tokens = std::make_shared<MemoryTokenStore>(token_options);
 
         UserSession session;
         session.session_id = session_id;
         session.user_id = "alice";
         session.roles = {"viewer", "admin"};
-        session.created_at = clock.now();
-        session.expires_at = clock.now() + std::chrono::hours{1};
+        session.created_at = clock->now();
+        session.expires_at = clock->now() + std::chrono::hours{1};
         session.metadata = {{"user_info", {{"sub", "alice"}, {"email", "alice@example.com"}}}};
         stores.sessions->create(session);
 
@@ -107,7 +107,7 @@ struct Fixture {
         tokens.expires_in = 3600;
         tokens.id_token = fuzz::seed_id_token;
         tokens.issued_at = static_cast<double>(
-            std::chrono::duration_cast<std::chrono::seconds>(clock.now().time_since_epoch())
+            std::chrono::duration_cast<std::chrono::seconds>(clock->now().time_since_epoch())
                 .count());
         stores.tokens->save(session_key(session_id), tokens);
 
@@ -117,7 +117,7 @@ struct Fixture {
         pending.redirect_uri = settings.redirect_uri();
         pending.next = "/after";
         pending.browser_binding = browser_binding_hash("prelogin-1");
-        pending.created_at = clock.now();
+        pending.created_at = clock->now();
         stores.pending_logins->put("state-1", pending);
 
         return std::make_unique<AuthRoutes>(settings, provider, stores, clock);

@@ -18,7 +18,7 @@ namespace {
 using namespace authflow;
 
 struct Fixture {
-    ManualClock clock;
+    std::shared_ptr<ManualClock> clock = std::make_shared<ManualClock>();
     std::unique_ptr<GenericOIDCProvider> provider;
 
     Fixture() {
@@ -29,7 +29,7 @@ struct Fixture {
         config.authorize_url = "https://op.example/authorize";
         config.token_url = "https://op.example/token";
         config.http = std::make_shared<fuzz::FakeHttp>();
-        config.clock = &clock;
+        config.clock = clock;
         provider =
             std::make_unique<GenericOIDCProvider>(config, GenericOIDCProvider::Discovery::off);
     }

@@ -59,7 +59,8 @@ struct Fixture {
     Jwks rfc7520;
     std::shared_ptr<StaticKeyResolver> generated;
     JwsOptions all_algs;
-    ManualClock clock; // 2026-01-01, the seeds' iat
+    std::shared_ptr<ManualClock> clock =
+        std::make_shared<ManualClock>(); // 2026-01-01, the seeds' iat
     std::unique_ptr<IdTokenValidator> validator;
 
     Fixture()

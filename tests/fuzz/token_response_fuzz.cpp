@@ -31,7 +31,7 @@ constexpr const char* token_url = "https://op.example/token";
 constexpr const char* github_token_url = "https://gh.example/login/oauth/access_token";
 
 struct Fixture {
-    ManualClock clock;
+    std::shared_ptr<ManualClock> clock = std::make_shared<ManualClock>();
     std::shared_ptr<fuzz::FakeHttp> http = std::make_shared<fuzz::FakeHttp>();
     std::unique_ptr<GenericOIDCProvider> oidc;
     std::unique_ptr<GitHubProvider> github;
@@ -63,14 +63,14 @@ struct Fixture {
         config.id_token_algs = {JwsAlg::RS256, JwsAlg::PS256, JwsAlg::ES256, JwsAlg::EdDSA,
                                 JwsAlg::HS256};
         config.http = http;
-        config.clock = &clock;
+        config.clock = clock;
         oidc = std::make_unique<GenericOIDCProvider>(config, GenericOIDCProvider::Discovery::off);
 
         ProviderConfig gh;
         gh.client_id = "client-1";
         gh.client_secret = "gh-secret";
         gh.http = http;
-        gh.clock = &clock;
+        gh.clock = clock;
         github = std::make_unique<GitHubProvider>(gh, "https://gh.example");
     }
 };
@@ -120,11 +120,11 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     const nlohmann::json json = nlohmann::json::parse(body, nullptr, false);
     if (!json.is_discarded()) {
         try {
-            check_tokens(OAuthTokenSet::from_token_response(json, fixture.clock));
+            check_tokens(OAuthTokenSet::from_token_response(json, *fixture.clock));
         } catch (const Error&) {
         }
         try {
-            check_tokens(OAuthTokenSet::from_json(json, fixture.clock));
+            check_tokens(OAuthTokenSet::from_json(json, *fixture.clock));
         } catch (const Error&) {
         }
         if (json.is_object() && json.contains("expires_in")) {
@@ -138,12 +138,12 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     std::optional<OAuthTokenSet> core_read;
     std::optional<OAuthTokenSet> store_read;
     try {
-        core_read = OAuthTokenSet::from_json_string(body, fixture.clock);
+        core_read = OAuthTokenSet::from_json_string(body, *fixture.clock);
         check_tokens(*core_read);
     } catch (const Error&) {
     }
     try {
-        store_read = store_detail::decode_token_json(body, fixture.clock);
+        store_read = store_detail::decode_token_json(body, *fixture.clock);
     } catch (const Error&) {
     }
     fuzz::check(core_read.has_value() == store_read.has_value(),
@@ -151,7 +151,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     if (core_read && store_read) {
         fuzz::check(same_tokens(*core_read, *store_read), "both storage readers read the same");
         const OAuthTokenSet again = OAuthTokenSet::from_json_string(
-            store_detail::encode_token_json(*core_read), fixture.clock);
+            store_detail::encode_token_json(*core_read), *fixture.clock);
         fuzz::check(same_tokens(again, *core_read), "encode_token_json round-trips");
     }
     return 0;

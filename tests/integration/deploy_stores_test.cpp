@@ -50,13 +50,13 @@ struct RedisBackend {
         o.key = key;
         return o;
     }
-    std::shared_ptr<SessionStore> sessions(Clock& clock) {
+    std::shared_ptr<SessionStore> sessions(std::shared_ptr<Clock> clock) {
         return std::make_shared<RedisSessionStore>(options(), clock);
     }
-    std::shared_ptr<PendingLoginStore> pending(Clock& clock) {
+    std::shared_ptr<PendingLoginStore> pending(std::shared_ptr<Clock> clock) {
         return std::make_shared<RedisPendingLoginStore>(options(), clock);
     }
-    std::shared_ptr<LoginRateLimiter> limiter(RateLimitOptions limits, Clock&) {
+    std::shared_ptr<LoginRateLimiter> limiter(RateLimitOptions limits, std::shared_ptr<Clock>) {
         return std::make_shared<RedisLoginRateLimiter>(options(), limits);
     }
     std::string prefix = unique_prefix();
@@ -174,11 +174,11 @@ TEST(DeployRedisStores, NoStoreKeyRefusesToStart) {
 TEST(DeployRedisStores, WrongKeyIsAnErrorNotGarbage) {
     AUTHFLOW_REQUIRE_SERVICE(RedisBackend::available(), "redis-server");
     RedisBackend backend;
-    auto store = backend.sessions(system_clock());
+    auto store = backend.sessions(system_clock_ptr());
     const auto id = new_session_id();
     store->create(contract_session(system_clock(), id, "alice"));
     backend.key = StoreKey::generate();
-    auto other = backend.sessions(system_clock());
+    auto other = backend.sessions(system_clock_ptr());
     EXPECT_EQ(contract_error_code([&] { other->get(id); }), errc::decrypt_failed);
 }
 

@@ -354,7 +354,7 @@ TEST_P(ProviderFaults, JwksFetch) {
     options.min_max_age = 1s;
     options.default_max_age = 1s;
     // Cold cache: the first fetch fails with jwks_failed, clearly.
-    JwksCache cold(proxy_->url("/jwks"), short_timeout_client(), system_clock(), options);
+    JwksCache cold(proxy_->url("/jwks"), short_timeout_client(), nullptr, options);
     inject(*proxy_, fault);
     auto error = error_of([&] { verify_jws(id_token, cold); });
     ASSERT_TRUE(error) << name_of(fault);
@@ -363,7 +363,7 @@ TEST_P(ProviderFaults, JwksFetch) {
 
     // Warm cache: keys fetched before the fault serve on after they expire (stale on error).
     repair(*proxy_, fault);
-    JwksCache warm(proxy_->url("/jwks"), short_timeout_client(), system_clock(), options);
+    JwksCache warm(proxy_->url("/jwks"), short_timeout_client(), nullptr, options);
     EXPECT_NO_THROW(verify_jws(id_token, warm));
     inject(*proxy_, fault);
     std::this_thread::sleep_for(1100ms); // past max-age and the cooldown

@@ -1,10 +1,19 @@
 #pragma once
 // Time, injected: library code never reads the system clock directly.
+//
+// How a clock is passed (the same rule for every injected service, like HttpClient):
+// - An object that keeps a clock beyond the call (a cache, a store, a manager, a server) takes
+//   and holds a `std::shared_ptr<Clock>`, through its constructor or its options struct. An
+//   empty pointer means the process's system clock (system_clock_ptr()). Holding a share keeps
+//   the clock alive for as long as the object needs it, also when a binding outlives the caller.
+// - A function that only reads the time during the call takes a `const Clock&` (for example
+//   OAuthTokenSet::is_expired); a default argument there is system_clock().
 
 #include <atomic>
 #include <chrono>
 #include <condition_variable>
 #include <functional>
+#include <memory>
 #include <mutex>
 #include <vector>
 
@@ -40,8 +49,16 @@ public:
                     steady_time deadline, const std::function<bool()>& ready) override;
 };
 
-/// The process-wide SystemClock.
+/// The process-wide SystemClock, shared: what an empty clock pointer stands for. Always the same
+/// object, never null.
+std::shared_ptr<Clock> system_clock_ptr();
+
+/// The process-wide SystemClock (the object system_clock_ptr() points to), for functions that only
+/// read the time during the call.
 Clock& system_clock();
+
+/// `clock` itself, or system_clock_ptr() when it is empty.
+std::shared_ptr<Clock> clock_or_system(std::shared_ptr<Clock> clock);
 
 /// A clock that moves only when told to: for tests. Advancing it wakes every wait_until in
 /// progress so that deadlines are re-checked. Safe to use from several threads.

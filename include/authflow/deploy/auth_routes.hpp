@@ -40,9 +40,9 @@ class AuthRoutes {
 public:
     /// Checks the settings (DeploySettings::validate) and builds the CSRF check and the trusted
     /// proxy list. Throws ConfigError as validate() and CsrfOriginCheck, Error (invalid_argument)
-    /// for a null provider or a bad trusted_proxies entry. `clock` must outlive the routes.
+    /// for a null provider or a bad trusted_proxies entry. An empty `clock`: the system clock.
     AuthRoutes(DeploySettings settings, std::shared_ptr<OAuthProvider> provider,
-               AuthRouteStores stores = {}, Clock& clock = system_clock());
+               AuthRouteStores stores = {}, std::shared_ptr<Clock> clock = nullptr);
 
     /// Answers `request` when its path is one of the auth routes (405 for a wrong method), else
     /// nothing. Never throws for anything a client sends; a failing shared store gives 500/503.
@@ -84,7 +84,7 @@ private:
     DeploySettings settings_;
     std::shared_ptr<OAuthProvider> provider_;
     AuthRouteStores stores_;
-    Clock& clock_;
+    std::shared_ptr<Clock> clock_;
     CsrfOriginCheck csrf_;
     TrustedProxies trusted_proxies_;
     std::string redirect_uri_;

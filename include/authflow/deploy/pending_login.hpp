@@ -70,8 +70,9 @@ public:
 /// several threads.
 class MemoryPendingLoginStore final : public PendingLoginStore {
 public:
-    /// Throws Error (invalid_argument) for a zero capacity. `clock` must outlive the store.
-    explicit MemoryPendingLoginStore(std::size_t capacity = 50000, Clock& clock = system_clock());
+    /// Throws Error (invalid_argument) for a zero capacity. An empty `clock`: the system clock.
+    explicit MemoryPendingLoginStore(std::size_t capacity = 50000,
+                                     std::shared_ptr<Clock> clock = nullptr);
 
     void put(std::string_view state, const PendingLogin& record,
              std::chrono::seconds ttl = pending_login_ttl) override;
@@ -91,7 +92,7 @@ private:
     void prune(Clock::steady_time now);
 
     std::size_t capacity_;
-    Clock& clock_;
+    std::shared_ptr<Clock> clock_;
     mutable std::mutex mutex_;
     std::unordered_map<std::string, Entry> entries_;
     std::multimap<Clock::steady_time, std::string> expiries_;

@@ -61,9 +61,10 @@ std::string rate_limit_key(std::string_view client_address);
 /// the overflow bucket. Safe to use from several threads.
 class MemoryLoginRateLimiter final : public LoginRateLimiter {
 public:
-    /// Throws Error (invalid_argument) on non-positive limits, window or capacity. `clock` must
-    /// outlive the limiter.
-    explicit MemoryLoginRateLimiter(RateLimitOptions options = {}, Clock& clock = system_clock());
+    /// Throws Error (invalid_argument) on non-positive limits, window or capacity. An empty
+    /// `clock`: the system clock.
+    explicit MemoryLoginRateLimiter(RateLimitOptions options = {},
+                                    std::shared_ptr<Clock> clock = nullptr);
 
     RateLimitDecision check(std::string_view client_key) override;
     void reset() override;
@@ -80,7 +81,7 @@ private:
     void prune(Clock::steady_time now);
 
     RateLimitOptions options_;
-    Clock& clock_;
+    std::shared_ptr<Clock> clock_;
     mutable std::mutex mutex_;
     std::unordered_map<std::string, Window> windows_;
     /// Window starts in time order, for pruning: (start, key). An item whose key has started a

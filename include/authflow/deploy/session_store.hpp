@@ -83,8 +83,9 @@ public:
 /// earliest expiry first, on every create). Safe to use from several threads.
 class MemorySessionStore final : public SessionStore {
 public:
-    /// Throws Error (invalid_argument) for a zero capacity. `clock` must outlive the store.
-    explicit MemorySessionStore(std::size_t capacity = 1000000, Clock& clock = system_clock());
+    /// Throws Error (invalid_argument) for a zero capacity. An empty `clock`: the system clock.
+    explicit MemorySessionStore(std::size_t capacity = 1000000,
+                                std::shared_ptr<Clock> clock = nullptr);
 
     void create(const UserSession& session) override;
     std::optional<UserSession> get(std::string_view session_id) override;
@@ -129,7 +130,7 @@ private:
     Entries::iterator find_live(const Key& key, Clock::wall_time now);
 
     std::size_t capacity_;
-    Clock& clock_;
+    std::shared_ptr<Clock> clock_;
     mutable std::mutex mutex_;
     Entries entries_;
     ExpiryIndex expiries_;

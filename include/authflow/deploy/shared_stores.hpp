@@ -58,9 +58,9 @@ struct RedisDeployStoreOptions {
 class SqliteSessionStore final : public SessionStore {
 public:
     /// Opens (creating if needed) the database. Throws StoreError as SqliteTokenStore's
-    /// constructor. `clock` must outlive the store.
+    /// constructor. An empty `clock`: the system clock.
     explicit SqliteSessionStore(SqliteDeployStoreOptions options = {},
-                                Clock& clock = system_clock());
+                                std::shared_ptr<Clock> clock = nullptr);
     ~SqliteSessionStore() override;
 
     void create(const UserSession& session) override;
@@ -80,9 +80,9 @@ private:
 /// once even across processes. Safe to use from several threads and processes.
 class SqlitePendingLoginStore final : public PendingLoginStore {
 public:
-    /// Throws StoreError as SqliteSessionStore. `clock` must outlive the store.
+    /// Throws StoreError as SqliteSessionStore. An empty `clock`: the system clock.
     explicit SqlitePendingLoginStore(SqliteDeployStoreOptions options = {},
-                                     Clock& clock = system_clock());
+                                     std::shared_ptr<Clock> clock = nullptr);
     ~SqlitePendingLoginStore() override;
 
     void put(std::string_view state, const PendingLogin& record,
@@ -99,9 +99,10 @@ private:
 class SqliteLoginRateLimiter final : public LoginRateLimiter {
 public:
     /// Throws Error (invalid_argument) for non-positive limits, StoreError as
-    /// SqliteSessionStore. `clock` must outlive the limiter.
+    /// SqliteSessionStore. An empty `clock`: the system clock.
     explicit SqliteLoginRateLimiter(SqliteDeployStoreOptions options = {},
-                                    RateLimitOptions limits = {}, Clock& clock = system_clock());
+                                    RateLimitOptions limits = {},
+                                    std::shared_ptr<Clock> clock = nullptr);
     ~SqliteLoginRateLimiter() override;
 
     RateLimitDecision check(std::string_view client_key) override;
@@ -123,8 +124,9 @@ class RedisSessionStore final : public SessionStore {
 public:
     /// Checks the options; does not connect yet. Throws ConfigError: config_invalid for a bad
     /// URL, prefix or pool size, config_missing without a store key (unless
-    /// insecure_plaintext_store). `clock` must outlive the store.
-    explicit RedisSessionStore(RedisDeployStoreOptions options, Clock& clock = system_clock());
+    /// insecure_plaintext_store). An empty `clock`: the system clock.
+    explicit RedisSessionStore(RedisDeployStoreOptions options,
+                               std::shared_ptr<Clock> clock = nullptr);
     ~RedisSessionStore() override;
 
     void create(const UserSession& session) override;
@@ -144,8 +146,9 @@ private:
 /// Records are encrypted. Safe to use from several threads.
 class RedisPendingLoginStore final : public PendingLoginStore {
 public:
-    /// Throws ConfigError as RedisSessionStore. `clock` must outlive the store.
-    explicit RedisPendingLoginStore(RedisDeployStoreOptions options, Clock& clock = system_clock());
+    /// Throws ConfigError as RedisSessionStore. An empty `clock`: the system clock.
+    explicit RedisPendingLoginStore(RedisDeployStoreOptions options,
+                                    std::shared_ptr<Clock> clock = nullptr);
     ~RedisPendingLoginStore() override;
 
     void put(std::string_view state, const PendingLogin& record,
@@ -194,10 +197,10 @@ struct DeployStoreOptions {
 /// token store of the same backend (tokens under session_key(id), kept as long as the session:
 /// record TTL = session_ttl). Redis without a store key (and without insecure_plaintext_store)
 /// refuses: a ConfigError (config_missing). Throws ConfigError for an unknown backend or one this
-/// build lacks, or an invalid key; StoreError when an SQLite file cannot be opened. `clock` must
-/// outlive the stores.
+/// build lacks, or an invalid key; StoreError when an SQLite file cannot be opened. An empty
+/// `clock`: the system clock.
 AuthRouteStores make_deploy_stores(const DeploySettings& settings,
                                    const DeployStoreOptions& options = {},
-                                   Clock& clock = system_clock());
+                                   std::shared_ptr<Clock> clock = nullptr);
 
 } // namespace authflow

@@ -83,8 +83,8 @@ struct AuthFlowOptions {
     /// device flow on a helper thread. Must not call back into the manager except cancel().
     std::function<void(std::chrono::seconds remaining)> on_waiting;
     std::chrono::milliseconds tick{1000};
-    /// Time for the timeout; null: system_clock(). Must outlive the manager.
-    Clock* clock = nullptr;
+    /// Time for the timeout; empty: the system clock.
+    std::shared_ptr<Clock> clock;
 
     /// auth_timeout_seconds, redirect_uri and callback_port from `settings`.
     static AuthFlowOptions from_settings(const OAuth2Settings& settings);
@@ -192,7 +192,7 @@ private:
     std::shared_ptr<OAuthProvider> provider_;
     std::shared_ptr<SessionManager> session_;
     AuthFlowOptions options_;
-    Clock* clock_;
+    std::shared_ptr<Clock> clock_;
 
     mutable std::mutex mutex_; // guards the members below; never held across I/O or callbacks
     AuthFlowState state_ = AuthFlowState::pending;

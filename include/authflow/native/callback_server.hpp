@@ -78,8 +78,8 @@ class CallbackServer {
 public:
     /// Checks the options; throws ConfigError (config_invalid) when the host is not a loopback
     /// literal, the path is not a plain absolute path, the state is empty or a limit is not
-    /// positive. `clock` must outlive the server.
-    explicit CallbackServer(CallbackServerOptions options, Clock& clock = system_clock());
+    /// positive. An empty `clock`: the system clock.
+    explicit CallbackServer(CallbackServerOptions options, std::shared_ptr<Clock> clock = nullptr);
     /// Stops the server (see stop()).
     ~CallbackServer();
     CallbackServer(const CallbackServer&) = delete;

@@ -129,7 +129,7 @@ public:
     /// Throws ConfigError (config_missing) without a client id or an issuer, and
     /// (config_invalid) when an HS algorithm is allowed without a client secret.
     IdTokenValidator(IdTokenValidatorOptions options, std::shared_ptr<KeyResolver> keys,
-                     Clock& clock = system_clock());
+                     std::shared_ptr<Clock> clock = nullptr);
 
     /// Validates `id_token` per OIDC Core §3.1.3.7 and §2 and returns its claims. Throws
     /// TokenError with the failing step's code: token_too_large, malformed_jws, alg_none,
@@ -156,7 +156,7 @@ private:
     std::shared_ptr<KeyResolver> keys_;
     std::optional<Jwk> secret_key_;
     JwsOptions jws_options_;
-    Clock& clock_;
+    std::shared_ptr<Clock> clock_;
 };
 
 /// An IssuerResolver for issuers containing `{tenantid}` (Microsoft's multi-tenant endpoints):

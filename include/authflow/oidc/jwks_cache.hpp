@@ -54,8 +54,8 @@ class JwksCache final : public KeyResolver {
 public:
     /// Throws ConfigError (insecure_url, bad_url) unless `jwks_uri` is https (http only to a
     /// loopback host).
-    JwksCache(std::string jwks_uri, std::shared_ptr<HttpClient> http, Clock& clock = system_clock(),
-              JwksCacheOptions options = {});
+    JwksCache(std::string jwks_uri, std::shared_ptr<HttpClient> http,
+              std::shared_ptr<Clock> clock = nullptr, JwksCacheOptions options = {});
 
     /// The key for a token's header (Jwks::select), refetching once when the `kid` is unknown
     /// and the cooldown allows. Throws TokenError (unknown_key, ambiguous_key, weak_key, ...),
@@ -98,7 +98,7 @@ private:
 
     std::string jwks_uri_;
     std::shared_ptr<HttpClient> http_;
-    Clock& clock_;
+    std::shared_ptr<Clock> clock_;
     JwksCacheOptions options_;
 
     mutable std::mutex mutex_;

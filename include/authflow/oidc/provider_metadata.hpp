@@ -86,7 +86,8 @@ struct DiscoveryCacheOptions {
 /// one fetch.
 class DiscoveryCache {
 public:
-    explicit DiscoveryCache(std::shared_ptr<HttpClient> http, Clock& clock = system_clock(),
+    explicit DiscoveryCache(std::shared_ptr<HttpClient> http,
+                            std::shared_ptr<Clock> clock = nullptr,
                             DiscoveryCacheOptions options = {});
 
     /// The metadata of `issuer` (fetched when absent or older than the TTL). Throws as
@@ -99,7 +100,7 @@ public:
 private:
     struct Entry;
     std::shared_ptr<HttpClient> http_;
-    Clock& clock_;
+    std::shared_ptr<Clock> clock_;
     DiscoveryCacheOptions options_;
     std::mutex mutex_;
     std::condition_variable fetched_;

@@ -17,8 +17,8 @@ struct ProviderFactoryOptions {
     /// The HTTP client; null: a new libcurl client with the settings' ca_file and
     /// http_timeout_seconds.
     std::shared_ptr<HttpClient> http;
-    /// null: system_clock(). Must outlive the provider.
-    Clock* clock = nullptr;
+    /// empty: the system clock.
+    std::shared_ptr<Clock> clock;
 };
 
 /// The default scopes of a provider type ("google", "github", "microsoft", "oidc", "custom").

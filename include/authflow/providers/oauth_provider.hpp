@@ -69,9 +69,8 @@ struct ProviderConfig {
     /// Sees every request to the token, userinfo, revocation, introspection and device
     /// authorization endpoints: adds headers to each, and may ask for one retry. Null: none.
     std::shared_ptr<RequestDecorator> request_decorator;
-    /// Time for token lifetimes, ID-token checks and device-flow polling; null: system_clock().
-    /// Must outlive the provider.
-    Clock* clock = nullptr;
+    /// Time for token lifetimes, ID-token checks and device-flow polling; empty: the system clock.
+    std::shared_ptr<Clock> clock;
 };
 
 /// The endpoints and properties a provider uses, after discovery. A plain value.
@@ -345,6 +344,7 @@ protected:
     HttpClient& http() const { return *http_; }
     const std::shared_ptr<HttpClient>& http_client() const { return http_; }
     Clock& clock() const { return *clock_; }
+    const std::shared_ptr<Clock>& clock_ptr() const { return clock_; }
     bool wants_openid_scope() const;
 
     /// The client authentication used when discovery does not say (presets: what their
@@ -399,7 +399,7 @@ private:
 
     ProviderConfig config_;
     std::shared_ptr<HttpClient> http_;
-    Clock* clock_;
+    std::shared_ptr<Clock> clock_;
     std::mutex client_auth_mutex_;
     std::shared_ptr<const detail::ClientAuth> client_auth_;
 };

@@ -23,8 +23,8 @@ namespace authflow {
 
 /// Options of a RefreshScheduler. A plain value.
 struct RefreshSchedulerOptions {
-    /// Time for due dates and waiting; null: system_clock(). Must outlive the scheduler.
-    Clock* clock = nullptr;
+    /// Time for due dates and waiting; empty: the system clock.
+    std::shared_ptr<Clock> clock;
     /// Most tasks that run at once. A task that blocks (a slow provider) occupies one worker;
     /// other due tasks run on the others. Workers start when needed, up to this number.
     std::size_t max_workers = 4;
@@ -90,7 +90,7 @@ private:
     bool cancel_locked(TaskId id, std::unique_lock<std::mutex>& lock,
                        std::function<void()>& dropped);
 
-    Clock* clock_;
+    std::shared_ptr<Clock> clock_;
     std::size_t max_workers_;
 
     mutable std::mutex mutex_;

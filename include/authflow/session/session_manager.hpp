@@ -61,10 +61,9 @@ struct SessionManagerOptions {
     std::chrono::milliseconds lease_ttl{60000};
     /// How often a process that waits for another's refresh looks at the store again.
     std::chrono::milliseconds lease_poll_interval{25};
-    /// Time for expiry, retries and lease waits; null: system_clock(). Must outlive the
-    /// manager. A clock other than the system clock needs a `scheduler` on the same clock (or
-    /// background_refresh off).
-    Clock* clock = nullptr;
+    /// Time for expiry, retries and lease waits; empty: the system clock. A clock other than the
+    /// system clock needs a `scheduler` on the same clock (or background_refresh off).
+    std::shared_ptr<Clock> clock;
     /// null: RefreshScheduler::shared().
     std::shared_ptr<RefreshScheduler> scheduler;
     /// Test-only: turns off single-flight (in the process and across processes), so that a

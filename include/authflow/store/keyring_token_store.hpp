@@ -26,7 +26,7 @@ struct KeyringTokenStoreOptions {
     /// Where lease lock files go; empty: $XDG_RUNTIME_DIR/authflow, else /tmp/authflow-<uid>.
     std::filesystem::path lock_dir;
     /// Wall time for record TTLs and lease expiry; null: the system clock.
-    std::shared_ptr<const Clock> clock;
+    std::shared_ptr<Clock> clock;
 };
 
 /// True when this build has keyring support and a Secret Service with a default collection

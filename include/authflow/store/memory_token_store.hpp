@@ -13,7 +13,7 @@ namespace authflow {
 /// Options of MemoryTokenStore.
 struct MemoryTokenStoreOptions {
     /// Time for record TTLs and leases; null: the system clock.
-    std::shared_ptr<const Clock> clock;
+    std::shared_ptr<Clock> clock;
     /// Lifetime of records saved without a TTL; unset: they live until removed.
     std::optional<std::chrono::milliseconds> record_ttl;
 };

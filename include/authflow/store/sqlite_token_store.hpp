@@ -26,7 +26,7 @@ struct SqliteTokenStoreOptions {
     std::optional<std::chrono::milliseconds> record_ttl;
     /// Wall time for record TTLs and lease expiry (shared by every process through the file);
     /// null: the system clock.
-    std::shared_ptr<const Clock> clock;
+    std::shared_ptr<Clock> clock;
 };
 
 /// $XDG_STATE_HOME/authflow/tokens.db, else ~/.local/state/authflow/tokens.db.

@@ -27,7 +27,7 @@ struct RecordSealing {
     /// Text for places that hold text only (the keyring, SQLite), binary for Redis.
     RecordEncoding encoding = RecordEncoding::text;
     /// The clock token sets are read with; null: the system clock.
-    std::shared_ptr<const Clock> clock;
+    std::shared_ptr<Clock> clock;
 };
 
 /// Where tokens are kept, by key (a user id, a profile name, or a hash of a session id). Two

@@ -125,10 +125,10 @@ protected:
         config.client_secret = "secret-1";
         config.issuer_url = FakeOp::issuer;
         config.http = op.http;
-        config.clock = &op.clock;
+        config.clock = op.clock;
         sessions = std::make_shared<MemorySessionStore>(1000, op.clock);
         MemoryTokenStoreOptions options;
-        options.clock = std::shared_ptr<const Clock>(&op.clock, [](const Clock*) {});
+        options.clock = op.clock;
         tokens = std::make_shared<MemoryTokenStore>(options);
         AuthRouteStores stores;
         stores.sessions = sessions;
@@ -364,8 +364,8 @@ TEST_F(Routes, StatusEscapesWhatTheSessionHolds) {
     session.session_id = new_session_id();
     session.user_id = "a\"b\\c\n\x01<\xff";
     session.roles = {"viewer", "x\"y"};
-    session.created_at = op.clock.now();
-    session.expires_at = op.clock.now() + std::chrono::seconds{90};
+    session.created_at = op.clock->now();
+    session.expires_at = op.clock->now() + std::chrono::seconds{90};
     sessions->create(session);
     Request request = get("/auth/status", Browser{});
     request.headers.add("Authorization", "Bearer " + session.session_id);
@@ -455,7 +455,7 @@ TEST_F(Routes, StateMissingUnknownUsedOrExpiredIsInvalidState) {
 
     Browser late;
     const std::string late_url = start_login(late);
-    op.clock.advance(std::chrono::minutes{11});
+    op.clock->advance(std::chrono::minutes{11});
     const Response expired = call(get(callback_path(late_url), late));
     EXPECT_EQ(expired.status, 400);
     EXPECT_EQ(body_of(expired)["error"], "invalid_state");
@@ -711,7 +711,7 @@ TEST_F(Routes, RefreshFailureIs500) {
 TEST_F(Routes, SessionExpiresWithTtl) {
     Browser browser;
     sign_in(browser);
-    op.clock.advance(std::chrono::seconds{86401});
+    op.clock->advance(std::chrono::seconds{86401});
     EXPECT_EQ(body_of(call(get("/auth/status", browser)))["authenticated"], false);
 }
 
@@ -731,7 +731,7 @@ TEST_F(Routes, LoginIsRateLimitedPerClient) {
     Browser other;
     other.address = "198.51.100.1";
     EXPECT_EQ(call(get("/auth/login", other)).status, 302);
-    op.clock.advance(std::chrono::seconds{61});
+    op.clock->advance(std::chrono::seconds{61});
     EXPECT_EQ(call(get("/auth/login", browser)).status, 302);
 }
 

@@ -7,9 +7,9 @@
 //   static constexpr const char* name;
 //   static constexpr bool shared;       // two stores made by one Backend object share records
 //   static constexpr bool server_time;  // rate-limit windows run on the server's clock
-//   std::shared_ptr<SessionStore> sessions(Clock&);
-//   std::shared_ptr<PendingLoginStore> pending(Clock&);
-//   std::shared_ptr<LoginRateLimiter> limiter(RateLimitOptions, Clock&);
+//   std::shared_ptr<SessionStore> sessions(std::shared_ptr<Clock>);
+//   std::shared_ptr<PendingLoginStore> pending(std::shared_ptr<Clock>);
+//   std::shared_ptr<LoginRateLimiter> limiter(RateLimitOptions, std::shared_ptr<Clock>);
 // and optionally `static bool available()` (else the suite always runs). A Backend object is
 // made per test and isolates that test's data (its own file or key prefix).
 
@@ -82,7 +82,7 @@ protected:
         backend_ = std::make_unique<Backend>();
     }
 
-    ManualClock clock_;
+    std::shared_ptr<ManualClock> clock_ = std::make_shared<ManualClock>();
     std::unique_ptr<Backend> backend_;
 };
 
@@ -93,7 +93,7 @@ TYPED_TEST_SUITE_P(DeployStoreContract);
 TYPED_TEST_P(DeployStoreContract, SessionCreateGetRemove) {
     auto store = this->backend_->sessions(this->clock_);
     const auto id = new_session_id();
-    const auto session = contract_session(this->clock_, id, "user-1");
+    const auto session = contract_session(*this->clock_, id, "user-1");
     store->create(session);
     const auto got = store->get(id);
     ASSERT_TRUE(got.has_value());
@@ -114,10 +114,10 @@ TYPED_TEST_P(DeployStoreContract, SessionCreateGetRemove) {
 TYPED_TEST_P(DeployStoreContract, SessionExpiresByTheClock) {
     auto store = this->backend_->sessions(this->clock_);
     const auto id = new_session_id();
-    store->create(contract_session(this->clock_, id, "user-1", 60s));
-    this->clock_.advance(59s);
+    store->create(contract_session(*this->clock_, id, "user-1", 60s));
+    this->clock_->advance(59s);
     EXPECT_TRUE(store->get(id).has_value());
-    this->clock_.advance(1s);
+    this->clock_->advance(1s);
     EXPECT_FALSE(store->get(id).has_value());
     EXPECT_FALSE(store->touch(id, 3600s));
     EXPECT_TRUE(store->list_user_sessions("user-1").empty());
@@ -126,14 +126,14 @@ TYPED_TEST_P(DeployStoreContract, SessionExpiresByTheClock) {
 TYPED_TEST_P(DeployStoreContract, SessionTouchExtendsNeverShortens) {
     auto store = this->backend_->sessions(this->clock_);
     const auto id = new_session_id();
-    store->create(contract_session(this->clock_, id, "user-1", 100s));
+    store->create(contract_session(*this->clock_, id, "user-1", 100s));
     const auto original = store->get(id)->expires_at;
     EXPECT_TRUE(store->touch(id, 10s));
     EXPECT_EQ(store->get(id)->expires_at, original);
-    this->clock_.advance(90s);
+    this->clock_->advance(90s);
     EXPECT_TRUE(store->touch(id, 200s));
-    EXPECT_EQ(store->get(id)->expires_at, this->clock_.now() + 200s);
-    this->clock_.advance(150s); // past the original expiry
+    EXPECT_EQ(store->get(id)->expires_at, this->clock_->now() + 200s);
+    this->clock_->advance(150s); // past the original expiry
     EXPECT_TRUE(store->get(id).has_value());
     EXPECT_FALSE(store->touch(new_session_id(), 10s));
     EXPECT_FALSE(store->touch(id, 0s));
@@ -144,9 +144,9 @@ TYPED_TEST_P(DeployStoreContract, SessionListAndRemoveUserSessions) {
     const auto a = new_session_id();
     const auto b = new_session_id();
     const auto c = new_session_id();
-    store->create(contract_session(this->clock_, a, "alice"));
-    store->create(contract_session(this->clock_, b, "alice", 60s));
-    store->create(contract_session(this->clock_, c, "bob"));
+    store->create(contract_session(*this->clock_, a, "alice"));
+    store->create(contract_session(*this->clock_, b, "alice", 60s));
+    store->create(contract_session(*this->clock_, c, "bob"));
     auto listed = store->list_user_sessions("alice");
     ASSERT_EQ(listed.size(), 2u);
     std::set<std::string> keys;
@@ -156,7 +156,7 @@ TYPED_TEST_P(DeployStoreContract, SessionListAndRemoveUserSessions) {
         keys.insert(s.session_key);
     }
     EXPECT_EQ(keys, (std::set<std::string>{session_key(a), session_key(b)}));
-    this->clock_.advance(61s); // b expires
+    this->clock_->advance(61s); // b expires
     EXPECT_EQ(store->list_user_sessions("alice").size(), 1u);
     EXPECT_EQ(store->remove_user_sessions("alice"), 1u);
     EXPECT_FALSE(store->get(a).has_value());
@@ -169,7 +169,7 @@ TYPED_TEST_P(DeployStoreContract, SessionListAndRemoveUserSessions) {
 TYPED_TEST_P(DeployStoreContract, SessionRemoveByKey) {
     auto store = this->backend_->sessions(this->clock_);
     const auto id = new_session_id();
-    store->create(contract_session(this->clock_, id, "alice"));
+    store->create(contract_session(*this->clock_, id, "alice"));
     EXPECT_FALSE(store->remove_by_key(session_key(new_session_id())));
     EXPECT_FALSE(store->remove_by_key("not-a-key"));
     EXPECT_TRUE(store->remove_by_key(session_key(id)));
@@ -180,18 +180,18 @@ TYPED_TEST_P(DeployStoreContract, SessionRemoveByKey) {
 TYPED_TEST_P(DeployStoreContract, SessionRejectsBadSessions) {
     auto store = this->backend_->sessions(this->clock_);
     EXPECT_EQ(
-        contract_error_code([&] { store->create(contract_session(this->clock_, "", "alice")); }),
+        contract_error_code([&] { store->create(contract_session(*this->clock_, "", "alice")); }),
         errc::invalid_argument);
     EXPECT_EQ(contract_error_code(
-                  [&] { store->create(contract_session(this->clock_, new_session_id(), "")); }),
+                  [&] { store->create(contract_session(*this->clock_, new_session_id(), "")); }),
               errc::invalid_argument);
-    auto past = contract_session(this->clock_, new_session_id(), "alice");
-    past.expires_at = this->clock_.now();
+    auto past = contract_session(*this->clock_, new_session_id(), "alice");
+    past.expires_at = this->clock_->now();
     EXPECT_EQ(contract_error_code([&] { store->create(past); }), errc::invalid_argument);
     const auto id = new_session_id();
-    store->create(contract_session(this->clock_, id, "alice"));
+    store->create(contract_session(*this->clock_, id, "alice"));
     EXPECT_EQ(
-        contract_error_code([&] { store->create(contract_session(this->clock_, id, "mallory")); }),
+        contract_error_code([&] { store->create(contract_session(*this->clock_, id, "mallory")); }),
         errc::invalid_argument);
     EXPECT_EQ(store->get(id)->user_id, "alice"); // the first session is untouched
 }
@@ -200,7 +200,7 @@ TYPED_TEST_P(DeployStoreContract, SessionsSharedBetweenStores) {
     auto one = this->backend_->sessions(this->clock_);
     auto two = this->backend_->sessions(this->clock_);
     const auto id = new_session_id();
-    one->create(contract_session(this->clock_, id, "alice"));
+    one->create(contract_session(*this->clock_, id, "alice"));
     if constexpr (!TypeParam::shared) {
         // An in-process store is its own: a second instance sees nothing of the first.
         EXPECT_FALSE(two->get(id).has_value());
@@ -221,7 +221,7 @@ TYPED_TEST_P(DeployStoreContract, SessionsFromEightThreads) {
             const std::string user = "user-" + std::to_string(t);
             for (int i = 0; i < 50; ++i) {
                 const auto id = new_session_id();
-                store->create(contract_session(this->clock_, id, user));
+                store->create(contract_session(*this->clock_, id, user));
                 auto got = store->get(id);
                 if (!got || got->user_id != user) {
                     ++failures;
@@ -245,7 +245,7 @@ TYPED_TEST_P(DeployStoreContract, SessionsFromEightThreads) {
 
 TYPED_TEST_P(DeployStoreContract, PendingTakeReturnsTheRecordOnce) {
     auto store = this->backend_->pending(this->clock_);
-    const auto record = contract_pending(this->clock_);
+    const auto record = contract_pending(*this->clock_);
     store->put("state-1", record);
     auto taken = store->take("state-1");
     ASSERT_TRUE(taken.has_value());
@@ -265,17 +265,17 @@ TYPED_TEST_P(DeployStoreContract, PendingTakeReturnsTheRecordOnce) {
 
 TYPED_TEST_P(DeployStoreContract, PendingExpiresAfterTtl) {
     auto store = this->backend_->pending(this->clock_);
-    store->put("s", contract_pending(this->clock_), 60s);
-    store->put("t", contract_pending(this->clock_), 60s);
-    this->clock_.advance(59s);
+    store->put("s", contract_pending(*this->clock_), 60s);
+    store->put("t", contract_pending(*this->clock_), 60s);
+    this->clock_->advance(59s);
     EXPECT_TRUE(store->take("s").has_value());
-    this->clock_.advance(1s);
+    this->clock_->advance(1s);
     EXPECT_FALSE(store->take("t").has_value());
 }
 
 TYPED_TEST_P(DeployStoreContract, PendingRejectsBadArguments) {
     auto store = this->backend_->pending(this->clock_);
-    const auto record = contract_pending(this->clock_);
+    const auto record = contract_pending(*this->clock_);
     EXPECT_EQ(contract_error_code([&] { store->put("", record); }), errc::invalid_argument);
     EXPECT_EQ(contract_error_code([&] { store->put("s", record, 0s); }), errc::invalid_argument);
     EXPECT_EQ(contract_error_code([&] { store->put("s", record, 7200s); }), errc::invalid_argument);
@@ -286,7 +286,7 @@ TYPED_TEST_P(DeployStoreContract, PendingRejectsBadArguments) {
 TYPED_TEST_P(DeployStoreContract, PendingConcurrentTakesSucceedOnce) {
     auto store = this->backend_->pending(this->clock_);
     for (int i = 0; i < 50; ++i) {
-        store->put("state-" + std::to_string(i), contract_pending(this->clock_));
+        store->put("state-" + std::to_string(i), contract_pending(*this->clock_));
     }
     std::atomic<int> taken{0};
     std::vector<std::thread> threads;
@@ -336,7 +336,7 @@ TYPED_TEST_P(DeployStoreContract, RateLimitWindowEnds) {
     if constexpr (TypeParam::server_time) {
         std::this_thread::sleep_for(1100ms); // the window is the server's: real time passes
     } else {
-        this->clock_.advance(1s);
+        this->clock_->advance(1s);
     }
     EXPECT_TRUE(limiter->check("c").allowed);
 }

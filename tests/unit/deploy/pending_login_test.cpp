@@ -37,7 +37,7 @@ template <typename F> errc error_code(F&& f) {
 }
 
 TEST(DeployPendingLogin, TakeReturnsTheRecordOnce) {
-    ManualClock clock;
+    auto clock = std::make_shared<ManualClock>();
     MemoryPendingLoginStore store{100, clock};
     store.put("state-1", sample());
     const auto taken = store.take("state-1");
@@ -54,7 +54,7 @@ TEST(DeployPendingLogin, TakeReturnsTheRecordOnce) {
 }
 
 TEST(DeployPendingLogin, UnknownStateFindsNothing) {
-    ManualClock clock;
+    auto clock = std::make_shared<ManualClock>();
     MemoryPendingLoginStore store{100, clock};
     store.put("state-1", sample());
     EXPECT_FALSE(store.take("state-2").has_value());
@@ -63,31 +63,31 @@ TEST(DeployPendingLogin, UnknownStateFindsNothing) {
 }
 
 TEST(DeployPendingLogin, ExpiresAfterTtl) {
-    ManualClock clock;
+    auto clock = std::make_shared<ManualClock>();
     MemoryPendingLoginStore store{100, clock};
     store.put("state-1", sample());
     store.put("state-2", sample(), 30s);
-    clock.advance(599s);
+    clock->advance(599s);
     EXPECT_FALSE(store.take("state-2").has_value());
     EXPECT_TRUE(store.take("state-1").has_value());
     store.put("state-3", sample());
-    clock.advance(600s);
+    clock->advance(600s);
     EXPECT_FALSE(store.take("state-3").has_value());
 }
 
 TEST(DeployPendingLogin, ExpiredRecordsArePrunedOnPut) {
-    ManualClock clock;
+    auto clock = std::make_shared<ManualClock>();
     MemoryPendingLoginStore store{100, clock};
     for (int i = 0; i < 50; ++i) {
         store.put("s" + std::to_string(i), sample());
     }
-    clock.advance(601s);
+    clock->advance(601s);
     store.put("fresh", sample());
     EXPECT_EQ(store.size(), 1u);
 }
 
 TEST(DeployPendingLogin, BindingKeptAndChecked) {
-    ManualClock clock;
+    auto clock = std::make_shared<ManualClock>();
     MemoryPendingLoginStore store{100, clock};
     store.put("state-1", sample("victim-browser-cookie"));
     const auto taken = store.take("state-1");
@@ -105,7 +105,7 @@ TEST(DeployPendingLogin, BindingKeptAndChecked) {
 }
 
 TEST(DeployPendingLogin, FullStoreRefusesInsteadOfEvicting) {
-    ManualClock clock;
+    auto clock = std::make_shared<ManualClock>();
     MemoryPendingLoginStore store{3, clock};
     store.put("a", sample());
     store.put("b", sample());
@@ -118,13 +118,13 @@ TEST(DeployPendingLogin, FullStoreRefusesInsteadOfEvicting) {
     store.put("d", sample());
     store.put("e", sample());
     EXPECT_EQ(error_code([&] { store.put("f", sample()); }), errc::rate_limited);
-    clock.advance(601s);
+    clock->advance(601s);
     store.put("f", sample());
     EXPECT_EQ(store.size(), 1u);
 }
 
 TEST(DeployPendingLogin, KeysAreHashedStates) {
-    ManualClock clock;
+    auto clock = std::make_shared<ManualClock>();
     MemoryPendingLoginStore store{100, clock};
     const std::string state = "raw-state-value-abc";
     store.put(state, sample());
@@ -139,7 +139,7 @@ TEST(DeployPendingLogin, KeysAreHashedStates) {
 }
 
 TEST(DeployPendingLogin, RejectsBadArguments) {
-    ManualClock clock;
+    auto clock = std::make_shared<ManualClock>();
     MemoryPendingLoginStore store{100, clock};
     EXPECT_EQ(error_code([&] { store.put("", sample()); }), errc::invalid_argument);
     EXPECT_EQ(error_code([&] { store.put("s", sample(), 0s); }), errc::invalid_argument);
@@ -150,7 +150,7 @@ TEST(DeployPendingLogin, RejectsBadArguments) {
 }
 
 TEST(DeployPendingLogin, ConcurrentTakesSucceedOnce) {
-    ManualClock clock;
+    auto clock = std::make_shared<ManualClock>();
     MemoryPendingLoginStore store{100, clock};
     for (int round = 0; round < 50; ++round) {
         const std::string state = "state-" + std::to_string(round);

@@ -24,7 +24,7 @@ RateLimitOptions small(std::size_t capacity = 1000) {
 }
 
 TEST(DeployRateLimit, AllowsUpToTheLimitThenRefuses) {
-    ManualClock clock;
+    auto clock = std::make_shared<ManualClock>();
     MemoryLoginRateLimiter limiter{small(), clock};
     EXPECT_TRUE(limiter.check("198.51.100.1").allowed);
     EXPECT_TRUE(limiter.check("198.51.100.1").allowed);
@@ -37,34 +37,34 @@ TEST(DeployRateLimit, AllowsUpToTheLimitThenRefuses) {
 }
 
 TEST(DeployRateLimit, WindowEndsWithTheClock) {
-    ManualClock clock;
+    auto clock = std::make_shared<ManualClock>();
     MemoryLoginRateLimiter limiter{small(), clock};
     for (int i = 0; i < 3; ++i) {
         ASSERT_TRUE(limiter.check("k").allowed);
     }
-    clock.advance(20s);
+    clock->advance(20s);
     auto decision = limiter.check("k");
     EXPECT_FALSE(decision.allowed);
     EXPECT_EQ(decision.retry_after, 40s);
-    clock.advance(39s);
+    clock->advance(39s);
     EXPECT_FALSE(limiter.check("k").allowed);
-    clock.advance(1s); // 60 s after the window opened
+    clock->advance(1s); // 60 s after the window opened
     EXPECT_TRUE(limiter.check("k").allowed);
 }
 
 TEST(DeployRateLimit, RefusedAttemptsDoNotExtendTheWindow) {
-    ManualClock clock;
+    auto clock = std::make_shared<ManualClock>();
     MemoryLoginRateLimiter limiter{small(), clock};
     for (int i = 0; i < 1000; ++i) {
         (void)limiter.check("k");
-        clock.advance(10ms);
+        clock->advance(10ms);
     }
-    clock.advance(50s); // 60 s after the first attempt
+    clock->advance(50s); // 60 s after the first attempt
     EXPECT_TRUE(limiter.check("k").allowed);
 }
 
 TEST(DeployRateLimit, ManyDistinctClientsStayWithinTheCap) {
-    ManualClock clock;
+    auto clock = std::make_shared<ManualClock>();
     MemoryLoginRateLimiter limiter{small(100), clock};
     for (int i = 0; i < 10000; ++i) {
         (void)limiter.check("client-" + std::to_string(i));
@@ -73,19 +73,19 @@ TEST(DeployRateLimit, ManyDistinctClientsStayWithinTheCap) {
 }
 
 TEST(DeployRateLimit, ExpiredEntriesArePruned) {
-    ManualClock clock;
+    auto clock = std::make_shared<ManualClock>();
     MemoryLoginRateLimiter limiter{small(100), clock};
     for (int i = 0; i < 50; ++i) {
         (void)limiter.check("old-" + std::to_string(i));
     }
     EXPECT_EQ(limiter.tracked_keys(), 50u);
-    clock.advance(61s);
+    clock->advance(61s);
     (void)limiter.check("new");
     EXPECT_EQ(limiter.tracked_keys(), 1u);
 }
 
 TEST(DeployRateLimit, FloodingCannotResetATrackedClient) {
-    ManualClock clock;
+    auto clock = std::make_shared<ManualClock>();
     MemoryLoginRateLimiter limiter{small(10), clock};
     for (int i = 0; i < 3; ++i) {
         ASSERT_TRUE(limiter.check("attacker").allowed);
@@ -100,7 +100,7 @@ TEST(DeployRateLimit, FloodingCannotResetATrackedClient) {
 }
 
 TEST(DeployRateLimit, OverflowBucketLimitsUntrackedClientsTogether) {
-    ManualClock clock;
+    auto clock = std::make_shared<ManualClock>();
     MemoryLoginRateLimiter limiter{small(2), clock};
     EXPECT_TRUE(limiter.check("a").allowed);
     EXPECT_TRUE(limiter.check("b").allowed);
@@ -112,13 +112,13 @@ TEST(DeployRateLimit, OverflowBucketLimitsUntrackedClientsTogether) {
     EXPECT_EQ(allowed, 5);
     // Tracked clients keep their own counts meanwhile.
     EXPECT_TRUE(limiter.check("a").allowed);
-    clock.advance(60s);
+    clock->advance(60s);
     EXPECT_TRUE(limiter.check("new-0").allowed);
     EXPECT_EQ(limiter.tracked_keys(), 1u);
 }
 
 TEST(DeployRateLimit, ResetForgetsEverything) {
-    ManualClock clock;
+    auto clock = std::make_shared<ManualClock>();
     MemoryLoginRateLimiter limiter{small(), clock};
     for (int i = 0; i < 4; ++i) {
         (void)limiter.check("k");
@@ -132,7 +132,7 @@ TEST(DeployRateLimit, DefaultsAreTheSeeds) {
     const RateLimitOptions options;
     EXPECT_EQ(options.max_requests, 10);
     EXPECT_EQ(options.window, 60s);
-    ManualClock clock;
+    auto clock = std::make_shared<ManualClock>();
     MemoryLoginRateLimiter limiter{options, clock};
     for (int i = 0; i < 10; ++i) {
         EXPECT_TRUE(limiter.check("k").allowed);
@@ -141,7 +141,7 @@ TEST(DeployRateLimit, DefaultsAreTheSeeds) {
 }
 
 TEST(DeployRateLimit, RejectsNonsenseOptions) {
-    ManualClock clock;
+    auto clock = std::make_shared<ManualClock>();
     for (auto change : {+[](RateLimitOptions& o) { o.max_requests = 0; },
                         +[](RateLimitOptions& o) { o.window = 0s; },
                         +[](RateLimitOptions& o) { o.max_tracked_keys = 0; },
@@ -167,7 +167,7 @@ TEST(DeployRateLimit, KeysGroupIpv6ByNetwork) {
 }
 
 TEST(DeployRateLimit, ConcurrentChecksCountEveryAttempt) {
-    ManualClock clock;
+    auto clock = std::make_shared<ManualClock>();
     RateLimitOptions options;
     options.max_requests = 1000;
     MemoryLoginRateLimiter limiter{options, clock};

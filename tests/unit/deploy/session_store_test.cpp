@@ -51,18 +51,18 @@ TEST(DeploySessionId, RandomOpaqueAndLongEnough) {
 }
 
 TEST(DeploySessionStore, CreateGetRemove) {
-    ManualClock clock;
+    auto clock = std::make_shared<ManualClock>();
     MemorySessionStore store{100, clock};
     const auto id = new_session_id();
-    store.create(session_for(clock, id, "user-1"));
+    store.create(session_for(*clock, id, "user-1"));
     const auto got = store.get(id);
     ASSERT_TRUE(got.has_value());
     EXPECT_EQ(got->session_id, id);
     EXPECT_EQ(got->session_key, session_key(id));
     EXPECT_EQ(got->user_id, "user-1");
     EXPECT_EQ(got->roles, std::vector<std::string>{"viewer"});
-    EXPECT_EQ(got->created_at, clock.now());
-    EXPECT_EQ(got->expires_at, clock.now() + 3600s);
+    EXPECT_EQ(got->created_at, clock->now());
+    EXPECT_EQ(got->expires_at, clock->now() + 3600s);
     EXPECT_EQ(got->metadata["user_info"]["name"], "Alice");
     EXPECT_FALSE(store.get(new_session_id()).has_value());
     EXPECT_FALSE(store.get("").has_value());
@@ -74,18 +74,18 @@ TEST(DeploySessionStore, CreateGetRemove) {
 }
 
 TEST(DeploySessionStore, LookupWithoutMetadataLeavesItEmpty) {
-    ManualClock clock;
+    auto clock = std::make_shared<ManualClock>();
     MemorySessionStore store{100, clock};
     const auto id = new_session_id();
-    store.create(session_for(clock, id, "user-1", 60s));
+    store.create(session_for(*clock, id, "user-1", 60s));
     const auto brief = store.lookup(id, SessionFields::without_metadata);
     ASSERT_TRUE(brief.has_value());
     EXPECT_EQ(brief->session_id, id);
     EXPECT_EQ(brief->session_key, session_key(id));
     EXPECT_EQ(brief->user_id, "user-1");
     EXPECT_EQ(brief->roles, std::vector<std::string>{"viewer"});
-    EXPECT_EQ(brief->created_at, clock.now());
-    EXPECT_EQ(brief->expires_at, clock.now() + 60s);
+    EXPECT_EQ(brief->created_at, clock->now());
+    EXPECT_EQ(brief->expires_at, clock->now() + 60s);
     EXPECT_EQ(brief->metadata, nlohmann::json::object());
     const auto full = store.lookup(id, SessionFields::all);
     ASSERT_TRUE(full.has_value());
@@ -93,7 +93,7 @@ TEST(DeploySessionStore, LookupWithoutMetadataLeavesItEmpty) {
     EXPECT_EQ(full->metadata, store.get(id)->metadata);
     EXPECT_FALSE(store.lookup("", SessionFields::without_metadata).has_value());
     EXPECT_FALSE(store.lookup(new_session_id(), SessionFields::without_metadata).has_value());
-    clock.advance(60s);
+    clock->advance(60s);
     EXPECT_FALSE(store.lookup(id, SessionFields::without_metadata).has_value());
     EXPECT_EQ(store.size(), 0u); // the expired session is dropped on the way, as by get()
 }
@@ -122,9 +122,9 @@ private:
 };
 
 TEST(DeploySessionStore, DefaultLookupIsGet) {
-    ManualClock clock;
+    auto clock = std::make_shared<ManualClock>();
     GetOnlyStore store;
-    store.create(session_for(clock, "sid-1", "user-1"));
+    store.create(session_for(*clock, "sid-1", "user-1"));
     SessionStore& base = store;
     const auto brief = base.lookup("sid-1", SessionFields::without_metadata);
     ASSERT_TRUE(brief.has_value());
@@ -135,39 +135,39 @@ TEST(DeploySessionStore, DefaultLookupIsGet) {
 }
 
 TEST(DeploySessionStore, ExpiresByTheClock) {
-    ManualClock clock;
+    auto clock = std::make_shared<ManualClock>();
     MemorySessionStore store{100, clock};
-    store.create(session_for(clock, "sid-1", "u", 60s));
-    clock.advance(59s);
+    store.create(session_for(*clock, "sid-1", "u", 60s));
+    clock->advance(59s);
     EXPECT_TRUE(store.get("sid-1").has_value());
-    clock.advance(1s);
+    clock->advance(1s);
     EXPECT_FALSE(store.get("sid-1").has_value());
     EXPECT_FALSE(store.touch("sid-1", 3600s));
     EXPECT_FALSE(store.remove("sid-1"));
 }
 
 TEST(DeploySessionStore, TouchExtendsNeverShortens) {
-    ManualClock clock;
+    auto clock = std::make_shared<ManualClock>();
     MemorySessionStore store{100, clock};
-    store.create(session_for(clock, "sid-1", "u", 100s));
-    clock.advance(90s);
+    store.create(session_for(*clock, "sid-1", "u", 100s));
+    clock->advance(90s);
     EXPECT_TRUE(store.touch("sid-1", 100s));
-    EXPECT_EQ(store.get("sid-1")->expires_at, clock.now() + 100s);
+    EXPECT_EQ(store.get("sid-1")->expires_at, clock->now() + 100s);
     EXPECT_TRUE(store.touch("sid-1", 10s)); // would shorten: kept
-    EXPECT_EQ(store.get("sid-1")->expires_at, clock.now() + 100s);
-    clock.advance(99s);
+    EXPECT_EQ(store.get("sid-1")->expires_at, clock->now() + 100s);
+    clock->advance(99s);
     EXPECT_TRUE(store.get("sid-1").has_value());
-    clock.advance(1s);
+    clock->advance(1s);
     EXPECT_FALSE(store.get("sid-1").has_value());
     EXPECT_FALSE(store.touch("unknown", 10s));
 }
 
 TEST(DeploySessionStore, ListAndRemoveUserSessions) {
-    ManualClock clock;
+    auto clock = std::make_shared<ManualClock>();
     MemorySessionStore store{100, clock};
-    store.create(session_for(clock, "a1", "alice"));
-    store.create(session_for(clock, "a2", "alice", 60s));
-    store.create(session_for(clock, "b1", "bob"));
+    store.create(session_for(*clock, "a1", "alice"));
+    store.create(session_for(*clock, "a2", "alice", 60s));
+    store.create(session_for(*clock, "b1", "bob"));
     auto sessions = store.list_user_sessions("alice");
     ASSERT_EQ(sessions.size(), 2u);
     std::vector<std::string> keys;
@@ -179,7 +179,7 @@ TEST(DeploySessionStore, ListAndRemoveUserSessions) {
     EXPECT_THAT(keys, UnorderedElementsAre(session_key("a1"), session_key("a2")));
     EXPECT_TRUE(store.list_user_sessions("carol").empty());
 
-    clock.advance(60s); // a2 expired
+    clock->advance(60s); // a2 expired
     EXPECT_EQ(store.list_user_sessions("alice").size(), 1u);
 
     EXPECT_TRUE(store.remove_by_key(session_key("a1")));
@@ -190,10 +190,10 @@ TEST(DeploySessionStore, ListAndRemoveUserSessions) {
 }
 
 TEST(DeploySessionStore, KeysAreHashesNotIds) {
-    ManualClock clock;
+    auto clock = std::make_shared<ManualClock>();
     MemorySessionStore store{100, clock};
     const auto id = new_session_id();
-    store.create(session_for(clock, id, "user-1"));
+    store.create(session_for(*clock, id, "user-1"));
     const auto keys = store.stored_keys();
     ASSERT_EQ(keys.size(), 1u);
     EXPECT_NE(keys.front(), id);
@@ -209,48 +209,50 @@ TEST(DeploySessionStore, KeysAreHashesNotIds) {
 }
 
 TEST(DeploySessionStore, RejectsBadSessions) {
-    ManualClock clock;
+    auto clock = std::make_shared<ManualClock>();
     MemorySessionStore store{100, clock};
-    EXPECT_EQ(error_code([&] { store.create(session_for(clock, "", "u")); }),
+    EXPECT_EQ(error_code([&] { store.create(session_for(*clock, "", "u")); }),
               errc::invalid_argument);
-    EXPECT_EQ(error_code([&] { store.create(session_for(clock, "s", "")); }),
+    EXPECT_EQ(error_code([&] { store.create(session_for(*clock, "s", "")); }),
               errc::invalid_argument);
-    auto expired = session_for(clock, "s", "u");
-    expired.expires_at = clock.now();
+    auto expired = session_for(*clock, "s", "u");
+    expired.expires_at = clock->now();
     EXPECT_EQ(error_code([&] { store.create(expired); }), errc::invalid_argument);
-    store.create(session_for(clock, "s", "u"));
-    EXPECT_EQ(error_code([&] { store.create(session_for(clock, "s", "other")); }),
+    store.create(session_for(*clock, "s", "u"));
+    EXPECT_EQ(error_code([&] { store.create(session_for(*clock, "s", "other")); }),
               errc::invalid_argument);
     EXPECT_EQ(store.get("s")->user_id, "u");
 }
 
 TEST(DeploySessionStore, CapacityBoundedExpiredPrunedFirst) {
-    ManualClock clock;
+    auto clock = std::make_shared<ManualClock>();
     MemorySessionStore store{2, clock};
-    store.create(session_for(clock, "s1", "u", 60s));
-    store.create(session_for(clock, "s2", "u", 3600s));
-    EXPECT_EQ(error_code([&] { store.create(session_for(clock, "s3", "u")); }), errc::rate_limited);
+    store.create(session_for(*clock, "s1", "u", 60s));
+    store.create(session_for(*clock, "s2", "u", 3600s));
+    EXPECT_EQ(error_code([&] { store.create(session_for(*clock, "s3", "u")); }),
+              errc::rate_limited);
     EXPECT_TRUE(store.get("s1").has_value()); // nobody was evicted
-    clock.advance(60s);
-    store.create(session_for(clock, "s3", "u"));
+    clock->advance(60s);
+    store.create(session_for(*clock, "s3", "u"));
     EXPECT_EQ(store.size(), 2u);
     EXPECT_EQ(store.list_user_sessions("u").size(), 2u);
 }
 
 TEST(DeploySessionStore, ExpiredSessionsDisappearFromIndexes) {
-    ManualClock clock;
+    auto clock = std::make_shared<ManualClock>();
     MemorySessionStore store{100, clock};
     for (int i = 0; i < 20; ++i) {
-        store.create(session_for(clock, "s" + std::to_string(i), "user-" + std::to_string(i), 60s));
+        store.create(
+            session_for(*clock, "s" + std::to_string(i), "user-" + std::to_string(i), 60s));
     }
-    clock.advance(61s);
-    store.create(session_for(clock, "new", "user-new"));
+    clock->advance(61s);
+    store.create(session_for(*clock, "new", "user-new"));
     EXPECT_EQ(store.size(), 1u);
     EXPECT_TRUE(store.list_user_sessions("user-3").empty());
 }
 
 TEST(DeploySessionStore, ConcurrentUseKeepsIndexesConsistent) {
-    ManualClock clock;
+    auto clock = std::make_shared<ManualClock>();
     MemorySessionStore store{100000, clock};
     std::atomic<int> found{0};
     std::vector<std::thread> threads;
@@ -258,7 +260,7 @@ TEST(DeploySessionStore, ConcurrentUseKeepsIndexesConsistent) {
         threads.emplace_back([&, t] {
             for (int i = 0; i < 200; ++i) {
                 const std::string id = "t" + std::to_string(t) + "-" + std::to_string(i);
-                store.create(session_for(clock, id, "user-" + std::to_string(i % 3)));
+                store.create(session_for(*clock, id, "user-" + std::to_string(i % 3)));
                 found += store.get(id).has_value() ? 1 : 0;
                 (void)store.touch(id, 7200s);
                 (void)store.list_user_sessions("user-0");

@@ -15,13 +15,14 @@ struct MemoryBackend {
     static constexpr const char* name = "Memory";
     static constexpr bool shared = false;
     static constexpr bool server_time = false;
-    std::shared_ptr<SessionStore> sessions(Clock& clock) {
+    std::shared_ptr<SessionStore> sessions(std::shared_ptr<Clock> clock) {
         return std::make_shared<MemorySessionStore>(100000, clock);
     }
-    std::shared_ptr<PendingLoginStore> pending(Clock& clock) {
+    std::shared_ptr<PendingLoginStore> pending(std::shared_ptr<Clock> clock) {
         return std::make_shared<MemoryPendingLoginStore>(100000, clock);
     }
-    std::shared_ptr<LoginRateLimiter> limiter(RateLimitOptions options, Clock& clock) {
+    std::shared_ptr<LoginRateLimiter> limiter(RateLimitOptions options,
+                                              std::shared_ptr<Clock> clock) {
         return std::make_shared<MemoryLoginRateLimiter>(options, clock);
     }
 };
@@ -39,13 +40,14 @@ template <bool Encrypted> struct SqliteBackendT {
         }
         return o;
     }
-    std::shared_ptr<SessionStore> sessions(Clock& clock) {
+    std::shared_ptr<SessionStore> sessions(std::shared_ptr<Clock> clock) {
         return std::make_shared<SqliteSessionStore>(options(), clock);
     }
-    std::shared_ptr<PendingLoginStore> pending(Clock& clock) {
+    std::shared_ptr<PendingLoginStore> pending(std::shared_ptr<Clock> clock) {
         return std::make_shared<SqlitePendingLoginStore>(options(), clock);
     }
-    std::shared_ptr<LoginRateLimiter> limiter(RateLimitOptions limits, Clock& clock) {
+    std::shared_ptr<LoginRateLimiter> limiter(RateLimitOptions limits,
+                                              std::shared_ptr<Clock> clock) {
         return std::make_shared<SqliteLoginRateLimiter>(options(), limits, clock);
     }
     TempDir dir;
@@ -71,7 +73,7 @@ std::string file_bytes(const std::filesystem::path& path) {
 }
 
 TEST(DeploySqliteStores, EncryptedFileHoldsNoIdUserOrVerifier) {
-    ManualClock clock;
+    auto clock = std::make_shared<ManualClock>();
     TempDir dir;
     SqliteDeployStoreOptions options;
     options.path = dir.path() / "deploy.db";
@@ -79,9 +81,9 @@ TEST(DeploySqliteStores, EncryptedFileHoldsNoIdUserOrVerifier) {
     const auto id = new_session_id();
     {
         SqliteSessionStore sessions(options, clock);
-        sessions.create(contract_session(clock, id, "alice-user-id-1234"));
+        sessions.create(contract_session(*clock, id, "alice-user-id-1234"));
         SqlitePendingLoginStore pending(options, clock);
-        pending.put("the-state-value-xyz", contract_pending(clock));
+        pending.put("the-state-value-xyz", contract_pending(*clock));
     }
     const std::string bytes = file_bytes(options.path) + file_bytes(dir.path() / "deploy.db-wal");
     EXPECT_EQ(bytes.find(id), std::string::npos);
@@ -92,13 +94,13 @@ TEST(DeploySqliteStores, EncryptedFileHoldsNoIdUserOrVerifier) {
 }
 
 TEST(DeploySqliteStores, WrongKeyIsAnErrorNotGarbage) {
-    ManualClock clock;
+    auto clock = std::make_shared<ManualClock>();
     TempDir dir;
     SqliteDeployStoreOptions options;
     options.path = dir.path() / "deploy.db";
     options.key = StoreKey::generate();
     const auto id = new_session_id();
-    SqliteSessionStore(options, clock).create(contract_session(clock, id, "alice"));
+    SqliteSessionStore(options, clock).create(contract_session(*clock, id, "alice"));
     options.key = StoreKey::generate();
     SqliteSessionStore other(options, clock);
     EXPECT_EQ(contract_error_code([&] { other.get(id); }), errc::decrypt_failed);
@@ -108,7 +110,7 @@ TEST(DeploySqliteStores, WrongKeyIsAnErrorNotGarbage) {
 }
 
 TEST(DeploySqliteStores, FileIsPrivate) {
-    ManualClock clock;
+    auto clock = std::make_shared<ManualClock>();
     TempDir dir;
     SqliteDeployStoreOptions options;
     options.path = dir.path() / "sub" / "deploy.db";
@@ -119,7 +121,7 @@ TEST(DeploySqliteStores, FileIsPrivate) {
 }
 
 TEST(DeploySqliteStores, FactoryPicksTheBackend) {
-    ManualClock clock;
+    auto clock = std::make_shared<ManualClock>();
     TempDir dir;
     DeploySettings settings;
     settings.public_url = "http://127.0.0.1:8080";

@@ -64,7 +64,8 @@ protected:
 };
 
 TEST_F(JoseInterop, AgreesWithJoseOnEveryToken) {
-    ManualClock clock{Clock::wall_time{std::chrono::seconds{fixture_["now"].get<std::int64_t>()}}};
+    auto clock = std::make_shared<ManualClock>(
+        Clock::wall_time{std::chrono::seconds{fixture_["now"].get<std::int64_t>()}});
     IdTokenValidatorOptions options;
     options.client_id = fixture_["audience"];
     options.issuer = fixture_["issuer"];

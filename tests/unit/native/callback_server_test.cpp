@@ -32,12 +32,12 @@ CallbackServerOptions options_with_state(std::string expected = state) {
 }
 
 // Waits (yielding, no sleep) until `clock` has a blocked waiter.
-void wait_for_waiter(ManualClock& clock) {
+void wait_for_waiter(const std::shared_ptr<ManualClock>& clock) {
     auto give_up = std::chrono::steady_clock::now() + std::chrono::seconds(10);
-    while (clock.waiters() == 0 && std::chrono::steady_clock::now() < give_up) {
+    while (clock->waiters() == 0 && std::chrono::steady_clock::now() < give_up) {
         std::this_thread::yield();
     }
-    ASSERT_GT(clock.waiters(), 0u) << "the waiting thread never blocked";
+    ASSERT_GT(clock->waiters(), 0u) << "the waiting thread never blocked";
 }
 
 // The flow is still waiting: a wait with a deadline already reached returns nothing.
@@ -231,7 +231,7 @@ TEST(CallbackServer, LongErrorTextIsShortenedOnThePage) {
 }
 
 TEST(CallbackServer, TimesOutOnTheInjectedClock) {
-    ManualClock clock;
+    auto clock = std::make_shared<ManualClock>();
     CallbackServer server(options_with_state(), clock);
     server.start();
     const int port = server.port();
@@ -246,9 +246,9 @@ TEST(CallbackServer, TimesOutOnTheInjectedClock) {
         return std::make_pair(errc::internal, -1.0);
     });
     wait_for_waiter(clock);
-    clock.advance(std::chrono::seconds(119));
+    clock->advance(std::chrono::seconds(119));
     EXPECT_EQ(waiter.wait_for(std::chrono::milliseconds(0)), std::future_status::timeout);
-    clock.advance(std::chrono::seconds(1));
+    clock->advance(std::chrono::seconds(1));
     auto [code, seconds] = waiter.get();
     EXPECT_EQ(code, errc::auth_timeout);
     EXPECT_DOUBLE_EQ(seconds, 120.0);
@@ -258,25 +258,26 @@ TEST(CallbackServer, TimesOutOnTheInjectedClock) {
 }
 
 TEST(CallbackServer, TryWaitKeepsTheFlowOpenAtItsDeadline) {
-    ManualClock clock;
+    auto clock = std::make_shared<ManualClock>();
     CallbackServer server(options_with_state(), clock);
     server.start();
     auto waiter = std::async(std::launch::async, [&] {
-        return server.try_wait_until(clock.steady_now() + std::chrono::seconds(1));
+        return server.try_wait_until(clock->steady_now() + std::chrono::seconds(1));
     });
     wait_for_waiter(clock);
-    clock.advance(std::chrono::seconds(1));
+    clock->advance(std::chrono::seconds(1));
     EXPECT_FALSE(waiter.get().has_value());
     EXPECT_TRUE(can_connect("127.0.0.1", server.port()));
     ASSERT_TRUE(
         http_get("127.0.0.1", server.port(), "/callback?code=k&state=" + std::string{state}));
-    auto result = server.try_wait_until(clock.steady_now());
+    auto result = server.try_wait_until(clock->steady_now());
     ASSERT_TRUE(result.has_value());
     EXPECT_EQ(result->code, "k");
 }
 
 TEST(CallbackServer, CancelFromAnotherThreadIsPrompt) {
-    ManualClock clock; // its time never moves: only cancel() can end the wait
+    auto clock =
+        std::make_shared<ManualClock>(); // its time never moves: only cancel() can end the wait
     CallbackServer server(options_with_state(), clock);
     server.start();
     const int port = server.port();
@@ -307,7 +308,7 @@ TEST(CallbackServer, CancelFromAnotherThreadIsPrompt) {
 }
 
 TEST(CallbackServer, StopTokenCancels) {
-    ManualClock clock;
+    auto clock = std::make_shared<ManualClock>();
     CallbackServer server(options_with_state(), clock);
     server.start();
     std::stop_source source;
@@ -338,7 +339,7 @@ TEST(CallbackServer, StopTokenAlreadyStoppedCancelsAtOnce) {
 }
 
 TEST(CallbackServer, StopEndsAWaitingFlowAsCancelled) {
-    ManualClock clock;
+    auto clock = std::make_shared<ManualClock>();
     CallbackServer server(options_with_state(), clock);
     server.start();
     auto waiter = std::async(std::launch::async, [&] {

@@ -113,7 +113,7 @@ TEST(LocalProvider, DiscoveryAndKeyRotationThroughTheRealClient) {
     ASSERT_TRUE(op.running());
     op.set_keys(jwks({{&key_one(), "one"}}), "public, max-age=120");
     auto http = make_http_client();
-    ManualClock clock;
+    auto clock = std::make_shared<ManualClock>();
 
     ProviderMetadata metadata = fetch_provider_metadata(op.issuer(), *http);
     EXPECT_EQ(metadata.jwks_uri, op.issuer() + "/jwks");
@@ -126,24 +126,24 @@ TEST(LocalProvider, DiscoveryAndKeyRotationThroughTheRealClient) {
     options.allowed_algs = metadata.id_token_algs();
     IdTokenValidator validator(options, keys, clock);
 
-    auto now = seconds_of(clock.now());
+    auto now = seconds_of(clock->now());
     auto claims = claims_at(op.issuer(), now);
     EXPECT_NO_THROW(
         validator.validate(test::make_jws(key_one(), "ES256", {{"kid", "one"}}, claims)));
     EXPECT_EQ(op.jwks_requests(), 1);
 
     // Cache-Control: max-age=120 is honoured: no request before it runs out.
-    clock.advance(119s);
+    clock->advance(119s);
     keys->keys();
     EXPECT_EQ(op.jwks_requests(), 1);
-    clock.advance(1s);
+    clock->advance(1s);
     keys->keys();
     EXPECT_EQ(op.jwks_requests(), 2);
 
     // Rotation: the provider now signs with key two; one refetch later it verifies.
     op.set_keys(jwks({{&key_two(), "two"}}));
-    clock.advance(31s);
-    claims = claims_at(op.issuer(), seconds_of(clock.now()));
+    clock->advance(31s);
+    claims = claims_at(op.issuer(), seconds_of(clock->now()));
     EXPECT_EQ(
         validator.validate(test::make_jws(key_two(), "ES256", {{"kid", "two"}}, claims)).sub(),
         "alice");

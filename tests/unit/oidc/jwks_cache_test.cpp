@@ -60,9 +60,9 @@ template <typename F> errc code_of(F&& f) {
 }
 
 // Waits (bounded, without sleeping) until `count` threads wait on the manual clock.
-bool wait_for_waiters(const ManualClock& clock, std::size_t count) {
+bool wait_for_waiters(const std::shared_ptr<ManualClock>& clock, std::size_t count) {
     auto deadline = std::chrono::steady_clock::now() + 30s;
-    while (clock.waiters() < count) {
+    while (clock->waiters() < count) {
         if (std::chrono::steady_clock::now() > deadline) {
             return false;
         }
@@ -73,7 +73,7 @@ bool wait_for_waiters(const ManualClock& clock, std::size_t count) {
 
 class JwksCacheTest : public ::testing::Test {
 protected:
-    ManualClock clock;
+    std::shared_ptr<ManualClock> clock = std::make_shared<ManualClock>();
     std::shared_ptr<FakeHttpClient> http = std::make_shared<FakeHttpClient>();
 
     JwksCache cache(JwksCacheOptions options = {}) {
@@ -87,7 +87,7 @@ TEST_F(JwksCacheTest, FetchesOnFirstUseThenServesFromTheCache) {
     EXPECT_EQ(http->requests(), 0u);
     EXPECT_EQ(keys.resolve(header("a")).kid(), "a");
     EXPECT_EQ(keys.resolve(header("a")).kid(), "a");
-    clock.advance(599s);
+    clock->advance(599s);
     EXPECT_EQ(keys.resolve(header("a")).kid(), "a");
     EXPECT_EQ(http->requests(), 1u);
     EXPECT_EQ(http->urls().front(), jwks_uri);
@@ -98,7 +98,7 @@ TEST_F(JwksCacheTest, AcceptsARotatedKeyAfterOneRefetch) {
     http->serve(jwks_of({{&key_a(), "a"}}));
     auto keys = cache();
     keys.resolve(header("a"));
-    clock.advance(31s);
+    clock->advance(31s);
     http->serve(jwks_of({{&key_a(), "a"}, {&key_b(), "b"}}));
     EXPECT_EQ(keys.resolve(header("b")).kid(), "b");
     EXPECT_EQ(http->requests(), 2u);
@@ -110,7 +110,7 @@ TEST_F(JwksCacheTest, RefetchesOnceForAnUnknownKidThenRejects) {
     http->serve(jwks_of({{&key_a(), "a"}}));
     auto keys = cache();
     keys.resolve(header("a"));
-    clock.advance(31s);
+    clock->advance(31s);
     EXPECT_EQ(code_of([&] { keys.resolve(header("forged")); }), errc::unknown_key);
     EXPECT_EQ(http->requests(), 2u);
     EXPECT_EQ(code_of([&] { keys.resolve(header("forged")); }), errc::unknown_key);
@@ -122,11 +122,11 @@ TEST_F(JwksCacheTest, AThousandForgedKidsCauseAtMostOneFetchPerCooldown) {
     auto keys = cache();
     keys.resolve(header("a"));
     for (int round = 0; round < 3; ++round) {
-        clock.advance(30s);
+        clock->advance(30s);
         for (int i = 0; i < 1000; ++i) {
             std::string kid = "forged-" + std::to_string(round) + "-" + std::to_string(i);
             EXPECT_EQ(code_of([&] { keys.resolve(header(kid.c_str())); }), errc::unknown_key);
-            clock.advance(1ms); // 1000 tokens spread over one second
+            clock->advance(1ms); // 1000 tokens spread over one second
         }
         EXPECT_EQ(http->requests(), 2u + static_cast<std::size_t>(round));
     }
@@ -150,7 +150,7 @@ TEST_F(JwksCacheTest, ConcurrentMissesShareOneFetch) {
     http->serve(jwks_of({{&key_a(), "a"}}));
     auto keys = cache();
     keys.resolve(header("a"));
-    clock.advance(31s);
+    clock->advance(31s);
     http->serve(jwks_of({{&key_a(), "a"}, {&key_b(), "b"}}));
     http->close_gate();
     constexpr int threads = 8;
@@ -200,7 +200,7 @@ TEST_F(JwksCacheTest, ReadersOfKnownKeysNeverWaitForAFetch) {
     http->serve(jwks_of({{&key_a(), "a"}}));
     auto keys = cache();
     keys.resolve(header("a"));
-    clock.advance(31s);
+    clock->advance(31s);
     http->close_gate();
     std::thread miss(
         [&] { EXPECT_EQ(code_of([&] { keys.resolve(header("x")); }), errc::unknown_key); });
@@ -210,7 +210,7 @@ TEST_F(JwksCacheTest, ReadersOfKnownKeysNeverWaitForAFetch) {
     EXPECT_EQ(keys.resolve(header("a")).kid(), "a");
     // Likewise once the keys are past their max-age: the stale key serves while another thread
     // fetches.
-    clock.advance(600s);
+    clock->advance(600s);
     EXPECT_EQ(keys.resolve(header("a")).kid(), "a");
     EXPECT_EQ(keys.keys()->size(), 1u);
     http->open_gate();
@@ -223,26 +223,26 @@ TEST_F(JwksCacheTest, KeepsTheLastGoodKeysWhileRefetchesFailForABoundedTime) {
     auto keys = cache(); // max-age 600 s, max_stale 3600 s, cooldown 30 s
     keys.resolve(header("a"));
     http->set_handler(test::unreachable());
-    clock.advance(601s); // expired: the refresh fails, the old key serves on
+    clock->advance(601s); // expired: the refresh fails, the old key serves on
     EXPECT_EQ(keys.resolve(header("a")).kid(), "a");
     EXPECT_EQ(http->requests(), 2u);
-    clock.advance(10s); // within the cooldown: no new attempt
+    clock->advance(10s); // within the cooldown: no new attempt
     EXPECT_EQ(keys.resolve(header("a")).kid(), "a");
     EXPECT_EQ(http->requests(), 2u);
-    clock.advance(30s);
+    clock->advance(30s);
     http->set_handler(test::answer(500, "oops"));
     EXPECT_EQ(keys.resolve(header("a")).kid(), "a");
     EXPECT_EQ(http->requests(), 3u);
-    clock.advance(31s);
+    clock->advance(31s);
     http->set_handler(test::answer(200, "<html>"));
     EXPECT_EQ(keys.resolve(header("a")).kid(), "a");
     EXPECT_EQ(http->requests(), 4u);
     // 600 + 3600 s after the last good fetch the old keys are no longer used.
-    clock.advance(600s + 3600s - 601s - 10s - 30s - 31s);
+    clock->advance(600s + 3600s - 601s - 10s - 30s - 31s);
     EXPECT_EQ(code_of([&] { keys.resolve(header("a")); }), errc::jwks_failed);
     // The provider recovers: after the cooldown the next call fetches again.
     http->serve(jwks_of({{&key_a(), "a"}}));
-    clock.advance(31s);
+    clock->advance(31s);
     EXPECT_EQ(keys.resolve(header("a")).kid(), "a");
 }
 
@@ -251,7 +251,7 @@ TEST_F(JwksCacheTest, AWithdrawnKeyIsRejectedAfterTheRefresh) {
     auto keys = cache();
     keys.resolve(header("a"));
     http->serve(jwks_of({{&key_b(), "b"}}));
-    clock.advance(601s);
+    clock->advance(601s);
     EXPECT_EQ(code_of([&] { keys.resolve(header("a")); }), errc::unknown_key);
     EXPECT_EQ(http->requests(), 2u);
 }
@@ -269,10 +269,10 @@ TEST_F(JwksCacheTest, HonoursCacheControlMaxAgeWithinBounds) {
         fresh_http->serve(jwks_of({{&key_a(), "a"}}), c.header);
         JwksCache keys(jwks_uri, fresh_http, clock);
         keys.keys();
-        clock.advance(c.lifetime - 1s);
+        clock->advance(c.lifetime - 1s);
         keys.keys();
         EXPECT_EQ(fresh_http->requests(), 1u);
-        clock.advance(1s);
+        clock->advance(1s);
         keys.keys();
         EXPECT_EQ(fresh_http->requests(), 2u);
     }
@@ -285,13 +285,13 @@ TEST_F(JwksCacheTest, WithoutKeysAFailedFetchIsRetriedSoonWithBackoff) {
     auto keys = cache();
     EXPECT_EQ(code_of([&] { keys.keys(); }), errc::jwks_failed);
     EXPECT_EQ(http->requests(), 1u);
-    clock.advance(1s);
+    clock->advance(1s);
     EXPECT_EQ(code_of([&] { keys.keys(); }), errc::jwks_failed); // 1 s after one failure
     EXPECT_EQ(http->requests(), 2u);
-    clock.advance(1s);
+    clock->advance(1s);
     EXPECT_EQ(code_of([&] { keys.keys(); }), errc::jwks_failed); // two failures: 2 s
     EXPECT_EQ(http->requests(), 2u);
-    clock.advance(1s);
+    clock->advance(1s);
     http->serve(jwks_of({{&key_a(), "a"}}));
     EXPECT_NO_THROW(keys.resolve(header("a")));
     EXPECT_EQ(http->requests(), 3u);
@@ -304,10 +304,10 @@ TEST_F(JwksCacheTest, WithKeysTheFullCooldownHolds) {
     auto keys = cache();
     keys.resolve(header("a"));
     http->set_handler(test::answer(500, "down"));
-    clock.advance(31s);
+    clock->advance(31s);
     EXPECT_EQ(code_of([&] { keys.resolve(header("b")); }), errc::jwks_failed);
     EXPECT_EQ(http->requests(), 2u);
-    clock.advance(2s);
+    clock->advance(2s);
     EXPECT_EQ(code_of([&] { keys.resolve(header("b")); }), errc::unknown_key);
     EXPECT_EQ(http->requests(), 2u);
 }
@@ -320,7 +320,7 @@ TEST_F(JwksCacheTest, AnUnknownKidFromTheProviderRefetchesAtOnce) {
     auto keys = cache();
     keys.resolve(header("a"));
     http->serve(jwks_of({{&key_b(), "b"}}));
-    clock.advance(1s);
+    clock->advance(1s);
     EXPECT_EQ(code_of([&] { keys.resolve(header("b")); }), errc::unknown_key);
     EXPECT_EQ(http->requests(), 1u);
     EXPECT_EQ(keys.resolve_from_provider(header("b")).kid(), "b");
@@ -340,7 +340,7 @@ TEST_F(JwksCacheTest, ReportsFailedFirstFetchesClearly) {
     EXPECT_EQ(code_of([&] { keys.resolve(header("a")); }), errc::jwks_failed);
     EXPECT_EQ(http->requests(), 1u);
 
-    clock.advance(31s);
+    clock->advance(31s);
     http->set_handler(test::answer(503, "busy"));
     try {
         keys.resolve(header("a"));
@@ -349,13 +349,13 @@ TEST_F(JwksCacheTest, ReportsFailedFirstFetchesClearly) {
         EXPECT_EQ(e.code(), errc::jwks_failed);
         EXPECT_EQ(e.http_status(), 503);
     }
-    clock.advance(31s);
+    clock->advance(31s);
     http->serve("{\"keys\": 1}");
     EXPECT_EQ(code_of([&] { keys.resolve(header("a")); }), errc::jwks_failed);
-    clock.advance(31s);
+    clock->advance(31s);
     http->serve(json{{"keys", json::array({TestKey::rsa(1024).public_jwk("weak")})}}.dump());
     EXPECT_EQ(code_of([&] { keys.resolve(header("a")); }), errc::jwks_failed);
-    clock.advance(31s);
+    clock->advance(31s);
     http->serve(jwks_of({{&key_a(), "a"}}));
     EXPECT_EQ(keys.resolve(header("a")).kid(), "a");
     EXPECT_EQ(http->requests(), 5u);
@@ -390,14 +390,14 @@ TEST_F(JwksCacheTest, ValidatorAcceptsATokenSignedWithARotatedKey) {
     options.issuer = "https://op.example";
     options.allowed_algs = {JwsAlg::ES256};
     IdTokenValidator validator(options, keys, clock);
-    auto now = std::chrono::duration_cast<std::chrono::seconds>(clock.now().time_since_epoch());
+    auto now = std::chrono::duration_cast<std::chrono::seconds>(clock->now().time_since_epoch());
     json claims = {{"iss", "https://op.example"},
                    {"sub", "s"},
                    {"aud", "c"},
                    {"exp", now.count() + 3600},
                    {"iat", now.count()}};
     EXPECT_NO_THROW(validator.validate(test::make_jws(key_a(), "ES256", {{"kid", "a"}}, claims)));
-    clock.advance(45s);
+    clock->advance(45s);
     http->serve(jwks_of({{&key_b(), "b"}}));
     EXPECT_EQ(validator.validate(test::make_jws(key_b(), "ES256", {{"kid", "b"}}, claims)).sub(),
               "s");
@@ -440,14 +440,14 @@ TEST_F(JwksCacheTest, HonoursRetryAfterOfA429WhileStaleKeysServe) {
     auto keys = cache(); // max-age 600 s, cooldown 30 s
     keys.resolve(header("a"));
     http->set_handler(retry_later(429, "120"));
-    clock.advance(601s); // expired: the refresh is refused for 120 s, the old key serves on
+    clock->advance(601s); // expired: the refresh is refused for 120 s, the old key serves on
     EXPECT_EQ(keys.resolve(header("a")).kid(), "a");
     EXPECT_EQ(http->requests(), 2u);
-    clock.advance(31s); // past the cooldown, within the Retry-After: no new attempt
+    clock->advance(31s); // past the cooldown, within the Retry-After: no new attempt
     EXPECT_EQ(keys.resolve(header("a")).kid(), "a");
     EXPECT_EQ(code_of([&] { keys.resolve(header("rotated")); }), errc::unknown_key);
     EXPECT_EQ(http->requests(), 2u);
-    clock.advance(89s); // 120 s after the answer
+    clock->advance(89s); // 120 s after the answer
     http->serve(jwks_of({{&key_a(), "a"}, {&key_b(), "rotated"}}));
     EXPECT_EQ(keys.resolve(header("rotated")).kid(), "rotated");
     EXPECT_EQ(http->requests(), 3u);
@@ -464,10 +464,10 @@ TEST_F(JwksCacheTest, HonoursRetryAfterOfA503OnAFirstFetch) {
         EXPECT_EQ(e.http_status(), 503);
     }
     http->serve(jwks_of({{&key_a(), "a"}}));
-    clock.advance(89s);
+    clock->advance(89s);
     EXPECT_EQ(code_of([&] { keys.resolve(header("a")); }), errc::jwks_failed);
     EXPECT_EQ(http->requests(), 1u);
-    clock.advance(1s);
+    clock->advance(1s);
     EXPECT_EQ(keys.resolve(header("a")).kid(), "a");
     EXPECT_EQ(http->requests(), 2u);
 }
@@ -489,10 +489,10 @@ TEST_F(JwksCacheTest, RetryAfterIsCappedAndNeverShortensTheCooldown) {
         JwksCache keys(jwks_uri, fresh_http, clock, options);
         EXPECT_EQ(code_of([&] { keys.keys(); }), errc::jwks_failed);
         fresh_http->serve(jwks_of({{&key_a(), "a"}}));
-        clock.advance(c.wait - 1s);
+        clock->advance(c.wait - 1s);
         EXPECT_EQ(code_of([&] { keys.keys(); }), errc::jwks_failed);
         EXPECT_EQ(fresh_http->requests(), 1u);
-        clock.advance(1s);
+        clock->advance(1s);
         EXPECT_NO_THROW(keys.keys());
         EXPECT_EQ(fresh_http->requests(), 2u);
     }
@@ -507,7 +507,7 @@ TEST_F(JwksCacheTest, WithoutRetryAfterTheCooldownAloneApplies) {
     auto keys = cache(options);
     EXPECT_EQ(code_of([&] { keys.keys(); }), errc::jwks_failed);
     http->serve(jwks_of({{&key_a(), "a"}}));
-    clock.advance(30s);
+    clock->advance(30s);
     EXPECT_NO_THROW(keys.keys());
     EXPECT_EQ(http->requests(), 2u);
 }

@@ -28,7 +28,7 @@ const TestKey& provider_key() {
 
 class LogoutToken : public ::testing::Test {
 protected:
-    ManualClock clock;
+    std::shared_ptr<ManualClock> clock = std::make_shared<ManualClock>();
     IdTokenValidator validator{[] {
                                    IdTokenValidatorOptions o;
                                    o.client_id = client_id;
@@ -41,7 +41,7 @@ protected:
                                clock};
 
     std::int64_t now() const {
-        return std::chrono::duration_cast<std::chrono::seconds>(clock.now().time_since_epoch())
+        return std::chrono::duration_cast<std::chrono::seconds>(clock->now().time_since_epoch())
             .count();
     }
 

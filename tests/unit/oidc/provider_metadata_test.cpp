@@ -196,16 +196,16 @@ TEST(Discovery, MultiTenantIssuerTemplate) {
 }
 
 TEST(DiscoveryCache, KeepsTheDocumentForItsTtl) {
-    ManualClock clock;
+    auto clock = std::make_shared<ManualClock>();
     auto http = std::make_shared<FakeHttpClient>();
     http->serve(document().dump());
     DiscoveryCache cache(http, clock);
     auto first = cache.get(issuer);
     EXPECT_EQ(cache.get(issuer), first);
-    clock.advance(3599s);
+    clock->advance(3599s);
     EXPECT_EQ(cache.get(issuer), first);
     EXPECT_EQ(http->requests(), 1u);
-    clock.advance(1s);
+    clock->advance(1s);
     EXPECT_NE(cache.get(issuer), first);
     EXPECT_EQ(http->requests(), 2u);
     cache.invalidate(issuer);
@@ -214,19 +214,19 @@ TEST(DiscoveryCache, KeepsTheDocumentForItsTtl) {
 }
 
 TEST(DiscoveryCache, RetriesFailuresAfterAPauseAndServesTheLastGoodDocument) {
-    ManualClock clock;
+    auto clock = std::make_shared<ManualClock>();
     auto http = std::make_shared<FakeHttpClient>();
     http->set_handler(test::unreachable());
     DiscoveryCache cache(http, clock);
     EXPECT_EQ(code_of([&] { cache.get(issuer); }), errc::discovery_failed);
     EXPECT_EQ(code_of([&] { cache.get(issuer); }), errc::discovery_failed);
     EXPECT_EQ(http->requests(), 1u);
-    clock.advance(30s);
+    clock->advance(30s);
     http->serve(document().dump());
     auto good = cache.get(issuer);
     EXPECT_EQ(http->requests(), 2u);
     // Expired, and the provider is down: the last good document serves (within max_stale).
-    clock.advance(3600s);
+    clock->advance(3600s);
     http->set_handler(test::answer(500, ""));
     EXPECT_EQ(cache.get(issuer), good);
     EXPECT_EQ(cache.get(issuer), good);
@@ -234,7 +234,7 @@ TEST(DiscoveryCache, RetriesFailuresAfterAPauseAndServesTheLastGoodDocument) {
 }
 
 TEST(DiscoveryCache, ConcurrentFirstUsesShareOneFetch) {
-    ManualClock clock;
+    auto clock = std::make_shared<ManualClock>();
     auto http = std::make_shared<FakeHttpClient>();
     http->serve(document().dump());
     http->close_gate();
@@ -250,10 +250,10 @@ TEST(DiscoveryCache, ConcurrentFirstUsesShareOneFetch) {
     }
     ASSERT_TRUE(http->wait_entered(1));
     auto deadline = std::chrono::steady_clock::now() + 30s;
-    while (clock.waiters() < 5 && std::chrono::steady_clock::now() < deadline) {
+    while (clock->waiters() < 5 && std::chrono::steady_clock::now() < deadline) {
         std::this_thread::yield();
     }
-    EXPECT_EQ(clock.waiters(), 5u);
+    EXPECT_EQ(clock->waiters(), 5u);
     http->open_gate();
     for (auto& t : threads) {
         t.join();

@@ -33,7 +33,7 @@ protected:
         c.issuer_url = FakeOp::issuer;
         c.scopes = {"api:read"}; // no openid: no ID token expected
         c.http = op.http;
-        c.clock = &op.clock;
+        c.clock = op.clock;
         provider = std::make_shared<GenericOIDCProvider>(c);
         op.http->on_json(
             FakeOp::device_url, 200,
@@ -45,7 +45,7 @@ protected:
              {"interval", 5}});
         op.http->on(FakeOp::token_url, [this](const HttpRequest&) {
             std::lock_guard lock(mutex);
-            poll_times.push_back(op.clock.steady_now());
+            poll_times.push_back(op.clock->steady_now());
             const std::size_t i = poll_times.size() - 1;
             const json answer = i < answers.size() ? answers[i] : answers.back();
             return test::json_response(answer.contains("error") ? 400 : 200, answer);
@@ -71,7 +71,7 @@ protected:
         if (!test::wait_waiters(op.clock, 1)) {
             return false;
         }
-        op.clock.advance(by);
+        op.clock->advance(by);
         return true;
     }
 
@@ -97,7 +97,7 @@ TEST_F(DeviceFlow, StartReadsTheAuthorization) {
     EXPECT_EQ(authorization.verification_uri_complete,
               "https://op.example/device?user_code=ABCD-EFGH");
     EXPECT_EQ(authorization.interval, 5s);
-    EXPECT_EQ(authorization.expires_at, op.clock.steady_now() + 60s);
+    EXPECT_EQ(authorization.expires_at, op.clock->steady_now() + 60s);
     auto sent = op.http->requests_to(FakeOp::device_url).at(0);
     EXPECT_EQ(sent.body, "scope=api%3Aread&client_id=device-client");
 }
@@ -107,18 +107,18 @@ TEST_F(DeviceFlow, PollingHonoursIntervalAndSlowDown) {
                {{"error", "slow_down"}},
                {{"access_token", "AT-D"}, {"token_type", "Bearer"}, {"refresh_token", "RT-D"}}};
     auto result = start_polling();
-    const auto start = op.clock.steady_now();
+    const auto start = op.clock->steady_now();
 
     // No poll before the first interval has passed.
     ASSERT_TRUE(test::wait_waiters(op.clock, 1));
     EXPECT_EQ(op.http->count(FakeOp::token_url), 0u);
-    op.clock.advance(5s);
+    op.clock->advance(5s);
     ASSERT_TRUE(op.http->wait_count(FakeOp::token_url, 1)); // pending
     ASSERT_TRUE(advance_when_waiting(5s));
     ASSERT_TRUE(op.http->wait_count(FakeOp::token_url, 2)); // slow_down: interval 10 s now
     ASSERT_TRUE(test::wait_waiters(op.clock, 1));
-    op.clock.advance(9s); // not yet
-    op.clock.advance(1s);
+    op.clock->advance(9s); // not yet
+    op.clock->advance(1s);
     auto tokens = result.get();
     EXPECT_EQ(tokens.access_token, "AT-D");
     EXPECT_EQ(since(start, 0), 5s);
@@ -133,7 +133,7 @@ TEST_F(DeviceFlow, SlowDownTakesTheProvidersLargerInterval) {
     answers = {{{"error", "slow_down"}, {"interval", 30}},
                {{"access_token", "AT-D"}, {"token_type", "bearer"}}};
     auto result = start_polling();
-    const auto start = op.clock.steady_now();
+    const auto start = op.clock->steady_now();
     ASSERT_TRUE(advance_when_waiting(5s));
     ASSERT_TRUE(op.http->wait_count(FakeOp::token_url, 1));
     ASSERT_TRUE(advance_when_waiting(30s));
@@ -167,8 +167,8 @@ TEST_F(DeviceFlow, LocalExpiryEndsPolling) {
     for (int i = 0; i < 11; ++i) {
         ASSERT_TRUE(test::wait_waiters(op.clock, 1));
         const std::size_t before = op.http->count(FakeOp::token_url);
-        op.clock.advance(5s);
-        if (i < 11 && op.clock.steady_now() < authorization.expires_at) {
+        op.clock->advance(5s);
+        if (i < 11 && op.clock->steady_now() < authorization.expires_at) {
             ASSERT_TRUE(op.http->wait_count(FakeOp::token_url, before + 1));
         }
     }
@@ -198,14 +198,14 @@ TEST_F(DeviceFlow, TimeoutsBackOff) {
     int calls = 0;
     op.http->on(FakeOp::token_url, [&](const HttpRequest&) -> HttpResponse {
         std::lock_guard lock(mutex);
-        poll_times.push_back(op.clock.steady_now());
+        poll_times.push_back(op.clock->steady_now());
         if (++calls == 1) {
             throw TransportError(errc::timeout, "slow");
         }
         return test::json_response(200, {{"access_token", "AT"}});
     });
     auto result = start_polling();
-    const auto start = op.clock.steady_now();
+    const auto start = op.clock->steady_now();
     ASSERT_TRUE(advance_when_waiting(5s));
     ASSERT_TRUE(op.http->wait_count(FakeOp::token_url, 1));
     ASSERT_TRUE(advance_when_waiting(10s));

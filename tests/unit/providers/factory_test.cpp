@@ -18,7 +18,7 @@ using Scopes = std::vector<std::string>;
 class Factory : public ::testing::Test {
 protected:
     std::shared_ptr<test::RecordingHttp> http = std::make_shared<test::RecordingHttp>();
-    ManualClock clock;
+    std::shared_ptr<ManualClock> clock = std::make_shared<ManualClock>();
 
     OAuth2Settings settings(const std::string& provider) {
         OAuth2Settings s;
@@ -27,7 +27,7 @@ protected:
         return s;
     }
     std::shared_ptr<OAuthProvider> make(const OAuth2Settings& s) {
-        return create_provider_from_settings(s, {http, &clock});
+        return create_provider_from_settings(s, {http, clock});
     }
     errc config_error(const OAuth2Settings& s) {
         try {

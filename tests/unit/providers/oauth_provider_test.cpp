@@ -48,7 +48,7 @@ protected:
         c.client_secret = std::move(secret);
         c.issuer_url = FakeOp::issuer;
         c.http = op.http;
-        c.clock = &op.clock;
+        c.clock = op.clock;
         return c;
     }
     std::shared_ptr<GenericOIDCProvider> oidc(ProviderConfig c) {
@@ -379,14 +379,14 @@ TEST_F(TokenRequest, AutomaticAuthFollowsDiscovery) {
     other.serve_discovery();
     auto c = config();
     c.http = other.http;
-    c.clock = &other.clock;
+    c.clock = other.clock;
     EXPECT_EQ(oidc(c)->endpoints().client_auth_method, ClientAuthMethod::client_secret_basic);
 
     FakeOp jwt_only;
     jwt_only.discovery["token_endpoint_auth_methods_supported"] = json::array({"private_key_jwt"});
     jwt_only.serve_discovery();
     c.http = jwt_only.http;
-    c.clock = &jwt_only.clock;
+    c.clock = jwt_only.clock;
     EXPECT_EQ(code_of<ConfigError>([&] { oidc(c)->endpoints(); }), errc::config_invalid);
 }
 
@@ -466,7 +466,7 @@ TEST_F(TokenAnswer, BearerInAnyCaseIsAccepted) {
     auto tokens = provider->exchange_code("c", redirect_uri, std::string{rfc7636_verifier});
     EXPECT_EQ(tokens.token_type, "Bearer");
     EXPECT_EQ(tokens.expires_in, 3600);
-    EXPECT_DOUBLE_EQ(tokens.issued_at, op.clock.unix_seconds());
+    EXPECT_DOUBLE_EQ(tokens.issued_at, op.clock->unix_seconds());
     op.token_answer(200, {{"access_token", "a"}});
     EXPECT_EQ(provider->exchange_code("c", redirect_uri, std::string{rfc7636_verifier}).token_type,
               "Bearer");
@@ -567,7 +567,7 @@ TEST_F(Provider, RotatedSigningKeyAndClockSkewAreHandled) {
     auto rotated = test::TestKey::rsa(2048);
     op.http->on_json(FakeOp::jwks_url, 200,
                      json{{"keys", json::array({rotated.public_jwk("k2", "RS256")})}});
-    op.clock.advance(std::chrono::seconds{60}); // past the refetch cooldown
+    op.clock->advance(std::chrono::seconds{60}); // past the refetch cooldown
     auto token = test::make_jws(rotated, "RS256", json{{"kid", "k2"}},
                                 op.claims("client-1", "alice", {{"iat", op.now() + 30}}));
     EXPECT_EQ(provider->validate_id_token(token).sub(), "alice"); // iat 30 s ahead: within leeway

@@ -172,9 +172,9 @@ QueryParams authorize(const std::string& url) {
     return parse_query(parse_url(location).query);
 }
 
-bool wait_waiters(const ManualClock& clock, std::size_t n) {
+bool wait_waiters(const std::shared_ptr<ManualClock>& clock, std::size_t n) {
     const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds{30};
-    while (clock.waiters() != n) {
+    while (clock->waiters() != n) {
         if (std::chrono::steady_clock::now() > deadline) {
             return false;
         }
@@ -580,10 +580,10 @@ TEST_F(GitHub, RevocationDeletesWithBasicAuth) {
 }
 
 TEST_F(GitHub, DeviceFlowWithTheDocumentedAnswers) {
-    ManualClock clock; // the polling waits run on it: no real sleeping
+    auto clock = std::make_shared<ManualClock>(); // the polling waits run on it: no real sleeping
     ProviderConfig c;
     c.client_id = client_id;
-    c.clock = &clock;
+    c.clock = clock;
     auto github = std::make_shared<GitHubProvider>(c, fake.base);
     auto authorization = github->start_device_authorization();
     EXPECT_EQ(authorization.user_code, "WDJB-MJHT");
@@ -593,13 +593,13 @@ TEST_F(GitHub, DeviceFlowWithTheDocumentedAnswers) {
     auto result =
         std::async(std::launch::async, [&] { return github->poll_device_token(authorization); });
     ASSERT_TRUE(wait_waiters(clock, 1));
-    clock.advance(std::chrono::seconds{5}); // first poll: authorization_pending (HTTP 200)
+    clock->advance(std::chrono::seconds{5}); // first poll: authorization_pending (HTTP 200)
     const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds{30};
     while (device_polls.load() < 1 && std::chrono::steady_clock::now() < deadline) {
         std::this_thread::yield();
     }
     ASSERT_TRUE(wait_waiters(clock, 1));
-    clock.advance(std::chrono::seconds{5});
+    clock->advance(std::chrono::seconds{5});
     auto tokens = result.get();
     EXPECT_EQ(tokens.access_token, "gho_16C7e42F292c6912E7710c838347Ae178B4a");
     EXPECT_EQ(device_polls.load(), 2);

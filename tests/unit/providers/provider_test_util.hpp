@@ -133,7 +133,7 @@ struct FakeOp {
     static constexpr const char* end_session_url = "https://op.example/logout";
 
     std::shared_ptr<RecordingHttp> http = std::make_shared<RecordingHttp>();
-    ManualClock clock;
+    std::shared_ptr<ManualClock> clock = std::make_shared<ManualClock>();
     TestKey key = TestKey::rsa(2048);
     json discovery;
 
@@ -161,7 +161,7 @@ struct FakeOp {
     }
 
     std::int64_t now() const {
-        return std::chrono::duration_cast<std::chrono::seconds>(clock.now().time_since_epoch())
+        return std::chrono::duration_cast<std::chrono::seconds>(clock->now().time_since_epoch())
             .count();
     }
 
@@ -184,9 +184,9 @@ struct FakeOp {
 };
 
 /// Waits (bounded, 30 s of real time, without sleeping) until `clock` has `n` waiters.
-inline bool wait_waiters(const ManualClock& clock, std::size_t n) {
+inline bool wait_waiters(const std::shared_ptr<ManualClock>& clock, std::size_t n) {
     const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds{30};
-    while (clock.waiters() != n) {
+    while (clock->waiters() != n) {
         if (std::chrono::steady_clock::now() > deadline) {
             return false;
         }

@@ -69,7 +69,7 @@ protected:
         c.device_authorization_url = FakeOp::device_url;
         c.use_pkce = false;
         c.http = op.http;
-        c.clock = &op.clock;
+        c.clock = op.clock;
         c.request_decorator = decorator;
         return std::make_unique<GenericOIDCProvider>(std::move(c),
                                                      GenericOIDCProvider::Discovery::off);

@@ -43,7 +43,7 @@ public:
         HttpHeaders headers = {};
     };
 
-    explicit FakeOAuthServer(Clock& clock) : clock_(clock) {}
+    explicit FakeOAuthServer(std::shared_ptr<Clock> clock) : clock_(std::move(clock)) {}
 
     /// A provider object (the real one) configured with this server's fixed endpoints.
     std::shared_ptr<OAuthProvider> provider() {
@@ -58,7 +58,7 @@ public:
         settings.scopes = std::vector<std::string>{"api", "offline_access"};
         ProviderFactoryOptions options;
         options.http = std::shared_ptr<HttpClient>(std::shared_ptr<HttpClient>{}, this);
-        options.clock = &clock_;
+        options.clock = clock_;
         return create_provider_from_settings(settings, options);
     }
 
@@ -66,7 +66,7 @@ public:
     OAuthTokenSet sign_in() {
         std::lock_guard lock(mutex_);
         const int grant = ++grants_;
-        return OAuthTokenSet::from_token_response(issue_locked(grant), clock_);
+        return OAuthTokenSet::from_token_response(issue_locked(grant), *clock_);
     }
 
     void set_expires_in(std::int64_t seconds) {
@@ -115,7 +115,7 @@ public:
             revoked_access_.count(access_token) != 0) {
             return false;
         }
-        return clock_.unix_seconds() < it->second.expires_at;
+        return clock_->unix_seconds() < it->second.expires_at;
     }
     /// Waits (bounded) until `n` refresh requests arrived.
     bool wait_requests(int n, std::chrono::seconds timeout = std::chrono::seconds{30}) {
@@ -154,7 +154,7 @@ public:
         std::optional<Scripted> scripted;
         {
             std::lock_guard lock(mutex_);
-            request_times_.push_back(clock_.steady_now());
+            request_times_.push_back(clock_->steady_now());
             changed_.notify_all();
             gate = gate_;
             if (!script_.empty()) {
@@ -213,7 +213,7 @@ private:
         const int n = ++issued_;
         const std::string access = "at-" + std::to_string(grant) + "-" + std::to_string(n);
         const std::string refresh = "rt-" + std::to_string(grant) + "-" + std::to_string(n);
-        access_tokens_[access] = {grant, clock_.unix_seconds() + static_cast<double>(expires_in_)};
+        access_tokens_[access] = {grant, clock_->unix_seconds() + static_cast<double>(expires_in_)};
         refresh_tokens_[refresh] = grant;
         return {{"access_token", access},
                 {"token_type", "Bearer"},
@@ -222,7 +222,7 @@ private:
                 {"scope", "api offline_access"}};
     }
 
-    Clock& clock_;
+    std::shared_ptr<Clock> clock_;
     mutable std::mutex mutex_;
     std::condition_variable changed_;
     std::int64_t expires_in_ = 600;

@@ -17,7 +17,7 @@ class RefreshLeaseTest : public ::testing::Test {
 protected:
     bool is_free() { return store_.try_acquire(name_, 1s) != nullptr; }
 
-    ManualClock clock_;
+    std::shared_ptr<ManualClock> clock_ = std::make_shared<ManualClock>();
     test::CountingStore store_{clock_};
     const std::string name_ = RefreshLease::name_for("alice");
 };
@@ -56,7 +56,7 @@ TEST_F(RefreshLeaseTest, UnusedWithoutSingleFlightNeverTouchesTheStore) {
     RefreshLease scope(store_, name_, 60s, false);
     EXPECT_EQ(scope.state(), LeaseState::unused);
     EXPECT_EQ(scope.try_take(), LeaseState::unused);
-    EXPECT_TRUE(scope.take_by(clock_.steady_now(), clock_, [] {}));
+    EXPECT_TRUE(scope.take_by(clock_->steady_now(), *clock_, [] {}));
     EXPECT_EQ(store_.acquisitions(), 0);
 }
 
@@ -64,14 +64,14 @@ TEST_F(RefreshLeaseTest, TakeByWaitsUntilTheDeadline) {
     auto theirs = store_.try_acquire(name_, 60s);
     RefreshLease scope(store_, name_, 60s, true);
     int waits = 0;
-    const auto deadline = clock_.steady_now() + 100ms;
-    EXPECT_FALSE(scope.take_by(deadline, clock_, [&] {
+    const auto deadline = clock_->steady_now() + 100ms;
+    EXPECT_FALSE(scope.take_by(deadline, *clock_, [&] {
         ++waits;
-        clock_.advance(25ms);
+        clock_->advance(25ms);
     }));
     EXPECT_EQ(waits, 4);
     // Released by its holder while this one waits: taken.
-    EXPECT_TRUE(scope.take_by(clock_.steady_now() + 100ms, clock_, [&] { theirs.reset(); }));
+    EXPECT_TRUE(scope.take_by(clock_->steady_now() + 100ms, *clock_, [&] { theirs.reset(); }));
     EXPECT_EQ(scope.state(), LeaseState::held);
 }
 

@@ -20,12 +20,12 @@ using namespace std::chrono_literals;
 /// Records when tasks ran (clock time) and lets a test wait for them.
 class Runs {
 public:
-    explicit Runs(Clock& clock) : clock_(clock) {}
+    explicit Runs(std::shared_ptr<Clock> clock) : clock_(std::move(clock)) {}
     std::function<void()> task(int id) {
         return [this, id] {
             std::lock_guard lock(mutex_);
             order_.push_back(id);
-            times_.push_back(clock_.steady_now());
+            times_.push_back(clock_->steady_now());
             cv_.notify_all();
         };
     }
@@ -43,7 +43,7 @@ public:
     }
 
 private:
-    Clock& clock_;
+    std::shared_ptr<Clock> clock_;
     std::mutex mutex_;
     std::condition_variable cv_;
     std::vector<int> order_;
@@ -77,78 +77,78 @@ private:
 };
 
 TEST(RefreshScheduler, NoThreadUntilTheFirstTask) {
-    ManualClock clock;
-    RefreshScheduler scheduler({&clock, 2});
+    auto clock = std::make_shared<ManualClock>();
+    RefreshScheduler scheduler({clock, 2});
     EXPECT_EQ(scheduler.workers(), 0u);
-    EXPECT_EQ(clock.waiters(), 0u);
+    EXPECT_EQ(clock->waiters(), 0u);
     EXPECT_EQ(scheduler.pending(), 0u);
 }
 
 TEST(RefreshScheduler, RunsATaskExactlyWhenItIsDue) {
-    ManualClock clock;
+    auto clock = std::make_shared<ManualClock>();
     Runs runs(clock);
-    RefreshScheduler scheduler({&clock, 2});
-    const auto start = clock.steady_now();
+    RefreshScheduler scheduler({clock, 2});
+    const auto start = clock->steady_now();
     scheduler.schedule_after(10s, runs.task(1));
     EXPECT_EQ(scheduler.next_due(), start + 10s);
     ASSERT_TRUE(test::wait_for_waiters(clock, 1));
-    clock.advance(9s);
-    clock.advance(999ms);
-    clock.advance(1ms);
+    clock->advance(9s);
+    clock->advance(999ms);
+    clock->advance(1ms);
     ASSERT_TRUE(runs.wait(1));
     EXPECT_EQ(runs.times().at(0), start + 10s);
     EXPECT_EQ(scheduler.pending(), 0u);
 }
 
 TEST(RefreshScheduler, RunsTasksInDueOrder) {
-    ManualClock clock;
+    auto clock = std::make_shared<ManualClock>();
     Runs runs(clock);
-    RefreshScheduler scheduler({&clock, 1});
+    RefreshScheduler scheduler({clock, 1});
     scheduler.schedule_after(30s, runs.task(3));
     scheduler.schedule_after(10s, runs.task(1));
     scheduler.schedule_after(20s, runs.task(2));
     scheduler.schedule_after(-5s, runs.task(0)); // already due
     ASSERT_TRUE(runs.wait(1));
     for (int i = 0; i < 3; ++i) {
-        clock.advance(10s);
+        clock->advance(10s);
         ASSERT_TRUE(runs.wait(static_cast<std::size_t>(i) + 2));
     }
     EXPECT_EQ(runs.order(), (std::vector<int>{0, 1, 2, 3}));
 }
 
 TEST(RefreshScheduler, CancelledTaskNeverRuns) {
-    ManualClock clock;
+    auto clock = std::make_shared<ManualClock>();
     Runs runs(clock);
-    RefreshScheduler scheduler({&clock, 1});
+    RefreshScheduler scheduler({clock, 1});
     const auto cancelled = scheduler.schedule_after(5s, runs.task(1));
     scheduler.schedule_after(10s, runs.task(2));
     EXPECT_TRUE(scheduler.cancel(cancelled));
     EXPECT_FALSE(scheduler.cancel(cancelled));
     EXPECT_FALSE(scheduler.cancel(12345));
-    clock.advance(10s);
+    clock->advance(10s);
     ASSERT_TRUE(runs.wait(1));
     EXPECT_EQ(runs.order(), (std::vector<int>{2}));
 }
 
 TEST(RefreshScheduler, ASlowTaskDoesNotDelayOthers) {
-    ManualClock clock;
+    auto clock = std::make_shared<ManualClock>();
     Runs runs(clock);
     Gate gate;
-    RefreshScheduler scheduler({&clock, 2});
+    RefreshScheduler scheduler({clock, 2});
     scheduler.schedule_after(1s, [&] { gate.wait(); });
     scheduler.schedule_after(2s, runs.task(1));
-    clock.advance(1s);
+    clock->advance(1s);
     ASSERT_TRUE(gate.wait_for_waiting(1));
-    clock.advance(1s);
+    clock->advance(1s);
     ASSERT_TRUE(runs.wait(1)); // while the first task still hangs
     EXPECT_TRUE(test::eventually([&] { return scheduler.running() == 1; }));
     gate.open();
 }
 
 TEST(RefreshScheduler, WorkersAreBounded) {
-    ManualClock clock;
+    auto clock = std::make_shared<ManualClock>();
     Gate gate;
-    RefreshScheduler scheduler({&clock, 2});
+    RefreshScheduler scheduler({clock, 2});
     for (int i = 0; i < 4; ++i) {
         scheduler.schedule_after(0s, [&] { gate.wait(); });
     }
@@ -162,10 +162,10 @@ TEST(RefreshScheduler, WorkersAreBounded) {
 }
 
 TEST(RefreshScheduler, CancelAndWaitWaitsForARunningTask) {
-    ManualClock clock;
+    auto clock = std::make_shared<ManualClock>();
     Gate gate;
     std::atomic<bool> finished{false};
-    RefreshScheduler scheduler({&clock, 1});
+    RefreshScheduler scheduler({clock, 1});
     const auto id = scheduler.schedule_after(0s, [&] {
         gate.wait();
         finished = true;
@@ -181,9 +181,9 @@ TEST(RefreshScheduler, CancelAndWaitWaitsForARunningTask) {
 }
 
 TEST(RefreshScheduler, ATaskMayCancelAndRescheduleItself) {
-    ManualClock clock;
+    auto clock = std::make_shared<ManualClock>();
     Runs runs(clock);
-    RefreshScheduler scheduler({&clock, 1});
+    RefreshScheduler scheduler({clock, 1});
     std::atomic<RefreshScheduler::TaskId> self{0};
     std::atomic<bool> rescheduled{false};
     self = scheduler.schedule_after(1s, [&] {
@@ -191,27 +191,27 @@ TEST(RefreshScheduler, ATaskMayCancelAndRescheduleItself) {
         scheduler.schedule_after(1s, runs.task(2));
         rescheduled = true;
     });
-    clock.advance(1s);
+    clock->advance(1s);
     ASSERT_TRUE(test::eventually([&] { return rescheduled.load(); }));
-    clock.advance(1s);
+    clock->advance(1s);
     ASSERT_TRUE(runs.wait(1));
 }
 
 TEST(RefreshScheduler, AThrowingTaskDoesNotStopTheScheduler) {
-    ManualClock clock;
+    auto clock = std::make_shared<ManualClock>();
     Runs runs(clock);
-    RefreshScheduler scheduler({&clock, 1});
+    RefreshScheduler scheduler({clock, 1});
     scheduler.schedule_after(1s, [] { throw std::runtime_error("task failure"); });
     scheduler.schedule_after(2s, runs.task(1));
-    clock.advance(2s);
+    clock->advance(2s);
     ASSERT_TRUE(runs.wait(1));
 }
 
 TEST(RefreshScheduler, StopDropsPendingTasksAndJoins) {
-    ManualClock clock;
+    auto clock = std::make_shared<ManualClock>();
     Runs runs(clock);
     Gate gate;
-    RefreshScheduler scheduler({&clock, 2});
+    RefreshScheduler scheduler({clock, 2});
     scheduler.schedule_after(0s, [&] { gate.wait(); });
     scheduler.schedule_after(10s, runs.task(1));
     ASSERT_TRUE(gate.wait_for_waiting(1));
@@ -219,9 +219,9 @@ TEST(RefreshScheduler, StopDropsPendingTasksAndJoins) {
     gate.open(); // stop waits for the running task
     stopped.get();
     EXPECT_EQ(scheduler.pending(), 0u);
-    clock.advance(20s);
+    clock->advance(20s);
     EXPECT_TRUE(runs.order().empty());
-    EXPECT_EQ(clock.waiters(), 0u); // the timekeeper is gone
+    EXPECT_EQ(clock->waiters(), 0u); // the timekeeper is gone
     EXPECT_EQ(test::error_code_of([&] { scheduler.schedule_after(1s, runs.task(2)); }),
               errc::invalid_argument);
     scheduler.stop(); // twice is fine

@@ -29,13 +29,12 @@ protected:
     SessionManagerOptions options(bool background = false) {
         SessionManagerOptions o;
         o.session_key = "alice";
-        o.clock = &clock_;
+        o.clock = clock_;
         o.background_refresh = background;
         o.retry.jitter = 0;
         if (background) {
             if (!scheduler_) {
-                scheduler_ =
-                    std::make_shared<RefreshScheduler>(RefreshSchedulerOptions{&clock_, 4});
+                scheduler_ = std::make_shared<RefreshScheduler>(RefreshSchedulerOptions{clock_, 4});
             }
             o.scheduler = scheduler_;
         }
@@ -61,7 +60,7 @@ protected:
         return tokens ? tokens->access_token : std::string{};
     }
 
-    ManualClock clock_;
+    std::shared_ptr<ManualClock> clock_ = std::make_shared<ManualClock>();
     FakeOAuthServer server_{clock_};
     std::shared_ptr<test::CountingStore> store_ = std::make_shared<test::CountingStore>(clock_);
     std::shared_ptr<RefreshScheduler> scheduler_;
@@ -87,7 +86,7 @@ TEST_F(Session, CachedTokenWhileMoreThanTheBufferIsLeft) {
     const int loads = store_->loads;
     const int acquisitions = store_->acquisitions();
 
-    clock_.advance(539s); // 61 s left
+    clock_->advance(539s); // 61 s left
     for (int i = 0; i < 100; ++i) {
         EXPECT_EQ(session->get_access_token(), first.access_token);
     }
@@ -96,7 +95,7 @@ TEST_F(Session, CachedTokenWhileMoreThanTheBufferIsLeft) {
     EXPECT_EQ(store_->loads, loads);
     EXPECT_EQ(store_->acquisitions(), acquisitions);
 
-    clock_.advance(1s); // exactly the buffer left: due
+    clock_->advance(1s); // exactly the buffer left: due
     const std::string second = session->get_access_token();
     EXPECT_NE(second, first.access_token);
     EXPECT_EQ(server_.refreshes(), 1);
@@ -107,7 +106,7 @@ TEST_F(Session, CachedTokenWhileMoreThanTheBufferIsLeft) {
 
 TEST_F(Session, ExpiredTokenIsRefreshedAfterARestart) {
     signed_in();
-    clock_.advance(700s);
+    clock_->advance(700s);
     auto session = manager(options()); // a new process: nothing cached
     const std::string token = session->get_access_token();
     EXPECT_EQ(server_.refreshes(), 1);
@@ -159,7 +158,7 @@ TEST_F(Session, InitializeLoadsRefreshesOrGivesNothing) {
         EXPECT_EQ(session->current_tokens()->access_token, tokens.access_token);
         EXPECT_EQ(server_.refresh_requests(), 0);
     }
-    clock_.advance(601s);
+    clock_->advance(601s);
     {
         auto session = manager(options());
         auto loaded = session->initialize();
@@ -167,7 +166,7 @@ TEST_F(Session, InitializeLoadsRefreshesOrGivesNothing) {
         EXPECT_NE(loaded->access_token, tokens.access_token);
         EXPECT_EQ(server_.refreshes(), 1);
     }
-    clock_.advance(601s);
+    clock_->advance(601s);
     server_.script({{400, {{"error", "invalid_grant"}}}});
     {
         auto session = manager(options());
@@ -179,7 +178,7 @@ TEST_F(Session, InitializeLoadsRefreshesOrGivesNothing) {
 TEST_F(Session, MinTtlRefreshesEarlierAndRejectsTooShortTokens) {
     const auto tokens = signed_in();
     auto session = manager(options());
-    clock_.advance(400s); // 200 s left: fresh for the 60 s buffer
+    clock_->advance(400s); // 200 s left: fresh for the 60 s buffer
     EXPECT_EQ(session->get_access_token(), tokens.access_token);
     EXPECT_EQ(session->get_access_token(100s), tokens.access_token);
     const std::string refreshed = session->get_access_token(300s);
@@ -192,7 +191,7 @@ TEST_F(Session, MinTtlRefreshesEarlierAndRejectsTooShortTokens) {
 
 TEST_F(Session, RetriesTransientFailuresWithBackoffAndKeepsStoredTokens) {
     const auto tokens = signed_in();
-    clock_.advance(700s); // expired: the caller has to wait for a refresh
+    clock_->advance(700s); // expired: the caller has to wait for a refresh
     server_.script({{503, {{"error", "temporarily_unavailable"}}},
                     {0, nullptr, errc::connect, {}},
                     {500, "oops"}});
@@ -202,16 +201,16 @@ TEST_F(Session, RetriesTransientFailuresWithBackoffAndKeepsStoredTokens) {
     ASSERT_TRUE(server_.wait_requests(1));
     ASSERT_TRUE(test::wait_for_waiters(clock_, 1));
     EXPECT_EQ(stored_access_token(), tokens.access_token);
-    clock_.advance(499ms);
-    clock_.advance(1ms);
+    clock_->advance(499ms);
+    clock_->advance(1ms);
     ASSERT_TRUE(server_.wait_requests(2));
     ASSERT_TRUE(test::wait_for_waiters(clock_, 1));
-    clock_.advance(999ms);
-    clock_.advance(1ms);
+    clock_->advance(999ms);
+    clock_->advance(1ms);
     ASSERT_TRUE(server_.wait_requests(3));
     ASSERT_TRUE(test::wait_for_waiters(clock_, 1));
     EXPECT_EQ(stored_access_token(), tokens.access_token);
-    clock_.advance(2s);
+    clock_->advance(2s);
     const std::string token = result.get();
 
     const auto times = server_.request_times();
@@ -226,14 +225,14 @@ TEST_F(Session, RetriesTransientFailuresWithBackoffAndKeepsStoredTokens) {
 
 TEST_F(Session, HonoursRetryAfter) {
     signed_in();
-    clock_.advance(700s);
+    clock_->advance(700s);
     server_.script({{429, {{"error", "slow_down"}}, errc::timeout, {{"Retry-After", "7"}}}});
     auto session = manager(options());
     auto result = std::async(std::launch::async, [&] { return session->get_access_token(); });
     ASSERT_TRUE(server_.wait_requests(1));
     ASSERT_TRUE(test::wait_for_waiters(clock_, 1));
-    clock_.advance(6999ms);
-    clock_.advance(1ms);
+    clock_->advance(6999ms);
+    clock_->advance(1ms);
     ASSERT_TRUE(server_.wait_requests(2));
     const std::string token = result.get();
     const auto times = server_.request_times();
@@ -243,7 +242,7 @@ TEST_F(Session, HonoursRetryAfter) {
 
 TEST_F(Session, RetryAfterLongerThanTheLimitFailsAtOnce) {
     const auto tokens = signed_in();
-    clock_.advance(700s);
+    clock_->advance(700s);
     server_.script({{503, "busy", errc::timeout, {{"Retry-After", "3600"}}}});
     auto session = manager(options());
     try {
@@ -259,7 +258,7 @@ TEST_F(Session, RetryAfterLongerThanTheLimitFailsAtOnce) {
 
 TEST_F(Session, GivesUpAfterTheAttemptsWithRefreshFailed) {
     const auto tokens = signed_in();
-    clock_.advance(700s);
+    clock_->advance(700s);
     std::atomic<int> reauth{0};
     auto o = options();
     o.retry.max_attempts = 2;
@@ -269,7 +268,7 @@ TEST_F(Session, GivesUpAfterTheAttemptsWithRefreshFailed) {
     auto result = std::async(std::launch::async, [&] { return session->get_access_token(); });
     ASSERT_TRUE(server_.wait_requests(1));
     ASSERT_TRUE(test::wait_for_waiters(clock_, 1));
-    clock_.advance(500ms);
+    clock_->advance(500ms);
     try {
         result.get();
         FAIL() << "no error";
@@ -287,7 +286,7 @@ TEST_F(Session, GivesUpAfterTheAttemptsWithRefreshFailed) {
 TEST_F(Session, TransientFailureKeepsUsingTheValidTokenAndRetriesLater) {
     const auto tokens = signed_in();
     auto session = manager(options());
-    clock_.advance(570s); // 30 s left: due, still valid
+    clock_->advance(570s); // 30 s left: due, still valid
     server_.script({{503, "down"}});
     EXPECT_EQ(session->get_access_token(), tokens.access_token);
     EXPECT_EQ(server_.refresh_requests(), 1);
@@ -297,7 +296,7 @@ TEST_F(Session, TransientFailureKeepsUsingTheValidTokenAndRetriesLater) {
     }
     EXPECT_EQ(server_.refresh_requests(), 1);
     EXPECT_EQ(stored_access_token(), tokens.access_token);
-    clock_.advance(500ms);
+    clock_->advance(500ms);
     const std::string token = session->get_access_token();
     EXPECT_NE(token, tokens.access_token);
     EXPECT_EQ(server_.refresh_requests(), 2);
@@ -309,7 +308,7 @@ TEST_F(Session, InvalidGrantAsksForSignInOncePerEpisode) {
     auto o = options();
     o.on_reauth_required = [&] { ++reauth; };
     auto session = manager(o);
-    clock_.advance(700s);
+    clock_->advance(700s);
     server_.script({{400, {{"error", "invalid_grant"}, {"error_description", "revoked"}}}});
     for (int i = 0; i < 5; ++i) {
         try {
@@ -329,7 +328,7 @@ TEST_F(Session, InvalidGrantAsksForSignInOncePerEpisode) {
     // A new sign-in ends the episode; the next refusal asks again.
     session->save_tokens(server_.sign_in());
     EXPECT_NO_THROW(session->get_access_token());
-    clock_.advance(700s);
+    clock_->advance(700s);
     server_.script({{400, {{"error", "invalid_grant"}}}});
     EXPECT_EQ(error_code_of([&] { session->get_access_token(); }), errc::reauth_required);
     EXPECT_EQ(reauth, 2);
@@ -343,7 +342,7 @@ TEST_F(Session, NoRefreshTokenIsReauthRequired) {
     auto o = options();
     o.on_reauth_required = [&] { ++reauth; };
     auto session = manager(o);
-    clock_.advance(700s);
+    clock_->advance(700s);
     EXPECT_EQ(error_code_of([&] { session->get_access_token(); }), errc::reauth_required);
     EXPECT_EQ(error_code_of([&] { session->refresh(); }), errc::reauth_required);
     EXPECT_EQ(reauth, 1);
@@ -353,7 +352,7 @@ TEST_F(Session, NoRefreshTokenIsReauthRequired) {
 TEST_F(Session, InvalidGrantRereadsTheStoreFirst) {
     signed_in();
     auto session = manager(options());
-    clock_.advance(700s);
+    clock_->advance(700s);
     // While this request is on its way, another process rotates the token and stores the
     // result: the provider refuses ours, and the store has the good one.
     OAuthTokenSet theirs;
@@ -370,7 +369,7 @@ TEST_F(Session, InvalidGrantRereadsTheStoreFirst) {
 TEST_F(Session, ConcurrentCallersGetTheSameErrorFromOneRequest) {
     signed_in();
     auto session = manager(options());
-    clock_.advance(700s);
+    clock_->advance(700s);
     server_.script({{400, {{"error", "invalid_grant"}}}});
     constexpr int threads = 8;
     std::barrier start(threads);
@@ -424,7 +423,7 @@ TEST_F(Session, TokensChangedIsCalledForNewTokensOnly) {
     const auto first = server_.sign_in();
     session->save_tokens(first);
     session->get_access_token();
-    clock_.advance(560s);
+    clock_->advance(560s);
     const std::string second = session->get_access_token();
     std::lock_guard lock(mutex);
     EXPECT_EQ(seen, (std::vector<std::string>{first.access_token, second}));
@@ -436,7 +435,7 @@ TEST_F(Session, TwoProcessesSharingAStoreRefreshOnce) {
     auto b = manager(options());
     EXPECT_NO_THROW(a->get_access_token());
     EXPECT_NO_THROW(b->get_access_token());
-    clock_.advance(700s);
+    clock_->advance(700s);
     // A's refresh request waits at the server until the test lets it go.
     std::mutex mutex;
     std::condition_variable cv;
@@ -456,7 +455,7 @@ TEST_F(Session, TwoProcessesSharingAStoreRefreshOnce) {
     }
     cv.notify_all();
     const std::string token_a = from_a.get();
-    clock_.advance(25ms); // B's next look at the store
+    clock_->advance(25ms); // B's next look at the store
     const std::string token_b = from_b.get();
     EXPECT_EQ(token_a, token_b);
     EXPECT_EQ(server_.refresh_requests(), 1);
@@ -474,7 +473,7 @@ TEST_F(Session, WithoutSingleFlightTwoProcessesBreakTheGrant) {
     o.testing_disable_single_flight = true;
     auto a = manager(o);
     auto b = manager(o);
-    clock_.advance(700s);
+    clock_->advance(700s);
     std::mutex mutex;
     std::condition_variable cv;
     int arrived = 0;
@@ -500,7 +499,7 @@ TEST_F(Session, WhileAnotherProcessRefreshesTheValidTokenIsUsed) {
     const auto tokens = signed_in();
     auto a = manager(options());
     auto b = manager(options());
-    clock_.advance(560s); // due, 40 s left
+    clock_->advance(560s); // due, 40 s left
     std::mutex mutex;
     std::condition_variable cv;
     bool release = false;
@@ -512,7 +511,7 @@ TEST_F(Session, WhileAnotherProcessRefreshesTheValidTokenIsUsed) {
     ASSERT_TRUE(server_.wait_requests(1));
     // A holds the lease: B answers at once with the token that still works, without waiting.
     EXPECT_EQ(b->get_access_token(), tokens.access_token);
-    EXPECT_EQ(clock_.waiters(), 0u);
+    EXPECT_EQ(clock_->waiters(), 0u);
     {
         std::lock_guard lock(mutex);
         release = true;
@@ -520,7 +519,7 @@ TEST_F(Session, WhileAnotherProcessRefreshesTheValidTokenIsUsed) {
     cv.notify_all();
     const std::string fresh = from_a.get();
     EXPECT_NE(fresh, tokens.access_token);
-    clock_.advance(30ms); // past the poll interval: B looks at the store again
+    clock_->advance(30ms); // past the poll interval: B looks at the store again
     EXPECT_EQ(b->get_access_token(), fresh);
     EXPECT_EQ(server_.refresh_requests(), 1);
 }
@@ -530,9 +529,9 @@ TEST_F(Session, StoreFailureServesTheValidCachedToken) {
     auto session = manager(options());
     EXPECT_EQ(session->get_access_token(), tokens.access_token);
     store_->failing = true;
-    clock_.advance(570s); // due
+    clock_->advance(570s); // due
     EXPECT_EQ(session->get_access_token(), tokens.access_token);
-    clock_.advance(40s); // expired: nothing valid left
+    clock_->advance(40s); // expired: nothing valid left
     EXPECT_EQ(error_code_of([&] { session->get_access_token(); }), errc::store_unavailable);
     store_->failing = false;
     EXPECT_TRUE(server_.is_active(session->get_access_token()));
@@ -588,8 +587,8 @@ TEST_F(Session, BackgroundRefreshBeforeTheBuffer) {
     const auto tokens = server_.sign_in();
     auto session = manager(options(true));
     session->save_tokens(tokens);
-    clock_.advance(539s);
-    clock_.advance(1s); // due
+    clock_->advance(539s);
+    clock_->advance(1s); // due
     ASSERT_TRUE(server_.wait_refreshes(1));
     ASSERT_TRUE(test::eventually([&] { return stored_access_token() != tokens.access_token; }));
     ASSERT_TRUE(test::eventually(
@@ -612,13 +611,13 @@ TEST_F(Session, FarFutureStoredRecordIsScheduledWithinADay) {
     ASSERT_TRUE(settled());
     auto due = scheduler_->next_due();
     ASSERT_TRUE(due.has_value());
-    EXPECT_EQ(*due - clock_.steady_now(), std::chrono::hours{24});
-    clock_.advance(std::chrono::hours{24}); // the wake-up finds nothing due and waits again
+    EXPECT_EQ(*due - clock_->steady_now(), std::chrono::hours{24});
+    clock_->advance(std::chrono::hours{24}); // the wake-up finds nothing due and waits again
     ASSERT_TRUE(test::eventually([&] {
         auto next = scheduler_->next_due();
-        return scheduler_->running() == 0 && next && *next > clock_.steady_now();
+        return scheduler_->running() == 0 && next && *next > clock_->steady_now();
     }));
-    EXPECT_EQ(*scheduler_->next_due() - clock_.steady_now(), std::chrono::hours{24});
+    EXPECT_EQ(*scheduler_->next_due() - clock_->steady_now(), std::chrono::hours{24});
     EXPECT_EQ(server_.refresh_requests(), 0);
 }
 
@@ -627,7 +626,7 @@ TEST_F(Session, NoSpinWhenTokensLiveShorterThanTheBuffer) {
     auto session = manager(options(true));
     session->save_tokens(server_.sign_in());
     for (int second = 1; second <= 300; ++second) {
-        clock_.advance(1s);
+        clock_->advance(1s);
         // Half the lifetime: one refresh every 15 s.
         ASSERT_TRUE(server_.wait_refreshes(second / 15)) << second;
         ASSERT_TRUE(settled()) << second;
@@ -641,7 +640,7 @@ TEST_F(Session, NoSpinWhenTokensLiveNoTimeAtAll) {
     auto session = manager(options(true));
     session->save_tokens(server_.sign_in());
     for (int second = 1; second <= 60; ++second) {
-        clock_.advance(1s);
+        clock_->advance(1s);
         ASSERT_TRUE(server_.wait_refreshes(second / 5)) << second;
         ASSERT_TRUE(settled()) << second;
     }
@@ -653,12 +652,12 @@ TEST_F(Session, BackgroundRefreshRetriesTransientFailures) {
     auto session = manager(options(true));
     session->save_tokens(tokens);
     server_.script({{503, "down"}});
-    clock_.advance(540s);
+    clock_->advance(540s);
     ASSERT_TRUE(server_.wait_requests(1));
     ASSERT_TRUE(settled());
     EXPECT_EQ(stored_access_token(), tokens.access_token);
     // The next background try comes after the (minimum) background delay.
-    clock_.advance(5s);
+    clock_->advance(5s);
     ASSERT_TRUE(server_.wait_refreshes(1));
     const auto times = server_.request_times();
     EXPECT_EQ(times[1] - times[0], 5s);
@@ -671,11 +670,11 @@ TEST_F(Session, BackgroundReauthIsNotifiedOnceAndNotRetried) {
     auto session = manager(o);
     session->save_tokens(server_.sign_in());
     server_.script({{400, {{"error", "invalid_grant"}}}});
-    clock_.advance(540s);
+    clock_->advance(540s);
     ASSERT_TRUE(server_.wait_requests(1));
     ASSERT_TRUE(test::eventually([&] { return reauth == 1; }));
     for (int i = 0; i < 10; ++i) {
-        clock_.advance(60s);
+        clock_->advance(60s);
     }
     EXPECT_EQ(server_.refresh_requests(), 1);
     EXPECT_EQ(reauth, 1);
@@ -698,7 +697,7 @@ TEST_F(Session, SlowProviderDoesNotDelayAnotherManager) {
     auto fast = manager(options(true));
     fast->save_tokens(server_.sign_in());
 
-    clock_.advance(540s); // both due at once
+    clock_->advance(540s); // both due at once
     ASSERT_TRUE(slow_server.wait_requests(1));
     ASSERT_TRUE(server_.wait_refreshes(1)); // while the slow one hangs
     {
@@ -723,7 +722,7 @@ TEST_F(Session, DestructionWaitsForARunningBackgroundRefresh) {
     auto session = manager(o);
     session->save_tokens(server_.sign_in());
     EXPECT_EQ(changes, 1);
-    clock_.advance(540s);
+    clock_->advance(540s);
     ASSERT_TRUE(server_.wait_requests(1));
     auto destroyed = std::async(std::launch::async, [&] {
         session.reset();
@@ -738,7 +737,7 @@ TEST_F(Session, DestructionWaitsForARunningBackgroundRefresh) {
     cv.notify_all();
     EXPECT_TRUE(destroyed.get());
     const int after = changes;
-    clock_.advance(600s);
+    clock_->advance(600s);
     EXPECT_EQ(changes, after); // nothing runs for a destroyed manager
     EXPECT_EQ(scheduler_->pending(), 0u);
 }

@@ -33,13 +33,13 @@ struct StressResult {
 /// `threads` threads call get_access_token `calls` times per round; between rounds the clock
 /// moves past the refresh time (the scheduler may refresh at the same moment).
 StressResult run_stress(bool single_flight, int threads, int rounds, int calls) {
-    ManualClock clock;
+    auto clock = std::make_shared<ManualClock>();
     test::FakeOAuthServer server{clock};
     auto store = std::make_shared<test::CountingStore>(clock);
-    auto scheduler = std::make_shared<RefreshScheduler>(RefreshSchedulerOptions{&clock, 4});
+    auto scheduler = std::make_shared<RefreshScheduler>(RefreshSchedulerOptions{clock, 4});
     SessionManagerOptions options;
     options.session_key = "stress";
-    options.clock = &clock;
+    options.clock = clock;
     options.scheduler = scheduler;
     options.retry.jitter = 0;
     options.retry.max_attempts = 1;
@@ -88,7 +88,7 @@ StressResult run_stress(bool single_flight, int threads, int rounds, int calls) 
         });
     }
     for (int round = 0; round < rounds; ++round) {
-        clock.advance(540s); // 60 s left of 600: due
+        clock->advance(540s); // 60 s left of 600: due
         sync.arrive_and_wait();
         sync.arrive_and_wait();
         // Every token given out in this round must be accepted by the provider.

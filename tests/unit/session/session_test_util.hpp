@@ -25,8 +25,8 @@ namespace authflow::test {
 /// sets); can be made to fail. Safe to use from several threads.
 class CountingStore final : public TokenStore {
 public:
-    explicit CountingStore(Clock& clock)
-        : TokenStore("memory"), leases_(std::make_shared<Leases>(clock)) {}
+    explicit CountingStore(std::shared_ptr<Clock> clock)
+        : TokenStore("memory"), leases_(std::make_shared<Leases>(std::move(clock))) {}
 
     std::string_view backend() const noexcept override { return "memory"; }
 
@@ -85,13 +85,13 @@ protected:
 
 private:
     struct Leases final : detail::LeaseBackend {
-        explicit Leases(Clock& c) : clock(c) {}
+        explicit Leases(std::shared_ptr<Clock> c) : clock(std::move(c)) {}
         bool acquire(const std::string& name, const std::string& holder,
                      std::chrono::milliseconds ttl) override {
             ++tries;
             std::lock_guard lock(mutex);
             auto it = held.find(name);
-            const auto now = clock.steady_now();
+            const auto now = clock->steady_now();
             if (it != held.end() && it->second.second > now) {
                 return false;
             }
@@ -103,10 +103,10 @@ private:
             std::lock_guard lock(mutex);
             auto it = held.find(name);
             if (it == held.end() || it->second.first != holder ||
-                it->second.second <= clock.steady_now()) {
+                it->second.second <= clock->steady_now()) {
                 return false;
             }
-            it->second.second = clock.steady_now() + ttl;
+            it->second.second = clock->steady_now() + ttl;
             return true;
         }
         bool release(const std::string& name, const std::string& holder) override {
@@ -120,7 +120,7 @@ private:
         }
         std::string_view backend_name() const noexcept override { return "memory"; }
 
-        Clock& clock;
+        std::shared_ptr<Clock> clock;
         std::atomic<int> tries{0};
         std::mutex mutex;
         std::map<std::string, std::pair<std::string, Clock::steady_time>> held;
@@ -151,8 +151,8 @@ inline bool eventually(const std::function<bool()>& condition) {
 }
 
 /// Waits until at least `n` threads wait on `clock`.
-inline bool wait_for_waiters(const ManualClock& clock, std::size_t n) {
-    return eventually([&] { return clock.waiters() >= n; });
+inline bool wait_for_waiters(const std::shared_ptr<ManualClock>& clock, std::size_t n) {
+    return eventually([&] { return clock->waiters() >= n; });
 }
 
 /// The errc of the authflow Error that `body` throws (internal when it throws none).
