@@ -7,6 +7,8 @@
 //                 most code calls it): signing the bytes and nothing else.
 // The table at the end (CPU time: the machine may be shared) divides raw time by authflow's:
 // the share of raw OpenSSL signing speed a whole proof reaches (goal: >= 0.9).
+#include "cpu_time_reporter.hpp"
+
 #include <authflow/core/clock.hpp>
 #include <authflow/jose/dpop.hpp>
 
@@ -71,21 +73,8 @@ void BM_raw(benchmark::State& state, const std::string& alg) {
 }
 
 // Collects each benchmark's CPU time (the median when repeated) and prints the ratios.
-class RatioReporter : public benchmark::ConsoleReporter {
+class RatioReporter : public authflow::bench::CpuTimeReporter {
 public:
-    void ReportRuns(const std::vector<Run>& runs) override {
-        for (const auto& run : runs) {
-            bool median = run.run_type == Run::RT_Aggregate && run.aggregate_name == "median";
-            if (!run.error_occurred && (run.run_type == Run::RT_Iteration || median)) {
-                auto& slot = times_[run.run_name.function_name];
-                if (median || !slot.from_median) {
-                    slot = {run.GetAdjustedCPUTime(), median};
-                }
-            }
-        }
-        ConsoleReporter::ReportRuns(runs);
-    }
-
     void Finalize() override {
         ConsoleReporter::Finalize();
         std::printf("\n%-6s %13s %9s %7s %6s\n", "alg", "authflow (us)", "raw (us)", "ratio",
@@ -100,17 +89,6 @@ public:
         }
         std::fflush(stdout);
     }
-
-private:
-    struct Slot {
-        double ns = 0;
-        bool from_median = false;
-    };
-    double time(const std::string& name) const {
-        auto it = times_.find(name);
-        return it == times_.end() ? 0 : it->second.ns;
-    }
-    std::map<std::string, Slot> times_;
 };
 
 } // namespace

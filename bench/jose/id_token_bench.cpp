@@ -13,6 +13,7 @@
 // The table printed at the end (CPU time: the machine may be shared) divides the faster raw
 // time by authflow's: the share of raw
 // OpenSSL speed that authflow reaches (goal: >= 90% RS256, >= 95% ES256 and EdDSA).
+#include "cpu_time_reporter.hpp"
 #include "support/jose_signer.hpp"
 
 #include <authflow/core/clock.hpp>
@@ -242,24 +243,8 @@ void BM_claims_nlohmann(benchmark::State& state) {
 }
 
 // Collects each benchmark's time and prints the authflow/raw ratios after the usual table.
-class RatioReporter : public benchmark::ConsoleReporter {
+class RatioReporter : public authflow::bench::CpuTimeReporter {
 public:
-    void ReportRuns(const std::vector<Run>& runs) override {
-        for (const auto& run : runs) {
-            if (run.error_occurred) {
-                continue;
-            }
-            bool median = run.run_type == Run::RT_Aggregate && run.aggregate_name == "median";
-            if (run.run_type == Run::RT_Iteration || median) {
-                auto& slot = times_[run.run_name.function_name];
-                if (median || !slot.from_median) {
-                    slot = {run.GetAdjustedCPUTime(), median};
-                }
-            }
-        }
-        ConsoleReporter::ReportRuns(runs);
-    }
-
     void Finalize() override {
         ConsoleReporter::Finalize();
         std::printf("\n%-6s %13s %9s %11s %10s %10s %7s %6s %10s\n", "alg", "authflow (us)",
@@ -292,17 +277,6 @@ public:
         }
         std::fflush(stdout);
     }
-
-private:
-    struct Slot {
-        double ns = 0;
-        bool from_median = false;
-    };
-    double time(const std::string& name) const {
-        auto it = times_.find(name);
-        return it == times_.end() ? 0 : it->second.ns;
-    }
-    std::map<std::string, Slot> times_;
 };
 
 } // namespace

@@ -21,16 +21,13 @@ namespace {
 
 using json = nlohmann::json;
 
-struct BnFree {
-    void operator()(BIGNUM* p) const noexcept { BN_free(p); }
-};
 struct ParamBldFree {
     void operator()(OSSL_PARAM_BLD* p) const noexcept { OSSL_PARAM_BLD_free(p); }
 };
 struct ParamFree {
     void operator()(OSSL_PARAM* p) const noexcept { OSSL_PARAM_free(p); }
 };
-using BnPtr = std::unique_ptr<BIGNUM, BnFree>;
+using detail::BnPtr;
 using ParamBldPtr = std::unique_ptr<OSSL_PARAM_BLD, ParamBldFree>;
 using ParamPtr = std::unique_ptr<OSSL_PARAM, ParamFree>;
 

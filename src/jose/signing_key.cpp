@@ -51,14 +51,11 @@ namespace {
 struct BioFree {
     void operator()(BIO* b) const noexcept { BIO_free(b); }
 };
-struct BnFree {
-    void operator()(BIGNUM* b) const noexcept { BN_free(b); }
-};
 struct EcdsaSigFree {
     void operator()(ECDSA_SIG* s) const noexcept { ECDSA_SIG_free(s); }
 };
 using BioPtr = std::unique_ptr<BIO, BioFree>;
-using BnPtr = std::unique_ptr<BIGNUM, BnFree>;
+using detail::BnPtr;
 
 bool is_rsa(JwsAlg alg) {
     switch (alg) {

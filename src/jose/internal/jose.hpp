@@ -4,6 +4,7 @@
 
 #include <authflow/jose/jwk.hpp>
 
+#include <openssl/bn.h>
 #include <openssl/evp.h>
 #include <simdjson.h>
 
@@ -29,6 +30,10 @@ struct EvpMdCtxFree {
 using EvpPkeyPtr = std::unique_ptr<EVP_PKEY, EvpPkeyFree>;
 using EvpPkeyCtxPtr = std::unique_ptr<EVP_PKEY_CTX, EvpPkeyCtxFree>;
 using EvpMdCtxPtr = std::unique_ptr<EVP_MD_CTX, EvpMdCtxFree>;
+struct BnFree {
+    void operator()(BIGNUM* p) const noexcept { BN_free(p); }
+};
+using BnPtr = std::unique_ptr<BIGNUM, BnFree>;
 
 /// The digest of an algorithm (fetched once per process), or null for EdDSA.
 const EVP_MD* jws_digest(JwsAlg alg) noexcept;
