@@ -291,9 +291,7 @@ template <typename Body> LoginResult AuthFlowManager::run_flow(Body&& body) {
             throw AuthFlowCancelled(errc::cancelled, "sign-in was cancelled");
         }
         finish_flow(flow, AuthFlowState::failed);
-        // Not an authentication failure but an unexpected one in authflow itself: the base type,
-        // whose code (internal) says so; the exit code and the flow's state follow the code.
-        throw Error(errc::internal, std::string{"sign-in failed: "} + e.what());
+        throw AuthenticationError(errc::internal, std::string{"sign-in failed: "} + e.what());
     } catch (...) {
         finish_flow(flow, AuthFlowState::failed);
         throw;

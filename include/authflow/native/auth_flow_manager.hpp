@@ -131,8 +131,7 @@ public:
     /// here: foreign states never end the wait; bad_iss_param, missing_code, the ID-token
     /// codes), TransportError (port_in_use for a taken fixed port; no answer from the
     /// provider), StoreError from the save, ConfigError from the provider's configuration, and
-    /// Error (invalid_argument) when a flow is already running, Error (internal) for an
-    /// unexpected failure inside authflow.
+    /// Error (invalid_argument) when a flow is already running.
     LoginResult login_native(const ShowWindow& show_window = {},
                              const CloseWindow& close_window = {},
                              const WindowConfig& window_config = {});
