@@ -1,4 +1,5 @@
 // DPoP proof JWTs (RFC 9449 §4).
+#include <authflow/core/ascii.hpp>
 #include <authflow/core/crypto.hpp>
 #include <authflow/core/encoding.hpp>
 #include <authflow/core/random.hpp>
@@ -39,19 +40,7 @@ bool is_method(std::string_view method) {
 }
 
 bool starts_with_scheme(std::string_view url, std::string_view scheme) {
-    if (url.size() < scheme.size()) {
-        return false;
-    }
-    for (std::size_t i = 0; i < scheme.size(); ++i) {
-        char c = url[i];
-        if (c >= 'A' && c <= 'Z') {
-            c = static_cast<char>(c - 'A' + 'a');
-        }
-        if (c != scheme[i]) {
-            return false;
-        }
-    }
-    return true;
+    return iequals(url.substr(0, scheme.size()), scheme); // RFC 9110 §4.2.3: any case
 }
 
 } // namespace

@@ -1,6 +1,7 @@
 // Back-channel logout tokens: OpenID Connect Back-Channel Logout 1.0 §2.4 and §2.6.
 #include "token_checks.hpp"
 
+#include <authflow/core/ascii.hpp>
 #include <authflow/oidc/id_token.hpp>
 
 #include <nlohmann/json.hpp>
@@ -11,11 +12,8 @@ namespace {
 
 // §2.4: explicitly typed as logout+jwt (RFC 8725 §3.11), or the plain "JWT" of older senders.
 bool is_logout_typ(std::string_view typ) {
-    std::string lower;
-    for (char c : typ) {
-        lower += c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c;
-    }
-    return lower == "logout+jwt" || lower == "application/logout+jwt" || lower == "jwt";
+    return iequals(typ, "logout+jwt") || iequals(typ, "application/logout+jwt") ||
+           iequals(typ, "jwt");
 }
 
 } // namespace

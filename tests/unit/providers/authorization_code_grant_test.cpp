@@ -34,14 +34,15 @@ TEST(AuthorizationCodeGrant, NoVerifierWithoutPkce) {
 TEST(AuthorizationCodeGrant, ReadsTokens) {
     ManualClock clock;
     const AuthorizationCodeGrant grant{"CODE", "http://127.0.0.1:1/cb", std::nullopt};
-    EXPECT_EQ(grant.read(test::answer(200, test::bearer_tokens()), clock).access_token, "AT-1");
+    EXPECT_EQ(grant.read(test::json_response(200, test::bearer_tokens()), clock).access_token,
+              "AT-1");
 }
 
 TEST(AuthorizationCodeGrant, ProviderErrorIsTokenErrorNotRefreshError) {
     ManualClock clock;
     const AuthorizationCodeGrant grant{"CODE", "http://127.0.0.1:1/cb", std::nullopt};
     try {
-        grant.read(test::answer(400, {{"error", "invalid_grant"}}), clock);
+        grant.read(test::json_response(400, {{"error", "invalid_grant"}}), clock);
         FAIL() << "no exception";
     } catch (const TokenRefreshError&) {
         FAIL() << "a sign-in's failure is not a refresh failure";
@@ -55,9 +56,9 @@ TEST(AuthorizationCodeGrant, RetryAfterDoesNotMakeARetryLaterError) {
     ManualClock clock;
     const AuthorizationCodeGrant grant{"CODE", "http://127.0.0.1:1/cb", std::nullopt};
     try {
-        grant.read(
-            test::answer(503, {{"error", "temporarily_unavailable"}}, {{"Retry-After", "5"}}),
-            clock);
+        grant.read(test::json_response(503, {{"error", "temporarily_unavailable"}},
+                                       {{"Retry-After", "5"}}),
+                   clock);
         FAIL() << "no exception";
     } catch (const TokenRefreshError&) {
         FAIL() << "a sign-in's failure is not a refresh failure";
@@ -70,7 +71,7 @@ TEST(AuthorizationCodeGrant, BadAnswerIsInvalidResponse) {
     ManualClock clock;
     const AuthorizationCodeGrant grant{"CODE", "http://127.0.0.1:1/cb", std::nullopt};
     EXPECT_EQ(test::thrown_code<TokenError>(
-                  [&] { grant.read(test::raw_answer(200, "not json"), clock); }),
+                  [&] { grant.read(test::text_response(200, "not json"), clock); }),
               errc::invalid_response);
 }
 

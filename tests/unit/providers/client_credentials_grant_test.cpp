@@ -28,7 +28,8 @@ TEST(ClientCredentialsGrant, NoScopeWhenNoneAsked) {
 TEST(ClientCredentialsGrant, ProviderErrorIsTokenError) {
     ManualClock clock;
     try {
-        ClientCredentialsGrant{}.read(test::answer(401, {{"error", "invalid_client"}}), clock);
+        ClientCredentialsGrant{}.read(test::json_response(401, {{"error", "invalid_client"}}),
+                                      clock);
         FAIL() << "no exception";
     } catch (const TokenRefreshError&) {
         FAIL() << "not a refresh failure";
@@ -41,11 +42,11 @@ TEST(ClientCredentialsGrant, ProviderErrorIsTokenError) {
 
 TEST(ClientCredentialsGrant, BadAnswerIsInvalidResponse) {
     ManualClock clock;
-    EXPECT_EQ(
-        test::thrown_code<TokenError>([&] {
-            ClientCredentialsGrant{}.read(test::answer(200, {{"token_type", "Bearer"}}), clock);
-        }),
-        errc::invalid_response);
+    EXPECT_EQ(test::thrown_code<TokenError>([&] {
+                  ClientCredentialsGrant{}.read(
+                      test::json_response(200, {{"token_type", "Bearer"}}), clock);
+              }),
+              errc::invalid_response);
 }
 
 } // namespace

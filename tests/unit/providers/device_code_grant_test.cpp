@@ -25,10 +25,11 @@ TEST(DeviceCodeGrant, FormCarriesTheDeviceCode) {
 TEST(DeviceCodeGrant, PendingAndSlowDownAreNotErrors) {
     ManualClock clock;
     const DeviceCodeGrant grant{"DC-1"};
-    EXPECT_EQ(grant.read(test::answer(400, {{"error", "authorization_pending"}}), clock).status,
-              DevicePoll::Status::authorization_pending);
+    EXPECT_EQ(
+        grant.read(test::json_response(400, {{"error", "authorization_pending"}}), clock).status,
+        DevicePoll::Status::authorization_pending);
     const DevicePoll slow =
-        grant.read(test::answer(400, {{"error", "slow_down"}, {"interval", 20}}), clock);
+        grant.read(test::json_response(400, {{"error", "slow_down"}, {"interval", 20}}), clock);
     EXPECT_EQ(slow.status, DevicePoll::Status::slow_down);
     EXPECT_EQ(slow.interval, 20);
 }
@@ -47,24 +48,24 @@ TEST(DeviceCodeGrant, SlowDownAddsFiveSecondsOrTakesTheLargerInterval) {
 TEST(DeviceCodeGrant, ApprovedReadsTokens) {
     ManualClock clock;
     const DevicePoll poll =
-        DeviceCodeGrant{"DC-1"}.read(test::answer(200, test::bearer_tokens()), clock);
+        DeviceCodeGrant{"DC-1"}.read(test::json_response(200, test::bearer_tokens()), clock);
     EXPECT_EQ(poll.status, DevicePoll::Status::approved);
     EXPECT_EQ(poll.tokens.access_token, "AT-1");
 }
 
 TEST(DeviceCodeGrant, ExpiredTokenIsTokenExpiredError) {
     ManualClock clock;
-    EXPECT_EQ(
-        test::thrown_code<TokenExpiredError>([&] {
-            DeviceCodeGrant{"DC-1"}.read(test::answer(400, {{"error", "expired_token"}}), clock);
-        }),
-        errc::token_expired);
+    EXPECT_EQ(test::thrown_code<TokenExpiredError>([&] {
+                  DeviceCodeGrant{"DC-1"}.read(
+                      test::json_response(400, {{"error", "expired_token"}}), clock);
+              }),
+              errc::token_expired);
 }
 
 TEST(DeviceCodeGrant, AccessDeniedIsTokenErrorProviderError) {
     ManualClock clock;
     try {
-        DeviceCodeGrant{"DC-1"}.read(test::answer(400, {{"error", "access_denied"}}), clock);
+        DeviceCodeGrant{"DC-1"}.read(test::json_response(400, {{"error", "access_denied"}}), clock);
         FAIL() << "no exception";
     } catch (const TokenExpiredError&) {
         FAIL() << "access_denied is not an expiry";
@@ -79,7 +80,7 @@ TEST(DeviceCodeGrant, AccessDeniedIsTokenErrorProviderError) {
 TEST(DeviceCodeGrant, BadAnswerIsInvalidResponse) {
     ManualClock clock;
     EXPECT_EQ(test::thrown_code<TokenError>([&] {
-                  DeviceCodeGrant{"DC-1"}.read(test::raw_answer(502, "bad gateway"), clock);
+                  DeviceCodeGrant{"DC-1"}.read(test::text_response(502, "bad gateway"), clock);
               }),
               errc::invalid_response);
 }

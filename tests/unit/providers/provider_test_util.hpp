@@ -4,6 +4,7 @@
 // keys, token endpoint) that signs ID tokens with test keys.
 
 #include "support/jose_signer.hpp"
+#include "token_endpoint_test_util.hpp"
 
 #include <authflow/core/clock.hpp>
 #include <authflow/core/errors.hpp>
@@ -24,22 +25,6 @@
 namespace authflow::test {
 
 using json = nlohmann::json;
-
-inline HttpResponse json_response(int status, const json& body, HttpHeaders headers = {}) {
-    HttpResponse response;
-    response.status = status;
-    response.body = body.dump();
-    response.headers = std::move(headers);
-    response.headers.emplace_back("Content-Type", "application/json");
-    return response;
-}
-
-inline HttpResponse text_response(int status, std::string body) {
-    HttpResponse response;
-    response.status = status;
-    response.body = std::move(body);
-    return response;
-}
 
 /// Answers by URL (without its query); records every request. Safe to use from several threads.
 class RecordingHttp final : public HttpClient {

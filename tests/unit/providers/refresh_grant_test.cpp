@@ -24,7 +24,7 @@ TEST(RefreshGrant, FormCarriesTheRefreshToken) {
 TEST(RefreshGrant, ProviderErrorIsTokenRefreshError) {
     ManualClock clock;
     try {
-        RefreshGrant{"RT-1"}.read(test::answer(400, {{"error", "invalid_grant"}}), clock);
+        RefreshGrant{"RT-1"}.read(test::json_response(400, {{"error", "invalid_grant"}}), clock);
         FAIL() << "no exception";
     } catch (const RetryLaterError&) {
         FAIL() << "no Retry-After was sent";
@@ -37,10 +37,10 @@ TEST(RefreshGrant, ProviderErrorIsTokenRefreshError) {
 TEST(RefreshGrant, BadAnswerIsTokenRefreshError) {
     ManualClock clock;
     EXPECT_EQ(test::thrown_code<TokenRefreshError>(
-                  [&] { RefreshGrant{"RT-1"}.read(test::raw_answer(200, "{}"), clock); }),
+                  [&] { RefreshGrant{"RT-1"}.read(test::text_response(200, "{}"), clock); }),
               errc::invalid_response);
     EXPECT_EQ(test::thrown_code<TokenRefreshError>(
-                  [&] { RefreshGrant{"RT-1"}.read(test::raw_answer(500, "oops"), clock); }),
+                  [&] { RefreshGrant{"RT-1"}.read(test::text_response(500, "oops"), clock); }),
               errc::invalid_response);
 }
 
@@ -48,14 +48,14 @@ TEST(RefreshGrant, RefusalWithRetryAfterIsRetryLaterError) {
     ManualClock clock;
     try {
         RefreshGrant{"RT-1"}.read(
-            test::answer(429, {{"error", "slow_down"}}, {{"Retry-After", "30"}}), clock);
+            test::json_response(429, {{"error", "slow_down"}}, {{"Retry-After", "30"}}), clock);
         FAIL() << "no exception";
     } catch (const RetryLaterError& e) {
         EXPECT_EQ(e.code(), errc::provider_error);
         EXPECT_EQ(e.retry_after(), "30");
     }
     try {
-        RefreshGrant{"RT-1"}.read(test::raw_answer(503, "busy"), clock);
+        RefreshGrant{"RT-1"}.read(test::text_response(503, "busy"), clock);
         FAIL() << "no exception";
     } catch (const RetryLaterError&) {
         FAIL() << "no Retry-After was sent";

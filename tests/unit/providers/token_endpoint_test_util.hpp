@@ -1,5 +1,5 @@
 #pragma once
-// Answers for the token endpoint's pure parts: HTTP responses built in memory.
+// HTTP answers built in memory, for the provider tests and the token endpoint's pure parts.
 
 #include <authflow/core/errors.hpp>
 #include <authflow/http/http_client.hpp>
@@ -12,7 +12,9 @@
 
 namespace authflow::test {
 
-inline HttpResponse answer(int status, const nlohmann::json& body, HttpHeaders headers = {}) {
+/// A JSON answer (Content-Type application/json).
+inline HttpResponse json_response(int status, const nlohmann::json& body,
+                                  HttpHeaders headers = {}) {
     HttpResponse response;
     response.status = status;
     response.body = body.dump();
@@ -21,7 +23,8 @@ inline HttpResponse answer(int status, const nlohmann::json& body, HttpHeaders h
     return response;
 }
 
-inline HttpResponse raw_answer(int status, std::string body) {
+/// An answer of any bytes, without a Content-Type.
+inline HttpResponse text_response(int status, std::string body) {
     HttpResponse response;
     response.status = status;
     response.body = std::move(body);

@@ -23,7 +23,7 @@ TokenEndpointError error_of(const detail::TokenAnswer& answer) {
 
 TEST(TokenResponse, ReadsBearerTokens) {
     ManualClock clock;
-    auto answer = read_token_response(test::answer(200, test::bearer_tokens()), clock);
+    auto answer = read_token_response(test::json_response(200, test::bearer_tokens()), clock);
     ASSERT_TRUE(std::holds_alternative<OAuthTokenSet>(answer));
     const auto& tokens = std::get<OAuthTokenSet>(answer);
     EXPECT_EQ(tokens.access_token, "AT-1");
@@ -34,7 +34,7 @@ TEST(TokenResponse, NormalisesTheTokenTypeToBearer) {
     ManualClock clock;
     auto body = test::bearer_tokens();
     body["token_type"] = "bearer";
-    auto answer = read_token_response(test::answer(200, body), clock);
+    auto answer = read_token_response(test::json_response(200, body), clock);
     ASSERT_TRUE(std::holds_alternative<OAuthTokenSet>(answer));
     EXPECT_EQ(std::get<OAuthTokenSet>(answer).token_type, "Bearer");
 }
@@ -42,7 +42,8 @@ TEST(TokenResponse, NormalisesTheTokenTypeToBearer) {
 TEST(TokenResponse, OAuthErrorIsProviderErrorWithTheAnswer) {
     ManualClock clock;
     const auto error = error_of(read_token_response(
-        test::answer(400, {{"error", "invalid_grant"}, {"error_description", "used"}}), clock));
+        test::json_response(400, {{"error", "invalid_grant"}, {"error_description", "used"}}),
+        clock));
     EXPECT_EQ(error.code, errc::provider_error);
     EXPECT_EQ(error.answer.error, "invalid_grant");
     EXPECT_EQ(error.answer.error_description, "used");
@@ -53,7 +54,7 @@ TEST(TokenResponse, OAuthErrorIsProviderErrorWithTheAnswer) {
 TEST(TokenResponse, GitHubsErrorWithHttp200IsProviderError) {
     ManualClock clock;
     const auto error = error_of(
-        read_token_response(test::answer(200, {{"error", "bad_verification_code"}}), clock));
+        read_token_response(test::json_response(200, {{"error", "bad_verification_code"}}), clock));
     EXPECT_EQ(error.code, errc::provider_error);
     EXPECT_EQ(error.answer.error, "bad_verification_code");
 }
@@ -61,21 +62,22 @@ TEST(TokenResponse, GitHubsErrorWithHttp200IsProviderError) {
 TEST(TokenResponse, RetryAfterIsKeptFor429And503Only) {
     ManualClock clock;
     for (int status : {429, 503}) {
-        const auto error = error_of(read_token_response(
-            test::answer(status, {{"error", "temporarily_unavailable"}}, {{"Retry-After", "7"}}),
-            clock));
+        const auto error = error_of(
+            read_token_response(test::json_response(status, {{"error", "temporarily_unavailable"}},
+                                                    {{"Retry-After", "7"}}),
+                                clock));
         EXPECT_EQ(error.code, errc::provider_error);
         ASSERT_TRUE(error.retry_after);
         EXPECT_EQ(*error.retry_after, "7");
     }
     const auto plain = error_of(read_token_response(
-        test::answer(500, {{"error", "server_error"}}, {{"Retry-After", "7"}}), clock));
+        test::json_response(500, {{"error", "server_error"}}, {{"Retry-After", "7"}}), clock));
     EXPECT_FALSE(plain.retry_after);
 }
 
 TEST(TokenResponse, StatusWithoutOAuthErrorIsInvalidResponse) {
     ManualClock clock;
-    const auto error = error_of(read_token_response(test::raw_answer(502, "<html>"), clock));
+    const auto error = error_of(read_token_response(test::text_response(502, "<html>"), clock));
     EXPECT_EQ(error.code, errc::invalid_response);
     EXPECT_EQ(error.answer.http_status, 502);
 }
@@ -95,10 +97,10 @@ TEST(TokenResponse, BadBodiesAreInvalidResponse) {
     auto bad_expiry = test::bearer_tokens();
     bad_expiry["expires_in"] = "soon";
     for (const auto& response :
-         {test::raw_answer(200, "not json"), test::raw_answer(200, "[1]"),
-          test::answer(200, no_access_token), test::answer(200, empty_access_token),
-          test::answer(200, dpop), test::answer(200, mac), test::answer(200, numeric_type),
-          test::answer(200, bad_expiry)}) {
+         {test::text_response(200, "not json"), test::text_response(200, "[1]"),
+          test::json_response(200, no_access_token), test::json_response(200, empty_access_token),
+          test::json_response(200, dpop), test::json_response(200, mac),
+          test::json_response(200, numeric_type), test::json_response(200, bad_expiry)}) {
         const auto error = error_of(read_token_response(response, clock));
         EXPECT_EQ(error.code, errc::invalid_response) << response.body;
         EXPECT_FALSE(error.retry_after);
@@ -110,7 +112,7 @@ TEST(TokenResponse, MessagesNeverCarryTheTokens) {
     auto body = test::bearer_tokens();
     body["access_token"] = "SECRET-AT";
     body["token_type"] = "SECRET-TYPE-IS-LONGER-THAN-THIRTY-TWO-CHARACTERS-SECRET";
-    const auto error = error_of(read_token_response(test::answer(200, body), clock));
+    const auto error = error_of(read_token_response(test::json_response(200, body), clock));
     EXPECT_EQ(error.message.find("SECRET-AT"), std::string::npos);
 }
 
