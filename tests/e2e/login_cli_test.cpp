@@ -275,7 +275,8 @@ TEST_F(LoginCli, TakenPortIsAnErrorAndNoBrowserOpens) {
 
 /// The user reads the URL that login printed and signs in from another device.
 CommandResult sign_in_from_printed_url(const CliEnv& cli, const std::vector<std::string>& args,
-                                       const std::string& origin) {
+                                       const std::string& origin,
+                                       const test::OpBrowser::Options& user = {}) {
     const auto log = cli.root() / "login.log";
     auto process = cli.start(args, log);
     auto output = CliEnv::wait_for_text(log, "Waiting for sign-in");
@@ -287,7 +288,7 @@ CommandResult sign_in_from_printed_url(const CliEnv& cli, const std::vector<std:
     const std::string url = test::printed_url(*output, origin);
     if (!url.empty()) {
         test::OpBrowser browser;
-        browser.authorize(url, test::query_param(url, "redirect_uri"));
+        browser.authorize(url, test::query_param(url, "redirect_uri"), user);
         test::http_get(browser.last_redirect());
     }
     result.exit_code = process->wait(30000);
@@ -303,6 +304,32 @@ TEST_F(LoginCli, NoBrowserPrintsTheUrlOnly) {
     EXPECT_NE(result.err.find("Open this URL in a browser to sign in:"), std::string::npos);
     EXPECT_FALSE(std::filesystem::exists(cli.browser_dir() / "url")); // $BROWSER not run
     EXPECT_EQ(cli.run({"status"}).exit_code, 0);
+}
+
+// The provider's text (here an account whose name and e-mail the user chose) carries escape
+// sequences: a colour, a screen clear, a window title, a one-byte CSI, a bidi override.
+TEST_F(LoginCli, ProviderTextCannotActOnTheTerminal) {
+    CliEnv cli;
+    test::OpBrowser::Options user;
+    user.login = "mallory\x1b[2J\x1b]0;pwned\x07\xc2\x9b"
+                 "31m\xe2\x80\xae"
+                 "evil";
+    auto login =
+        sign_in_from_printed_url(cli, public_client({"login", "--no-browser"}), op->issuer(), user);
+    ASSERT_EQ(login.exit_code, 0) << login.err;
+    auto status = cli.run({"status"});
+    auto status_json = cli.run({"status", "--json"});
+    auto userinfo = cli.run({"userinfo"});
+    ASSERT_EQ(userinfo.exit_code, 0) << describe(userinfo);
+    for (const auto* output : {&login.err, &status.out, &status_json.out, &userinfo.out}) {
+        for (std::string_view bad : {"\x1b", "\x07", "\xc2\x9b", "\xe2\x80\xae"}) {
+            EXPECT_EQ(output->find(bad), std::string::npos) << *output;
+        }
+    }
+    // What is left of the name is still shown.
+    EXPECT_NE(login.err.find("mallory[2J]0;pwned31mevil"), std::string::npos) << login.err;
+    EXPECT_NE(status.out.find("mallory[2J]0;pwned31mevil"), std::string::npos) << status.out;
+    EXPECT_NE(userinfo.out.find("mallory[2J]0;pwned31mevil"), std::string::npos) << userinfo.out;
 }
 
 TEST_F(LoginCli, WithoutAnyBrowserTheUrlIsPrinted) {

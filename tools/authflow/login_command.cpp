@@ -5,6 +5,7 @@
 #include "cli.hpp"
 #include "profile.hpp"
 #include "signals.hpp"
+#include "terminal_text.hpp"
 
 #include <authflow/config.hpp>
 #include <authflow/core/errors.hpp>
@@ -79,10 +80,11 @@ std::string describe_user(const UserIdentity& identity) {
     if (identity.email && !identity.email->empty()) {
         who += who.empty() ? *identity.email : " <" + *identity.email + ">";
     }
+    // Provider-supplied text: nothing in it may act on the terminal.
     if (who.empty()) {
-        return identity.subject;
+        return terminal_safe(identity.subject);
     }
-    return who + " (subject " + identity.subject + ")";
+    return terminal_safe(who + " (subject " + identity.subject + ")");
 }
 
 /// A login for another client than the one the profile remembers starts from scratch: the
@@ -151,10 +153,12 @@ int run_login(Context& ctx, const LoginOptions& options) {
         err << "\n    " << url << "\n\n" << std::flush;
     };
     flow_options.on_device_code = [&](const DeviceAuthorization& authorization) {
-        err << "To sign in, open " << authorization.verification_uri
-            << " on any device and enter the code:\n\n    " << authorization.user_code << "\n\n";
+        // The provider's text, made safe for the terminal.
+        err << "To sign in, open " << terminal_safe(authorization.verification_uri)
+            << " on any device and enter the code:\n\n    "
+            << terminal_safe(authorization.user_code) << "\n\n";
         if (!authorization.verification_uri_complete.empty()) {
-            err << "(or open " << authorization.verification_uri_complete << ")\n\n";
+            err << "(or open " << terminal_safe(authorization.verification_uri_complete) << ")\n\n";
         }
         err << std::flush;
     };

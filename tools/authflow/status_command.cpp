@@ -2,6 +2,7 @@
 // when, with which scopes, and where the tokens are kept. Never a token.
 #include "cli.hpp"
 #include "profile.hpp"
+#include "terminal_text.hpp"
 
 #include <authflow/core/clock.hpp>
 #include <authflow/core/encoding.hpp>
@@ -92,6 +93,8 @@ int run_status(Context& ctx, bool as_json) {
             who.name = profile.record->name;
         }
     }
+    // Provider-supplied text: nothing in it may act on the terminal.
+    who = Identity{terminal_safe(who.subject), terminal_safe(who.email), terminal_safe(who.name)};
     const double now = system_clock().unix_seconds();
     const auto expires_at = tokens.expires_at();
     const bool expired = expires_at && *expires_at <= now;

@@ -2,6 +2,7 @@
 // user (OIDC Core §5.3), with a fresh access token.
 #include "cli.hpp"
 #include "profile.hpp"
+#include "terminal_text.hpp"
 
 #include <authflow/providers/factory.hpp>
 #include <authflow/session/session_manager.hpp>
@@ -24,7 +25,7 @@ int run_userinfo(Context& ctx) {
     options.background_refresh = false;
     SessionManager session(provider, profile.store, options);
     const nlohmann::json info = provider->get_userinfo(session.get_access_token());
-    *ctx.out << info.dump(2) << "\n";
+    *ctx.out << terminal_safe_json(info).dump(2) << "\n"; // nothing that acts on a terminal
     return exit_ok;
 }
 
