@@ -39,11 +39,18 @@ std::string string_member(const nlohmann::json& object, const char* name) {
 }
 
 [[noreturn]] void corrupt(std::string_view what) {
-    throw StoreError(errc::store_corrupt, "the remembered profile settings are damaged (" +
-                                              std::string{what} + "): run `authflow login` again");
+    throw StoreError(errc::store_corrupt,
+                     "the remembered profile settings are damaged (" + std::string{what} + ")");
 }
 
 } // namespace
+
+std::string login_command_for(std::string_view profile) {
+    if (profile == GlobalOptions{}.profile) {
+        return "authflow login";
+    }
+    return "authflow --profile " + std::string{profile} + " login";
+}
 
 std::string profile_tokens_key(std::string_view profile) {
     return std::string{profile};
@@ -157,7 +164,12 @@ std::optional<ProfileRecord> load_profile_record(TokenStore& store, std::string_
     if (!document) {
         return std::nullopt;
     }
-    return ProfileRecord::from_json(*document);
+    try {
+        return ProfileRecord::from_json(*document);
+    } catch (const StoreError& e) {
+        throw StoreError(e.code(), std::string{e.what()} + ": run `" + login_command_for(profile) +
+                                       "` again");
+    }
 }
 
 bool forget_profile(TokenStore& store, std::string_view profile) {
@@ -191,8 +203,8 @@ OAuthTokenSet require_tokens(const OpenedProfile& profile) {
     auto tokens = profile.store->load(profile_tokens_key(profile.name));
     if (!tokens) {
         throw TokenError(errc::token_missing, "profile '" + profile.name +
-                                                  "' is not signed in: run `authflow "
-                                                  "login`");
+                                                  "' is not signed in: run `" +
+                                                  login_command_for(profile.name) + "`");
     }
     return std::move(*tokens);
 }

@@ -30,6 +30,10 @@ namespace authflow::cli {
 
 /// The key of a profile's tokens: the profile name itself.
 std::string profile_tokens_key(std::string_view profile);
+
+/// The command that signs the profile in: `authflow login`, or `authflow --profile NAME login`
+/// for any other profile than the default one.
+std::string login_command_for(std::string_view profile);
 /// The key of a profile's remembered settings: "<profile>#settings".
 std::string profile_settings_key(std::string_view profile);
 

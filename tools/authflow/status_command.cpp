@@ -75,6 +75,19 @@ std::string describe_duration(std::int64_t seconds) {
 
 int run_status(Context& ctx, bool as_json) {
     const OpenedProfile profile = open_profile(ctx);
+    if (as_json && !profile.store->load(profile_tokens_key(profile.name))) {
+        // Signed out is an answer too: a script reads it as JSON, and the exit code says it.
+        const nlohmann::json status = {
+            {"profile", profile.name},
+            {"signed_in", false},
+            {"provider", to_string(profile.settings.provider)},
+            {"store",
+             {{"backend", profile.backend}, {"location", describe_profile_store(profile)}}},
+            {"hint", "run `" + login_command_for(profile.name) + "`"},
+        };
+        *ctx.out << status.dump(2) << "\n";
+        return exit_not_signed_in;
+    }
     const OAuthTokenSet tokens = require_tokens(profile);
     const OAuth2Settings& settings = profile.settings;
 

@@ -7,6 +7,7 @@
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
 
 #include <cstdlib>
 #include <map>
@@ -101,6 +102,27 @@ TEST_F(Cli, LibcurlIsLoadedOnlyWhenNeeded) {
     EXPECT_EQ(token.exit_code, 3) << token.err; // not signed in
     EXPECT_THAT(token.err, HasSubstr("sqlite"));
     EXPECT_THAT(token.err, Not(HasSubstr("libcurl")));
+}
+
+// A script asking `status --json` gets JSON whatever the state; signed out is exit code 3.
+TEST_F(Cli, StatusJsonWhenSignedOutIsJsonToo) {
+    const std::map<std::string, std::string> sqlite{
+        {"AUTHFLOW_OAUTH2__TOKEN_STORE_PATH", (home_.path() / "tokens.db").string()}};
+    const auto r = run({"status", "--json", "--store", "sqlite"}, sqlite);
+    EXPECT_EQ(r.exit_code, 3) << r.err;
+    const auto status = nlohmann::json::parse(r.out); // throws (fails the test) if not JSON
+    EXPECT_EQ(status["signed_in"], false);
+    EXPECT_EQ(status["profile"], "default");
+    EXPECT_EQ(status["store"]["backend"], "sqlite");
+    EXPECT_EQ(status["hint"], "run `authflow login`");
+
+    // A named profile's hints name it.
+    const auto work = run({"--profile", "work", "status", "--json", "--store", "sqlite"}, sqlite);
+    EXPECT_EQ(work.exit_code, 3) << work.err;
+    EXPECT_EQ(nlohmann::json::parse(work.out)["hint"], "run `authflow --profile work login`");
+    const auto token = run({"--profile", "work", "token", "--store", "sqlite"}, sqlite);
+    EXPECT_EQ(token.exit_code, 3);
+    EXPECT_THAT(token.err, HasSubstr("run `authflow --profile work login`"));
 }
 
 TEST_F(Cli, HelpExitsZero) {
