@@ -164,6 +164,20 @@ void check_url(std::string_view url) {
 
 } // namespace
 
+bool has_graphical_display() {
+#if defined(__APPLE__) || defined(_WIN32)
+    return true;
+#else
+    for (const char* name : {"DISPLAY", "WAYLAND_DISPLAY"}) {
+        const char* value = std::getenv(name);
+        if (value != nullptr && *value != '\0') {
+            return true;
+        }
+    }
+    return false;
+#endif
+}
+
 std::vector<std::string> browser_candidates() {
     std::vector<std::string> names;
     if (const char* browser = std::getenv("BROWSER"); browser != nullptr) {
@@ -176,8 +190,10 @@ std::vector<std::string> browser_candidates() {
     }
     // `start` is a cmd.exe built-in on Windows; it is listed for completeness and found only
     // where a program of that name exists.
-    for (const char* fallback : {"xdg-open", "open", "start"}) {
-        names.emplace_back(fallback);
+    if (has_graphical_display()) {
+        for (const char* fallback : {"xdg-open", "open", "start"}) {
+            names.emplace_back(fallback);
+        }
     }
     std::vector<std::string> found;
     for (const auto& name : names) {

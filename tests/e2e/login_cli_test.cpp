@@ -16,6 +16,7 @@
 #include <future>
 #include <poll.h>
 #include <pty.h>
+#include <sstream>
 #include <sys/wait.h>
 #include <thread>
 #include <unistd.h>
@@ -335,12 +336,43 @@ TEST_F(LoginCli, ProviderTextCannotActOnTheTerminal) {
 TEST_F(LoginCli, WithoutAnyBrowserTheUrlIsPrinted) {
     CliEnv cli(""); // $BROWSER names a missing program; no xdg-open in this PATH
     cli.env()["PATH"] = "/usr/bin/nonexistent-dir";
+    cli.env()["DISPLAY"] = ":0"; // a desktop, where a browser could have started
     auto result = sign_in_from_printed_url(cli, public_client({"login"}), op->issuer());
     EXPECT_EQ(result.exit_code, 0) << result.err;
     EXPECT_NE(result.err.find("No browser could be started. Open this URL in a browser to sign "
                               "in:"),
               std::string::npos)
         << result.err;
+}
+
+// Over SSH or in a container: no DISPLAY, no $BROWSER. xdg-open (here one that would only make
+// noise) is not run; the URL comes within the first three lines, with the --device hint.
+TEST_F(LoginCli, WithoutADisplayTheUrlComesFirstAndXdgOpenIsNotRun) {
+    CliEnv cli;
+    const auto bin = cli.root() / "bin";
+    std::filesystem::create_directories(bin);
+    test::write_file(bin / "xdg-open", "#!/bin/sh\necho noise >&2\ntouch '" +
+                                           (cli.root() / "xdg-open-ran").string() + "'\nexit 3\n");
+    std::filesystem::permissions(bin / "xdg-open", std::filesystem::perms::owner_all);
+    cli.env()["PATH"] = bin.string() + ":/usr/bin:/bin";
+    cli.env()["BROWSER"] = "";
+    cli.env()["DISPLAY"] = "";
+    cli.env()["WAYLAND_DISPLAY"] = "";
+    auto result =
+        sign_in_from_printed_url(cli, public_client({"--profile", "work", "login"}), op->issuer());
+    EXPECT_EQ(result.exit_code, 0) << result.err;
+    EXPECT_FALSE(std::filesystem::exists(cli.root() / "xdg-open-ran"));
+    std::vector<std::string> lines;
+    std::istringstream err(result.err);
+    for (std::string line; std::getline(err, line);) {
+        lines.push_back(line);
+    }
+    ASSERT_GE(lines.size(), 3u) << result.err;
+    EXPECT_NE(lines[0].find("No display here"), std::string::npos) << result.err;
+    EXPECT_NE(lines[2].find(op->issuer()), std::string::npos) << result.err;
+    EXPECT_NE(result.err.find("authflow --profile work login --device"), std::string::npos)
+        << result.err;
+    EXPECT_EQ(result.err.find("noise"), std::string::npos) << result.err;
 }
 
 TEST_F(LoginCli, DeviceFlowShowsTheCodeAndWaitsForApproval) {

@@ -10,6 +10,7 @@
 #include <authflow/config.hpp>
 #include <authflow/core/errors.hpp>
 #include <authflow/native/auth_flow_manager.hpp>
+#include <authflow/native/browser.hpp>
 #include <authflow/providers/factory.hpp>
 #include <authflow/session/session_manager.hpp>
 
@@ -141,16 +142,28 @@ int run_login(Context& ctx, const LoginOptions& options) {
     // A live countdown only when this program's stderr is a terminal.
     Progress progress(err, ctx.err == &std::cerr && ::isatty(STDERR_FILENO) == 1);
     AuthFlowOptions flow_options = AuthFlowOptions::from_settings(settings);
-    flow_options.open_browser = !options.no_browser;
+    // Over SSH or in a container nothing can show a browser (unless $BROWSER names one): the URL
+    // is printed first, without running openers that can only fail.
+    const bool headless =
+        !options.device && !has_graphical_display() && browser_candidates().empty();
+    flow_options.open_browser = !options.no_browser && !headless;
     flow_options.on_authorization_url = [&](const std::string& url, bool opened) {
         if (opened) {
             err << "Your browser has been opened to sign in. If it did not open, use this URL:\n";
+        } else if (headless && !options.no_browser) {
+            err << "No display here (SSH or a container?). Open this URL in a browser on this "
+                   "machine, or forward the port with ssh -L, to sign in:\n";
         } else if (options.no_browser) {
             err << "Open this URL in a browser to sign in:\n";
         } else {
             err << "No browser could be started. Open this URL in a browser to sign in:\n";
         }
-        err << "\n    " << url << "\n\n" << std::flush;
+        err << "\n    " << url << "\n\n";
+        if (headless) {
+            err << "Or sign in with a code on any device: " << login_command_for(profile.name)
+                << " --device\n\n";
+        }
+        err << std::flush;
     };
     flow_options.on_device_code = [&](const DeviceAuthorization& authorization) {
         // The provider's text, made safe for the terminal.

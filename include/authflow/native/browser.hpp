@@ -17,10 +17,18 @@ struct BrowserOptions {
     std::chrono::milliseconds failure_window{1000};
 };
 
+/// True where a graphical browser can be shown: on macOS and Windows always; elsewhere when
+/// `DISPLAY` or `WAYLAND_DISPLAY` is set and not empty. False over SSH without X forwarding, in
+/// containers and on servers, where `xdg-open` can only fail (after trying text-mode browsers and
+/// printing their errors).
+bool has_graphical_display();
+
 /// The programs open_browser tries, in order: each entry of `$BROWSER` (split on ':' as
-/// xdg-open does; each entry is one program name or path, never split into arguments), then
-/// `xdg-open`, `open` and `start`. Names without a '/' are looked up in PATH; entries that are
-/// not found are left out. Does not throw (except std::bad_alloc).
+/// xdg-open does; each entry is one program name or path, never split into arguments), then —
+/// only where has_graphical_display() — `xdg-open`, `open` and `start`. `$BROWSER` is tried
+/// without a display too: it may name a text-mode browser or a script. Names without a '/' are
+/// looked up in PATH; entries that are not found are left out. Does not throw (except
+/// std::bad_alloc).
 std::vector<std::string> browser_candidates();
 
 /// Opens `url` in the user's browser: runs the first candidate of browser_candidates() that

@@ -29,7 +29,7 @@ namespace fs = std::filesystem;
 class BrowserTest : public ::testing::Test {
 protected:
     void SetUp() override {
-        for (const char* name : {"BROWSER", "PATH"}) {
+        for (const char* name : {"BROWSER", "PATH", "DISPLAY", "WAYLAND_DISPLAY"}) {
             const char* value = std::getenv(name);
             saved_.emplace_back(name, value ? std::optional<std::string>{value} : std::nullopt);
         }
@@ -144,11 +144,38 @@ TEST_F(BrowserTest, FallsBackToXdgOpenInPath) {
     auto xdg = recorder("bin/xdg-open", out);
     ::unsetenv("BROWSER");
     ::setenv("PATH", bin.c_str(), 1);
+    ::setenv("DISPLAY", ":0", 1);
     auto candidates = browser_candidates();
     ASSERT_EQ(candidates.size(), 1u);
     EXPECT_EQ(candidates[0], xdg.string());
     ASSERT_TRUE(open_browser("https://example.com/a?b=c&d=e"));
     EXPECT_EQ(test::read_file(out), "1\n[https://example.com/a?b=c&d=e]\n");
+}
+
+// Over SSH or in a container xdg-open can only fail, noisily: it is not run at all. $BROWSER
+// still is (a text-mode browser, a script).
+TEST_F(BrowserTest, WithoutADisplayOnlyBrowserIsTried) {
+    fs::path bin = dir_.path() / "bin";
+    fs::create_directories(bin);
+    fs::path out = dir_.path() / "argv.txt";
+    auto xdg = recorder("bin/xdg-open", out);
+    ::unsetenv("BROWSER");
+    ::setenv("PATH", bin.c_str(), 1);
+    ::unsetenv("DISPLAY");
+    ::setenv("WAYLAND_DISPLAY", "", 1); // empty counts as unset
+    EXPECT_FALSE(has_graphical_display());
+    EXPECT_TRUE(browser_candidates().empty());
+    EXPECT_FALSE(open_browser("https://example.com/"));
+    EXPECT_FALSE(fs::exists(out)); // xdg-open never ran
+
+    ::setenv("WAYLAND_DISPLAY", "wayland-0", 1);
+    EXPECT_TRUE(has_graphical_display());
+    EXPECT_EQ(browser_candidates(), std::vector<std::string>{xdg.string()});
+
+    ::unsetenv("WAYLAND_DISPLAY");
+    auto text_browser = recorder("w3m", out);
+    ::setenv("BROWSER", text_browser.c_str(), 1);
+    EXPECT_EQ(browser_candidates(), std::vector<std::string>{text_browser.string()});
 }
 
 TEST_F(BrowserTest, NothingToStartReturnsFalse) {
