@@ -46,8 +46,13 @@ Failure classify_refresh_failure(const std::exception_ptr& error, Clock::wall_ti
         failure.code = e.code();
         failure.message = e.what();
         failure.answer = e.provider_answer();
-        failure.kind = family(e.code()) == error_family::unreachable ? FailureKind::transient
-                                                                     : FailureKind::failed;
+        // The connection failed: to the token endpoint, or on the way to it, while fetching the
+        // provider's discovery document or keys. Both may pass; TLS, size and proxy failures
+        // do not by themselves.
+        const error_family kind = family(e.code());
+        failure.kind = kind == error_family::unreachable || kind == error_family::provider_metadata
+                           ? FailureKind::transient
+                           : FailureKind::failed;
     } catch (const ConfigError& e) {
         failure.code = e.code();
         failure.message = e.what();

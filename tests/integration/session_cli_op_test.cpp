@@ -165,6 +165,33 @@ TEST_F(SessionCliOp, CommandsWorkInANewShellFromTheRememberedSettings) {
     EXPECT_THAT(after.err, StartsWith("error: token_missing: "));
 }
 
+// The provider is unreachable while the token is due but still valid (a laptop on a train, a
+// provider restarting): `token`, `status` and `userinfo`-free commands keep working. The token is
+// printed with a warning; only an expired token with no way to refresh fails.
+TEST_F(SessionCliOp, ProviderUnreachableWhileTheTokenIsStillValid) {
+    sign_in();
+    auto tokens = store()->load("default").value();
+    tokens.issued_at -= static_cast<double>(*tokens.expires_in) - 30; // 30 s left, buffer 60
+    store()->save("default", tokens);
+    op_.reset(); // stopped: nothing answers at its port any more
+
+    const auto token = authflow({"token"});
+    EXPECT_EQ(token.exit_code, 0) << token.err;
+    EXPECT_EQ(token.out, tokens.access_token + "\n");
+    EXPECT_THAT(token.err, HasSubstr("warning"));
+    EXPECT_EQ(token.err.find(tokens.access_token), std::string::npos);
+
+    const auto status = authflow({"status"});
+    EXPECT_EQ(status.exit_code, 0) << status.err;
+
+    // Expired, and the refresh cannot reach the provider: that fails (exit 1: may pass).
+    tokens.issued_at -= 60;
+    store()->save("default", tokens);
+    const auto expired = authflow({"token"});
+    EXPECT_EQ(expired.exit_code, 1) << expired.err;
+    EXPECT_EQ(expired.out, "");
+}
+
 TEST_F(SessionCliOp, RevokedGrantMeansSignInAgain) {
     const OAuthTokenSet signed_in = sign_in();
     // Revoked elsewhere (another device logged out): the refresh token no longer works.

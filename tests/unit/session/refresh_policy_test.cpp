@@ -52,6 +52,8 @@ TEST(RefreshPolicy, ServerTroubleAndNetworkErrorsAreTransient) {
         EXPECT_EQ(judge(TransportError(code, "x")).kind, FailureKind::transient) << to_string(code);
     }
     EXPECT_EQ(judge(AuthenticationError(errc::discovery_failed, "x")).kind, FailureKind::transient);
+    // Discovery could not connect (the provider restarting, a laptop offline).
+    EXPECT_EQ(judge(TransportError(errc::discovery_failed, "x")).kind, FailureKind::transient);
     EXPECT_EQ(judge(StoreError(errc::store_unavailable, "x")).kind, FailureKind::transient);
 }
 
@@ -157,8 +159,10 @@ TEST(RetryAfter, RejectsAnythingElse) {
 FailureKind judged_before_families(const std::string& type, errc code, int http_status) {
     const bool transient_status = http_status >= 500 || http_status == 429 || http_status == 408;
     if (type == "TransportError") {
+        // One change since: the connection failing while the provider's discovery document or
+        // keys are fetched on the way to the token endpoint may pass too.
         return code == errc::timeout || code == errc::connect || code == errc::resolve ||
-                       code == errc::transport
+                       code == errc::transport || family(code) == error_family::provider_metadata
                    ? FailureKind::transient
                    : FailureKind::failed;
     }
