@@ -192,6 +192,48 @@ TEST_F(SessionCliOp, ProviderUnreachableWhileTheTokenIsStillValid) {
     EXPECT_EQ(expired.out, "");
 }
 
+// `profiles` lists every account in the store, like `gh auth status`; `--json` on refresh too.
+TEST_F(SessionCliOp, ProfilesListsEveryAccountAndRefreshSpeaksJson) {
+    const OAuthTokenSet signed_in = sign_in();
+    sign_in("work");
+    auto expired = store()->load("work").value();
+    expired.refresh_token.reset();
+    expired.issued_at -= static_cast<double>(*expired.expires_in) + 10;
+    store()->save("work", expired);
+
+    const auto text = authflow({"profiles"});
+    ASSERT_EQ(text.exit_code, 0) << text.err;
+    EXPECT_THAT(text.out, HasSubstr("default (current)\n"));
+    EXPECT_THAT(text.out, HasSubstr("\nwork\n"));
+    EXPECT_THAT(text.out, HasSubstr("alice"));
+    EXPECT_THAT(text.out, HasSubstr("run `authflow --profile work login`"));
+    EXPECT_EQ(text.out.find(signed_in.access_token), std::string::npos);
+
+    const auto listed = authflow({"--profile", "work", "profiles", "--json"});
+    ASSERT_EQ(listed.exit_code, 0) << listed.err;
+    const json all = json::parse(listed.out);
+    EXPECT_EQ(all["store"]["backend"], "sqlite");
+    ASSERT_EQ(all["profiles"].size(), 2u) << listed.out;
+    const json& first = all["profiles"][0];
+    const json& second = all["profiles"][1];
+    EXPECT_EQ(first["profile"], "default");
+    EXPECT_EQ(first["current"], false);
+    EXPECT_EQ(first["signed_in"], true);
+    EXPECT_EQ(first["subject"], "alice");
+    EXPECT_EQ(first["issuer"], op_->issuer());
+    EXPECT_EQ(second["profile"], "work");
+    EXPECT_EQ(second["current"], true);
+    EXPECT_EQ(second["signed_in"], false);
+    EXPECT_EQ(second["expired"], true);
+
+    const auto refresh = authflow({"refresh", "--json"});
+    ASSERT_EQ(refresh.exit_code, 0) << refresh.err;
+    const json refreshed = json::parse(refresh.out);
+    EXPECT_EQ(refreshed["signed_in"], true);
+    EXPECT_GT(refreshed["expires_in"].get<int>(), 500);
+    EXPECT_EQ(refresh.out.find(store()->load("default")->access_token), std::string::npos);
+}
+
 TEST_F(SessionCliOp, RevokedGrantMeansSignInAgain) {
     const OAuthTokenSet signed_in = sign_in();
     // Revoked elsewhere (another device logged out): the refresh token no longer works.

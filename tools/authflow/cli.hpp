@@ -62,6 +62,7 @@ void add_login_command(CLI::App& app, Context& ctx);
 void add_token_command(CLI::App& app, Context& ctx);
 void add_refresh_command(CLI::App& app, Context& ctx);
 void add_status_command(CLI::App& app, Context& ctx);
+void add_profiles_command(CLI::App& app, Context& ctx);
 void add_userinfo_command(CLI::App& app, Context& ctx);
 void add_logout_command(CLI::App& app, Context& ctx);
 /// `authflow serve` (only when built with AUTHFLOW_WITH_HTTPLIB).

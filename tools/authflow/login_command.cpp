@@ -4,10 +4,12 @@
 // signed in and where the tokens are kept, never a token.
 #include "cli.hpp"
 #include "profile.hpp"
+#include "profile_summary.hpp"
 #include "signals.hpp"
 #include "terminal_text.hpp"
 
 #include <authflow/config.hpp>
+#include <authflow/core/clock.hpp>
 #include <authflow/core/errors.hpp>
 #include <authflow/native/auth_flow_manager.hpp>
 #include <authflow/native/browser.hpp>
@@ -32,6 +34,7 @@ struct LoginOptions {
     bool no_browser = false;
     std::optional<int> port;
     std::optional<double> timeout;
+    bool as_json = false;
 };
 
 std::string minutes_seconds(std::chrono::seconds left) {
@@ -206,6 +209,15 @@ int run_login(Context& ctx, const LoginOptions& options) {
     remember_profile(*profile.store, profile.name, settings, &login.identity);
 
     std::ostream& out = *ctx.out;
+    if (options.as_json) {
+        ProfileSummary summary = summarize_profile(
+            profile.name, settings, profile.store->load(profile_tokens_key(profile.name)),
+            make_profile_record(settings, &login.identity), system_clock().unix_seconds());
+        summary.store_backend = profile.backend;
+        summary.store_location = describe_profile_store(profile);
+        out << to_json(summary).dump(2) << "\n";
+        return exit_ok;
+    }
     const bool named_by_issuer =
         settings.provider == ProviderKind::oidc || settings.provider == ProviderKind::custom;
     out << "Signed in as " << describe_user(login.identity) << " with "
@@ -233,6 +245,8 @@ void add_login_command(CLI::App& app, Context& ctx) {
     command->add_option_function<double>(
         "--timeout", [options](const double& seconds) { options->timeout = seconds; },
         "Seconds to wait for the sign-in (10 to 86400)");
+    command->add_flag("--json", options->as_json,
+                      "Print who signed in and where the tokens are kept as JSON (never a token)");
     command->callback(
         [&ctx, options] { ctx.run = [&ctx, options] { return run_login(ctx, *options); }; });
 }
