@@ -311,8 +311,11 @@ UserIdentity OAuthProvider::identify_with(const OAuthTokenSet& tokens,
 }
 
 OAuthProvider::TokenResult OAuthProvider::refresh(std::string_view refresh_token,
-                                                  const OAuthTokenSet* current) {
+                                                  const OAuthTokenSet* current,
+                                                  const TokenNarrowing& narrowing) {
     using detail::RefreshGrant;
+    const RefreshGrant grant{std::string{refresh_token}, narrowing};
+    grant.check();
     if (refresh_token.empty()) {
         throw TokenRefreshError(errc::reauth_required, "there is no refresh token");
     }
@@ -322,7 +325,6 @@ OAuthProvider::TokenResult OAuthProvider::refresh(std::string_view refresh_token
         // is still unused.
         RefreshGrant::step([this] { prepare_id_token_validation(); });
     }
-    const RefreshGrant grant{std::string{refresh_token}};
     TokenResult result{grant.read(send_token_request(grant.form(), resolved), *clock_), {}};
     OAuthTokenSet& tokens = result.tokens;
     if (tokens.id_token) {
@@ -345,6 +347,11 @@ OAuthTokenSet OAuthProvider::refresh_tokens(std::string_view refresh_token) {
 
 OAuthTokenSet OAuthProvider::refresh_tokens(const OAuthTokenSet& current) {
     return refresh(current.refresh_token.value_or(""), &current).tokens;
+}
+
+OAuthTokenSet OAuthProvider::refresh_tokens(const OAuthTokenSet& current,
+                                            const TokenNarrowing& narrowing) {
+    return refresh(current.refresh_token.value_or(""), &current, narrowing).tokens;
 }
 
 nlohmann::json OAuthProvider::get_userinfo(std::string_view access_token) {

@@ -1,5 +1,6 @@
 #include "background_refresh.hpp"
 #include "closable_wait.hpp"
+#include "narrowed_tokens.hpp"
 #include "refresh_decision.hpp"
 #include "refresh_lease.hpp"
 #include "refresh_policy.hpp"
@@ -151,6 +152,20 @@ public:
             refused_.reset();
         }
         return result;
+    }
+
+    OAuthTokenSet narrowed_tokens(const TokenNarrowing& narrowing) {
+        const std::uint64_t epoch = current_epoch();
+        NarrowedTokens result = refresh_narrowed(
+            {*store_, *provider_, *clock_, key(), lease_name_, options_.lease_ttl,
+             options_.lease_poll_interval, [this](std::chrono::milliseconds d) { wait_for(d); }},
+            narrowing);
+        if (result.stored) {
+            // The rotated refresh token is the session's now.
+            publish(*result.stored, epoch, Publish::saved);
+            notify_changed(options_, *result.stored);
+        }
+        return std::move(result.narrowed);
     }
 
     std::optional<OAuthTokenSet> current_tokens() const {
@@ -483,6 +498,10 @@ std::string SessionManager::get_access_token(std::chrono::seconds min_ttl) {
 }
 OAuthTokenSet SessionManager::refresh() {
     return state_->refresh();
+}
+
+OAuthTokenSet SessionManager::narrowed_tokens(const TokenNarrowing& narrowing) {
+    return state_->narrowed_tokens(narrowing);
 }
 
 LogoutResult SessionManager::logout() {

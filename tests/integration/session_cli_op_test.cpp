@@ -234,6 +234,53 @@ TEST_F(SessionCliOp, ProfilesListsEveryAccountAndRefreshSpeaksJson) {
     EXPECT_EQ(refresh.out.find(store()->load("default")->access_token), std::string::npos);
 }
 
+// The token helper's options: --min-valid (refresh first when less is left), --id-token, and a
+// narrower token by --scope that leaves the session's own tokens, and its grant, working.
+TEST_F(SessionCliOp, TokenHelperOptions) {
+    const OAuthTokenSet signed_in = sign_in();
+    const std::size_t grants = refresh_grants();
+
+    const auto plenty = authflow({"token", "--min-valid", "300"});
+    ASSERT_EQ(plenty.exit_code, 0) << plenty.err;
+    EXPECT_EQ(plenty.out, signed_in.access_token + "\n");
+    EXPECT_EQ(refresh_grants(), grants);
+    auto tokens = store()->load("default").value();
+    tokens.issued_at -= static_cast<double>(*tokens.expires_in) - 200; // 200 s left, buffer 60
+    store()->save("default", tokens);
+    const auto short_of_it = authflow({"token", "--min-valid", "300"});
+    ASSERT_EQ(short_of_it.exit_code, 0) << short_of_it.err;
+    EXPECT_NE(short_of_it.out, signed_in.access_token + "\n");
+    EXPECT_EQ(refresh_grants(), grants + 1);
+
+    const auto id_token = authflow({"token", "--id-token"});
+    ASSERT_EQ(id_token.exit_code, 0) << id_token.err;
+    EXPECT_EQ(id_token.out, *store()->load("default")->id_token + "\n");
+
+    const OAuthTokenSet before = store()->load("default").value();
+    const auto narrowed = authflow({"token", "--scope", "openid"});
+    ASSERT_EQ(narrowed.exit_code, 0) << narrowed.err;
+    const std::string narrow_token = narrowed.out.substr(0, narrowed.out.size() - 1);
+    const auto introspected = provider()->introspect_token(narrow_token, "access_token");
+    EXPECT_TRUE(introspected.active);
+    EXPECT_EQ(introspected.scope.value_or(""), "openid");
+    // The session keeps its own access token; the rotated refresh token replaced the used one.
+    const OAuthTokenSet after = store()->load("default").value();
+    EXPECT_EQ(after.access_token, before.access_token);
+    EXPECT_NE(after.refresh_token, before.refresh_token);
+    EXPECT_EQ(after.scope, before.scope);
+    const auto refresh = authflow({"refresh"});
+    EXPECT_EQ(refresh.exit_code, 0) << refresh.err; // the grant lives on
+
+    const auto bad_resource = authflow({"token", "--resource", "not a uri"});
+    EXPECT_EQ(bad_resource.exit_code, 2);
+    EXPECT_THAT(bad_resource.err, HasSubstr("RFC 8707"));
+    const auto too_wide = authflow({"token", "--scope", "openid api:write"});
+    EXPECT_EQ(too_wide.exit_code, 1);
+    EXPECT_THAT(too_wide.err, HasSubstr("invalid_scope"));
+    const auto both = authflow({"token", "--id-token", "--scope", "openid"});
+    EXPECT_EQ(both.exit_code, 2);
+}
+
 TEST_F(SessionCliOp, RevokedGrantMeansSignInAgain) {
     const OAuthTokenSet signed_in = sign_in();
     // Revoked elsewhere (another device logged out): the refresh token no longer works.

@@ -1,51 +1,160 @@
-// `authflow token [--min-ttl S]`: prints a valid access token of the profile and nothing else,
-// refreshing it first when needed (like `gcloud auth print-access-token`).
+// `authflow token [--min-valid S] [--id-token] [--scope S]... [--resource URI]... [--audience A]`:
+// prints a valid access token of the profile (or its ID token) and nothing else, refreshing it
+// first when needed (like `gcloud auth print-access-token` and `oidc-token`).
 #include "cli.hpp"
 #include "profile.hpp"
 
 #include <authflow/core/clock.hpp>
+#include <authflow/core/encoding.hpp>
+#include <authflow/core/errors.hpp>
+#include <authflow/oidc/id_token.hpp>
 #include <authflow/session/session_manager.hpp>
 
 #include <CLI/CLI.hpp>
 
 #include <chrono>
 #include <memory>
+#include <optional>
 #include <ostream>
+#include <sstream>
+#include <string>
+#include <vector>
 
 namespace authflow::cli {
 
 namespace {
 
-int run_token(Context& ctx, std::int64_t min_ttl) {
+struct TokenOptions {
+    std::int64_t min_valid = 0;
+    bool id_token = false;
+    std::vector<std::string> scopes;
+    std::vector<std::string> resources;
+    std::string audience;
+};
+
+/// The `exp` of a stored ID token (validated when it was stored; only read here).
+std::optional<double> id_token_expiry(const std::string& id_token) {
+    const auto first = id_token.find('.');
+    const auto second = first == std::string::npos ? first : id_token.find('.', first + 1);
+    std::string payload;
+    if (second == std::string::npos ||
+        !base64url_decode_to(std::string_view{id_token}.substr(first + 1, second - first - 1),
+                             payload)) {
+        return std::nullopt;
+    }
+    try {
+        const auto exp = IdTokenClaims::from_payload(std::move(payload)).exp();
+        if (!exp) {
+            return std::nullopt;
+        }
+        return static_cast<double>(exp->time_since_epoch().count());
+    } catch (const Error&) {
+        return std::nullopt;
+    }
+}
+
+bool id_token_serves(const OAuthTokenSet& tokens, double now, std::int64_t min_valid) {
+    if (!tokens.id_token) {
+        return false;
+    }
+    const auto expires_at = id_token_expiry(*tokens.id_token);
+    return expires_at && now + static_cast<double>(min_valid) < *expires_at;
+}
+
+int print_id_token(const OpenedProfile& profile, const OAuthTokenSet& stored,
+                   const TokenOptions& options, std::ostream& out) {
+    const std::int64_t wanted =
+        std::max<std::int64_t>(options.min_valid, profile.settings.refresh_buffer_seconds);
+    if (id_token_serves(stored, system_clock().unix_seconds(), wanted)) {
+        out << *stored.id_token << "\n";
+        return exit_ok;
+    }
+    if (!stored.id_token) {
+        throw TokenError(errc::token_missing,
+                         "the profile has no ID token: sign in with the openid scope (run `" +
+                             login_command_for(profile.name) + "`)");
+    }
+    // A refresh usually brings a new ID token (OIDC Core §12.2).
+    const OAuthTokenSet refreshed = make_profile_session(profile)->refresh();
+    if (!id_token_serves(refreshed, system_clock().unix_seconds(), options.min_valid)) {
+        throw TokenExpiredError(errc::token_expired,
+                                "the provider gave no new ID token on refresh: run `" +
+                                    login_command_for(profile.name) + "` for a new one");
+    }
+    out << *refreshed.id_token << "\n";
+    return exit_ok;
+}
+
+int run_token(Context& ctx, const TokenOptions& options) {
     const OpenedProfile profile = open_profile(ctx);
     const OAuthTokenSet tokens = require_tokens(profile);
+    if (options.id_token) {
+        return print_id_token(profile, tokens, options, *ctx.out);
+    }
+    if (!options.scopes.empty() || !options.resources.empty() || !options.audience.empty()) {
+        if (!tokens.refresh_token || tokens.refresh_token->empty()) {
+            throw ConfigError(errc::invalid_argument,
+                              "--scope, --resource and --audience need a refresh token, and the "
+                              "provider gave none to profile '" +
+                                  profile.name + "'");
+        }
+        // `--scope "a b"` and `--scope a --scope b` alike.
+        std::vector<std::string> scopes;
+        for (const std::string& given : options.scopes) {
+            std::istringstream words(given);
+            for (std::string scope; words >> scope;) {
+                scopes.push_back(scope);
+            }
+        }
+        // A narrower token each time, straight from the provider; never stored.
+        *ctx.out << make_profile_session(profile)
+                        ->narrowed_tokens({scopes, options.resources, options.audience})
+                        .access_token
+                 << "\n";
+        return exit_ok;
+    }
     // The common case needs neither the provider nor the network: the stored token is fresh
     // by the same rule SessionManager uses.
     const double now = system_clock().unix_seconds();
     const auto due =
         refresh_due_at(tokens, std::chrono::seconds{profile.settings.refresh_buffer_seconds});
     const double expires_at = tokens.expires_at().value_or(now + 1e12);
-    if ((!due || now < *due) && now + static_cast<double>(min_ttl) < expires_at) {
+    if ((!due || now < *due) && now + static_cast<double>(options.min_valid) < expires_at) {
         *ctx.out << tokens.access_token << "\n";
         return exit_ok;
     }
     auto session = make_profile_session(profile);
-    *ctx.out << session->get_access_token(std::chrono::seconds{min_ttl}) << "\n";
+    *ctx.out << session->get_access_token(std::chrono::seconds{options.min_valid}) << "\n";
     return exit_ok;
 }
 
 } // namespace
 
 void add_token_command(CLI::App& app, Context& ctx) {
-    auto min_ttl = std::make_shared<std::int64_t>(0);
+    auto options = std::make_shared<TokenOptions>();
     auto* command = app.add_subcommand(
         "token", "Print a valid access token of the profile (refreshed when needed)");
     command
-        ->add_option("--min-ttl", *min_ttl,
-                     "Seconds the token must still be valid for (refresh otherwise)")
+        ->add_option("--min-valid,--min-ttl", options->min_valid,
+                     "Seconds the token must still be valid for (refreshed first otherwise)")
         ->check(CLI::Range(std::int64_t{0}, std::int64_t{86400}));
+    auto* id_token = command->add_flag(
+        "--id-token", options->id_token,
+        "Print the ID token instead (refreshed first when it expires within the buffer)");
+    auto* scope = command->add_option(
+        "--scope", options->scopes,
+        "A narrower access token for this scope, by a refresh (RFC 6749 §6); repeatable");
+    auto* resource = command->add_option(
+        "--resource", options->resources,
+        "An access token for this API (RFC 8707 resource indicator, an absolute URI); repeatable");
+    auto* audience = command->add_option(
+        "--audience", options->audience,
+        "An access token for this audience (the `audience` parameter of Auth0 and Okta)");
+    for (auto* narrowing : {scope, resource, audience}) {
+        narrowing->excludes(id_token);
+    }
     command->callback(
-        [&ctx, min_ttl] { ctx.run = [&ctx, min_ttl] { return run_token(ctx, *min_ttl); }; });
+        [&ctx, options] { ctx.run = [&ctx, options] { return run_token(ctx, *options); }; });
 }
 
 } // namespace authflow::cli

@@ -103,6 +103,20 @@ struct AuthorizationRequest {
 
 /// Who signed in. `subject` is the stable identifier: the validated ID token's `sub` for OpenID
 /// Connect providers, GitHub's numeric user id; never a placeholder. A plain value.
+/// What a refresh may ask for beyond new tokens for the same grant: an access token for fewer
+/// scopes (RFC 6749 §6) or for named APIs (RFC 8707 resource indicators, or the `audience`
+/// parameter some providers use instead). A plain value; empty: an ordinary refresh.
+struct TokenNarrowing {
+    /// Scopes for the new access token, all within the grant's; empty: the grant's own.
+    std::vector<std::string> scopes;
+    /// RFC 8707 §2: absolute URIs, without a fragment, of the APIs the token is for.
+    std::vector<std::string> resources;
+    /// The `audience` form parameter (Auth0, Okta custom authorization servers); empty: none.
+    std::string audience;
+
+    bool empty() const noexcept { return scopes.empty() && resources.empty() && audience.empty(); }
+};
+
 struct UserIdentity {
     std::string subject;
     std::optional<std::string> email;
@@ -288,6 +302,13 @@ public:
     /// scope when the answer has none. Throws TokenRefreshError (reauth_required when there is
     /// no refresh token, bad_issuer/bad_subject/bad_audience for a changed identity).
     OAuthTokenSet refresh_tokens(const OAuthTokenSet& current);
+    /// As above, asking for a narrower access token (`narrowing`). A refresh token in the answer
+    /// keeps the grant's full scope (RFC 6749 §6); the answer's `scope` is the narrowed one (the
+    /// requested scopes when the answer names none). Throws ConfigError (invalid_argument) for a
+    /// resource that is not an absolute URI without fragment, TokenRefreshError with the
+    /// provider's answer when it refuses (`invalid_scope`, RFC 8707's `invalid_target`), and as
+    /// above.
+    OAuthTokenSet refresh_tokens(const OAuthTokenSet& current, const TokenNarrowing& narrowing);
 
     /// The userinfo endpoint's JSON object (OIDC Core §5.3); an empty object when the provider
     /// has none. Throws AuthenticationError (provider_error with the status and the
@@ -395,7 +416,8 @@ private:
     TokenResult exchange(std::string_view code, std::string_view redirect_uri,
                          const std::optional<std::string>& pkce_verifier,
                          const std::optional<std::string>& nonce);
-    TokenResult refresh(std::string_view refresh_token, const OAuthTokenSet* current);
+    TokenResult refresh(std::string_view refresh_token, const OAuthTokenSet* current,
+                        const TokenNarrowing& narrowing = {});
 
     ProviderConfig config_;
     std::shared_ptr<HttpClient> http_;

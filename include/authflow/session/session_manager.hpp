@@ -140,6 +140,16 @@ public:
     /// TokenRefreshError (reauth_required, refresh_failed), StoreError.
     OAuthTokenSet refresh();
 
+    /// A narrower access token than the session's: for fewer scopes (RFC 6749 §6) or for named
+    /// APIs (RFC 8707 resource indicators, or `audience`), by a refresh under the cross-process
+    /// lease. Not cached and not stored: each call asks the provider. The session's own tokens
+    /// stay, except that a refresh token the provider rotated replaces the stored one (it keeps
+    /// the grant's full scope; losing it would lose the grant). Throws TokenError
+    /// (token_missing), TokenRefreshError (the provider's refusal, e.g. invalid_scope or
+    /// invalid_target; refresh_failed when another process holds the lease too long), ConfigError
+    /// (invalid_argument for a malformed scope or resource), StoreError.
+    OAuthTokenSet narrowed_tokens(const TokenNarrowing& narrowing);
+
     /// Signs out: cancels the background refresh, revokes the refresh token and then the access
     /// token (RFC 7009; best effort, failures logged), and removes the stored tokens — the
     /// stored ones (read again, also after a restart with nothing cached) and the cached ones.

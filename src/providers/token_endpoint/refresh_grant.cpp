@@ -2,8 +2,15 @@
 // token set keeps from the current one.
 #include "refresh_grant.hpp"
 
+#include "../provider_internal.hpp"
+
 #include <authflow/core/encoding.hpp>
+#include <authflow/core/errors.hpp>
 #include <authflow/providers/oauth_provider.hpp>
+
+#include <algorithm>
+#include <cctype>
+#include <string_view>
 
 namespace authflow::detail {
 namespace {
@@ -26,10 +33,60 @@ IdTokenClaims stored_id_token_claims(std::string_view id_token) {
     }
 }
 
+// RFC 3986 §4.3: scheme ":" hier-part [ "?" query ], here without spaces or controls.
+bool is_absolute_uri_without_fragment(std::string_view uri) {
+    const auto colon = uri.find(':');
+    if (colon == 0 || colon == std::string_view::npos || colon + 1 == uri.size() ||
+        !std::isalpha(static_cast<unsigned char>(uri[0]))) {
+        return false;
+    }
+    const std::string_view scheme = uri.substr(0, colon);
+    const bool scheme_ok = std::all_of(scheme.begin(), scheme.end(), [](char c) {
+        return std::isalnum(static_cast<unsigned char>(c)) || c == '+' || c == '-' || c == '.';
+    });
+    const bool rest_ok = std::all_of(uri.begin(), uri.end(),
+                                     [](char c) { return c > 0x20 && c < 0x7F && c != '#'; });
+    return scheme_ok && rest_ok;
+}
+
 } // namespace
 
+void RefreshGrant::check() const {
+    for (const std::string& scope : narrowing.scopes) {
+        // RFC 6749 §3.3: scope-token = 1*( %x21 / %x23-5B / %x5D-7E )
+        const bool allowed = !scope.empty() && std::all_of(scope.begin(), scope.end(), [](char c) {
+            return c >= 0x21 && c <= 0x7E && c != '"' && c != '\\';
+        });
+        if (!allowed) {
+            throw ConfigError(errc::invalid_argument,
+                              "scope '" + safe_text(scope) + "' is not a valid scope token");
+        }
+    }
+    for (const std::string& resource : narrowing.resources) {
+        if (!is_absolute_uri_without_fragment(resource)) {
+            throw ConfigError(errc::invalid_argument,
+                              "resource '" + safe_text(resource) +
+                                  "' is not an absolute URI without a fragment (RFC 8707 §2)");
+        }
+    }
+}
+
 QueryParams RefreshGrant::form() const {
-    return QueryParams{{"grant_type", "refresh_token"}, {"refresh_token", refresh_token}};
+    QueryParams form{{"grant_type", "refresh_token"}, {"refresh_token", refresh_token}};
+    if (!narrowing.scopes.empty()) {
+        std::string scope;
+        for (const std::string& one : narrowing.scopes) {
+            scope += (scope.empty() ? "" : " ") + one;
+        }
+        form.add("scope", std::move(scope));
+    }
+    for (const std::string& resource : narrowing.resources) {
+        form.add("resource", resource);
+    }
+    if (!narrowing.audience.empty()) {
+        form.add("audience", narrowing.audience);
+    }
+    return form;
 }
 
 OAuthTokenSet RefreshGrant::read(const HttpResponse& response, const Clock& clock) const {
@@ -65,7 +122,13 @@ void RefreshGrant::keep_unchanged(OAuthTokenSet& tokens, const OAuthTokenSet* cu
         return;
     }
     if (tokens.scope.empty()) {
-        tokens.scope = current->scope; // RFC 6749 §5.1: omitted scope = unchanged
+        // RFC 6749 §5.1: an omitted scope is the one requested.
+        for (const std::string& one : narrowing.scopes) {
+            tokens.scope += (tokens.scope.empty() ? "" : " ") + one;
+        }
+        if (narrowing.scopes.empty()) {
+            tokens.scope = current->scope;
+        }
     }
     if (!tokens.id_token) {
         tokens.id_token = current->id_token;

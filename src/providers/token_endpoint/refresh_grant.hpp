@@ -6,6 +6,7 @@
 
 #include <authflow/core/url.hpp>
 #include <authflow/oidc/id_token.hpp>
+#include <authflow/providers/oauth_provider.hpp>
 
 #include <string>
 #include <utility>
@@ -15,6 +16,12 @@ namespace authflow::detail {
 /// Refreshing a token set. A plain value; it holds the refresh token, never log it.
 struct RefreshGrant {
     std::string refresh_token;
+    /// A narrower access token asked for; empty: none.
+    TokenNarrowing narrowing = {};
+
+    /// Throws ConfigError (invalid_argument) for a resource that is not an absolute URI without
+    /// a fragment (RFC 8707 §2), or a scope with characters RFC 6749 §3.3 does not allow.
+    void check() const;
 
     /// The token request's form fields (client authentication is added by the sender).
     QueryParams form() const;
@@ -43,7 +50,8 @@ struct RefreshGrant {
     static void check_same_identity(const OAuthTokenSet& current, const IdTokenClaims& refreshed);
 
     /// Fills in what the answer may leave out (RFC 6749 §5.1, §6): this refresh token when it
-    /// has none; with a `current` token set, its scope and its ID token.
+    /// has none; the requested scopes when narrowed, else `current`'s scope; `current`'s ID
+    /// token.
     void keep_unchanged(OAuthTokenSet& tokens, const OAuthTokenSet* current) const;
 };
 

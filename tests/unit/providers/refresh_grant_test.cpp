@@ -9,6 +9,9 @@
 
 #include <gtest/gtest.h>
 
+#include <string>
+#include <vector>
+
 namespace authflow {
 namespace {
 
@@ -19,6 +22,39 @@ TEST(RefreshGrant, FormCarriesTheRefreshToken) {
     ASSERT_EQ(form.size(), 2u);
     EXPECT_EQ(form.get("grant_type"), "refresh_token");
     EXPECT_EQ(form.get("refresh_token"), "RT-1");
+}
+
+// A narrower token: scopes joined by spaces (RFC 6749 §3.3), one `resource` per API (RFC 8707
+// §2), and the `audience` some providers use.
+TEST(RefreshGrant, NarrowingAddsScopeResourcesAndAudience) {
+    RefreshGrant grant{"RT-1", {{"openid", "api:read"}, {"https://a.example/", "urn:b"}, "aud-1"}};
+    EXPECT_NO_THROW(grant.check());
+    const QueryParams form = grant.form();
+    EXPECT_EQ(form.get("scope"), "openid api:read");
+    EXPECT_EQ(form.get_all("resource"), (std::vector<std::string>{"https://a.example/", "urn:b"}));
+    EXPECT_EQ(form.get("audience"), "aud-1");
+
+    // The answer's scope, when it names none, is the one asked for (RFC 6749 §5.1).
+    OAuthTokenSet current;
+    current.scope = "openid api:read offline_access";
+    OAuthTokenSet answer;
+    grant.keep_unchanged(answer, &current);
+    EXPECT_EQ(answer.scope, "openid api:read");
+    EXPECT_EQ(answer.refresh_token, "RT-1");
+}
+
+TEST(RefreshGrant, MalformedNarrowingIsRefusedBeforeAnythingIsSent) {
+    for (const TokenNarrowing& bad :
+         {TokenNarrowing{{"two words"}, {}, {}}, TokenNarrowing{{"quo\"te"}, {}, {}},
+          TokenNarrowing{{""}, {}, {}}, TokenNarrowing{{}, {"/relative"}, {}},
+          TokenNarrowing{{}, {"https://a.example/#frag"}, {}},
+          TokenNarrowing{{}, {"1http://a.example/"}, {}},
+          TokenNarrowing{{}, {"https://a.example/ x"}, {}}}) {
+        EXPECT_EQ(test::thrown_code<ConfigError>([&] {
+                      RefreshGrant{"RT-1", bad}.check();
+                  }),
+                  errc::invalid_argument);
+    }
 }
 
 TEST(RefreshGrant, ProviderErrorIsTokenRefreshError) {
