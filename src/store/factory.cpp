@@ -1,4 +1,5 @@
 #include "file_lease.hpp"
+#include "internal/keyring_data_key.hpp"
 #include "internal/store_internal.hpp"
 
 #include <authflow/core/crypto.hpp>
@@ -207,6 +208,12 @@ TokenStoreOptions token_store_options(const OAuth2Settings& settings) {
         auto key = load_store_key(settings.store_key_file);
         options.sqlite.key = key;
         options.redis.key = key;
+    }
+    if (backend == TokenStoreBackend::sqlite && !options.sqlite.key) {
+        // No key configured: where a keyring answers, a new SQLite store is encrypted with a data
+        // key the keyring keeps.
+        options.sqlite.key = store_detail::keyring_data_key(
+            options.sqlite.path.empty() ? default_sqlite_token_store_path() : options.sqlite.path);
     }
     return options;
 }

@@ -25,6 +25,10 @@ struct TokenStore::Layers {
 TokenStore::TokenStore(std::string_view backend, RecordSealing sealing)
     : layers_(std::make_unique<Layers>(std::string{backend}, std::move(sealing))) {}
 
+bool TokenStore::encrypts() const noexcept {
+    return layers_->seal.is_encrypting();
+}
+
 TokenStore::~TokenStore() = default;
 
 void TokenStore::save(std::string_view key, const OAuthTokenSet& tokens) {

@@ -373,6 +373,8 @@ TEST_F(LoginCli, WithoutADisplayTheUrlComesFirstAndXdgOpenIsNotRun) {
     EXPECT_NE(result.err.find("authflow --profile work login --device"), std::string::npos)
         << result.err;
     EXPECT_EQ(result.err.find("noise"), std::string::npos) << result.err;
+    // No keyring here and no store key: the sign-in says, once, that the file is not encrypted.
+    EXPECT_NE(result.err.find("unencrypted file"), std::string::npos) << result.err;
 }
 
 TEST_F(LoginCli, DeviceFlowShowsTheCodeAndWaitsForApproval) {

@@ -5,7 +5,9 @@
 #include "unit/store/record_store_contract.hpp"
 
 #include <authflow/core/random.hpp>
+#include <authflow/store/factory.hpp>
 #include <authflow/store/keyring_token_store.hpp>
+#include <authflow/store/sqlite_token_store.hpp>
 
 #include <cstdlib>
 
@@ -146,6 +148,37 @@ TEST_F(KeyringStore, OptionalEncryption) {
     EXPECT_EQ(found.out.rfind("afkr1;0;afenc1.", 0), 0u) << found.out;
     EXPECT_EQ(found.out.find("marker"), std::string::npos);
     EXPECT_EQ(store.load("alice")->access_token, "at-marker");
+}
+
+// An SQLite store chosen through settings, without a configured key: where a keyring answers, a
+// new database is encrypted with a data key the keyring keeps; one from before stays plain.
+TEST_F(KeyringStore, NewSqliteStoreIsEncryptedWithAKeyTheKeyringKeeps) {
+    TempDir dir;
+    OAuth2Settings settings;
+    settings.token_store_backend = TokenStoreBackend::sqlite;
+    settings.token_store_path = dir.path() / "tokens.db";
+    auto store = make_token_store("sqlite", token_store_options(settings));
+    EXPECT_TRUE(store->encrypts());
+    OAuthTokenSet tokens;
+    tokens.access_token = "access-token-that-must-not-show-in-the-file";
+    store->save("alice", tokens);
+    EXPECT_EQ(read_file(settings.token_store_path).find(tokens.access_token), std::string::npos);
+    // Another process (here another store object) finds the same key in the keyring.
+    EXPECT_EQ(
+        make_token_store("sqlite", token_store_options(settings))->load("alice")->access_token,
+        tokens.access_token);
+
+    settings.token_store_path = dir.path() / "plain.db";
+    {
+        SqliteTokenStoreOptions plain;
+        plain.path = settings.token_store_path;
+        SqliteTokenStore(plain).save("bob", tokens); // made before, without a key
+    }
+    auto existing = make_token_store("sqlite", token_store_options(settings));
+    EXPECT_FALSE(existing->encrypts());
+    EXPECT_EQ(existing->load("bob")->access_token, tokens.access_token);
+
+    clear_service("authflow store keys");
 }
 
 TEST_F(KeyringStore, LeaseLockFilesLiveUnderXdgRuntimeDir) {

@@ -127,6 +127,11 @@ int run_login(Context& ctx, const LoginOptions& options) {
         flags["auth_timeout_seconds"] = text.str();
     }
     OpenedProfile profile = open_profile(ctx, flags);
+    if (profile.backend == "memory") {
+        throw ConfigError(errc::config_invalid,
+                          "the memory token store keeps tokens only while this program runs, so "
+                          "the sign-in would be lost at once: use --store sqlite or keyring");
+    }
     forget_other_client(profile);
     const OAuth2Settings& settings = profile.settings;
     if (settings.client_id.empty()) {
@@ -207,6 +212,12 @@ int run_login(Context& ctx, const LoginOptions& options) {
     // The provider settings (client secret included) go beside the tokens, never into a
     // plain config file, so that token, status, refresh and logout work in a new shell.
     remember_profile(*profile.store, profile.name, settings, &login.identity);
+    if (profile.backend == "sqlite" && !profile.store->encrypts()) {
+        err << "Note: the tokens are in a private (mode 0600) but unencrypted file, "
+            << describe_profile_store(profile)
+            << ". To encrypt it, set AUTHFLOW_STORE_KEY (see `authflow --help` and "
+               "docs/token-stores.md) or sign in where a keyring (Secret Service) runs.\n";
+    }
 
     std::ostream& out = *ctx.out;
     if (options.as_json) {

@@ -48,7 +48,9 @@ void reset_token_store();
 
 /// The options that `settings` describe: token_store_path, redis_url, redis_prefix,
 /// keyring_service, insecure_plaintext_store, and the store key from AUTHFLOW_STORE_KEY or
-/// store_key_file (see load_store_key). Throws ConfigError for an unreadable or invalid key.
+/// store_key_file (see load_store_key). For the sqlite backend without a configured key, where a
+/// Secret Service answers, a new database gets a data key the keyring keeps (one existing without
+/// such a key stays plain). Throws ConfigError for an unreadable or invalid key.
 TokenStoreOptions token_store_options(const OAuth2Settings& settings);
 
 /// get_token_store(settings.token_store_backend, token_store_options(settings)).

@@ -70,6 +70,10 @@ public:
     /// document records.
     std::optional<nlohmann::json> load_document(std::string_view key);
 
+    /// True when this store encrypts its records with a store key (RecordCipher). The keyring
+    /// is protected by the desktop's keyring without one.
+    bool encrypts() const noexcept;
+
 protected:
     /// `backend` names the store in error texts (as backend() does).
     explicit TokenStore(std::string_view backend, RecordSealing sealing = {});

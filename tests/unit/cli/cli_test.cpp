@@ -125,6 +125,14 @@ TEST_F(Cli, StatusJsonWhenSignedOutIsJsonToo) {
     EXPECT_THAT(token.err, HasSubstr("run `authflow --profile work login`"));
 }
 
+// Tokens in the memory store die with the process: a sign-in there is refused before it starts.
+TEST_F(Cli, LoginWithTheMemoryStoreIsRefused) {
+    const auto r = run({"login", "--store", "memory", "--provider", "oidc", "--issuer",
+                        "https://op.example", "--client-id", "cli"});
+    EXPECT_EQ(r.exit_code, 2) << r.err;
+    EXPECT_THAT(r.err, HasSubstr("memory token store"));
+}
+
 TEST_F(Cli, HelpExitsZero) {
     const auto r = run({"--help"});
     EXPECT_EQ(r.exit_code, 0) << r.err;
