@@ -123,21 +123,21 @@ detail::EvpPkeyPtr rsa_key(const nlohmann::json& jwk) {
     push_bn(builder.get(), OSSL_PKEY_PARAM_RSA_N, jwk, "n", keep, true);
     push_bn(builder.get(), OSSL_PKEY_PARAM_RSA_E, jwk, "e", keep, true);
     push_bn(builder.get(), OSSL_PKEY_PARAM_RSA_D, jwk, "d", keep, true);
-    // RFC 7518 §6.3.2: the CRT members come together or not at all.
-    std::array<std::pair<const char*, const char*>, 5> crt = {{
+    // RFC 7518 §6.3.2: producers SHOULD include the CRT members, and every common one does.
+    // authflow requires them: with them OpenSSL checks that d belongs to n and e (a key from
+    // two different files would otherwise sign assertions no one can verify).
+    const std::array<std::pair<const char*, const char*>, 5> crt = {{
         {OSSL_PKEY_PARAM_RSA_FACTOR1, "p"},
         {OSSL_PKEY_PARAM_RSA_FACTOR2, "q"},
         {OSSL_PKEY_PARAM_RSA_EXPONENT1, "dp"},
         {OSSL_PKEY_PARAM_RSA_EXPONENT2, "dq"},
         {OSSL_PKEY_PARAM_RSA_COEFFICIENT1, "qi"},
     }};
-    const bool has_crt = member(jwk, "p") != nullptr;
     for (const auto& [param, name] : crt) {
-        if (has_crt) {
-            push_bn(builder.get(), param, jwk, name, keep, true);
-        } else if (member(jwk, name) != nullptr) {
-            fail(errc::bad_key, "the JWK has some of p, q, dp, dq, qi but not all");
+        if (member(jwk, name) == nullptr) {
+            fail(errc::bad_key, "the RSA JWK lacks p, q, dp, dq or qi (RFC 7518 §6.3.2)");
         }
+        push_bn(builder.get(), param, jwk, name, keep, true);
     }
     return from_params("RSA", builder.get());
 }
