@@ -922,6 +922,24 @@ TEST(Settings, DocsExampleConfigLoads) {
     EXPECT_EQ(load_settings(sources).token_store_backend, TokenStoreBackend::sqlite);
 }
 
+TEST(Settings, ClientJwtDocsExampleConfigLoads) {
+    // docs/modern-oauth.md's private_key_jwt example must stay valid.
+    const std::string page = test::read_file(test::source_dir() / "docs" / "modern-oauth.md");
+    const auto begin = page.find("```toml\n");
+    ASSERT_NE(begin, std::string::npos);
+    const auto body = begin + 8;
+    const auto end = page.find("```", body);
+    ASSERT_NE(end, std::string::npos);
+    test::TempDir dir;
+    const auto file = dir.path() / "config.toml";
+    test::write_file(file, page.substr(body, end - body));
+    auto sources = isolated(dir);
+    sources.config_file = file;
+    const auto loaded = load_settings(sources);
+    EXPECT_EQ(loaded.client_auth_method, ClientAuthMethod::private_key_jwt);
+    EXPECT_FALSE(loaded.private_key_file.empty());
+}
+
 TEST(Settings, ScopesUnsetUnlessSomeLayerSetsThem) {
     // The seed's §13 item 8: providers keep their own default scopes unless scopes are set.
     test::TempDir dir;
