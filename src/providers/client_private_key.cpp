@@ -74,7 +74,7 @@ void read_file(const std::string& path, std::string& out) {
         log(LogLevel::warning,
             "private_key_file " + path + " may be read by other users: chmod 600 it");
     }
-    out.reserve(max_key_file_bytes + 1);
+    out.reserve(max_key_file_bytes + 4096); // never reallocated: no unwiped copy is left
     std::array<char, 4096> chunk{};
     while (true) {
         const ssize_t got = ::read(fd.get(), chunk.data(), chunk.size());

@@ -2,6 +2,7 @@
 // private_key_jwt with a key read from a PEM or JWK file, and client_secret_jwt (HS256). The
 // assertions are decoded and checked claim by claim; signatures are verified independently
 // (the jose verifier for the asymmetric keys, OpenSSL's HMAC for HS256).
+#include "provider_test_util.hpp"
 #include "providers/client_auth.hpp"
 #include "providers/client_private_key.hpp"
 #include "token_endpoint_test_util.hpp"
@@ -13,6 +14,7 @@
 #include <authflow/jose/jws.hpp>
 #include <authflow/jose/signing_key.hpp>
 #include <authflow/providers/generic_oidc_provider.hpp>
+#include <authflow/providers/microsoft_provider.hpp>
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
@@ -522,6 +524,107 @@ TEST(ClientAuthChoice, AConfiguredMethodTheProviderDoesNotAdvertiseIsConfigInval
                                                 {"client_secret_basic"},
                                                 ClientAuthMethod::client_secret_basic),
               ClientAuthMethod::none);
+}
+
+// ---- through a provider: every authenticated endpoint, and each provider's audience ------------
+
+json claims_of(const HttpRequest& request) {
+    const std::string assertion = parse_query(request.body).get("client_assertion").value_or("");
+    const auto dot1 = assertion.find('.');
+    const auto dot2 = assertion.find('.', dot1 + 1);
+    if (dot1 == std::string::npos || dot2 == std::string::npos) {
+        ADD_FAILURE() << "no client_assertion in the request to " << request.url;
+        return json::object();
+    }
+    return json::parse(base64url_decode(assertion.substr(dot1 + 1, dot2 - dot1 - 1)));
+}
+
+TEST(ClientJwtProvider, EveryAuthenticatedEndpointGetsItsOwnAssertionForTheIssuer) {
+    KeyDir dir;
+    test::FakeOp op;
+    op.discovery["token_endpoint_auth_methods_supported"] =
+        json::array({"client_secret_basic", "private_key_jwt"});
+    op.serve_discovery();
+    op.token_answer(200, {{"access_token", "AT"}, {"token_type", "Bearer"}});
+    op.http->on_json(test::FakeOp::revocation_url, 200, json::object());
+    op.http->on_json(test::FakeOp::introspection_url, 200, {{"active", true}});
+    op.http->on_json(test::FakeOp::device_url, 200,
+                     {{"device_code", "dc"},
+                      {"user_code", "UC"},
+                      {"verification_uri", "https://op.example/verify"},
+                      {"expires_in", 600}});
+    ProviderConfig config = client(ClientAuthMethod::automatic,
+                                   dir.write("k.pem", SigningKey::generate(JwsAlg::ES256).to_pem()),
+                                   "a-secret-that-auto-does-not-use");
+    config.issuer_url = test::FakeOp::issuer;
+    config.http = op.http;
+    config.clock = op.clock;
+    GenericOIDCProvider provider(config);
+    EXPECT_EQ(provider.endpoints().client_auth_method, ClientAuthMethod::private_key_jwt);
+
+    provider.client_credentials({"api"});
+    EXPECT_TRUE(provider.revoke_token("AT", "access_token"));
+    EXPECT_TRUE(provider.introspect_token("AT").active);
+    provider.start_device_authorization();
+
+    std::set<std::string> jtis;
+    for (const char* url : {test::FakeOp::token_url, test::FakeOp::revocation_url,
+                            test::FakeOp::introspection_url, test::FakeOp::device_url}) {
+        SCOPED_TRACE(url);
+        const auto requests = op.http->requests_to(url);
+        ASSERT_EQ(requests.size(), 1u);
+        const QueryParams form = parse_query(requests[0].body);
+        EXPECT_EQ(form.get("client_assertion_type"),
+                  "urn:ietf:params:oauth:client-assertion-type:jwt-bearer");
+        EXPECT_FALSE(form.contains("client_secret"));
+        EXPECT_EQ(test::header_of(requests[0], "Authorization"), "");
+        const json claims = claims_of(requests[0]);
+        EXPECT_EQ(claims.at("aud"), test::FakeOp::issuer);
+        jtis.insert(claims.at("jti").get<std::string>());
+    }
+    EXPECT_EQ(jtis.size(), 4u);
+}
+
+TEST(ClientJwtProvider, AConfiguredMethodDiscoveryDoesNotListStopsTheSignInBeforeItStarts) {
+    test::FakeOp op; // advertises client_secret_basic, client_secret_post, none
+    ProviderConfig config = client(ClientAuthMethod::client_secret_jwt, {}, "s");
+    config.issuer_url = test::FakeOp::issuer;
+    config.http = op.http;
+    GenericOIDCProvider provider(config);
+    EXPECT_EQ(test::thrown_code<ConfigError>(
+                  [&] { provider.begin_authorization("http://127.0.0.1:8765/callback"); }),
+              errc::config_invalid);
+}
+
+TEST(ClientJwtProvider, PlainOAuthUsesTheEndpointAndMicrosoftItsTokenEndpoint) {
+    auto http = std::make_shared<test::RecordingHttp>();
+    ProviderConfig config = client(ClientAuthMethod::client_secret_jwt, {}, "s");
+    config.http = http;
+
+    // No issuer identifier: the endpoint's URL (RFC 7523 §3 item 3).
+    ProviderConfig plain = config;
+    plain.authorize_url = "https://oauth.example/authorize";
+    plain.token_url = "https://oauth.example/token";
+    plain.revocation_url = "https://oauth.example/revoke";
+    http->on_json(plain.token_url, 200, {{"access_token", "AT"}, {"token_type", "Bearer"}});
+    http->on_json(plain.revocation_url, 200, json::object());
+    GenericOIDCProvider oauth(plain, GenericOIDCProvider::Discovery::off);
+    oauth.client_credentials({});
+    oauth.revoke_token("AT");
+    EXPECT_EQ(claims_of(http->requests_to(plain.token_url).at(0)).at("aud"), plain.token_url);
+    EXPECT_EQ(claims_of(http->requests_to(plain.revocation_url).at(0)).at("aud"),
+              plain.revocation_url);
+
+    // Entra ID wants its token endpoint as the audience, for a tenant as for `common`.
+    for (const char* tenant : {"contoso.example", "common"}) {
+        MicrosoftProvider microsoft(config, tenant, "https://login.example");
+        const std::string microsoft_token_url = microsoft.endpoints().token_endpoint;
+        http->on_json(microsoft_token_url, 200, {{"access_token", "AT"}, {"token_type", "Bearer"}});
+        microsoft.client_credentials({"https://graph.microsoft.com/.default"});
+        EXPECT_EQ(claims_of(http->requests_to(microsoft_token_url).back()).at("aud"),
+                  microsoft_token_url)
+            << tenant;
+    }
 }
 
 } // namespace
