@@ -9,6 +9,7 @@
 #include <authflow/core/log.hpp>
 
 #include <algorithm>
+#include <atomic>
 
 namespace authflow {
 
@@ -59,8 +60,12 @@ ClientAuthMethod choose_client_auth_method(const ProviderConfig& config,
         if (advertised.empty() || contains(advertised, "private_key_jwt")) {
             return ClientAuthMethod::private_key_jwt;
         }
-        log(LogLevel::warning, "private_key_file is set but the provider does not advertise "
-                               "private_key_jwt; using another client authentication method");
+        // Said once: the method is resolved again for every request.
+        static std::atomic<bool> said{false};
+        if (!said.exchange(true)) {
+            log(LogLevel::warning, "private_key_file is set but the provider does not advertise "
+                                   "private_key_jwt; using another client authentication method");
+        }
     }
     if (config.client_secret.empty()) {
         return ClientAuthMethod::none;
@@ -103,15 +108,15 @@ std::shared_ptr<const ClientAuth> make_client_auth(ClientAuthMethod method,
 }
 
 HttpRequest authenticated_form_post(std::string url, QueryParams form, const ClientAuth& auth,
-                                    std::string_view issuer) {
+                                    std::string_view audience) {
     HttpRequest request;
     request.method = "POST";
     request.url = std::move(url);
     request.headers = {{"Accept", "application/json"},
                        {"Content-Type", "application/x-www-form-urlencoded"}};
-    // draft-ietf-oauth-rfc7523bis §3: the audience is the issuer identifier; a plain OAuth
+    // The caller passes the issuer identifier (draft-ietf-oauth-rfc7523bis §3); a plain OAuth
     // provider without one gets the endpoint's URL (RFC 7523 §3 item 3).
-    auth.apply(issuer.empty() ? std::string_view{request.url} : issuer, form, request.headers);
+    auth.apply(audience.empty() ? std::string_view{request.url} : audience, form, request.headers);
     request.body = build_query(form);
     return request;
 }

@@ -63,8 +63,9 @@ std::shared_ptr<const ClientAuth> make_client_secret_jwt(std::string client_id,
                                                          std::shared_ptr<Clock> clock);
 
 /// A client-authenticated form POST to `url` asking for JSON (RFC 6749 §2.3.1, §3.2). An
-/// assertion's audience is `issuer`, or `url` when `issuer` is empty.
+/// assertion's audience is `audience` (the issuer identifier, OAuthProvider's
+/// client_assertion_audience), or `url` when `audience` is empty.
 HttpRequest authenticated_form_post(std::string url, QueryParams form, const ClientAuth& auth,
-                                    std::string_view issuer = {});
+                                    std::string_view audience = {});
 
 } // namespace authflow::detail
