@@ -3,7 +3,9 @@
 
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
+#include <openssl/hmac.h>
 
+#include <limits>
 #include <memory>
 
 namespace authflow {
@@ -35,6 +37,24 @@ std::string sha256(std::string_view data) {
         throw Error(errc::internal, "SHA-256 failed");
     }
     return digest;
+}
+
+std::string hmac_sha256(std::string_view key, std::string_view data) {
+    if (key.size() > static_cast<std::size_t>(std::numeric_limits<int>::max())) {
+        throw Error(errc::internal, "HMAC key too long");
+    }
+    std::string mac(32, '\0');
+    unsigned int length = 0;
+    // HMAC() with a null key pointer would mean "no key": an empty key is a valid, empty buffer.
+    static const unsigned char empty = 0;
+    const void* key_bytes = key.empty() ? static_cast<const void*>(&empty) : key.data();
+    if (HMAC(sha256_md(), key_bytes, static_cast<int>(key.size()),
+             reinterpret_cast<const unsigned char*>(data.data()), data.size(),
+             reinterpret_cast<unsigned char*>(mac.data()), &length) == nullptr ||
+        length != mac.size()) {
+        throw Error(errc::internal, "HMAC-SHA-256 failed");
+    }
+    return mac;
 }
 
 std::string to_hex(std::string_view bytes) {

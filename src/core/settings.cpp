@@ -75,12 +75,9 @@ constexpr std::array token_store_backends = {TokenStoreBackend::automatic,
                                              TokenStoreBackend::memory, TokenStoreBackend::sqlite,
                                              TokenStoreBackend::redis, TokenStoreBackend::keyring};
 constexpr std::array client_auth_methods = {
-    ClientAuthMethod::automatic, ClientAuthMethod::client_secret_basic,
-    ClientAuthMethod::client_secret_post, ClientAuthMethod::none};
-// Client authentication methods that are names in the spec but not implemented yet: refused with
-// the same error as an unknown name, said in the message.
-constexpr std::array<std::string_view, 2> unsupported_client_auth_methods = {"private_key_jwt",
-                                                                             "client_secret_jwt"};
+    ClientAuthMethod::automatic,          ClientAuthMethod::client_secret_basic,
+    ClientAuthMethod::client_secret_post, ClientAuthMethod::none,
+    ClientAuthMethod::client_secret_jwt,  ClientAuthMethod::private_key_jwt};
 
 // Upper bounds keep every duration representable in std::chrono nanoseconds downstream.
 constexpr double max_auth_timeout = 86400.0;
@@ -110,7 +107,8 @@ std::span<const Field> fields() {
         {"refresh_buffer_seconds", IntField{&S::refresh_buffer_seconds, 10, max_refresh_buffer}},
         {"redirect_uri", TextField{&S::redirect_uri}},
         {"callback_port", IntField{&S::callback_port, 0, 65535}},
-        {"client_auth_method", ChoiceField<ClientAuthMethod>{&S::client_auth_method}},
+        {"token_endpoint_auth_method", ChoiceField<ClientAuthMethod>{&S::client_auth_method}},
+        {"private_key_file", TextField{&S::private_key_file}},
         {"ca_file", TextField{&S::ca_file}},
         {"http_timeout_seconds", RealField{&S::http_timeout_seconds, 0.0, max_http_timeout, true}},
         {"leeway_seconds", IntField{&S::leeway_seconds, 0, 600}},
@@ -124,7 +122,17 @@ std::span<const Field> fields() {
     return table;
 }
 
+// Older names of fields, still accepted everywhere a name comes in.
+constexpr std::array<std::pair<std::string_view, std::string_view>, 1> field_alias_table = {{
+    {"client_auth_method", "token_endpoint_auth_method"},
+}};
+
 const Field* find_field(std::string_view name) noexcept {
+    for (const auto& [alias, canonical] : field_alias_table) {
+        if (name == alias) {
+            name = canonical;
+        }
+    }
     for (const auto& field : fields()) {
         if (field.name == name) {
             return &field;
@@ -476,6 +484,10 @@ std::string_view to_string(ClientAuthMethod method) noexcept {
         return "client_secret_post";
     case ClientAuthMethod::none:
         return "none";
+    case ClientAuthMethod::client_secret_jwt:
+        return "client_secret_jwt";
+    case ClientAuthMethod::private_key_jwt:
+        return "private_key_jwt";
     }
     return "unknown";
 }
@@ -498,13 +510,7 @@ ClientAuthMethod parse_client_auth_method(std::string_view text) {
     if (auto method = find_choice(client_auth_methods, text)) {
         return *method;
     }
-    // A spec's method name, not a secret: safe to name.
-    const std::string name = lower(trim(text));
-    if (settings_text::in_choices(unsupported_client_auth_methods, name)) {
-        invalid("client_auth_method",
-                choice_text(client_auth_methods) + " (" + name + " is not supported yet)");
-    }
-    invalid("client_auth_method", choice_text(client_auth_methods));
+    invalid("token_endpoint_auth_method", choice_text(client_auth_methods));
 }
 
 // ---- OAuth2Settings ----------------------------------------------------------------------------
@@ -518,6 +524,12 @@ const std::vector<std::string_view>& OAuth2Settings::field_names() {
         return out;
     }();
     return names;
+}
+
+const std::vector<std::pair<std::string_view, std::string_view>>& OAuth2Settings::field_aliases() {
+    static const std::vector<std::pair<std::string_view, std::string_view>> aliases(
+        field_alias_table.begin(), field_alias_table.end());
+    return aliases;
 }
 
 void OAuth2Settings::set(std::string_view name, std::string_view value) {
@@ -728,6 +740,9 @@ std::string_view to_string(SettingSource source) noexcept {
 }
 
 SettingSource LoadedSettings::source_of(std::string_view field) const noexcept {
+    if (const Field* known = find_field(field)) {
+        field = known->name;
+    }
     const auto it = sources_.find(field);
     return it == sources_.end() ? SettingSource::default_value : it->second;
 }
@@ -747,7 +762,7 @@ void LoadedSettings::apply(const Layer& layer) {
         } catch (const ConfigError& e) {
             throw ConfigError(e.code(), entry.error_prefix + e.what());
         }
-        sources_[entry.field] = layer.source;
+        sources_[std::string{find_field(entry.field)->name}] = layer.source;
     }
 }
 
@@ -810,8 +825,13 @@ LoadedSettings load_settings_with_sources(const SettingsSources& sources) {
 
     // 4. The environment.
     LoadedSettings::Layer env{SettingSource::environment, "the environment", {}, false};
-    for (auto& [field, value] :
-         read_environment(sources, "AUTHFLOW_OAUTH2__", OAuth2Settings::field_names())) {
+    std::vector<std::string_view> env_fields = OAuth2Settings::field_names();
+    for (const auto& [alias, canonical] : field_alias_table) {
+        // Values come back ordered by name: client_auth_method is applied before
+        // token_endpoint_auth_method, so the current name wins when both are set.
+        env_fields.push_back(alias);
+    }
+    for (auto& [field, value] : read_environment(sources, "AUTHFLOW_OAUTH2__", env_fields)) {
         env.entries.push_back({field, std::move(value),
                                "environment variable AUTHFLOW_OAUTH2__" + upper(field) + ": "});
     }

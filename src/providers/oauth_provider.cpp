@@ -36,6 +36,13 @@ OAuthProvider::OAuthProvider(ProviderConfig config) : config_(std::move(config))
     http_ = config_.http ? config_.http : default_http_client();
     clock_ = clock_or_system(config_.clock);
     detail::check_provider_settings(config_);
+    if (!config_.private_key_file.empty() &&
+        (config_.client_auth_method == ClientAuthMethod::private_key_jwt ||
+         config_.client_auth_method == ClientAuthMethod::automatic)) {
+        // Read the key now, once: a bad file is a ConfigError before any sign-in starts, not
+        // after the user has signed in at the provider.
+        client_auth_ = detail::make_client_auth(ClientAuthMethod::private_key_jwt, config_);
+    }
     if (!config_.use_pkce) {
         log(LogLevel::warning, "PKCE is off (use_pkce = false): authorization codes are not "
                                "bound to this client; keep it off only for providers that "
@@ -53,6 +60,15 @@ bool OAuthProvider::wants_openid_scope() const {
 ClientAuthMethod
 OAuthProvider::resolve_client_auth(const std::vector<std::string>& advertised) const {
     return detail::choose_client_auth_method(config_, advertised, default_client_auth());
+}
+
+std::string OAuthProvider::client_assertion_audience(const ProviderEndpoints& resolved,
+                                                     const std::string& endpoint_url) const {
+    // A template issuer ("{tenantid}") is no one's identifier: use the endpoint then.
+    if (resolved.issuer.empty() || resolved.issuer.find('{') != std::string::npos) {
+        return endpoint_url;
+    }
+    return resolved.issuer;
 }
 
 ProviderEndpoints OAuthProvider::configured_endpoints() const {
@@ -173,7 +189,9 @@ HttpResponse OAuthProvider::post_authenticated(EndpointKind endpoint, const std:
                                                QueryParams form,
                                                const ProviderEndpoints& resolved) {
     const auto auth = client_auth(resolved.client_auth_method);
-    return send(endpoint, detail::authenticated_form_post(url, std::move(form), *auth));
+    return send(endpoint,
+                detail::authenticated_form_post(url, std::move(form), *auth,
+                                                client_assertion_audience(resolved, url)));
 }
 
 HttpResponse OAuthProvider::send_token_request(QueryParams form,

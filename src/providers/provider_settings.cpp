@@ -30,12 +30,19 @@ void check_provider_settings(const ProviderConfig& config) {
         throw ConfigError(errc::config_invalid, "leeway must be 0 to 600 seconds");
     }
     if ((config.client_auth_method == ClientAuthMethod::client_secret_basic ||
-         config.client_auth_method == ClientAuthMethod::client_secret_post) &&
+         config.client_auth_method == ClientAuthMethod::client_secret_post ||
+         config.client_auth_method == ClientAuthMethod::client_secret_jwt) &&
         config.client_secret.empty()) {
         throw ConfigError(errc::config_missing,
-                          std::string{"client_auth_method "} +
+                          std::string{"token_endpoint_auth_method "} +
                               std::string{to_string(config.client_auth_method)} +
                               " needs a client_secret");
+    }
+    if (config.client_auth_method == ClientAuthMethod::private_key_jwt &&
+        config.private_key_file.empty()) {
+        throw ConfigError(errc::config_missing,
+                          "token_endpoint_auth_method private_key_jwt needs a private_key_file "
+                          "(AUTHFLOW_OAUTH2__PRIVATE_KEY_FILE)");
     }
 }
 

@@ -164,6 +164,9 @@ OidcProvider::OidcProvider(OidcProviderOptions options) {
                        {"require_pkce", options.require_pkce},
                        {"clients", options.clients},
                        {"client_overrides", options.client_overrides}};
+    if (!options.jwt_key_client_jwks.is_null()) {
+        op_options["jwt_key_client_jwks"] = options.jwt_key_client_jwks;
+    }
     if (!options.redirect_uris.empty()) {
         op_options["redirect_uris"] = options.redirect_uris;
     }

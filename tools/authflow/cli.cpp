@@ -56,6 +56,8 @@ void add_global_options(CLI::App& app, GlobalOptions& global) {
     app.add_option("--client-id", global.client_id, "OAuth client id");
     app.add_option("--client-secret-file", global.client_secret_file,
                    "File holding the client secret (never pass secrets as arguments)");
+    app.add_option("--private-key-file", global.private_key_file,
+                   "PEM or JWK file with the client's private key (private_key_jwt)");
     app.add_option("--issuer", global.issuer, "OpenID Provider issuer URL");
     app.add_option("--scopes", global.scopes, "Scopes, space-separated");
     app.add_option("--store", global.store, "Token store: auto, memory, sqlite, redis, keyring");
@@ -89,6 +91,7 @@ SettingsSources Context::settings_sources(SettingsValues extra_flags) const {
     flag("issuer_url", global.issuer);
     flag("scopes", global.scopes);
     flag("token_store_backend", global.store);
+    flag("private_key_file", global.private_key_file);
     if (!global.client_secret_file.empty()) {
         sources.flags["client_secret"] = read_secret_file(global.client_secret_file);
     }

@@ -29,6 +29,7 @@ struct GlobalOptions {
     std::string provider;
     std::string client_id;
     std::string client_secret_file;
+    std::string private_key_file; ///< the setting private_key_file (a path; the key stays there)
     std::string issuer;
     std::string scopes;
     std::string store;

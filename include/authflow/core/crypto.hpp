@@ -10,6 +10,9 @@ namespace authflow {
 bool constant_time_equal(std::string_view a, std::string_view b) noexcept;
 /// SHA-256 of `data` (32 raw bytes).
 std::string sha256(std::string_view data);
+/// HMAC-SHA-256 of `data` under `key` (32 raw bytes; RFC 2104, the MAC of JWS HS256, RFC 7518
+/// §3.2). Throws Error (internal) if OpenSSL fails.
+std::string hmac_sha256(std::string_view key, std::string_view data);
 /// Lower-case hex of `bytes`.
 std::string to_hex(std::string_view bytes);
 

@@ -6,6 +6,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 namespace authflow {
@@ -28,20 +29,25 @@ enum class TokenStoreBackend {
     keyring,
 };
 
-/// How the client authenticates at the token, revocation and introspection endpoints
-/// (RFC 6749 §2.3.1, OIDC Core §9).
+/// How the client authenticates at the token, revocation, introspection and device
+/// authorization endpoints (RFC 6749 §2.3.1, OIDC Core §9, RFC 7523 §2.2). The setting is
+/// `token_endpoint_auth_method` (the name of the registration metadata, RFC 7591 §2).
 enum class ClientAuthMethod {
-    automatic, ///< `none` without a secret; else from discovery, else the provider's default
+    automatic, ///< `private_key_jwt` with a private key file; `none` without a secret; else from
+               ///< discovery, else the provider's default
     client_secret_basic, ///< HTTP Basic with the form-urlencoded id and secret
     client_secret_post,  ///< client_id and client_secret in the form body
     none,                ///< public client: client_id in the body, PKCE protects the code
+    client_secret_jwt,   ///< a JWT signed with the client secret (HS256)
+    private_key_jwt,     ///< a JWT signed with the client's private key (private_key_file)
 };
 
 /// "google", "github", "microsoft", "oidc" or "custom".
 std::string_view to_string(ProviderKind kind) noexcept;
 /// "auto", "memory", "sqlite", "redis" or "keyring".
 std::string_view to_string(TokenStoreBackend backend) noexcept;
-/// "auto", "client_secret_basic", "client_secret_post" or "none".
+/// "auto", "client_secret_basic", "client_secret_post", "none", "client_secret_jwt" or
+/// "private_key_jwt".
 std::string_view to_string(ClientAuthMethod method) noexcept;
 
 /// The inverse of to_string, in any case, white space around. Throws ConfigError
@@ -51,8 +57,7 @@ ProviderKind parse_provider_kind(std::string_view text);
 /// (config_invalid) naming the setting `token_store_backend` and the accepted values.
 TokenStoreBackend parse_token_store_backend(std::string_view text);
 /// The inverse of to_string, in any case, white space around. Throws ConfigError
-/// (config_invalid) naming the setting `client_auth_method` and the accepted values; methods
-/// authflow does not implement yet (private_key_jwt, client_secret_jwt) are refused the same way.
+/// (config_invalid) naming the setting `token_endpoint_auth_method` and the accepted values.
 ClientAuthMethod parse_client_auth_method(std::string_view text);
 
 /// Every OAuth setting (see docs/settings.md and the CLI contract). A plain value; not
@@ -76,7 +81,10 @@ struct OAuth2Settings {
     int refresh_buffer_seconds = 60;     ///< 10 to 86400
     std::string redirect_uri;            ///< a full loopback URI; empty: chosen at login
     int callback_port = 0;               ///< 0 = any free port
+    /// The setting `token_endpoint_auth_method` (also accepted as `client_auth_method`).
     ClientAuthMethod client_auth_method = ClientAuthMethod::automatic;
+    /// A PEM or JWK file holding the client's private key (private_key_jwt); never logged.
+    std::string private_key_file;
     std::string ca_file;
     double http_timeout_seconds = 30.0; ///< more than 0, up to 3600
     int leeway_seconds = 60;            ///< 0 to 600
@@ -89,6 +97,9 @@ struct OAuth2Settings {
 
     /// The names of every field, in declaration order.
     static const std::vector<std::string_view>& field_names();
+    /// Older names still accepted for a field (in set, get, config files, the environment and
+    /// remembered settings): `client_auth_method` for `token_endpoint_auth_method`.
+    static const std::vector<std::pair<std::string_view, std::string_view>>& field_aliases();
     /// Sets one field from its text form (lists: space- or comma-separated, empty = unset;
     /// booleans: true/false/1/0/yes/no in any case; choices in any case, parsed into their enum).
     /// Throws ConfigError (config_invalid) naming the field and the accepted values, never the

@@ -31,6 +31,16 @@ public:
     static SigningKey from_pem(std::string_view pem, std::optional<JwsAlg> alg = {},
                                std::string kid = {});
 
+    /// A key from a private JWK (RFC 7517 §4, RFC 7518 §6.2.2 and §6.3.2, RFC 8037 §2): RSA with
+    /// `n`, `e`, `d` and the CRT members `p`, `q`, `dp`, `dq`, `qi`, EC P-256/384/521 with `x`,
+    /// `y`, `d`, OKP Ed25519 with `x`, `d`. The algorithm is `alg` when given, else the JWK's
+    /// `alg`, else RS256 for RSA, ES256/384/512 by curve, EdDSA for Ed25519; the `kid` is the
+    /// JWK's. Throws TokenError: bad_key (not an object, a member missing or badly encoded, the
+    /// public and private parts do not match, or no private part: the error says so; a member's
+    /// value is never quoted), weak_key (RSA under 2048 bits), unsupported_key (another kty or
+    /// curve), unsupported_alg (the algorithm does not fit the key).
+    static SigningKey from_jwk(const nlohmann::json& jwk, std::optional<JwsAlg> alg = {});
+
     /// The key as unencrypted PKCS#8 PEM, to be kept where secrets are kept (an encrypting
     /// token store). Never log it.
     std::string to_pem() const;

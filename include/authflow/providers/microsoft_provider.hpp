@@ -37,6 +37,12 @@ protected:
     ClientAuthMethod default_client_auth() const noexcept override {
         return ClientAuthMethod::client_secret_post;
     }
+    /// Microsoft Entra ID wants the token endpoint's URL as a client assertion's audience (its
+    /// "certificate credentials" documentation), not the issuer.
+    std::string client_assertion_audience(const ProviderEndpoints& endpoints,
+                                          const std::string& endpoint_url) const override {
+        return endpoints.token_endpoint.empty() ? endpoint_url : endpoints.token_endpoint;
+    }
 
 private:
     std::string tenant_id_;

@@ -51,7 +51,11 @@ struct ProviderConfig {
     std::string issuer_url;
     /// OpenID Connect: where the signing keys are; empty: from discovery.
     std::string jwks_uri;
+    /// The setting `token_endpoint_auth_method`: how the client authenticates (OIDC Core §9).
     ClientAuthMethod client_auth_method = ClientAuthMethod::automatic;
+    /// A PEM or JWK file with the client's private key, for private_key_jwt (RFC 7523 §2.2);
+    /// read once, when the provider is made. The path is not secret; the file is.
+    std::string private_key_file;
     /// PKCE S256 on every authorization request. Turning it off is honoured (for providers that
     /// reject PKCE) with a warning in the log.
     bool use_pkce = true;
@@ -368,6 +372,11 @@ protected:
     const std::shared_ptr<Clock>& clock_ptr() const { return clock_; }
     bool wants_openid_scope() const;
 
+    /// The `aud` of a client assertion (private_key_jwt, client_secret_jwt) sent to
+    /// `endpoint_url`: the issuer identifier (draft-ietf-oauth-rfc7523bis), or the endpoint's URL
+    /// when there is none. Presets whose provider wants another audience override it.
+    virtual std::string client_assertion_audience(const ProviderEndpoints& endpoints,
+                                                  const std::string& endpoint_url) const;
     /// The client authentication used when discovery does not say (presets: what their
     /// documentation shows).
     virtual ClientAuthMethod default_client_auth() const noexcept {

@@ -16,9 +16,16 @@ TokenAnswer read_token_response(const HttpResponse& response, const Clock& clock
     if (body) {
         // RFC 6749 §5.2; GitHub reports errors with HTTP 200 and the same members.
         if (auto answer = oauth_error_of(*body, response.status)) {
+            // RFC 6749 §5.2: invalid_client is the client authentication failing; say which
+            // setting to look at rather than leave "invalid_client" to be decoded.
+            const std::string hint =
+                answer->error == "invalid_client"
+                    ? ": the provider refused the client authentication (check client_id, the "
+                      "client secret or private key, and token_endpoint_auth_method)"
+                    : "";
             return TokenEndpointError{errc::provider_error,
                                       "the token endpoint refused the request: " + answer->error +
-                                          status,
+                                          hint + status,
                                       *answer, retry_after};
         }
     }

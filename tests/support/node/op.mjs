@@ -13,6 +13,7 @@
 //   device_code_ttl            seconds (default 600)
 //   require_pkce               PKCE required for every client (default true)
 //   clients                    extra client metadata objects
+//   jwt_key_client_jwks        a JWKS of public keys: registers jwt-key-client with it
 //   client_overrides           { client_id: { metadata merged into that client } }
 //
 // Clients (every confidential secret is "<name>-secret" unless said otherwise):
@@ -22,6 +23,9 @@
 //   special-client     client_secret_basic with the secret "p@ss w:rd+%&/" (RFC 6749 §2.3.1)
 //   public-client      none (public), application_type native, redirect http://127.0.0.1/callback
 //                      (any loopback port, RFC 8252 §7.3)
+//   jwt-secret-client  client_secret_jwt (HS256 assertions under "jwt-secret-client-secret")
+//   jwt-key-client     private_key_jwt, only when options.jwt_key_client_jwks gives its public
+//                      keys (the test holds the private key); no secret
 //
 // Events: every provider event of interest is appended to FILE as one JSON line
 // {"event": ..., "client_id": ..., "grant_type": ..., "error": ..., ...}; never a token.
@@ -79,6 +83,8 @@ const confidential = (id, extra = {}) => ({
   id_token_signed_response_alg: 'RS256',
   ...extra,
 });
+// A client that authenticates with its key alone has no secret.
+const withoutSecret = ({ client_secret: _unused, ...metadata }) => metadata;
 let clients = [
   confidential('conf-client'),
   confidential('conf-client-PS256', { id_token_signed_response_alg: 'PS256' }),
@@ -96,6 +102,11 @@ let clients = [
       'urn:ietf:params:oauth:grant-type:device_code'],
     response_types: ['code'],
   },
+  confidential('jwt-secret-client', { token_endpoint_auth_method: 'client_secret_jwt' }),
+  ...(options.jwt_key_client_jwks ? [withoutSecret(confidential('jwt-key-client', {
+    token_endpoint_auth_method: 'private_key_jwt',
+    jwks: options.jwt_key_client_jwks,
+  }))] : []),
   ...opt('clients', []),
 ];
 const overrides = opt('client_overrides', {});

@@ -231,6 +231,35 @@ TEST_F(Cli, MalformedConfigFileIsAConfigurationError) {
     EXPECT_THAT(r.err, HasSubstr("callback_port"));
 }
 
+TEST_F(Cli, PrivateKeyFileProblemsAreConfigurationErrorsWithoutTheKey) {
+    // --private-key-file names the setting private_key_file (private_key_jwt); the key is read
+    // when the provider is made, before any sign-in, and never shown.
+    const std::map<std::string, std::string> env = {
+        {"AUTHFLOW_OAUTH2__AUTHORIZE_URL", "https://idp.example/authorize"},
+        {"AUTHFLOW_OAUTH2__TOKEN_URL", "https://idp.example/token"},
+        {"AUTHFLOW_OAUTH2__TOKEN_ENDPOINT_AUTH_METHOD", "private_key_jwt"}};
+    const auto absent = (home_.path() / "absent-key.pem").string();
+    auto r = run({"login", "--no-browser", "--store", "memory", "--provider", "custom",
+                  "--client-id", "c", "--private-key-file", absent},
+                 env);
+    EXPECT_EQ(r.exit_code, 2) << r.err;
+    EXPECT_THAT(r.err, StartsWith("error: config_missing: "));
+    EXPECT_THAT(r.err, HasSubstr("private_key_file"));
+    EXPECT_THAT(r.err, HasSubstr(absent));
+
+    const auto public_only = home_.path() / "public.pem";
+    const std::string body = "MFkwEwYHKoZIzj0CAQYIKoZIzj0DAQcDQgAEPUBLICKEYTEXT";
+    test::write_file(public_only,
+                     "-----BEGIN PUBLIC KEY-----\n" + body + "\n-----END PUBLIC KEY-----\n");
+    r = run({"login", "--no-browser", "--store", "memory", "--provider", "custom", "--client-id",
+             "c", "--private-key-file", public_only.string()},
+            env);
+    EXPECT_EQ(r.exit_code, 2) << r.err;
+    EXPECT_THAT(r.err, StartsWith("error: config_invalid: "));
+    EXPECT_THAT(r.err, HasSubstr("public key"));
+    EXPECT_THAT(r.err, Not(HasSubstr("PUBLICKEYTEXT")));
+}
+
 TEST_F(Cli, MissingConfigFileIsAConfigurationError) {
     const auto command = settings_command();
     if (command.empty()) {

@@ -41,6 +41,16 @@ TEST(Crypto, Sha256Vectors) {
     EXPECT_NE(sha256("a\0b"sv), sha256("a"));
 }
 
+TEST(Crypto, HmacSha256Rfc4231Vectors) {
+    // RFC 4231 §4.2 (test case 1) and §4.3 (test case 2).
+    EXPECT_EQ(to_hex(hmac_sha256(std::string(20, '\x0b'), "Hi There")),
+              "b0344c61d8db38535ca8afceaf0bf12b881dc200c9833da726e9376c2e32cff7");
+    EXPECT_EQ(to_hex(hmac_sha256("Jefe", "what do ya want for nothing?")),
+              "5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843");
+    EXPECT_EQ(hmac_sha256("", "").size(), 32u);
+    EXPECT_NE(hmac_sha256("k1", "m"), hmac_sha256("k2", "m"));
+}
+
 TEST(Crypto, ToHex) {
     EXPECT_EQ(to_hex(""), "");
     EXPECT_EQ(to_hex("\x00\xff\x10\xab"sv), "00ff10ab");

@@ -66,7 +66,8 @@ TEST(Settings, FieldNamesInDeclarationOrder) {
                                                     "refresh_buffer_seconds",
                                                     "redirect_uri",
                                                     "callback_port",
-                                                    "client_auth_method",
+                                                    "token_endpoint_auth_method",
+                                                    "private_key_file",
                                                     "ca_file",
                                                     "http_timeout_seconds",
                                                     "leeway_seconds",
@@ -146,10 +147,13 @@ TEST(Settings, SetsAndGetsEveryField) {
         {"callback_port", "0", "0"},
         {"callback_port", "65535", "65535"},
         {"callback_port", "8765", "8765"},
-        {"client_auth_method", "client_secret_basic", "client_secret_basic"},
-        {"client_auth_method", "client_secret_post", "client_secret_post"},
-        {"client_auth_method", "none", "none"},
-        {"client_auth_method", "auto", "auto"},
+        {"token_endpoint_auth_method", "client_secret_basic", "client_secret_basic"},
+        {"token_endpoint_auth_method", "client_secret_post", "client_secret_post"},
+        {"token_endpoint_auth_method", "none", "none"},
+        {"token_endpoint_auth_method", "auto", "auto"},
+        {"token_endpoint_auth_method", "client_secret_jwt", "client_secret_jwt"},
+        {"token_endpoint_auth_method", "Private_Key_JWT", "private_key_jwt"},
+        {"private_key_file", "/etc/authflow/client.pem", "/etc/authflow/client.pem"},
         {"ca_file", "/etc/ssl/certs/ca.pem", "/etc/ssl/certs/ca.pem"},
         {"http_timeout_seconds", "0.5", "0.5"},
         {"http_timeout_seconds", "45", "45"},
@@ -236,8 +240,8 @@ TEST(Settings, RejectsInvalidValuesNamingTheField) {
         {"provider", "google,github"},
         {"token_store_backend", "disk"},
         {"token_store_backend", "file"},
-        {"client_auth_method", "private_key_jwt"},
-        {"client_auth_method", "basic"},
+        {"token_endpoint_auth_method", "jwt"},
+        {"token_endpoint_auth_method", "basic"},
         {"use_pkce", "maybe"},
         {"use_pkce", ""},
         {"use_pkce", "2"},
@@ -314,7 +318,8 @@ TEST(Settings, ChoicesAreEnumsWithTheirNames) {
         EXPECT_EQ(parse_token_store_backend(to_string(backend)), backend);
     }
     for (auto method : {ClientAuthMethod::automatic, ClientAuthMethod::client_secret_basic,
-                        ClientAuthMethod::client_secret_post, ClientAuthMethod::none}) {
+                        ClientAuthMethod::client_secret_post, ClientAuthMethod::none,
+                        ClientAuthMethod::client_secret_jwt, ClientAuthMethod::private_key_jwt}) {
         EXPECT_EQ(parse_client_auth_method(to_string(method)), method);
     }
     EXPECT_EQ(to_string(TokenStoreBackend::automatic), "auto");
@@ -331,15 +336,42 @@ TEST(Settings, ChoicesAreEnumsWithTheirNames) {
     s.set("client_auth_method", "Client_Secret_Basic");
     EXPECT_EQ(s.client_auth_method, ClientAuthMethod::client_secret_basic);
 
-    // Named by the spec but not implemented yet: refused where the text comes in, saying so.
-    for (auto method : {"private_key_jwt", "client_secret_jwt"}) {
-        auto e = config_error([&] { parse_client_auth_method(method); });
-        EXPECT_EQ(e.code(), errc::config_invalid) << method;
-        EXPECT_THAT(e.what(), HasSubstr("client_auth_method"));
-        EXPECT_THAT(e.what(), HasSubstr("not supported yet")) << method;
-    }
+    // The JWT methods (RFC 7523 §2.2, OIDC Core §9).
+    EXPECT_EQ(parse_client_auth_method("private_key_jwt"), ClientAuthMethod::private_key_jwt);
+    EXPECT_EQ(parse_client_auth_method(" Client_Secret_JWT "), ClientAuthMethod::client_secret_jwt);
+    auto e = config_error([&] { parse_client_auth_method("tls_client_auth"); });
+    EXPECT_THAT(e.what(), HasSubstr("token_endpoint_auth_method"));
+    EXPECT_THAT(e.what(), HasSubstr("private_key_jwt"));
     EXPECT_EQ(config_error([&] { parse_provider_kind("generic"); }).code(), errc::config_invalid);
     EXPECT_EQ(config_error([&] { parse_token_store_backend(""); }).code(), errc::config_invalid);
+}
+
+TEST(Settings, TokenEndpointAuthMethodKeepsItsOldNameAsAnAlias) {
+    OAuth2Settings s;
+    s.set("client_auth_method", "private_key_jwt");
+    EXPECT_EQ(s.client_auth_method, ClientAuthMethod::private_key_jwt);
+    EXPECT_EQ(s.get("token_endpoint_auth_method"), "private_key_jwt");
+    EXPECT_EQ(s.get("client_auth_method"), "private_key_jwt");
+    s.set("token_endpoint_auth_method", "client_secret_jwt");
+    EXPECT_EQ(s.client_auth_method, ClientAuthMethod::client_secret_jwt);
+    s.set("private_key_file", "/etc/authflow/client.jwk");
+    EXPECT_EQ(s.get("private_key_file"), "/etc/authflow/client.jwk");
+
+    // The environment, under either name; the current name wins when both are set.
+    SettingsSources sources;
+    sources.environment = std::map<std::string, std::string, std::less<>>{
+        {"AUTHFLOW_OAUTH2__CLIENT_AUTH_METHOD", "client_secret_post"},
+        {"AUTHFLOW_OAUTH2__PRIVATE_KEY_FILE", "/k.pem"},
+        {"HOME", "/nonexistent-home-authflow"}};
+    auto loaded = load_settings_with_sources(sources);
+    EXPECT_EQ(loaded.settings().client_auth_method, ClientAuthMethod::client_secret_post);
+    EXPECT_EQ(loaded.settings().private_key_file, "/k.pem");
+    EXPECT_EQ(loaded.source_of("token_endpoint_auth_method"), SettingSource::environment);
+    EXPECT_EQ(loaded.source_of("client_auth_method"), SettingSource::environment);
+    (*sources.environment)["AUTHFLOW_OAUTH2__TOKEN_ENDPOINT_AUTH_METHOD"] = "private_key_jwt";
+    EXPECT_EQ(load_settings_with_sources(sources).settings().client_auth_method,
+              ClientAuthMethod::private_key_jwt);
+    EXPECT_EQ(OAuth2Settings::field_aliases().size(), 1u);
 }
 
 TEST(Settings, UnknownFieldIsConfigError) {
@@ -434,7 +466,7 @@ TEST(Settings, ValidateChecksValuesAssignedDirectly) {
     // assigned directly, set() refuses it where the text comes in, with the same code.
     for (const auto& [field, value] :
          {std::pair{"provider", "okta"}, std::pair{"token_store_backend", "disk"},
-          std::pair{"client_auth_method", "x"}}) {
+          std::pair{"token_endpoint_auth_method", "x"}}) {
         OAuth2Settings s;
         const std::string_view name = field;
         const std::string_view text = value;
@@ -888,6 +920,24 @@ TEST(Settings, DocsExampleConfigLoads) {
 
     sources.profile = "ci";
     EXPECT_EQ(load_settings(sources).token_store_backend, TokenStoreBackend::sqlite);
+}
+
+TEST(Settings, ClientJwtDocsExampleConfigLoads) {
+    // docs/modern-oauth.md's private_key_jwt example must stay valid.
+    const std::string page = test::read_file(test::source_dir() / "docs" / "modern-oauth.md");
+    const auto begin = page.find("```toml\n");
+    ASSERT_NE(begin, std::string::npos);
+    const auto body = begin + 8;
+    const auto end = page.find("```", body);
+    ASSERT_NE(end, std::string::npos);
+    test::TempDir dir;
+    const auto file = dir.path() / "config.toml";
+    test::write_file(file, page.substr(body, end - body));
+    auto sources = isolated(dir);
+    sources.config_file = file;
+    const auto loaded = load_settings(sources);
+    EXPECT_EQ(loaded.client_auth_method, ClientAuthMethod::private_key_jwt);
+    EXPECT_FALSE(loaded.private_key_file.empty());
 }
 
 TEST(Settings, ScopesUnsetUnlessSomeLayerSetsThem) {

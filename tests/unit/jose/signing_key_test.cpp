@@ -141,5 +141,58 @@ TEST(SigningKey, AnErrorNeverQuotesTheKeyText) {
     }
 }
 
+// RFC 8037 §A.1 (the Ed25519 private key) and §A.4: Ed25519 is deterministic, so the key read
+// from the JWK must give the RFC's signature byte for byte.
+TEST(SigningKeyFromJwk, Rfc8037Ed25519SignatureReproduced) {
+    const json jwk = {{"kty", "OKP"},
+                      {"crv", "Ed25519"},
+                      {"d", "nWGxne_9WmC6hEr0kuwsxERJxWl7MmkZcDusAxyuf2A"},
+                      {"x", "11qYAYKxCrfVS_7TyWQHOg7hcvPapiMlrwIaaPcHURo"}};
+    SigningKey key = SigningKey::from_jwk(jwk);
+    EXPECT_EQ(key.alg(), JwsAlg::EdDSA);
+    EXPECT_EQ(key.thumbprint(), "kPrK_qmxVWaYVA9wwBF6Iuo3vVzz7TxHCTwXBygrS4k"); // §A.3
+    EXPECT_EQ(key.sign_compact(R"({"alg":"EdDSA"})", "Example of Ed25519 signing"),
+              "eyJhbGciOiJFZERTQSJ9.RXhhbXBsZSBvZiBFZDI1NTE5IHNpZ25pbmc.hgyY0il_MGCjP0JzlnLWG1PPOt"
+              "7-09PGcvMg3AIbQR6dWbhijcNR4ki4iylGjg5BhVsPt9g7sVvpAr_MuM0KAg");
+}
+
+TEST(SigningKeyFromJwk, RefusesWhatIsNotAUsablePrivateJwk) {
+    const json ed = {{"kty", "OKP"},
+                     {"crv", "Ed25519"},
+                     {"d", "nWGxne_9WmC6hEr0kuwsxERJxWl7MmkZcDusAxyuf2A"},
+                     {"x", "11qYAYKxCrfVS_7TyWQHOg7hcvPapiMlrwIaaPcHURo"}};
+    auto without = [&](const char* name) {
+        json copy = ed;
+        copy.erase(name);
+        return copy;
+    };
+    auto with = [&](const char* name, json value) {
+        json copy = ed;
+        copy[name] = std::move(value);
+        return copy;
+    };
+    EXPECT_EQ(code_of([&] { SigningKey::from_jwk(json::array()); }), errc::bad_key);
+    EXPECT_EQ(code_of([&] { SigningKey::from_jwk(without("d")); }), errc::bad_key); // public only
+    EXPECT_EQ(code_of([&] { SigningKey::from_jwk(without("kty")); }), errc::bad_key);
+    EXPECT_EQ(code_of([&] { SigningKey::from_jwk(with("d", "***")); }), errc::bad_key);
+    EXPECT_EQ(code_of([&] { SigningKey::from_jwk(with("d", 7)); }), errc::bad_key);
+    // The private part of another key: RFC 8037's x with another d.
+    EXPECT_EQ(code_of([&] {
+                  SigningKey::from_jwk(with("d", "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA"));
+              }),
+              errc::bad_key);
+    EXPECT_EQ(code_of([&] { SigningKey::from_jwk(with("crv", "Ed448")); }), errc::unsupported_key);
+    EXPECT_EQ(code_of([&] { SigningKey::from_jwk(with("kty", "oct")); }), errc::unsupported_key);
+    EXPECT_EQ(code_of([&] { SigningKey::from_jwk(with("alg", "ES256")); }), errc::unsupported_alg);
+    EXPECT_EQ(code_of([&] { SigningKey::from_jwk(with("alg", "HS256")); }), errc::unsupported_alg);
+    // Errors never quote the private member.
+    try {
+        SigningKey::from_jwk(with("d", "nWGxne_9WmC6hEr0kuwsxERJxWl7MmkZcDusAxyuf2!"));
+        FAIL() << "accepted";
+    } catch (const Error& e) {
+        EXPECT_EQ(std::string(e.what()).find("nWGxne"), std::string::npos);
+    }
+}
+
 } // namespace
 } // namespace authflow

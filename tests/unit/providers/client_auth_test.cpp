@@ -65,7 +65,8 @@ TEST(ClientAuth, AutomaticTakesBasicBeforePostAndThePresetsDefaultWithoutDiscove
 TEST(ClientAuth, ConfiguredMethodWins) {
     auto config = client("c", "s");
     config.client_auth_method = ClientAuthMethod::client_secret_post;
-    EXPECT_EQ(detail::choose_client_auth_method(config, {"client_secret_basic"},
+    EXPECT_EQ(detail::choose_client_auth_method(config,
+                                                {"client_secret_basic", "client_secret_post"},
                                                 ClientAuthMethod::client_secret_basic),
               ClientAuthMethod::client_secret_post);
 }

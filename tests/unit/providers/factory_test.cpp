@@ -84,12 +84,14 @@ TEST_F(Factory, SettingsReachTheProvider) {
     s.token_url = "https://idp.example/token";
     s.client_secret = "sec";
     s.set("client_auth_method", "client_secret_post");
+    s.private_key_file = "/not/read/for/client_secret_post.pem";
     s.use_pkce = false;
     s.leeway_seconds = 5;
     s.scopes = Scopes{"api"};
     auto provider = make(s);
     EXPECT_EQ(provider->endpoints().client_auth_method, ClientAuthMethod::client_secret_post);
     EXPECT_FALSE(provider->config().use_pkce);
+    EXPECT_EQ(provider->config().private_key_file, "/not/read/for/client_secret_post.pem");
     EXPECT_EQ(provider->config().leeway, std::chrono::seconds{5});
     auto request = provider->begin_authorization("http://127.0.0.1:1/cb");
     EXPECT_FALSE(request.pkce);
@@ -116,8 +118,8 @@ TEST_F(Factory, ClearConfigErrors) {
     } catch (const ConfigError& e) {
         EXPECT_NE(std::string{e.what()}.find("token_url"), std::string::npos);
     }
-    // The text is parsed where it comes in: an unknown provider or a client authentication
-    // method not implemented yet is refused by set(), before any provider is built.
+    // The text is parsed where it comes in: an unknown provider or client authentication
+    // method is refused by set(), before any provider is built.
     auto set_error = [](std::string_view field, std::string_view value) {
         OAuth2Settings s;
         try {
@@ -129,7 +131,14 @@ TEST_F(Factory, ClearConfigErrors) {
         return errc::internal;
     };
     EXPECT_EQ(set_error("provider", "okta"), errc::config_invalid);
-    EXPECT_EQ(set_error("client_auth_method", "private_key_jwt"), errc::config_invalid);
+    EXPECT_EQ(set_error("token_endpoint_auth_method", "tls_client_auth"), errc::config_invalid);
+    // private_key_jwt without a key file, and a key file that is not there.
+    auto keyless = settings("custom");
+    keyless.token_url = "https://idp.example/token";
+    keyless.set("token_endpoint_auth_method", "private_key_jwt");
+    EXPECT_EQ(config_error(keyless), errc::config_missing);
+    keyless.private_key_file = "/nonexistent/authflow-client-key.pem";
+    EXPECT_EQ(config_error(keyless), errc::config_missing);
     auto insecure = settings("oidc");
     insecure.issuer_url = "http://op.example";
     EXPECT_EQ(config_error(insecure), errc::insecure_url);
