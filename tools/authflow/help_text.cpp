@@ -143,7 +143,8 @@ const std::vector<CommandHelp>& table() {
          {oauth2_env, config_file_env},
          {config_file}},
         {"pkce",
-         "Prints a PKCE code verifier and its S256 challenge (RFC 7636).",
+         "The verifier is 64 random bytes in base64url (86 characters); the challenge is its "
+         "SHA-256 in base64url (RFC 7636 4.1, 4.2).",
          {{"A fresh verifier and challenge", "authflow pkce"},
           {"The challenge of a known verifier (RFC 7636 appendix B)",
            "authflow pkce --verifier dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk"}},
