@@ -1,5 +1,6 @@
 #include "internal/settings_text.hpp"
 
+#include <authflow/core/closest_match.hpp>
 #include <authflow/core/errors.hpp>
 #include <authflow/core/log.hpp>
 #include <authflow/core/settings.hpp>
@@ -14,6 +15,8 @@
 #include <cstdlib>
 #include <fstream>
 #include <limits>
+#include <mutex>
+#include <set>
 #include <span>
 #include <sstream>
 #include <system_error>
@@ -405,6 +408,29 @@ LoadedSettings::Layer remembered_layer(const SettingsValues& values, std::string
     return layer;
 }
 
+/// Logs a warning, once per process, for a key of the config file that is not a setting: a typo
+/// would otherwise silently leave the setting at its default. The key is a name, not a value:
+/// safe to show.
+void warn_unknown_key(const std::filesystem::path& file, std::size_t line,
+                      std::string_view table_name, const std::string& key) {
+    std::string message =
+        where(file, line) + ": unknown setting '" + key + "' in [" + std::string{table_name} + "]";
+    if (auto suggestion = closest_match(key, OAuth2Settings::field_names())) {
+        message += " (did you mean '" + *suggestion + "'?)";
+    } else {
+        message += " (ignored)";
+    }
+    static std::mutex mutex;
+    static std::set<std::string, std::less<>> warned;
+    {
+        std::lock_guard guard(mutex);
+        if (!warned.insert(message).second) {
+            return;
+        }
+    }
+    log(LogLevel::warning, message);
+}
+
 /// One table of the config file as a layer; errors name the file and the line of the key.
 LoadedSettings::Layer table_layer(const toml::table& table, const std::filesystem::path& file,
                                   std::string_view table_name) {
@@ -414,8 +440,7 @@ LoadedSettings::Layer table_layer(const toml::table& table, const std::filesyste
                                 false};
     for (auto& [field, entry] : table_entries(table, file, table_name)) {
         if (find_field(field) == nullptr) {
-            log(LogLevel::debug, "ignoring unknown OAuth2 setting '" + field + "' in [" +
-                                     std::string{table_name} + "] of " + file.string());
+            warn_unknown_key(file, entry.line, table_name, field);
             continue;
         }
         layer.entries.push_back({field, std::move(entry.value),

@@ -1,5 +1,6 @@
 #include "../core/internal/settings_text.hpp"
 
+#include <authflow/core/closest_match.hpp>
 #include <authflow/core/errors.hpp>
 #include <authflow/core/log.hpp>
 #include <authflow/core/url.hpp>
@@ -194,7 +195,15 @@ void apply_values(DeploySettings& settings, const SettingsValues& values, const 
                     throw ConfigError(e.code(), source + ": " + e.what());
                 }
             }
-            log(LogLevel::debug, "ignoring unknown deploy setting '" + name + "' in " + source);
+            // A typo would silently leave the setting at its default: say so, with the
+            // closest name. The key is a name, not a value: safe to show.
+            std::string message = source + ": unknown setting '" + name + "'";
+            if (auto suggestion = closest_match(name, DeploySettings::field_names())) {
+                message += " (did you mean '" + *suggestion + "'?)";
+            } else {
+                message += " (ignored)";
+            }
+            log(LogLevel::warning, message);
             continue;
         }
         try {

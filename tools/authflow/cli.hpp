@@ -5,7 +5,9 @@
 
 #include <functional>
 #include <iosfwd>
+#include <stdexcept>
 #include <string>
+#include <string_view>
 
 namespace CLI {
 class App;
@@ -20,6 +22,13 @@ enum ExitCode : int {
     exit_usage = 2,
     exit_not_signed_in = 3,
     exit_interrupted = 130,
+};
+
+/// A usage error found after parsing (e.g. a flag's value out of range): printed as
+/// `error: usage: <message>`, exit code 2. The message names the flag, never its value.
+class UsageError : public std::runtime_error {
+public:
+    using std::runtime_error::runtime_error;
 };
 
 /// The global options (accepted before or after the command).
@@ -66,8 +75,17 @@ void add_status_command(CLI::App& app, Context& ctx);
 void add_profiles_command(CLI::App& app, Context& ctx);
 void add_userinfo_command(CLI::App& app, Context& ctx);
 void add_logout_command(CLI::App& app, Context& ctx);
+/// `authflow completion bash|zsh|fish`.
+void add_completion_command(CLI::App& app, Context& ctx);
+/// `authflow man` (hidden): the manual page, run by the build.
+void add_man_command(CLI::App& app, Context& ctx);
 /// `authflow serve` (only when built with AUTHFLOW_WITH_HTTPLIB).
 void add_serve_command(CLI::App& app, Context& ctx);
+
+/// The completion script for `shell` ("bash", "zsh" or "fish"), generated from `app`.
+std::string completion_script(const CLI::App& app, std::string_view shell);
+/// The manual page authflow(1) in roff, generated from `app` and the help table.
+std::string man_page(const CLI::App& app);
 
 /// Runs the program: parses, dispatches, maps exceptions to exit codes and `error:` lines.
 int run(int argc, char** argv, std::ostream& out, std::ostream& err);

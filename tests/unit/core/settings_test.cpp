@@ -631,35 +631,45 @@ TEST(Settings, InvalidValueInConfigFileNamesFieldAndLine) {
     EXPECT_THAT(e.what(), HasSubstr("c.toml"));
 }
 
-TEST(Settings, UnknownConfigKeysAreIgnoredAndLoggedAtDebug) {
+TEST(Settings, UnknownConfigKeysAreIgnoredAndWarnedAboutOnce) {
     test::TempDir dir;
     const auto file = dir.path() / "c.toml";
-    test::write_file(file, "[oauth2]\nclient_id = \"a\"\nfuture_setting = 1\n[oauth2.nested]\nx=1\n"
-                           "[deploy]\nsession_ttl = 60\n");
+    test::write_file(file, "[oauth2]\nclient_id = \"a\"\nfuture_setting = 1\nprovder = \"google\"\n"
+                           "[oauth2.nested]\nx=1\n[deploy]\nsession_ttl = 60\n");
     auto sources = isolated(dir);
     sources.config_file = file;
 
     std::mutex mutex;
     std::vector<std::pair<LogLevel, std::string>> messages;
-    set_log_level(LogLevel::debug);
     set_log_callback([&](LogLevel level, std::string_view message) {
         std::lock_guard guard(mutex);
         messages.emplace_back(level, std::string{message});
     });
     OAuth2Settings s;
     EXPECT_NO_THROW(s = load_settings(sources));
+    EXPECT_NO_THROW(s = load_settings(sources)); // read again: no second warning
     set_log_callback({});
-    set_log_level(LogLevel::warning);
 
     EXPECT_EQ(s.client_id, "a");
-    bool logged = false;
+    EXPECT_EQ(s.provider, ProviderKind::custom); // the mistyped key sets nothing
+    int future = 0;
+    int typo = 0;
     for (const auto& [level, message] : messages) {
         if (message.find("future_setting") != std::string::npos) {
-            logged = true;
-            EXPECT_EQ(level, LogLevel::debug);
+            ++future;
+            EXPECT_EQ(level, LogLevel::warning);
+            EXPECT_NE(message.find("line 3"), std::string::npos) << message;
+            EXPECT_EQ(message.find("did you mean"), std::string::npos) << message;
+        }
+        if (message.find("provder") != std::string::npos) {
+            ++typo;
+            EXPECT_EQ(level, LogLevel::warning);
+            EXPECT_NE(message.find(file.string() + ", line 4"), std::string::npos) << message;
+            EXPECT_NE(message.find("did you mean 'provider'?"), std::string::npos) << message;
         }
     }
-    EXPECT_TRUE(logged);
+    EXPECT_EQ(future, 1);
+    EXPECT_EQ(typo, 1);
 }
 
 // ---- environment -------------------------------------------------------------------------

@@ -2,6 +2,7 @@
 #include "support/test_env.hpp"
 
 #include <authflow/core/errors.hpp>
+#include <authflow/core/log.hpp>
 #include <authflow/deploy/settings.hpp>
 
 #include <gmock/gmock.h>
@@ -262,6 +263,26 @@ TEST(DeploySettings, LoadPrecedenceFileEnvironmentFlags) {
     EXPECT_EQ(settings.auth_session_cookie, "flag_cookie");
     EXPECT_THAT(settings.default_roles, ElementsAre("viewer", "editor"));
     EXPECT_THAT(settings.trusted_proxies, ElementsAre("10.0.0.0/8", "192.168.0.1"));
+}
+
+TEST(DeploySettings, UnknownKeyIsWarnedAboutWithTheClosestName) {
+    test::TempDir dir;
+    const auto file = dir.path() / "config.toml";
+    test::write_file(file, "[deploy]\npublic_url = \"https://file.example\"\n"
+                           "sesion_ttl = 600\n");
+    auto sources = isolated(dir);
+    sources.config_file = file;
+    std::vector<std::pair<LogLevel, std::string>> messages;
+    set_log_callback([&](LogLevel level, std::string_view message) {
+        messages.emplace_back(level, std::string{message});
+    });
+    const auto settings = load_deploy_settings(sources);
+    set_log_callback({});
+    EXPECT_EQ(settings.session_ttl, DeploySettings{}.session_ttl); // the typo sets nothing
+    ASSERT_EQ(messages.size(), 1u);
+    EXPECT_EQ(messages[0].first, LogLevel::warning);
+    EXPECT_THAT(messages[0].second, HasSubstr(file.string()));
+    EXPECT_THAT(messages[0].second, HasSubstr("did you mean 'session_ttl'?"));
 }
 
 TEST(DeploySettings, LoadErrorsNameTheSource) {
