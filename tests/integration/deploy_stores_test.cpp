@@ -59,6 +59,9 @@ struct RedisBackend {
     std::shared_ptr<LoginRateLimiter> limiter(RateLimitOptions limits, std::shared_ptr<Clock>) {
         return std::make_shared<RedisLoginRateLimiter>(options(), limits);
     }
+    std::shared_ptr<ReplayStore> replays(std::shared_ptr<Clock>) {
+        return std::make_shared<RedisReplayStore>(options());
+    }
     std::string prefix = unique_prefix();
     StoreKey key = StoreKey::generate();
 };
