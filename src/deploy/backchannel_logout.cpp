@@ -99,12 +99,26 @@ Response AuthRoutes::backchannel_logout(const Request& request) const {
     // session of this sub; step 10: each one ended with its tokens, on every worker (the stores
     // are shared).
     std::vector<UserSession> sessions;
-    if (claims.sid) {
-        sessions = stores_.sessions->list_sid_sessions(*claims.sid);
-        if (claims.sub) {
-            std::erase_if(sessions, [&](const UserSession& s) { return s.user_id != *claims.sub; });
+    bool by_sid = claims.sid.has_value();
+    if (by_sid) {
+        try {
+            sessions = stores_.sessions->list_sid_sessions(*claims.sid);
+        } catch (const StoreError&) {
+            throw;
+        } catch (const Error&) {
+            // A session store without a sid index: every session of the user is the safe side.
+            log(LogLevel::warning, "backchannel-logout: the session store cannot find sessions "
+                                   "by sid; ending every session of the token's sub");
+            by_sid = false;
+            if (!claims.sub) {
+                return invalid_request("The logout token names no sub, and sessions cannot be "
+                                       "found by sid");
+            }
         }
-    } else {
+    }
+    if (by_sid && claims.sub) {
+        std::erase_if(sessions, [&](const UserSession& s) { return s.user_id != *claims.sub; });
+    } else if (!by_sid) {
         sessions = stores_.sessions->list_user_sessions(*claims.sub);
     }
     std::size_t ended = 0;

@@ -329,6 +329,54 @@ TEST_F(LogoutRoutes, BackchannelRefusesOtherMethodsTypesAndSizes) {
     EXPECT_FALSE(signed_in(a));
 }
 
+/// A store of an application's own, without the sid index (the default list_sid_sessions).
+class StoreWithoutSidIndex final : public SessionStore {
+public:
+    explicit StoreWithoutSidIndex(std::shared_ptr<MemorySessionStore> inner)
+        : inner_(std::move(inner)) {}
+    void create(const UserSession& session) override { inner_->create(session); }
+    std::optional<UserSession> get(std::string_view id) override { return inner_->get(id); }
+    bool touch(std::string_view id, std::chrono::seconds ttl) override {
+        return inner_->touch(id, ttl);
+    }
+    bool remove(std::string_view id) override { return inner_->remove(id); }
+    bool remove_by_key(std::string_view key) override { return inner_->remove_by_key(key); }
+    std::vector<UserSession> list_user_sessions(std::string_view user) override {
+        return inner_->list_user_sessions(user);
+    }
+    std::size_t remove_user_sessions(std::string_view user) override {
+        return inner_->remove_user_sessions(user);
+    }
+
+private:
+    std::shared_ptr<MemorySessionStore> inner_;
+};
+
+TEST_F(LogoutRoutes, BackchannelWithAStoreWithoutSidIndexEndsEverySessionOfTheSub) {
+    ProviderConfig config;
+    config.client_id = "client-1";
+    config.client_secret = "secret-1";
+    config.issuer_url = FakeOp::issuer;
+    config.http = op.http;
+    config.clock = op.clock;
+    AuthRouteStores stores;
+    stores.sessions = std::make_shared<StoreWithoutSidIndex>(sessions);
+    stores.tokens = tokens;
+    routes = std::make_unique<AuthRoutes>(
+        settings, std::make_shared<GenericOIDCProvider>(std::move(config)), stores, op.clock);
+    Browser laptop, phone, bob;
+    const auto a = sign_in(laptop, "alice", "op-1");
+    const auto b = sign_in(phone, "alice", "op-2");
+    const auto d = sign_in(bob, "bob", "op-3");
+    EXPECT_EQ(post_logout_token(logout_token(logout_claims("op-1", "alice"))).status, 200);
+    EXPECT_FALSE(sessions->get(a).has_value());
+    EXPECT_FALSE(sessions->get(b).has_value()); // the safe side: every session of alice
+    EXPECT_TRUE(signed_in(d));
+    // A sid alone cannot be served by such a store: 400, nothing ended.
+    EXPECT_EQ(post_logout_token(logout_token(logout_claims("op-3"))).status, 400);
+    EXPECT_TRUE(signed_in(d));
+}
+
 // --- RP-initiated logout ---
 
 TEST_F(LogoutRoutes, WithoutProviderLogoutSignOutStaysLocal) {
