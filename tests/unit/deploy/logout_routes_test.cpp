@@ -454,13 +454,17 @@ TEST_F(LogoutRoutes, SignedOutTrustsOnlyAStateThisBrowserLeftWith) {
     attacker.cookies["authflow_session_logout"] = "attacker-binding";
     EXPECT_TRUE(is_page(call(request("GET", "/auth/signed-out?state=" + other_state, attacker))));
     EXPECT_TRUE(is_page(call(request("GET", "/auth/signed-out?state=" + other_state, phone))));
-    // A logout state is never a sign-in state.
+    // A logout state is never a sign-in state, even offered with its own binding as the
+    // pre-login cookie; and it stays usable where it belongs.
     Browser tablet;
     const std::string third = leave(tablet);
+    Browser forger = tablet;
+    forger.cookies["authflow_session_login"] = tablet.cookies["authflow_session_logout"];
     const Response callback =
-        call(request("GET", "/auth/callback?code=c&state=logout:" + third, tablet));
+        call(request("GET", "/auth/callback?code=c&state=logout:" + third, forger));
     EXPECT_EQ(callback.status, 400);
     EXPECT_EQ(json::parse(callback.body)["error"], "invalid_state");
+    EXPECT_EQ(call(request("GET", "/auth/signed-out?state=" + third, tablet)).status, 303);
 }
 
 TEST_F(LogoutRoutes, WithoutEndSessionEndpointProviderLogoutSignsOutLocally) {
