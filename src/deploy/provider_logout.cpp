@@ -106,7 +106,8 @@ Response AuthRoutes::signed_out(const Request& request) const {
     std::optional<std::string> binding;
     try {
         const auto state = deploy_detail::single(request.query, "state");
-        if (state && !state->empty() && state->size() <= 512) {
+        // A HEAD (a link checker, a prefetch) must not spend the state.
+        if (request.method != "HEAD" && state && !state->empty() && state->size() <= 512) {
             record = stores_.pending_logins->take(logout_state_key(*state));
         }
         binding = request.cookie(logout_cookie_name());
@@ -124,7 +125,10 @@ Response AuthRoutes::signed_out(const Request& request) const {
         }
         response = signed_out_page();
     }
-    response.add_set_cookie(build_clear_cookie(logout_cookie_name(), pre_login_cookie_options()));
+    if (request.method != "HEAD") {
+        response.add_set_cookie(
+            build_clear_cookie(logout_cookie_name(), pre_login_cookie_options()));
+    }
     return response;
 }
 

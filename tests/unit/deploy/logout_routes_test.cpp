@@ -438,6 +438,8 @@ TEST_F(LogoutRoutes, SignedOutTrustsOnlyAStateThisBrowserLeftWith) {
     Browser laptop;
     const std::string state = leave(laptop);
     Browser replay_copy = laptop;
+    // A HEAD (a prefetch) shows the page and leaves the state unspent.
+    EXPECT_TRUE(is_page(call(request("HEAD", "/auth/signed-out?state=" + state, laptop), &laptop)));
     // Valid: to the configured post-logout page.
     const Response valid = call(request("GET", "/auth/signed-out?state=" + state, laptop), &laptop);
     EXPECT_EQ(valid.status, 303);
