@@ -3,7 +3,7 @@
 // consent pages, the home page with the user, then "Sign out" and the sign-in page again.
 //
 //   node demo/check.mjs URL [--user NAME] [--password PASSWORD] [--expect-name NAME]
-//                           [--artifacts DIR] [--keep-session]
+//                           [--artifacts DIR] [--keep-session] [--provider-logout]
 //
 //   URL             where `authflow serve` listens, e.g. http://127.0.0.1:8080
 //   --expect-name   the name the home page must show in #user-name (default: any, non-empty)
@@ -11,6 +11,9 @@
 //                   provider-consent.png, home-page.png, signed-out.png) and write report.json
 //   --keep-session  stop after the home page and print the session cookie's value on stdout
 //                   (for benchmarks); otherwise sign out
+//   --provider-logout  the app runs with provider_logout: "Sign out" leads to the provider's
+//                   logout page (provider-logout.png), which is confirmed; back at the app, a new
+//                   sign-in must ask for the password again (the provider's session ended)
 //
 // Environment: AUTHFLOW_CHROMIUM (default /usr/bin/chromium).
 // Prints one line per step on stderr; exits 0 on success, 1 with "check failed: ..." otherwise.
@@ -33,6 +36,7 @@ const password = option('password', 'demo-password');
 const expectName = option('expect-name', '');
 const artifacts = option('artifacts', '');
 const keepSession = args.includes('--keep-session');
+const providerLogout = args.includes('--provider-logout');
 const cookieName = option('cookie', 'authflow_session');
 const executablePath = process.env.AUTHFLOW_CHROMIUM || '/usr/bin/chromium';
 if (!appUrl) {
@@ -137,6 +141,18 @@ async function run(context) {
   }
 
   await Promise.all([page.waitForNavigation({ waitUntil: 'load' }), page.click('#sign-out')]);
+  if (providerLogout) {
+    const confirm = page.locator('button[name=logout][value=yes]');
+    await confirm.waitFor({ timeout: 10000 })
+      .catch(() => fail(`signing out did not lead to the provider's logout page (at ${page.url()})`));
+    report.provider_logout_url = page.url().split('?')[0];
+    await shot(page, 'provider-logout.png');
+    step(`provider logout page: ${new URL(page.url()).origin}`);
+    await Promise.all([
+      page.waitForURL((u) => u.origin === appOrigin, { waitUntil: 'load', timeout: 15000 }),
+      confirm.click(),
+    ]).catch(() => fail(`the provider did not send the browser back to ${appOrigin} (at ${page.url()})`));
+  }
   if (await page.locator('#authflow-login-btn').count() !== 1) {
     const text = ((await page.textContent('body')) ?? '').trim().replace(/\s+/g, ' ').slice(0, 300);
     fail(`signing out did not return to the sign-in page (at ${page.url()}: ${text})`);
@@ -148,6 +164,17 @@ async function run(context) {
   await page.goto(`${appUrl}/`, { waitUntil: 'load' });
   if (await page.locator('#authflow-login-btn').count() !== 1) fail('after signing out, / is not the sign-in page');
   step('signed out: the sign-in page is back');
+  if (providerLogout) {
+    // The provider's session is gone too: signing in again asks for the password.
+    await Promise.all([page.waitForURL((u) => u.origin !== appOrigin, { waitUntil: 'load' }),
+      page.locator('#authflow-login-btn').click()]);
+    report.provider_asks_password_again = await page.waitForSelector('input[name=password]',
+      { timeout: 10000 }).then(() => true, () => false);
+    if (!report.provider_asks_password_again) {
+      fail(`after the provider logout, signing in did not ask for the password (at ${page.url()})`);
+    }
+    step('signing in again asks for the password: the provider session ended');
+  }
   return '';
 }
 

@@ -15,7 +15,8 @@ shift || true
 case "$seconds" in
 '' | *[!0-9]*) echo "fuzz: the time per target must be a number of seconds" >&2; exit 2 ;;
 esac
-all_targets=(jws jwk discovery token_response callback_query cookie auth_routes settings)
+all_targets=(jws jwk discovery token_response callback_query cookie auth_routes settings
+    logout_token)
 targets=("$@")
 [ ${#targets[@]} -gt 0 ] || targets=("${all_targets[@]}")
 
@@ -43,7 +44,7 @@ for t in "${targets[@]}"; do
     cp -r "tests/fuzz/corpus/$t" "$corpus"
     dict_args=()
     case "$t" in
-    jws | jwk | discovery | token_response)
+    jws | jwk | discovery | token_response | logout_token)
         cat tests/fuzz/dict/json.dict "tests/fuzz/dict/$t.dict" >"$work/$t.dict"
         dict_args=(-dict="$work/$t.dict")
         ;;

@@ -2,6 +2,7 @@
 // sign-in), refresh, logout (cookies cleared with their attributes, tokens revoked), userinfo and
 // status, with the redirect URI from settings, never from the request.
 #include "callback_failure.hpp"
+#include "route_answers.hpp"
 
 #include <authflow/core/errors.hpp>
 #include <authflow/core/log.hpp>
@@ -20,9 +21,8 @@ namespace {
 
 using json = nlohmann::json;
 
-Response error_json(int status, std::string_view error, std::string_view description) {
-    return Response::json(status, json{{"error", error}, {"error_description", description}});
-}
+using deploy_detail::error_json;
+using deploy_detail::single;
 
 Response not_authenticated() {
     return Response::json(401, json{{"error", "not_authenticated"}});
@@ -44,20 +44,6 @@ Response callback_failure_response(errc code) {
 
 double unix_seconds(Clock::wall_time time) {
     return std::chrono::duration<double>(time.time_since_epoch()).count();
-}
-
-/// The single value of a query parameter, or nothing when absent or repeated.
-std::optional<std::string> single(const QueryParams& params, std::string_view name) {
-    std::optional<std::string> found;
-    for (const auto& [key, value] : params) {
-        if (key == name) {
-            if (found) {
-                return std::nullopt;
-            }
-            found = value;
-        }
-    }
-    return found;
 }
 
 bool has_param(const QueryParams& params, std::string_view name) {
@@ -109,7 +95,8 @@ AuthRoutes::AuthRoutes(DeploySettings settings, std::shared_ptr<OAuthProvider> p
                        AuthRouteStores stores, std::shared_ptr<Clock> clock)
     : settings_((settings.validate(), std::move(settings))), provider_(std::move(provider)),
       stores_(std::move(stores)), clock_(clock_or_system(std::move(clock))), csrf_(settings_),
-      trusted_proxies_(settings_.trusted_proxies), redirect_uri_(settings_.redirect_uri()) {
+      trusted_proxies_(settings_.trusted_proxies), redirect_uri_(settings_.redirect_uri()),
+      post_logout_redirect_uri_(settings_.post_logout_redirect_uri()) {
     if (!provider_) {
         throw Error(errc::invalid_argument, "AuthRoutes needs a provider");
     }
@@ -127,8 +114,12 @@ AuthRoutes::AuthRoutes(DeploySettings settings, std::shared_ptr<OAuthProvider> p
         options.clock = clock_;
         stores_.tokens = std::make_shared<MemoryTokenStore>(std::move(options));
     }
-    constexpr std::array<std::string_view, route_count> names{"login",  "callback", "refresh",
-                                                              "logout", "userinfo", "status"};
+    if (!stores_.logout_replays) {
+        stores_.logout_replays = std::make_shared<MemoryReplayStore>(100000, clock_);
+    }
+    constexpr std::array<std::string_view, route_count> names{
+        "login",    "callback", "refresh",    "logout",
+        "userinfo", "status",   "signed-out", "backchannel-logout"};
     for (std::size_t i = 0; i < names.size(); ++i) {
         route_paths_[i] = settings_.route_path(names[i]);
     }
@@ -153,6 +144,10 @@ std::string AuthRoutes::pre_login_cookie_name() const {
     return settings_.auth_session_cookie + std::string{pre_login_cookie_suffix};
 }
 
+std::string AuthRoutes::logout_cookie_name() const {
+    return settings_.auth_session_cookie + std::string{logout_cookie_suffix};
+}
+
 namespace {
 
 struct Route {
@@ -171,6 +166,8 @@ std::optional<Response> AuthRoutes::handle(const Request& request) const {
         {"logout", "POST", &AuthRoutes::logout},
         {"userinfo", "GET", &AuthRoutes::userinfo},
         {"status", "GET", &AuthRoutes::status},
+        {"signed-out", "GET", &AuthRoutes::signed_out},
+        {"backchannel-logout", "POST", &AuthRoutes::backchannel_logout},
     }};
     for (std::size_t i = 0; i < routes.size(); ++i) {
         const Route& route = routes[i];
@@ -290,7 +287,8 @@ Response AuthRoutes::callback(const Request& request) const {
     // not even its `error` is believed (the native flow checks in the same order).
     const bool is_refusal = has_param(params, "error");
     const auto state = single(params, "state");
-    if (!state || state->empty() || state->size() > 512) {
+    // A provider logout's state (filed as "logout:<state>") never starts a sign-in.
+    if (!state || state->empty() || state->size() > 512 || state->find(':') != std::string::npos) {
         return error_json(400, "invalid_state", "Invalid or expired state parameter");
     }
     if (!is_refusal && !single(params, "code")) {
@@ -362,6 +360,10 @@ Response AuthRoutes::callback(const Request& request) const {
     UserSession session;
     session.session_id = new_session_id();
     session.user_id = result.identity.subject;
+    if (result.identity.id_token_claims && result.identity.id_token_claims->sid()) {
+        // Back-Channel Logout 1.0 §2.6 step 9: a logout token names the provider's session.
+        session.sid = *result.identity.id_token_claims->sid();
+    }
     session.roles = roles_for(role_claims(result.identity), settings_);
     session.created_at = clock_->now();
     session.expires_at = session.created_at + ttl;
@@ -425,10 +427,12 @@ Response AuthRoutes::logout(const Request& request) const {
     if (!csrf_.allows(request)) {
         return csrf_failed_response();
     }
+    std::optional<std::string> id_token;
     if (const auto session = require_session(request)) {
         const std::string key = session_key(session->session_id);
         try {
             if (const auto tokens = stores_.tokens->load(key)) {
+                id_token = tokens->id_token;       // for id_token_hint, kept only in this call
                 provider_->revoke_tokens(*tokens); // best effort; logged by the provider
             }
         } catch (const std::exception& e) {
@@ -437,8 +441,18 @@ Response AuthRoutes::logout(const Request& request) const {
         stores_.sessions->remove(session->session_id);
         stores_.tokens->remove(key);
     }
+    const auto next = single(request.query, "next");
     Response response;
-    if (const auto next = single(request.query, "next")) {
+    if (settings_.provider_logout) {
+        // RP-Initiated Logout: the local session is gone whatever the provider does next.
+        if (auto answer = provider_logout_answer(request, id_token, next)) {
+            response = std::move(*answer);
+            response.add_set_cookie(
+                build_clear_cookie(settings_.auth_session_cookie, session_cookie_options()));
+            return response;
+        }
+    }
+    if (next) {
         response = Response::redirect(safe_next_path(*next), 303);
     } else {
         response = Response::json(200, json{{"success", true}, {"message", "Logged out"}});

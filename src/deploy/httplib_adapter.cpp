@@ -67,7 +67,8 @@ void mount_auth_routes(httplib::Server& server, std::shared_ptr<const AuthRoutes
             response.status = 404;
         }
     };
-    for (const char* route : {"login", "callback", "refresh", "logout", "userinfo", "status"}) {
+    for (const char* route : {"login", "callback", "refresh", "logout", "userinfo", "status",
+                              "signed-out", "backchannel-logout"}) {
         const std::string path = routes->settings().route_path(route);
         server.Get(path, handler);
         server.Post(path, handler);

@@ -22,20 +22,30 @@ using store_detail::reply_text;
 
 constexpr std::string_view backend_name = "redis";
 
-// Creates a session only when its key is free, adds it to its user's set and makes the set live
-// at least as long as the session.
+// Creates a session only when its key is free, adds it to its user's set (and its sid's set,
+// KEYS[3] when given) and makes each set live at least as long as the session. A set that has
+// grown past ARGV[5] members loses those whose session has ended (ARGV[4]: the session key
+// prefix), so a user who signs in often does not grow it without bound.
 constexpr std::string_view create_script =
     "if not redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2], 'NX') then return 0 end "
-    "redis.call('SADD', KEYS[2], ARGV[3]) "
-    "if redis.call('PTTL', KEYS[2]) < tonumber(ARGV[2]) then "
-    "redis.call('PEXPIRE', KEYS[2], ARGV[2]) end "
+    "for i = 2, #KEYS do "
+    "redis.call('SADD', KEYS[i], ARGV[3]) "
+    "if redis.call('PTTL', KEYS[i]) < tonumber(ARGV[2]) then "
+    "redis.call('PEXPIRE', KEYS[i], ARGV[2]) end "
+    "if redis.call('SCARD', KEYS[i]) > tonumber(ARGV[5]) then "
+    "for _, m in ipairs(redis.call('SMEMBERS', KEYS[i])) do "
+    "if redis.call('EXISTS', ARGV[4] .. m) == 0 then redis.call('SREM', KEYS[i], m) end "
+    "end end end "
     "return 1";
-// Replaces a session's record only while it exists; extends its user's set likewise.
+// Replaces a session's record only while it exists; extends its user's (and sid's) set likewise.
 constexpr std::string_view touch_script =
     "if not redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2], 'XX') then return 0 end "
-    "if redis.call('PTTL', KEYS[2]) < tonumber(ARGV[2]) then "
-    "redis.call('PEXPIRE', KEYS[2], ARGV[2]) end "
+    "for i = 2, #KEYS do "
+    "if redis.call('PTTL', KEYS[i]) < tonumber(ARGV[2]) then "
+    "redis.call('PEXPIRE', KEYS[i], ARGV[2]) end end "
     "return 1";
+/// Members a user's or sid's session set may reach before ended sessions are pruned from it.
+constexpr std::string_view index_prune_threshold = "32";
 // One attempt: INCR, PEXPIRE when it opened the window (or the key lost its TTL), PTTL.
 constexpr std::string_view rate_script =
     "local n = redis.call('INCR', KEYS[1]) "
@@ -77,7 +87,8 @@ public:
                options.connect_timeout, options.command_timeout),
           codec(std::string{backend_name}, required_key(options), RecordEncoding::binary),
           clock(std::move(clock_ref)), session_prefix(options.prefix + ":session:"),
-          user_prefix(options.prefix + ":user_sessions:") {
+          user_prefix(options.prefix + ":user_sessions:"),
+          sid_prefix(options.prefix + ":sid_sessions:") {
         check_prefix(options.prefix);
         if (!codec.is_encrypting()) {
             log(LogLevel::warning, "redis session store: insecure_plaintext_store is on: "
@@ -106,8 +117,40 @@ public:
     RedisConnectionPool pool;
     deploy_detail::SharedRecordCodec codec;
     std::shared_ptr<Clock> clock;
+    /// The keys of the sessions in one index set that are still live (and pass `keep`); the
+    /// members whose session has ended are removed from the set.
+    template <typename Keep>
+    std::vector<UserSession> list_index(const std::string& set_key, Keep keep) {
+        RedisReply members = pool.command({"SMEMBERS", set_key}, "listing sessions");
+        if (members->type != REDIS_REPLY_ARRAY) {
+            pool.unexpected("listing sessions");
+        }
+        std::vector<UserSession> sessions;
+        std::vector<std::string> gone;
+        for (std::size_t i = 0; i < members->elements; ++i) {
+            const redisReply* item = members->element[i];
+            if (item->type != REDIS_REPLY_STRING) {
+                continue;
+            }
+            std::string key{reply_text(*item)};
+            auto session = load(key);
+            if (!session) {
+                gone.push_back(std::move(key));
+            } else if (keep(*session)) {
+                sessions.push_back(std::move(*session));
+            }
+        }
+        if (!gone.empty()) {
+            std::vector<std::string_view> args{"SREM", set_key};
+            args.insert(args.end(), gone.begin(), gone.end());
+            pool.command(args, "listing sessions");
+        }
+        return sessions;
+    }
+
     std::string session_prefix;
     std::string user_prefix;
+    std::string sid_prefix;
 };
 
 RedisSessionStore::RedisSessionStore(RedisDeployStoreOptions options, std::shared_ptr<Clock> clock)
@@ -123,8 +166,16 @@ void RedisSessionStore::create(const UserSession& session) {
     const std::string user_key = impl_->user_prefix + deploy_detail::user_hash(session.user_id);
     const std::string record = impl_->codec.encode_session(redis_key, session);
     const std::string ttl = milliseconds_text(to_ms(session.expires_at) - to_ms(now));
-    RedisReply reply = impl_->pool.command(
-        {"EVAL", create_script, "2", redis_key, user_key, record, ttl, key}, "creating a session");
+    const std::string sid_key = session.sid.empty()
+                                    ? std::string{}
+                                    : impl_->sid_prefix + deploy_detail::sid_hash(session.sid);
+    std::vector<std::string_view> args{"EVAL", create_script, sid_key.empty() ? "2" : "3",
+                                       redis_key, user_key};
+    if (!sid_key.empty()) {
+        args.push_back(sid_key);
+    }
+    args.insert(args.end(), {record, ttl, key, impl_->session_prefix, index_prune_threshold});
+    RedisReply reply = impl_->pool.command(args, "creating a session");
     if (impl_->pool.integer(reply, "creating a session") != 1) {
         throw Error(errc::invalid_argument, "session id already in use");
     }
@@ -156,8 +207,16 @@ bool RedisSessionStore::touch(std::string_view session_id, std::chrono::seconds 
     const std::string user_key = impl_->user_prefix + deploy_detail::user_hash(session->user_id);
     const std::string record = impl_->codec.encode_session(redis_key, *session);
     const std::string ms = milliseconds_text(to_ms(session->expires_at) - to_ms(now));
-    RedisReply reply = impl_->pool.command(
-        {"EVAL", touch_script, "2", redis_key, user_key, record, ms}, "extending a session");
+    const std::string sid_key = session->sid.empty()
+                                    ? std::string{}
+                                    : impl_->sid_prefix + deploy_detail::sid_hash(session->sid);
+    std::vector<std::string_view> args{"EVAL", touch_script, sid_key.empty() ? "2" : "3", redis_key,
+                                       user_key};
+    if (!sid_key.empty()) {
+        args.push_back(sid_key);
+    }
+    args.insert(args.end(), {record, ms});
+    RedisReply reply = impl_->pool.command(args, "extending a session");
     return impl_->pool.integer(reply, "extending a session") == 1;
 }
 
@@ -187,36 +246,25 @@ bool RedisSessionStore::remove_by_key(std::string_view key) {
     }
     const std::string user_key = impl_->user_prefix + deploy_detail::user_hash(session.user_id);
     impl_->pool.command({"SREM", user_key, key}, "removing a session");
+    if (!session.sid.empty()) {
+        const std::string sid_key = impl_->sid_prefix + deploy_detail::sid_hash(session.sid);
+        impl_->pool.command({"SREM", sid_key, key}, "removing a session");
+    }
     return session.expires_at > impl_->clock->now();
 }
 
 std::vector<UserSession> RedisSessionStore::list_user_sessions(std::string_view user_id) {
-    const std::string user_key = impl_->user_prefix + deploy_detail::user_hash(user_id);
-    RedisReply members = impl_->pool.command({"SMEMBERS", user_key}, "listing sessions");
-    if (members->type != REDIS_REPLY_ARRAY) {
-        impl_->pool.unexpected("listing sessions");
+    return impl_->list_index(
+        impl_->user_prefix + deploy_detail::user_hash(user_id),
+        [&](const UserSession& session) { return session.user_id == user_id; });
+}
+
+std::vector<UserSession> RedisSessionStore::list_sid_sessions(std::string_view sid) {
+    if (sid.empty()) {
+        return {};
     }
-    std::vector<UserSession> sessions;
-    std::vector<std::string> gone;
-    for (std::size_t i = 0; i < members->elements; ++i) {
-        const redisReply* item = members->element[i];
-        if (item->type != REDIS_REPLY_STRING) {
-            continue;
-        }
-        std::string key{reply_text(*item)};
-        auto session = impl_->load(key);
-        if (!session) {
-            gone.push_back(std::move(key));
-        } else if (session->user_id == user_id) {
-            sessions.push_back(std::move(*session));
-        }
-    }
-    if (!gone.empty()) {
-        std::vector<std::string_view> args{"SREM", user_key};
-        args.insert(args.end(), gone.begin(), gone.end());
-        impl_->pool.command(args, "listing sessions");
-    }
-    return sessions;
+    return impl_->list_index(impl_->sid_prefix + deploy_detail::sid_hash(sid),
+                             [&](const UserSession& session) { return session.sid == sid; });
 }
 
 std::size_t RedisSessionStore::remove_user_sessions(std::string_view user_id) {
@@ -291,6 +339,41 @@ std::optional<PendingLogin> RedisPendingLoginStore::take(std::string_view state)
     }
     record.state = std::string{state};
     return record;
+}
+
+// --- single-use identifiers ---
+
+class RedisReplayStore::Impl {
+public:
+    explicit Impl(const RedisDeployStoreOptions& options)
+        : pool(parse_redis_url(options.url), std::string{backend_name}, options.pool_size,
+               options.connect_timeout, options.command_timeout),
+          prefix(options.prefix + ":logout_jti:") {
+        check_prefix(options.prefix);
+    }
+
+    RedisConnectionPool pool;
+    std::string prefix;
+};
+
+RedisReplayStore::RedisReplayStore(RedisDeployStoreOptions options)
+    : impl_(std::make_unique<Impl>(options)) {}
+
+RedisReplayStore::~RedisReplayStore() = default;
+
+bool RedisReplayStore::first_use(std::string_view id, std::chrono::seconds ttl) {
+    check_replay_ttl(id, ttl);
+    const std::string key = impl_->prefix + replay_key(id);
+    const std::string seconds = std::to_string(ttl.count());
+    RedisReply reply = impl_->pool.command({"SET", key, "1", "NX", "EX", seconds},
+                                           "recording a single-use identifier");
+    if (reply->type == REDIS_REPLY_NIL) {
+        return false;
+    }
+    if (reply->type != REDIS_REPLY_STATUS) {
+        impl_->pool.unexpected("recording a single-use identifier");
+    }
+    return true;
 }
 
 // --- rate limits ---

@@ -18,6 +18,11 @@ std::string session_key(std::string_view session_id) {
     return to_hex(sha256(session_id));
 }
 
+std::vector<UserSession> SessionStore::list_sid_sessions(std::string_view) {
+    throw Error(errc::invalid_argument,
+                "this session store keeps no index of provider session ids (sid)");
+}
+
 std::size_t MemorySessionStore::KeyHash::operator()(const Key& key) const noexcept {
     // The key is a SHA-256 digest: any 8 of its bytes are already uniformly distributed.
     std::size_t hash = 0;
@@ -40,6 +45,7 @@ UserSession MemorySessionStore::to_session(const Key& key, const Entry& entry) {
     UserSession session;
     session.session_key = key_hex(key);
     session.user_id = entry.user_id;
+    session.sid = entry.sid;
     session.roles = entry.roles;
     session.created_at = entry.created_at;
     session.expires_at = entry.expires_at;
@@ -60,6 +66,15 @@ void MemorySessionStore::erase(Entries::iterator it) {
         user->second.erase(it->first);
         if (user->second.empty()) {
             by_user_.erase(user);
+        }
+    }
+    if (!it->second.sid.empty()) {
+        auto sid = by_sid_.find(it->second.sid);
+        if (sid != by_sid_.end()) {
+            sid->second.erase(it->first);
+            if (sid->second.empty()) {
+                by_sid_.erase(sid);
+            }
         }
     }
     expiries_.erase(it->second.expiry);
@@ -92,6 +107,7 @@ void MemorySessionStore::create(const UserSession& session) {
     deploy_detail::check_new_session(session, now);
     const Key key = key_of(session.session_id); // the id itself is never kept
     Entry entry{session.user_id,
+                session.sid,
                 session.roles,
                 session.created_at,
                 session.expires_at,
@@ -110,11 +126,20 @@ void MemorySessionStore::create(const UserSession& session) {
     entry.expiry = expiries_.emplace(entry.expires_at, key);
     try {
         user_keys.insert(key);
+        if (!session.sid.empty()) {
+            by_sid_[session.sid].insert(key);
+        }
         entries_.emplace(key, std::move(entry));
     } catch (...) {
         user_keys.erase(key);
         if (user_keys.empty()) {
             by_user_.erase(session.user_id);
+        }
+        if (auto sid = by_sid_.find(session.sid); sid != by_sid_.end()) {
+            sid->second.erase(key);
+            if (sid->second.empty()) {
+                by_sid_.erase(sid);
+            }
         }
         expiries_.erase(entry.expiry);
         throw;
@@ -143,6 +168,7 @@ std::optional<UserSession> MemorySessionStore::lookup(std::string_view session_i
         // Copy out only what is asked for; the metadata is parsed outside the lock.
         const Entry& entry = it->second;
         session.user_id = entry.user_id;
+        session.sid = entry.sid;
         session.roles = entry.roles;
         session.created_at = entry.created_at;
         session.expires_at = entry.expires_at;
@@ -227,6 +253,33 @@ std::vector<UserSession> MemorySessionStore::list_user_sessions(std::string_view
             return {};
         }
         for (const auto& key : user->second) {
+            auto it = entries_.find(key);
+            if (it != entries_.end() && it->second.expires_at > now) {
+                found.emplace_back(key, it->second);
+            }
+        }
+    }
+    std::vector<UserSession> sessions;
+    sessions.reserve(found.size());
+    for (const auto& [key, entry] : found) {
+        sessions.push_back(to_session(key, entry));
+    }
+    return sessions;
+}
+
+std::vector<UserSession> MemorySessionStore::list_sid_sessions(std::string_view sid) {
+    if (sid.empty()) {
+        return {};
+    }
+    const auto now = clock_->now();
+    std::vector<std::pair<Key, Entry>> found;
+    {
+        std::lock_guard lock{mutex_};
+        auto index = by_sid_.find(std::string{sid});
+        if (index == by_sid_.end()) {
+            return {};
+        }
+        for (const auto& key : index->second) {
             auto it = entries_.find(key);
             if (it != entries_.end() && it->second.expires_at > now) {
                 found.emplace_back(key, it->second);

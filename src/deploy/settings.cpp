@@ -5,6 +5,7 @@
 #include <authflow/core/log.hpp>
 #include <authflow/core/url.hpp>
 #include <authflow/deploy/forwarded.hpp>
+#include <authflow/deploy/redirect.hpp>
 #include <authflow/deploy/settings.hpp>
 
 #include <algorithm>
@@ -59,8 +60,8 @@ constexpr std::array<std::string_view, 3> backend_choices = {"memory", "sqlite",
 constexpr int max_session_ttl = 366 * 86400;
 
 // Declaration order of DeploySettings: field_names() returns the names in this order.
-const std::array<Field, 16>& fields() {
-    static const std::array<Field, 16> table = {{
+const std::array<Field, 18>& fields() {
+    static const std::array<Field, 18> table = {{
         {"public_url", TextField{&S::public_url}},
         {"route_prefix", TextField{&S::route_prefix}},
         {"auth_session_cookie", TextField{&S::auth_session_cookie}},
@@ -77,6 +78,8 @@ const std::array<Field, 16>& fields() {
         {"trusted_proxies", ListField{&S::trusted_proxies}},
         {"store_key_file", TextField{&S::store_key_file}},
         {"insecure_plaintext_store", BoolField{&S::insecure_plaintext_store}},
+        {"provider_logout", BoolField{&S::provider_logout}},
+        {"post_logout_path", TextField{&S::post_logout_path}},
     }};
     return table;
 }
@@ -346,6 +349,9 @@ void DeploySettings::validate() const {
     } catch (const Error&) {
         invalid("trusted_proxies", "a list of IP addresses or CIDR blocks (e.g. 10.0.0.0/8)");
     }
+    if (!post_logout_path.empty() && safe_next_path(post_logout_path) != post_logout_path) {
+        invalid("post_logout_path", "a path on this site such as /goodbye (one leading '/')");
+    }
 }
 
 std::string DeploySettings::redirect_uri() const {
@@ -361,6 +367,17 @@ std::string DeploySettings::redirect_uri() const {
         base.pop_back();
     }
     return base + route_path("/callback");
+}
+
+std::string DeploySettings::post_logout_redirect_uri() const {
+    if (public_url.empty()) {
+        throw ConfigError(errc::config_missing, "deploy setting public_url is required");
+    }
+    std::string base = public_url;
+    while (base.ends_with('/')) {
+        base.pop_back();
+    }
+    return base + route_path("/signed-out");
 }
 
 std::string DeploySettings::public_origin() const {
@@ -399,7 +416,8 @@ std::vector<std::string> DeploySettings::public_paths() const {
     if (auth_public_paths) {
         return *auth_public_paths;
     }
-    return {route_path("/login"), route_path("/callback"), route_path("/status")};
+    return {route_path("/login"), route_path("/callback"), route_path("/status"),
+            route_path("/signed-out"), route_path("/backchannel-logout")};
 }
 
 bool DeploySettings::is_public_path(std::string_view path) const {

@@ -25,6 +25,10 @@ void check_new_session(const UserSession& session, Clock::wall_time now);
 /// Hex SHA-256 of a user id: the name of a user's session set (no user id in clear).
 std::string user_hash(std::string_view user_id);
 
+/// Hex SHA-256 of a provider session id (domain-separated from user_hash): the name of the sid
+/// index entry (no sid in clear).
+std::string sid_hash(std::string_view sid);
+
 /// Turns records into stored text and back, encrypting with the store key when there is one.
 /// Errors are StoreError naming `backend`. Safe to use from several threads.
 class SharedRecordCodec {

@@ -47,6 +47,10 @@ std::string user_hash(std::string_view user_id) {
     return to_hex(sha256(user_id));
 }
 
+std::string sid_hash(std::string_view sid) {
+    return to_hex(sha256("sid:" + std::string{sid}));
+}
+
 SharedRecordCodec::SharedRecordCodec(std::string backend, std::optional<StoreKey> key,
                                      RecordEncoding encoding)
     : backend_(std::move(backend)), encoding_(encoding) {
@@ -85,6 +89,9 @@ std::string SharedRecordCodec::encode_session(std::string_view name,
                    {"c", to_ms(session.created_at)},
                    {"e", to_ms(session.expires_at)},
                    {"m", session.metadata}};
+    if (!session.sid.empty()) {
+        record["s"] = session.sid;
+    }
     return seal(name, record.dump(-1, ' ', false, json::error_handler_t::replace));
 }
 
@@ -97,6 +104,7 @@ UserSession SharedRecordCodec::decode_session(std::string_view name, std::string
         }
         UserSession session;
         session.user_id = record.at("u").get<std::string>();
+        session.sid = record.value("s", std::string{});
         session.roles = record.at("r").get<std::vector<std::string>>();
         session.created_at = from_ms(record.at("c").get<std::int64_t>());
         session.expires_at = from_ms(record.at("e").get<std::int64_t>());
@@ -167,6 +175,7 @@ AuthRouteStores make_deploy_stores(const DeploySettings& settings,
         stores.sessions = std::make_shared<MemorySessionStore>(1000000, clock);
         stores.pending_logins = std::make_shared<MemoryPendingLoginStore>(50000, clock);
         stores.rate_limiter = std::make_shared<MemoryLoginRateLimiter>(options.rate_limit, clock);
+        stores.logout_replays = std::make_shared<MemoryReplayStore>(100000, clock);
         MemoryTokenStoreOptions token_options;
         token_options.clock = clock;
         token_options.record_ttl = ttl;
@@ -188,6 +197,7 @@ AuthRouteStores make_deploy_stores(const DeploySettings& settings,
         stores.pending_logins = std::make_shared<SqlitePendingLoginStore>(sqlite, clock);
         stores.rate_limiter =
             std::make_shared<SqliteLoginRateLimiter>(sqlite, options.rate_limit, clock);
+        stores.logout_replays = std::make_shared<SqliteReplayStore>(sqlite, clock);
         SqliteTokenStoreOptions token_options;
         token_options.path = sqlite.path;
         token_options.key = key;
@@ -219,6 +229,7 @@ AuthRouteStores make_deploy_stores(const DeploySettings& settings,
     stores.sessions = std::make_shared<RedisSessionStore>(redis, clock);
     stores.pending_logins = std::make_shared<RedisPendingLoginStore>(redis, clock);
     stores.rate_limiter = std::make_shared<RedisLoginRateLimiter>(redis, options.rate_limit);
+    stores.logout_replays = std::make_shared<RedisReplayStore>(redis);
     RedisTokenStoreOptions token_options;
     token_options.url = settings.redis_url;
     token_options.prefix = settings.redis_prefix;

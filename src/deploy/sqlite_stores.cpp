@@ -39,6 +39,16 @@ public:
                  " expires_at INTEGER NOT NULL"
                  ") WITHOUT ROWID;"
                  "CREATE INDEX IF NOT EXISTS deploy_sessions_user ON deploy_sessions(user_hash);"
+                 "CREATE TABLE IF NOT EXISTS deploy_session_sids ("
+                 " sid_hash TEXT NOT NULL,"
+                 " key TEXT NOT NULL,"
+                 " PRIMARY KEY (sid_hash, key)"
+                 ") WITHOUT ROWID;"
+                 "CREATE INDEX IF NOT EXISTS deploy_session_sids_key ON deploy_session_sids(key);"
+                 "CREATE TABLE IF NOT EXISTS deploy_replay ("
+                 " key TEXT PRIMARY KEY NOT NULL,"
+                 " expires_at INTEGER NOT NULL"
+                 ") WITHOUT ROWID;"
                  "CREATE TABLE IF NOT EXISTS deploy_pending ("
                  " key TEXT PRIMARY KEY NOT NULL,"
                  " record TEXT NOT NULL,"
@@ -130,12 +140,23 @@ public:
         remove_user = db.prepare("DELETE FROM deploy_sessions WHERE user_hash = ?1"
                                  " RETURNING expires_at");
         purge = db.prepare("DELETE FROM deploy_sessions WHERE expires_at <= ?1");
+        add_sid = db.prepare("INSERT OR REPLACE INTO deploy_session_sids(sid_hash, key)"
+                             " VALUES(?1, ?2)");
+        list_sid = db.prepare("SELECT s.key, s.record, s.expires_at FROM deploy_sessions s"
+                              " JOIN deploy_session_sids i ON i.key = s.key"
+                              " WHERE i.sid_hash = ?1 AND s.expires_at > ?2");
+        remove_sid = db.prepare("DELETE FROM deploy_session_sids WHERE key = ?1");
+        remove_user_sids = db.prepare("DELETE FROM deploy_session_sids WHERE key IN"
+                                      " (SELECT key FROM deploy_sessions WHERE user_hash = ?1)");
+        purge_sids = db.prepare("DELETE FROM deploy_session_sids WHERE key NOT IN"
+                                " (SELECT key FROM deploy_sessions)");
     }
 
     SqliteDb db;
     deploy_detail::SharedRecordCodec codec;
     std::shared_ptr<Clock> clock;
     SqliteStatement create, get, touch, remove, list, remove_user, purge;
+    SqliteStatement add_sid, list_sid, remove_sid, remove_user_sids, purge_sids;
     std::uint32_t creates = 0; ///< under db.mutex: expired rows are purged every 256 creates
 };
 
@@ -155,6 +176,8 @@ void SqliteSessionStore::create(const UserSession& session) {
         SqliteUse use{impl_->purge};
         impl_->db.bind(use.get(), 1, to_ms(now));
         impl_->db.run(use.get(), "removing expired sessions");
+        SqliteUse sids{impl_->purge_sids};
+        impl_->db.run(sids.get(), "removing expired sessions");
     }
     SqliteUse use{impl_->create};
     impl_->db.bind(use.get(), 1, key);
@@ -164,6 +187,12 @@ void SqliteSessionStore::create(const UserSession& session) {
     impl_->db.bind(use.get(), 5, to_ms(now));
     if (impl_->db.run(use.get(), "creating a session") != 1) {
         throw Error(errc::invalid_argument, "session id already in use");
+    }
+    if (!session.sid.empty()) {
+        SqliteUse sid{impl_->add_sid};
+        impl_->db.bind(sid.get(), 1, deploy_detail::sid_hash(session.sid));
+        impl_->db.bind(sid.get(), 2, key);
+        impl_->db.run(sid.get(), "creating a session");
     }
 }
 
@@ -221,6 +250,9 @@ bool SqliteSessionStore::remove_by_key(std::string_view key) {
     while (impl_->db.row(use.get(), "removing a session")) {
         was_live = sqlite3_column_int64(use.get(), 0) > now;
     }
+    SqliteUse sid{impl_->remove_sid};
+    impl_->db.bind(sid.get(), 1, key);
+    impl_->db.run(sid.get(), "removing a session");
     return was_live;
 }
 
@@ -252,6 +284,11 @@ std::vector<UserSession> SqliteSessionStore::list_user_sessions(std::string_view
 std::size_t SqliteSessionStore::remove_user_sessions(std::string_view user_id) {
     const std::int64_t now = to_ms(impl_->clock->now());
     std::lock_guard lock{impl_->db.mutex};
+    {
+        SqliteUse sids{impl_->remove_user_sids};
+        impl_->db.bind(sids.get(), 1, deploy_detail::user_hash(user_id));
+        impl_->db.run(sids.get(), "removing a user's sessions");
+    }
     SqliteUse use{impl_->remove_user};
     impl_->db.bind(use.get(), 1, deploy_detail::user_hash(user_id));
     std::size_t removed = 0;
@@ -259,6 +296,74 @@ std::size_t SqliteSessionStore::remove_user_sessions(std::string_view user_id) {
         removed += sqlite3_column_int64(use.get(), 0) > now ? 1 : 0;
     }
     return removed;
+}
+
+std::vector<UserSession> SqliteSessionStore::list_sid_sessions(std::string_view sid) {
+    if (sid.empty()) {
+        return {};
+    }
+    std::vector<std::pair<std::string, std::pair<std::string, std::int64_t>>> rows;
+    {
+        std::lock_guard lock{impl_->db.mutex};
+        SqliteUse use{impl_->list_sid};
+        impl_->db.bind(use.get(), 1, deploy_detail::sid_hash(sid));
+        impl_->db.bind(use.get(), 2, to_ms(impl_->clock->now()));
+        while (impl_->db.row(use.get(), "listing sessions")) {
+            rows.push_back({SqliteDb::text(use.get(), 0),
+                            {SqliteDb::text(use.get(), 1), sqlite3_column_int64(use.get(), 2)}});
+        }
+    }
+    std::vector<UserSession> sessions;
+    for (const auto& [key, value] : rows) {
+        UserSession session = impl_->codec.decode_session(session_name(key), value.first);
+        if (session.sid != sid) {
+            continue;
+        }
+        session.session_key = key;
+        session.expires_at = from_ms(value.second);
+        sessions.push_back(std::move(session));
+    }
+    return sessions;
+}
+
+// --- single-use identifiers ---
+
+class SqliteReplayStore::Impl {
+public:
+    Impl(const SqliteDeployStoreOptions& options, std::shared_ptr<Clock> clock_ref)
+        : db(options), clock(std::move(clock_ref)) {
+        // A row whose time is up may be taken over: one statement, atomic across processes.
+        record = db.prepare("INSERT INTO deploy_replay(key, expires_at) VALUES(?1, ?2)"
+                            " ON CONFLICT(key) DO UPDATE SET expires_at = excluded.expires_at"
+                            " WHERE deploy_replay.expires_at <= ?3");
+        purge = db.prepare("DELETE FROM deploy_replay WHERE expires_at <= ?1");
+    }
+
+    SqliteDb db;
+    std::shared_ptr<Clock> clock;
+    SqliteStatement record, purge;
+    std::uint32_t records = 0;
+};
+
+SqliteReplayStore::SqliteReplayStore(SqliteDeployStoreOptions options, std::shared_ptr<Clock> clock)
+    : impl_(std::make_unique<Impl>(options, clock_or_system(std::move(clock)))) {}
+
+SqliteReplayStore::~SqliteReplayStore() = default;
+
+bool SqliteReplayStore::first_use(std::string_view id, std::chrono::seconds ttl) {
+    check_replay_ttl(id, ttl);
+    const auto now = impl_->clock->now();
+    std::lock_guard lock{impl_->db.mutex};
+    if (++impl_->records % 256 == 0) {
+        SqliteUse use{impl_->purge};
+        impl_->db.bind(use.get(), 1, to_ms(now));
+        impl_->db.run(use.get(), "removing expired identifiers");
+    }
+    SqliteUse use{impl_->record};
+    impl_->db.bind(use.get(), 1, replay_key(id));
+    impl_->db.bind(use.get(), 2, to_ms(now + ttl));
+    impl_->db.bind(use.get(), 3, to_ms(now));
+    return impl_->db.run(use.get(), "recording a single-use identifier") == 1;
 }
 
 // --- pending logins ---

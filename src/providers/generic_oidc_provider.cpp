@@ -144,6 +144,10 @@ IdTokenClaims GenericOIDCProvider::validate_id_token(std::string_view id_token,
     return validator()->validate(id_token, checks);
 }
 
+LogoutTokenClaims GenericOIDCProvider::validate_logout_token(std::string_view logout_token) {
+    return validator()->validate_logout_token(logout_token);
+}
+
 std::optional<IdTokenClaims>
 GenericOIDCProvider::validate_response_id_token(const OAuthTokenSet& tokens,
                                                 const IdTokenChecks& checks) {

@@ -528,6 +528,12 @@ std::optional<std::string> OAuthProvider::end_session_url(const EndSessionReques
     return detail::end_session_url(resolved.end_session_endpoint, request, config_.client_id);
 }
 
+LogoutTokenClaims OAuthProvider::validate_logout_token(std::string_view) {
+    throw ConfigError(errc::config_invalid,
+                      "back-channel logout needs an OpenID Connect provider (logout tokens are "
+                      "checked with the provider's ID-token keys)");
+}
+
 void OAuthProvider::close() {}
 
 } // namespace authflow

@@ -10,6 +10,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <chrono>
 #include <csignal>
 #include <cstdlib>
@@ -93,6 +94,41 @@ TEST_F(LoginCli, SignInThenStatusTokenAndLogoutInNewProcesses) {
     ASSERT_EQ(logout.exit_code, 0) << describe(logout);
     EXPECT_FALSE(active(access_token)); // revoked at the provider
     expect_not_signed_in(cli);
+}
+
+TEST_F(LoginCli, LogoutProviderWithoutADisplayPrintsTheEndSessionUrl) {
+    CliEnv cli;
+    auto login = cli.run(public_client({"login"}));
+    ASSERT_EQ(login.exit_code, 0) << describe(login) << cli.browser_log();
+    auto token = cli.run({"token"});
+    const std::string access_token = token.out.substr(0, token.out.find('\n'));
+    ASSERT_TRUE(active(access_token));
+
+    cli.env().erase("DISPLAY");
+    cli.env().erase("WAYLAND_DISPLAY");
+    auto logout = cli.run({"logout", "--provider"});
+    ASSERT_EQ(logout.exit_code, 0) << describe(logout);
+    // The local sign-in ends first (revoked, removed), then the provider's end-session URL.
+    EXPECT_FALSE(active(access_token));
+    expect_not_signed_in(cli);
+    const std::string line = test::line_starting(logout.out, op->issuer() + "/session/end?");
+    ASSERT_FALSE(line.empty()) << logout.out;
+    const QueryParams params = parse_query(line.substr(line.find('?') + 1));
+    std::string hint, client;
+    bool has_redirect = false;
+    for (const auto& [name, value] : params) {
+        hint = name == "id_token_hint" ? value : hint;
+        client = name == "client_id" ? value : client;
+        has_redirect = has_redirect || name == "post_logout_redirect_uri";
+    }
+    EXPECT_EQ(client, "public-client");
+    EXPECT_EQ(std::count(hint.begin(), hint.end(), '.'), 2) << "an ID token as the hint";
+    EXPECT_FALSE(has_redirect); // only when configured
+    // The provider accepts the URL: its logout confirmation page, not an error.
+    test::OpBrowser browser;
+    const HttpResponse page = browser.get(line);
+    EXPECT_EQ(page.status, 200) << page.body;
+    EXPECT_NE(page.body.find("logout"), std::string::npos) << page.body;
 }
 
 TEST_F(LoginCli, ConfidentialClientOnAFixedPortKeepsItsSecretOutOfFiles) {

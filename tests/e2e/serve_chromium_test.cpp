@@ -52,6 +52,13 @@ protected:
         app_ = "http://127.0.0.1:" + std::to_string(port);
         test::OidcProviderOptions options;
         options.redirect_uris = {app_ + "/auth/callback"};
+        options.post_logout_redirect_uris = {app_ + "/auth/signed-out"};
+        if (provider_logout_) {
+            options.client_overrides = {
+                {"conf-client",
+                 {{"backchannel_logout_uri", app_ + "/auth/backchannel-logout"},
+                  {"backchannel_logout_session_required", true}}}};
+        }
         op_ = std::make_unique<test::OidcProvider>(options);
         test::write_file(dir_.path() / "secret", test::OidcProvider::secret_of("conf-client"));
         test::write_file(dir_.path() / "config.toml", "");
@@ -62,7 +69,10 @@ protected:
                 "--client-secret-file", (dir_.path() / "secret").string(), "--scopes",
                 "openid profile email", "serve", "--listen", "127.0.0.1:" + std::to_string(port),
                 "--title", "authflow e2e"},
-            std::map<std::string, std::string>{}, dir_.path() / "serve.log");
+            provider_logout_
+                ? std::map<std::string, std::string>{{"AUTHFLOW_DEPLOY__PROVIDER_LOGOUT", "true"}}
+                : std::map<std::string, std::string>{},
+            dir_.path() / "serve.log");
         ASSERT_TRUE(test::wait_for_port(port)) << serve_log();
     }
 
@@ -76,6 +86,7 @@ protected:
 
     std::string serve_log() const { return file_or_empty(dir_.path() / "serve.log"); }
 
+    bool provider_logout_ = false;
     test::TempDir dir_;
     std::string app_;
     std::unique_ptr<test::OidcProvider> op_;
@@ -125,6 +136,37 @@ TEST_F(ServeInChromium, TheCheckFailsWhenTheHomePageShowsSomeoneElse) {
     EXPECT_EQ(result.exit_code, 1);
     EXPECT_NE(result.err.find("check failed: the home page shows \"bob\""), std::string::npos)
         << result.err;
+}
+
+/// The same app with provider_logout on, the provider calling its back-channel route.
+class ServeInChromiumWithProviderLogout : public ServeInChromium {
+protected:
+    void SetUp() override {
+        provider_logout_ = true;
+        ServeInChromium::SetUp();
+    }
+};
+
+TEST_F(ServeInChromiumWithProviderLogout, SignOutEndsTheProviderSessionToo) {
+    const auto artifacts = test::binary_dir() / "test-artifacts" / "serve-chromium-provider-logout";
+    std::filesystem::remove_all(artifacts);
+    const auto result = check({"--user", "alice", "--password", "any", "--expect-name", "alice",
+                               "--artifacts", artifacts.string(), "--provider-logout"});
+    ASSERT_EQ(result.exit_code, 0) << result.err << serve_log() << op_->log();
+
+    const auto report = nlohmann::json::parse(test::read_file(artifacts / "report.json"));
+    EXPECT_EQ(report.value("ok", false), true);
+    // The sign-out form's redirect reached the provider (the page's form-action allows it), whose
+    // confirmation sent the browser back through {prefix}/signed-out to `next` (/).
+    EXPECT_EQ(report.value("provider_logout_url", ""), op_->issuer() + "/session/end");
+    EXPECT_EQ(report.value("signed_out_url", ""), app_ + "/");
+    EXPECT_EQ(report.value("session_cookie_after_sign_out", true), false);
+    EXPECT_EQ(report.value("provider_asks_password_again", false), true);
+    EXPECT_TRUE(is_png(artifacts / "provider-logout.png"));
+    EXPECT_EQ(op_->count_events("end_session.success", "conf-client"), 1u);
+    // The provider's back-channel call reached the app (whose session was already ended).
+    EXPECT_EQ(op_->count_events("backchannel.success", "conf-client"), 1u) << op_->log();
+    EXPECT_EQ(serve_->stop(15), 0);
 }
 
 } // namespace

@@ -59,6 +59,9 @@ struct RedisBackend {
     std::shared_ptr<LoginRateLimiter> limiter(RateLimitOptions limits, std::shared_ptr<Clock>) {
         return std::make_shared<RedisLoginRateLimiter>(options(), limits);
     }
+    std::shared_ptr<ReplayStore> replays(std::shared_ptr<Clock>) {
+        return std::make_shared<RedisReplayStore>(options());
+    }
     std::string prefix = unique_prefix();
     StoreKey key = StoreKey::generate();
 };
@@ -154,6 +157,42 @@ TEST(DeployRedisStores, DumpHoldsNoSessionIdTokenOrUserIdAndEveryKeyExpires) {
     // Everything still reads back through the stores.
     EXPECT_EQ(stores.sessions->get(id)->user_id, user);
     EXPECT_EQ(stores.tokens->load(session_key(id))->access_token, tokens.access_token);
+}
+
+TEST(DeployRedisStores, SessionIndexSetsStayBoundedAndHoldNoSidInClear) {
+    AUTHFLOW_REQUIRE_SERVICE(RedisBackend::available(), "redis-server");
+    const std::string prefix = unique_prefix();
+    DeployStoreOptions options;
+    options.key = StoreKey::generate();
+    auto stores = make_deploy_stores(redis_settings(prefix), options);
+    const std::string sid = "provider-session-id-0123456789";
+    // 40 sign-ins of one user that Redis lets expire (1 s), then one more.
+    for (int i = 0; i < 40; ++i) {
+        UserSession session =
+            contract_session(system_clock(), new_session_id(), "busy-user", std::chrono::seconds{1});
+        session.sid = sid;
+        stores.sessions->create(session);
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds{1300}); // one real expiry
+    UserSession last = contract_session(system_clock(), new_session_id(), "busy-user");
+    last.sid = sid;
+    stores.sessions->create(last);
+
+    std::unique_ptr<redisContext, ContextFree> c{
+        redisConnect("127.0.0.1", shared_server()->port())};
+    ASSERT_TRUE(c && c->err == 0);
+    Reply keys = raw(c.get(), {"KEYS", prefix + ":*_sessions:*"});
+    ASSERT_EQ(keys->type, REDIS_REPLY_ARRAY);
+    ASSERT_EQ(keys->elements, 2u); // the user's set and the sid's set
+    for (std::size_t i = 0; i < keys->elements; ++i) {
+        const std::string key{keys->element[i]->str, keys->element[i]->len};
+        EXPECT_EQ(key.find(sid), std::string::npos) << key;
+        EXPECT_EQ(key.find("busy-user"), std::string::npos) << key;
+        // The sessions that ended were pruned when the set grew past its threshold.
+        EXPECT_EQ(raw(c.get(), {"SCARD", key})->integer, 1) << key;
+        EXPECT_GT(raw(c.get(), {"PTTL", key})->integer, 0) << key;
+    }
+    EXPECT_EQ(stores.sessions->list_sid_sessions(sid).size(), 1u);
 }
 
 TEST(DeployRedisStores, NoStoreKeyRefusesToStart) {

@@ -1,23 +1,88 @@
-// `authflow logout [--keep-settings]`: revokes the profile's tokens at the provider (best effort)
-// and removes them, and the remembered settings, from the store.
+// `authflow logout [--keep-settings] [--provider [--post-logout-redirect-uri URI]]`: revokes the
+// profile's tokens at the provider (best effort) and removes them, and the remembered settings,
+// from the store; with --provider, then ends the provider's session too (OpenID Connect
+// RP-Initiated Logout 1.0) in the browser, or prints the URL to open.
 #include "cli.hpp"
 #include "profile.hpp"
 
 #include <authflow/core/errors.hpp>
 #include <authflow/core/log.hpp>
+#include <authflow/native/browser.hpp>
+#include <authflow/providers/factory.hpp>
 #include <authflow/session/session_manager.hpp>
 
 #include <CLI/CLI.hpp>
 
+#include <cstdlib>
 #include <memory>
+#include <optional>
 #include <ostream>
+#include <string>
 
 namespace authflow::cli {
 
 namespace {
 
-int run_logout(Context& ctx, bool keep_settings) {
+struct LogoutOptions {
+    bool keep_settings = false;
+    bool provider = false;
+    std::string post_logout_redirect_uri;
+};
+
+bool has_display() {
+    const auto set = [](const char* name) {
+        const char* value = std::getenv(name);
+        return value != nullptr && *value != '\0';
+    };
+    return set("DISPLAY") || set("WAYLAND_DISPLAY");
+}
+
+/// After the local sign-out: the provider's end-session URL opened in the browser, or printed.
+int end_provider_session(Context& ctx, const OpenedProfile& profile,
+                         const std::optional<std::string>& id_token, const LogoutOptions& options) {
+    std::ostream& out = *ctx.out;
+    EndSessionRequest request;
+    if (id_token) {
+        request.id_token_hint = *id_token;
+    }
+    request.post_logout_redirect_uri = options.post_logout_redirect_uri;
+    const auto provider = create_provider_from_settings(profile.settings);
+    const std::optional<std::string> url = provider->end_session_url(request);
+    if (!url) {
+        out << "The provider has no end-session endpoint: signed out of this computer only.\n";
+        return exit_ok;
+    }
+    if (has_display()) {
+        try {
+            if (open_browser(*url)) {
+                out << "Opened the browser to sign out at the provider.\n";
+                return exit_ok;
+            }
+        } catch (const Error& e) {
+            log(LogLevel::warning,
+                std::string{"cannot open the browser: "} + std::string{to_string(e.code())});
+        }
+    }
+    out << "To sign out at the provider too, open:\n" << *url << "\n";
+    return exit_ok;
+}
+
+int run_logout(Context& ctx, const LogoutOptions& options) {
+    const bool keep_settings = options.keep_settings;
     const OpenedProfile profile = open_profile(ctx);
+    // The ID token names the provider session to end (id_token_hint); read it before the
+    // tokens go.
+    std::optional<std::string> id_token;
+    if (options.provider) {
+        try {
+            if (const auto tokens = profile.store->load(profile_tokens_key(profile.name))) {
+                id_token = tokens->id_token;
+            }
+        } catch (const Error& e) {
+            log(LogLevel::warning,
+                std::string{"cannot read the ID token: "} + std::string{to_string(e.code())});
+        }
+    }
     LogoutResult result;
     std::unique_ptr<SessionManager> session;
     if (profile.store->exists(profile_tokens_key(profile.name))) {
@@ -38,7 +103,7 @@ int run_logout(Context& ctx, bool keep_settings) {
     std::ostream& out = *ctx.out;
     if (!result.had_tokens && !had_settings) {
         out << "Profile \"" << profile.name << "\" was not signed in.\n";
-        return exit_ok;
+        return options.provider ? end_provider_session(ctx, profile, id_token, options) : exit_ok;
     }
     out << "Signed out of profile \"" << profile.name << "\": ";
     if (result.revoked.refresh_token_revoked || result.revoked.access_token_revoked) {
@@ -53,20 +118,30 @@ int run_logout(Context& ctx, bool keep_settings) {
     }
     out << "removed the " << (had_settings ? "tokens and settings" : "tokens") << " from "
         << describe_profile_store(profile) << ".\n";
+    if (options.provider) {
+        return end_provider_session(ctx, profile, id_token, options);
+    }
     return exit_ok;
 }
 
 } // namespace
 
 void add_logout_command(CLI::App& app, Context& ctx) {
-    auto keep_settings = std::make_shared<bool>(false);
+    auto options = std::make_shared<LogoutOptions>();
     auto* command =
         app.add_subcommand("logout", "Revoke the profile's tokens and remove them from the store");
-    command->add_flag("--keep-settings", *keep_settings,
+    command->add_flag("--keep-settings", options->keep_settings,
                       "Keep the remembered provider settings (client secret included)");
-    command->callback([&ctx, keep_settings] {
-        ctx.run = [&ctx, keep_settings] { return run_logout(ctx, *keep_settings); };
-    });
+    // After the command, --provider is this flag; the global --provider (the provider type)
+    // goes before the command.
+    command->add_flag("--provider", options->provider,
+                      "Then end the session at the provider too (opens the browser at its "
+                      "end-session endpoint, or prints the URL)");
+    command->add_option("--post-logout-redirect-uri", options->post_logout_redirect_uri,
+                        "Where the provider sends the browser afterwards (must be registered "
+                        "at the provider)");
+    command->callback(
+        [&ctx, options] { ctx.run = [&ctx, options] { return run_logout(ctx, *options); }; });
 }
 
 } // namespace authflow::cli

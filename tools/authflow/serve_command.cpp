@@ -4,6 +4,8 @@
 #include "signals.hpp"
 
 #include <authflow/core/errors.hpp>
+#include <authflow/core/log.hpp>
+#include <authflow/core/url.hpp>
 #include <authflow/deploy/auth_routes.hpp>
 #include <authflow/deploy/httplib_adapter.hpp>
 #include <authflow/deploy/login_page.hpp>
@@ -101,10 +103,12 @@ std::string home_page(const UserSession& session, const DeploySettings& settings
     return page;
 }
 
-void security_headers(httplib::Response& response) {
+/// `form_action`: the CSP form-action sources ("'self'", plus the provider's end-session origin
+/// when the sign-out form is redirected there: browsers apply form-action to redirects too).
+void security_headers(httplib::Response& response, const std::string& form_action) {
     response.set_header("Content-Security-Policy",
-                        "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; "
-                        "frame-ancestors 'none'; base-uri 'none'");
+                        "default-src 'none'; style-src 'unsafe-inline'; form-action " +
+                            form_action + "; frame-ancestors 'none'; base-uri 'none'");
     response.set_header("X-Frame-Options", "DENY");
     response.set_header("X-Content-Type-Options", "nosniff");
     // Not no-referrer: that would make browsers send "Origin: null" on the sign-out POST.
@@ -152,18 +156,32 @@ int run_serve(Context& ctx, const ServeOptions& options) {
                                                      make_deploy_stores(deploy, store_options));
 
     mount_auth_routes(server, routes);
+    std::string form_action = "'self'";
+    if (deploy.provider_logout) {
+        try {
+            const std::string end_session = provider->endpoints().end_session_endpoint;
+            if (!end_session.empty()) {
+                form_action += " " + parse_url(end_session).origin();
+            }
+        } catch (const Error& e) {
+            log(LogLevel::warning, std::string{"provider_logout: the end-session endpoint is "
+                                               "not known yet ("} +
+                                       std::string{to_string(e.code())} +
+                                       "); the sign-out form may be blocked by the browser");
+        }
+    }
     const std::string login_url = deploy.route_path("login");
     const std::string provider_label = std::string{provider->name()} == "oidc"
                                            ? std::string{"OpenID Connect"}
                                            : std::string{provider->name()};
     auto sign_in_page = [=](const httplib::Request&, httplib::Response& response) {
-        security_headers(response);
+        security_headers(response, form_action);
         response.set_content(
             build_login_page(provider_label, options.title, "Sign in to continue", login_url),
             "text/html; charset=utf-8");
     };
     server.Get("/login", sign_in_page);
-    server.Get("/", [routes, sign_in_page, deploy, title = options.title](
+    server.Get("/", [routes, sign_in_page, deploy, form_action, title = options.title](
                         const httplib::Request& request, httplib::Response& response) {
         std::optional<UserSession> session;
         try {
@@ -176,7 +194,7 @@ int run_serve(Context& ctx, const ServeOptions& options) {
             sign_in_page(request, response);
             return;
         }
-        security_headers(response);
+        security_headers(response, form_action);
         response.set_content(home_page(*session, deploy, title), "text/html; charset=utf-8");
     });
     server.Get("/healthz", [](const httplib::Request&, httplib::Response& response) {

@@ -7,12 +7,14 @@
 #include <authflow/deploy/http.hpp>
 #include <authflow/deploy/pending_login.hpp>
 #include <authflow/deploy/rate_limit.hpp>
+#include <authflow/deploy/replay_store.hpp>
 #include <authflow/deploy/session_store.hpp>
 #include <authflow/deploy/settings.hpp>
 #include <authflow/providers/oauth_provider.hpp>
 #include <authflow/store/token_store.hpp>
 
 #include <array>
+#include <atomic>
 #include <cstddef>
 #include <memory>
 #include <optional>
@@ -28,13 +30,22 @@ struct AuthRouteStores {
     std::shared_ptr<LoginRateLimiter> rate_limiter;
     /// Where each session's OAuth tokens live, under session_key(session id).
     std::shared_ptr<TokenStore> tokens;
+    /// The back-channel logout tokens' `jti`s already accepted (each is accepted once).
+    std::shared_ptr<ReplayStore> logout_replays;
 };
 
 /// The suffix of the short-lived pre-login cookie's name: auth_session_cookie + "_login".
 inline constexpr std::string_view pre_login_cookie_suffix = "_login";
+/// The suffix of the short-lived cookie that binds a provider logout to the browser that
+/// started it: auth_session_cookie + "_logout".
+inline constexpr std::string_view logout_cookie_suffix = "_logout";
+/// The largest body {prefix}/backchannel-logout reads (a larger one is answered 413).
+inline constexpr std::size_t max_backchannel_logout_body = 64 * 1024;
 
 /// The deploy-mode auth routes under settings.route_prefix:
-/// GET login, GET callback, POST refresh, POST logout, GET userinfo, GET status.
+/// GET login, GET callback, POST refresh, POST logout, GET userinfo, GET status,
+/// GET signed-out (the return from RP-initiated logout) and POST backchannel-logout (OpenID
+/// Connect Back-Channel Logout 1.0).
 /// Safe to use from several threads (every member is immutable or thread-safe).
 class AuthRoutes {
 public:
@@ -63,6 +74,8 @@ public:
     CookieOptions pre_login_cookie_options() const;
     /// auth_session_cookie + pre_login_cookie_suffix.
     std::string pre_login_cookie_name() const;
+    /// auth_session_cookie + logout_cookie_suffix (Path=route_prefix, as the pre-login cookie).
+    std::string logout_cookie_name() const;
 
     const DeploySettings& settings() const noexcept { return settings_; }
     const AuthRouteStores& stores() const noexcept { return stores_; }
@@ -75,11 +88,20 @@ private:
     Response logout(const Request& request) const;
     Response userinfo(const Request& request) const;
     Response status(const Request& request) const;
+    Response signed_out(const Request& request) const;
+    Response backchannel_logout(const Request& request) const;
+    /// After the local sign-out: the answer that sends the browser to the provider's
+    /// end-session endpoint (provider_logout), or nothing when the provider has none.
+    std::optional<Response> provider_logout_answer(const Request& request,
+                                                   const std::optional<std::string>& id_token,
+                                                   const std::optional<std::string>& next) const;
+    /// The page {prefix}/signed-out shows.
+    Response signed_out_page() const;
     std::optional<UserSession> session_from_id(const std::string& session_id,
                                                SessionFields fields) const;
 
     /// How many routes handle() serves.
-    static constexpr std::size_t route_count = 6;
+    static constexpr std::size_t route_count = 8;
 
     DeploySettings settings_;
     std::shared_ptr<OAuthProvider> provider_;
@@ -88,6 +110,10 @@ private:
     CsrfOriginCheck csrf_;
     TrustedProxies trusted_proxies_;
     std::string redirect_uri_;
+    std::string post_logout_redirect_uri_;
+    /// Set once the missing end_session_endpoint has been logged (shared by copies).
+    std::shared_ptr<std::atomic<bool>> end_session_missing_logged_ =
+        std::make_shared<std::atomic<bool>>(false);
     /// settings_.route_path() of each route, in the order of handle()'s table.
     std::array<std::string, route_count> route_paths_;
 };

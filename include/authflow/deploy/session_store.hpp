@@ -28,6 +28,9 @@ struct UserSession {
     /// session_key(session_id): filled in by the store; usable with remove_by_key.
     std::string session_key;
     std::string user_id; ///< the validated ID token's `sub`
+    /// The validated ID token's `sid` (the provider's session), empty when it had none: a
+    /// back-channel logout token naming this sid ends the session (list_sid_sessions).
+    std::string sid;
     std::vector<std::string> roles;
     Clock::wall_time created_at{};
     Clock::wall_time expires_at{};
@@ -77,6 +80,13 @@ public:
     virtual std::vector<UserSession> list_user_sessions(std::string_view user_id) = 0;
     /// Deletes every session of one user ("sign out everywhere"). Returns how many.
     virtual std::size_t remove_user_sessions(std::string_view user_id) = 0;
+    /// The live sessions created with this provider session id (UserSession::sid), with
+    /// session_id left empty: what a back-channel logout token's `sid` ends (OpenID Connect
+    /// Back-Channel Logout 1.0 §2.6 step 9). The built-in stores keep a sid index that expires
+    /// with the sessions. Throws StoreError when a shared backend fails; the default throws Error
+    /// (invalid_argument): a store of your own without the index cannot serve back-channel
+    /// logout by sid.
+    virtual std::vector<UserSession> list_sid_sessions(std::string_view sid);
 };
 
 /// In-process SessionStore, bounded by `capacity` live sessions (expired ones are pruned first,
@@ -96,6 +106,7 @@ public:
     bool remove_by_key(std::string_view key) override;
     std::vector<UserSession> list_user_sessions(std::string_view user_id) override;
     std::size_t remove_user_sessions(std::string_view user_id) override;
+    std::vector<UserSession> list_sid_sessions(std::string_view sid) override;
 
     /// Sessions held (expired ones may linger until the next create).
     std::size_t size() const;
@@ -113,6 +124,7 @@ private:
     /// memory than its text).
     struct Entry {
         std::string user_id;
+        std::string sid;
         std::vector<std::string> roles;
         Clock::wall_time created_at;
         Clock::wall_time expires_at;
@@ -135,6 +147,7 @@ private:
     Entries entries_;
     ExpiryIndex expiries_;
     std::unordered_map<std::string, std::set<Key>> by_user_;
+    std::unordered_map<std::string, std::set<Key>> by_sid_;
 };
 
 } // namespace authflow

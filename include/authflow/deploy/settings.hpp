@@ -26,7 +26,8 @@ struct DeploySettings {
     /// Users promoted to "admin": their ID token `sub`, or their email when `email_verified` is
     /// true.
     std::vector<std::string> admin_users;
-    /// Paths served without a session. Unset: {route_prefix}/login, /callback and /status.
+    /// Paths served without a session. Unset: {route_prefix}/login, /callback, /status,
+    /// /signed-out and /backchannel-logout.
     std::optional<std::vector<std::string>> auth_public_paths;
     /// The redirect URI registered with the provider; empty: public_url + route_prefix +
     /// "/callback".
@@ -46,6 +47,15 @@ struct DeploySettings {
     std::string store_key_file; ///< file holding the store key (base64 of 32 bytes)
     /// Keeps sessions and tokens unencrypted in a shared store. Off; logs a warning when on.
     bool insecure_plaintext_store = false;
+    /// RP-initiated logout (OpenID Connect RP-Initiated Logout 1.0): {route_prefix}/logout,
+    /// after ending the local session, sends the browser to the provider's end_session_endpoint
+    /// to end the provider's session too; the provider sends it back to
+    /// {route_prefix}/signed-out. Off: sign-out ends only the local session.
+    bool provider_logout = false;
+    /// Where {route_prefix}/signed-out sends the browser after a provider logout that came back
+    /// with the state it left with, unless the sign-out asked for a `next`; a path on this site.
+    /// Empty: a small "signed out" page.
+    std::string post_logout_path;
 
     /// The names of every field, in declaration order.
     static const std::vector<std::string_view>& field_names();
@@ -66,6 +76,11 @@ struct DeploySettings {
     /// send the code elsewhere). Throws
     /// ConfigError (config_missing) when neither is set.
     std::string redirect_uri() const;
+    /// Where the provider sends the browser back after RP-initiated logout (the
+    /// post_logout_redirect_uri to register), built like redirect_uri(): public_url +
+    /// route_prefix + "/signed-out". Never derived from a request. Throws ConfigError
+    /// (config_missing) without public_url.
+    std::string post_logout_redirect_uri() const;
     /// The origin of public_url (RFC 6454 serialisation, e.g. "https://app.example.com").
     /// Throws ConfigError (config_missing or bad_url).
     std::string public_origin() const;

@@ -8,6 +8,7 @@
 #include <authflow/deploy/auth_routes.hpp>
 #include <authflow/deploy/pending_login.hpp>
 #include <authflow/deploy/rate_limit.hpp>
+#include <authflow/deploy/replay_store.hpp>
 #include <authflow/deploy/session_store.hpp>
 #include <authflow/deploy/settings.hpp>
 #include <authflow/store/encryption.hpp>
@@ -37,7 +38,9 @@ struct SqliteDeployStoreOptions {
 std::filesystem::path default_deploy_sqlite_path();
 
 /// Options of the Redis deploy stores. Keys: `{prefix}:session:{session_key}`,
-/// `{prefix}:user_sessions:{hex SHA-256 of the user id}` (a set), `{prefix}:pending:{key}`,
+/// `{prefix}:user_sessions:{hex SHA-256 of the user id}` (a set),
+/// `{prefix}:sid_sessions:{hex SHA-256 of the provider's sid}` (a set), `{prefix}:pending:{key}`,
+/// `{prefix}:logout_jti:{hex SHA-256 of iss and jti}`,
 /// `{prefix}:ratelimit:{client key}`; every key has a TTL.
 struct RedisDeployStoreOptions {
     std::string url = "redis://127.0.0.1:6379/0"; ///< see parse_redis_url()
@@ -70,6 +73,7 @@ public:
     bool remove_by_key(std::string_view key) override;
     std::vector<UserSession> list_user_sessions(std::string_view user_id) override;
     std::size_t remove_user_sessions(std::string_view user_id) override;
+    std::vector<UserSession> list_sid_sessions(std::string_view sid) override;
 
 private:
     class Impl;
@@ -88,6 +92,23 @@ public:
     void put(std::string_view state, const PendingLogin& record,
              std::chrono::seconds ttl = pending_login_ttl) override;
     std::optional<PendingLogin> take(std::string_view state) override;
+
+private:
+    class Impl;
+    std::unique_ptr<Impl> impl_;
+};
+
+/// Single-use identifiers in an SQLite table (`deploy_replay`, keyed by replay_key): one
+/// INSERT ... ON CONFLICT that takes over only an expired row, so an identifier is accepted once
+/// even across processes. Safe to use from several threads and processes.
+class SqliteReplayStore final : public ReplayStore {
+public:
+    /// Throws StoreError as SqliteSessionStore. An empty `clock`: the system clock.
+    explicit SqliteReplayStore(SqliteDeployStoreOptions options = {},
+                               std::shared_ptr<Clock> clock = nullptr);
+    ~SqliteReplayStore() override;
+
+    bool first_use(std::string_view id, std::chrono::seconds ttl) override;
 
 private:
     class Impl;
@@ -136,6 +157,7 @@ public:
     bool remove_by_key(std::string_view key) override;
     std::vector<UserSession> list_user_sessions(std::string_view user_id) override;
     std::size_t remove_user_sessions(std::string_view user_id) override;
+    std::vector<UserSession> list_sid_sessions(std::string_view sid) override;
 
 private:
     class Impl;
@@ -154,6 +176,22 @@ public:
     void put(std::string_view state, const PendingLogin& record,
              std::chrono::seconds ttl = pending_login_ttl) override;
     std::optional<PendingLogin> take(std::string_view state) override;
+
+private:
+    class Impl;
+    std::unique_ptr<Impl> impl_;
+};
+
+/// Single-use identifiers in Redis: `SET {prefix}:logout_jti:{replay_key} 1 NX EX ttl`, atomic
+/// across every worker. Holds no secret, so no store key is needed. Safe to use from several
+/// threads.
+class RedisReplayStore final : public ReplayStore {
+public:
+    /// Throws ConfigError (config_invalid) for a bad URL, prefix or pool size.
+    explicit RedisReplayStore(RedisDeployStoreOptions options);
+    ~RedisReplayStore() override;
+
+    bool first_use(std::string_view id, std::chrono::seconds ttl) override;
 
 private:
     class Impl;

@@ -50,6 +50,11 @@ public:
     /// As above with every per-request check (nonce, max_age, at_hash, c_hash).
     IdTokenClaims validate_id_token(std::string_view id_token, const IdTokenChecks& checks);
 
+    /// Checks a back-channel logout token with this provider's ID-token validator (always, even
+    /// with insecure_skip_id_token_validation). Throws as IdTokenValidator::validate_logout_token
+    /// and as discovery does.
+    LogoutTokenClaims validate_logout_token(std::string_view logout_token) override;
+
     /// The discovery document, fetched when needed; null when discovery is off. Throws as
     /// fetch_provider_metadata.
     std::shared_ptr<const ProviderMetadata> metadata();

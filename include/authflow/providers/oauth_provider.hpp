@@ -357,6 +357,13 @@ public:
     /// end-session endpoint. Throws as discovery does.
     std::optional<std::string> end_session_url(const EndSessionRequest& request);
 
+    /// Validates a back-channel logout token this provider sent (OpenID Connect Back-Channel
+    /// Logout 1.0 §2.6 steps 1–6, IdTokenValidator::validate_logout_token) with the keys, issuer,
+    /// audience and algorithms of its ID tokens. Throws TokenError with the failing check's code,
+    /// ConfigError (config_invalid) for a provider without ID tokens (plain OAuth 2.0), and as
+    /// discovery and key fetching do.
+    virtual LogoutTokenClaims validate_logout_token(std::string_view logout_token);
+
     /// Forgets cached discovery documents and keys (they are fetched again when needed). Safe
     /// to call any number of times; the provider stays usable.
     virtual void close();

@@ -14,7 +14,9 @@
 //   require_pkce               PKCE required for every client (default true)
 //   clients                    extra client metadata objects
 //   jwt_key_client_jwks        a JWKS of public keys: registers jwt-key-client with it
-//   client_overrides           { client_id: { metadata merged into that client } }
+//   client_overrides           { client_id: { metadata merged into that client } }, e.g.
+//                              backchannel_logout_uri and backchannel_logout_session_required
+//                              (back-channel logout is on; a client without the URI gets none)
 //
 // Clients (every confidential secret is "<name>-secret" unless said otherwise):
 //   conf-client        client_secret_basic, ID tokens RS256, every grant
@@ -29,7 +31,8 @@
 //
 // Events: every provider event of interest is appended to FILE as one JSON line
 // {"event": ..., "client_id": ..., "grant_type": ..., "error": ..., ...}; never a token.
-// "revocation.success" is written when the revocation endpoint answered 200.
+// "revocation.success" is written when the revocation endpoint answered 200;
+// "backchannel.success" / "backchannel.error" after each back-channel logout call.
 import Provider from 'oidc-provider';
 import { appendFileSync } from 'node:fs';
 import { generateKeyPairSync } from 'node:crypto';
@@ -135,6 +138,7 @@ const provider = new Provider(issuer, {
     introspection: { enabled: true },
     clientCredentials: { enabled: true },
     rpInitiatedLogout: { enabled: true },
+    backchannelLogout: { enabled: true },
     claimsParameter: { enabled: true },
     resourceIndicators: { enabled: false },
   },
@@ -153,6 +157,12 @@ const provider = new Provider(issuer, {
   },
   enabledJWA: { idTokenSigningAlgValues: ['RS256', 'PS256', 'ES256', 'EdDSA'] },
   cookies: { keys: ['authflow-test-cookie-key'] },
+  // The apps under test listen on 127.0.0.1: without this, oidc-provider's SSRF guard refuses
+  // its own back-channel logout calls to loopback addresses.
+  fetch: (url, fetchOptions) => {
+    const { dispatcher, ...rest } = fetchOptions;
+    return globalThis.fetch(url, rest);
+  },
 });
 
 const clientOf = (ctx) => ctx?.oidc?.client?.clientId ?? ctx?.oidc?.params?.client_id;
@@ -174,6 +184,12 @@ for (const event of ['authorization.success', 'end_session.success',
   'device_authorization.success']) {
   provider.on(event, (ctx) => record({ event, client_id: clientOf(ctx) }));
 }
+provider.on('backchannel.success', (ctx, client) => record({
+  event: 'backchannel.success', client_id: client.clientId,
+}));
+provider.on('backchannel.error', (ctx, err, client) => record({
+  event: 'backchannel.error', client_id: client.clientId, error: String(err?.message ?? err),
+}));
 provider.on('grant.revoked', (ctx, grantId) => record({
   event: 'grant.revoked', client_id: clientOf(ctx), grant_id: grantId,
 }));

@@ -10,6 +10,7 @@
 //   std::shared_ptr<SessionStore> sessions(std::shared_ptr<Clock>);
 //   std::shared_ptr<PendingLoginStore> pending(std::shared_ptr<Clock>);
 //   std::shared_ptr<LoginRateLimiter> limiter(RateLimitOptions, std::shared_ptr<Clock>);
+//   std::shared_ptr<ReplayStore> replays(std::shared_ptr<Clock>);
 // and optionally `static bool available()` (else the suite always runs). A Backend object is
 // made per test and isolates that test's data (its own file or key prefix).
 
@@ -19,6 +20,7 @@
 #include <authflow/core/errors.hpp>
 #include <authflow/deploy/pending_login.hpp>
 #include <authflow/deploy/rate_limit.hpp>
+#include <authflow/deploy/replay_store.hpp>
 #include <authflow/deploy/session_store.hpp>
 
 #include <gtest/gtest.h>
@@ -241,6 +243,110 @@ TYPED_TEST_P(DeployStoreContract, SessionsFromEightThreads) {
     }
 }
 
+TYPED_TEST_P(DeployStoreContract, SessionSidIndexListsTheSessionsOfOneProviderSession) {
+    auto store = this->backend_->sessions(this->clock_);
+    const auto a = new_session_id();
+    const auto b = new_session_id();
+    const auto c = new_session_id();
+    const auto d = new_session_id();
+    const auto e = new_session_id();
+    auto with_sid = [&](const std::string& id, const std::string& user, const std::string& sid,
+                        std::chrono::seconds ttl = 3600s) {
+        UserSession session = contract_session(*this->clock_, id, user, ttl);
+        session.sid = sid;
+        store->create(session);
+    };
+    with_sid(a, "alice", "op-session-1");
+    with_sid(b, "alice", "op-session-1");
+    with_sid(c, "alice", "op-session-2");
+    with_sid(d, "bob", "op-session-3");
+    with_sid(e, "alice", "op-session-4", 60s);
+    store->create(contract_session(*this->clock_, new_session_id(), "carol")); // no sid
+    EXPECT_EQ(store->get(a)->sid, "op-session-1");
+    EXPECT_TRUE(store->list_user_sessions("carol").front().sid.empty());
+
+    auto keys_of = [](const std::vector<UserSession>& sessions) {
+        std::set<std::string> keys;
+        for (const auto& s : sessions) {
+            EXPECT_TRUE(s.session_id.empty());
+            keys.insert(s.session_key);
+        }
+        return keys;
+    };
+    EXPECT_EQ(keys_of(store->list_sid_sessions("op-session-1")),
+              (std::set<std::string>{session_key(a), session_key(b)}));
+    EXPECT_EQ(keys_of(store->list_sid_sessions("op-session-3")),
+              (std::set<std::string>{session_key(d)}));
+    EXPECT_TRUE(store->list_sid_sessions("op-session-9").empty());
+    EXPECT_TRUE(store->list_sid_sessions("").empty());
+
+    // The index follows the sessions: removed, expired, or removed with their user.
+    EXPECT_TRUE(store->remove(a));
+    EXPECT_EQ(keys_of(store->list_sid_sessions("op-session-1")),
+              (std::set<std::string>{session_key(b)}));
+    EXPECT_EQ(store->list_sid_sessions("op-session-4").size(), 1u);
+    this->clock_->advance(61s);
+    EXPECT_TRUE(store->list_sid_sessions("op-session-4").empty());
+    EXPECT_EQ(store->remove_user_sessions("alice"), 2u);
+    EXPECT_TRUE(store->list_sid_sessions("op-session-1").empty());
+    EXPECT_TRUE(store->list_sid_sessions("op-session-2").empty());
+    EXPECT_EQ(store->list_sid_sessions("op-session-3").size(), 1u);
+    // A new session under an old sid is found again (the index is not left stale).
+    const auto f = new_session_id();
+    with_sid(f, "alice", "op-session-1");
+    EXPECT_EQ(keys_of(store->list_sid_sessions("op-session-1")),
+              (std::set<std::string>{session_key(f)}));
+    if constexpr (TypeParam::shared) {
+        auto other = this->backend_->sessions(this->clock_);
+        EXPECT_EQ(keys_of(other->list_sid_sessions("op-session-1")),
+                  (std::set<std::string>{session_key(f)}));
+    }
+}
+
+// --- single-use identifiers ---
+
+TYPED_TEST_P(DeployStoreContract, ReplayAcceptsEachIdentifierOnce) {
+    auto store = this->backend_->replays(this->clock_);
+    EXPECT_TRUE(store->first_use("https://op.example\njti-1", 60s));
+    EXPECT_FALSE(store->first_use("https://op.example\njti-1", 60s));
+    EXPECT_TRUE(store->first_use("https://op.example\njti-2", 60s));
+    EXPECT_TRUE(store->first_use("https://other.example\njti-1", 60s));
+    if constexpr (TypeParam::shared) {
+        auto other = this->backend_->replays(this->clock_);
+        EXPECT_FALSE(other->first_use("https://op.example\njti-1", 60s));
+    }
+    if constexpr (!TypeParam::server_time) {
+        this->clock_->advance(59s);
+        EXPECT_FALSE(store->first_use("https://op.example\njti-2", 60s));
+        this->clock_->advance(2s); // remembered no longer than asked
+        EXPECT_TRUE(store->first_use("https://op.example\njti-2", 60s));
+    }
+    EXPECT_EQ(contract_error_code([&] { store->first_use("", 60s); }), errc::invalid_argument);
+    EXPECT_EQ(contract_error_code([&] { store->first_use("x", 0s); }), errc::invalid_argument);
+    EXPECT_EQ(contract_error_code([&] { store->first_use("x", max_replay_ttl + 1s); }),
+              errc::invalid_argument);
+}
+
+TYPED_TEST_P(DeployStoreContract, ReplayConcurrentUsesSucceedOnce) {
+    auto store = this->backend_->replays(this->clock_);
+    for (int round = 0; round < 5; ++round) {
+        const std::string id = "jti-race-" + std::to_string(round);
+        std::atomic<int> accepted{0};
+        std::vector<std::thread> threads;
+        for (int t = 0; t < 8; ++t) {
+            threads.emplace_back([&] {
+                if (store->first_use(id, 60s)) {
+                    ++accepted;
+                }
+            });
+        }
+        for (auto& thread : threads) {
+            thread.join();
+        }
+        EXPECT_EQ(accepted.load(), 1) << id;
+    }
+}
+
 // --- pending logins ---
 
 TYPED_TEST_P(DeployStoreContract, PendingTakeReturnsTheRecordOnce) {
@@ -367,6 +473,8 @@ REGISTER_TYPED_TEST_SUITE_P(DeployStoreContract, SessionCreateGetRemove, Session
                             SessionTouchExtendsNeverShortens, SessionListAndRemoveUserSessions,
                             SessionRemoveByKey, SessionRejectsBadSessions,
                             SessionsSharedBetweenStores, SessionsFromEightThreads,
+                            SessionSidIndexListsTheSessionsOfOneProviderSession,
+                            ReplayAcceptsEachIdentifierOnce, ReplayConcurrentUsesSucceedOnce,
                             PendingTakeReturnsTheRecordOnce, PendingExpiresAfterTtl,
                             PendingRejectsBadArguments, PendingConcurrentTakesSucceedOnce,
                             RateLimitAllowsUpToTheLimitThenRefuses, RateLimitWindowEnds,

@@ -88,11 +88,27 @@ TEST(DeploySettings, SetAndGetEveryKind) {
 
 TEST(DeploySettings, FieldNamesCoverEveryField) {
     const auto& names = DeploySettings::field_names();
-    EXPECT_EQ(names.size(), 16u);
+    EXPECT_EQ(names.size(), 18u);
     DeploySettings settings;
     for (const auto name : names) {
         EXPECT_NO_THROW(settings.get(name)) << name;
     }
+}
+
+TEST(DeploySettings, ProviderLogoutSettings) {
+    auto settings = valid_settings();
+    EXPECT_FALSE(settings.provider_logout); // off by default
+    EXPECT_TRUE(settings.post_logout_path.empty());
+    settings.set("provider_logout", "yes");
+    EXPECT_TRUE(settings.provider_logout);
+    settings.set("post_logout_path", "/goodbye");
+    EXPECT_NO_THROW(settings.validate());
+    for (const char* bad : {"//evil.example", "https://evil.example", "goodbye", "/\\evil"}) {
+        settings.post_logout_path = bad;
+        EXPECT_EQ(config_error([&] { settings.validate(); }).code(), errc::config_invalid) << bad;
+    }
+    settings.public_url = "https://app.example/base/";
+    EXPECT_EQ(settings.post_logout_redirect_uri(), "https://app.example/base/auth/signed-out");
 }
 
 TEST(DeploySettings, SetRejectsBadValuesNamingTheField) {
@@ -226,9 +242,11 @@ TEST(DeploySettings, PublicOriginAndCookieSecure) {
 TEST(DeploySettings, PublicPathsFollowThePrefix) {
     auto settings = valid_settings();
     EXPECT_THAT(settings.public_paths(),
-                ElementsAre("/auth/login", "/auth/callback", "/auth/status"));
+                ElementsAre("/auth/login", "/auth/callback", "/auth/status", "/auth/signed-out",
+                            "/auth/backchannel-logout"));
     settings.route_prefix = "/sso";
-    EXPECT_THAT(settings.public_paths(), ElementsAre("/sso/login", "/sso/callback", "/sso/status"));
+    EXPECT_THAT(settings.public_paths(), ElementsAre("/sso/login", "/sso/callback", "/sso/status",
+                                                     "/sso/signed-out", "/sso/backchannel-logout"));
     EXPECT_TRUE(settings.is_public_path("/sso/login"));
     EXPECT_TRUE(settings.is_public_path("/sso/login/extra"));
     EXPECT_FALSE(settings.is_public_path("/sso/loginx"));

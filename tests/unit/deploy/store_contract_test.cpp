@@ -25,6 +25,9 @@ struct MemoryBackend {
                                               std::shared_ptr<Clock> clock) {
         return std::make_shared<MemoryLoginRateLimiter>(options, clock);
     }
+    std::shared_ptr<ReplayStore> replays(std::shared_ptr<Clock> clock) {
+        return std::make_shared<MemoryReplayStore>(100000, clock);
+    }
 };
 
 #if AUTHFLOW_WITH_SQLITE
@@ -49,6 +52,9 @@ template <bool Encrypted> struct SqliteBackendT {
     std::shared_ptr<LoginRateLimiter> limiter(RateLimitOptions limits,
                                               std::shared_ptr<Clock> clock) {
         return std::make_shared<SqliteLoginRateLimiter>(options(), limits, clock);
+    }
+    std::shared_ptr<ReplayStore> replays(std::shared_ptr<Clock> clock) {
+        return std::make_shared<SqliteReplayStore>(options(), clock);
     }
     TempDir dir;
     StoreKey key = StoreKey::generate();
