@@ -2,6 +2,8 @@
 // methods that send one.
 #include "provider_settings.hpp"
 
+#include "dpop_policy.hpp"
+
 #include <authflow/core/errors.hpp>
 #include <authflow/core/url.hpp>
 
@@ -37,6 +39,7 @@ void check_provider_settings(const ProviderConfig& config) {
                               std::string{to_string(config.client_auth_method)} +
                               " needs a client_secret");
     }
+    check_dpop_alg(config);
 }
 
 } // namespace authflow::detail

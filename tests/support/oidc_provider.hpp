@@ -18,7 +18,9 @@
 // Clients registered by op.mjs (secrets are "<client_id>-secret"):
 //   conf-client (client_secret_basic, ID tokens RS256), conf-client-PS256, conf-client-ES256,
 //   conf-client-EdDSA, post-client (client_secret_post), special-client (secret
-//   "p@ss w:rd+%&/"), public-client (none, native: http://127.0.0.1:<any port>/callback).
+//   "p@ss w:rd+%&/"), public-client (none, native: http://127.0.0.1:<any port>/callback),
+//   dpop-client (as conf-client, DPoP-bound tokens only), dpop-nonce-client (the same, proofs
+//   need a nonce); both need OidcProviderOptions::dpop.
 // Every confidential client may use authorization_code, refresh_token, client_credentials and
 // the device grant. Scopes: openid offline_access profile email api:read. Any login name and
 // password are accepted; the account id is the login name.
@@ -61,6 +63,9 @@ struct OidcProviderOptions {
     nlohmann::json clients = nlohmann::json::array();
     /// {client_id: {metadata merged into that client}}.
     nlohmann::json client_overrides = nlohmann::json::object();
+    /// DPoP (RFC 9449) on: advertised in discovery (ES256, EdDSA, PS256), nonces issued, nonces
+    /// required from dpop-nonce-client and at the userinfo endpoint. Off: nothing about DPoP.
+    bool dpop = false;
 };
 
 /// A running oidc-provider on 127.0.0.1 and a free port: a ChildProcess, stopped by its pid when
