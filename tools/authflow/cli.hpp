@@ -63,6 +63,7 @@ void add_token_command(CLI::App& app, Context& ctx);
 void add_refresh_command(CLI::App& app, Context& ctx);
 void add_status_command(CLI::App& app, Context& ctx);
 void add_userinfo_command(CLI::App& app, Context& ctx);
+void add_dpop_proof_command(CLI::App& app, Context& ctx);
 void add_logout_command(CLI::App& app, Context& ctx);
 /// `authflow serve` (only when built with AUTHFLOW_WITH_HTTPLIB).
 void add_serve_command(CLI::App& app, Context& ctx);
