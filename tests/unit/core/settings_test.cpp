@@ -200,6 +200,12 @@ TEST(Settings, SetsAndGetsEveryField) {
         {"redis_prefix", "app1", "app1"},
         {"store_key_file", "/run/secrets/store.key", "/run/secrets/store.key"},
         {"insecure_plaintext_store", "true", "true"},
+        {"dpop", "off", "off"},
+        {"dpop", "AUTO", "auto"},
+        {"dpop", "required", "required"},
+        {"dpop_alg", "ES256", "ES256"},
+        {"dpop_alg", "eddsa", "EdDSA"},
+        {"dpop_alg", "ps256", "PS256"},
     };
     for (const auto& c : cases) {
         OAuth2Settings s;
