@@ -1,6 +1,6 @@
 // `authflow dpop-proof METHOD URL [--nonce N]`: prints a DPoP proof (RFC 9449 §4.2, §7) for one
-// request with the profile's current access token, the one `authflow token` prints:
-//   curl -H "Authorization: DPoP $(authflow token)" \
+// request with the profile's current access token, the one `authflow token` prints, e.g.
+//   curl -H "Authorization: DPoP $(authflow token)"
 //        -H "DPoP: $(authflow dpop-proof GET https://api.example/x)" https://api.example/x
 #include "cli.hpp"
 #include "profile.hpp"
