@@ -273,7 +273,8 @@ public:
     /// authentication and the PKCE verifier; for OpenID Connect validates the ID token with the
     /// nonce, at_hash and c_hash (OIDC Core §3.1.3.7). Throws TokenError: provider_error with
     /// the provider's answer (RFC 6749 §5.2, also GitHub's HTTP 200 with `error`),
-    /// invalid_response (not JSON, no access_token, a token_type other than Bearer), the ID
+    /// invalid_response (not JSON, no access_token, a token_type other than the one asked for:
+    /// Bearer, or DPoP with a `dpop_key`), the ID
     /// token's validation codes; ConfigError (invalid_argument) when an OpenID Connect request
     /// for `openid` is made without the nonce; TransportError when no answer arrived.
     /// With a `dpop_key` the request carries a DPoP proof (RFC 9449 §5), the answer must be a
