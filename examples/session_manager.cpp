@@ -40,8 +40,9 @@ int main(int argc, char** argv) {
         }
         // Fresh for as long as the program runs: the shared scheduler refreshes in the
         // background, and every call returns a token with more than the buffer left.
-        const std::string access_token = session.get_access_token();
-        std::cout << provider->get_userinfo(access_token).dump(2) << "\n";
+        // (get_userinfo sends a DPoP proof with DPoP-bound tokens; get_access_token gives the
+        // token alone, for APIs you call yourself: see example_dpop_api_request.)
+        std::cout << session.get_userinfo().dump(2) << "\n";
         return 0;
     } catch (const Error& e) {
         std::cerr << "error: " << e.display_code() << ": " << e.what() << "\n";

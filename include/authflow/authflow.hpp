@@ -47,6 +47,7 @@
 #include <authflow/providers/google_provider.hpp>
 #include <authflow/providers/microsoft_provider.hpp>
 #include <authflow/providers/oauth_provider.hpp>
+#include <authflow/providers/resource_request.hpp>
 #include <authflow/session/refresh_scheduler.hpp>
 #include <authflow/session/session_manager.hpp>
 #include <authflow/store/encryption.hpp>

@@ -59,9 +59,9 @@ struct ListField {
     std::optional<std::vector<std::string>> OAuth2Settings::*member;
 };
 
-using FieldKind =
-    std::variant<TextField, ChoiceField<ProviderKind>, ChoiceField<TokenStoreBackend>,
-                 ChoiceField<ClientAuthMethod>, BoolField, IntField, RealField, ListField>;
+using FieldKind = std::variant<TextField, ChoiceField<ProviderKind>, ChoiceField<TokenStoreBackend>,
+                               ChoiceField<ClientAuthMethod>, ChoiceField<DpopMode>,
+                               ChoiceField<DpopAlg>, BoolField, IntField, RealField, ListField>;
 
 template <typename T> inline constexpr bool is_choice_field = false;
 template <typename E> inline constexpr bool is_choice_field<ChoiceField<E>> = true;
@@ -81,6 +81,8 @@ constexpr std::array client_auth_methods = {
     ClientAuthMethod::automatic,          ClientAuthMethod::client_secret_basic,
     ClientAuthMethod::client_secret_post, ClientAuthMethod::none,
     ClientAuthMethod::client_secret_jwt,  ClientAuthMethod::private_key_jwt};
+constexpr std::array dpop_modes = {DpopMode::off, DpopMode::automatic, DpopMode::required};
+constexpr std::array dpop_algs = {DpopAlg::ES256, DpopAlg::EdDSA, DpopAlg::PS256};
 
 // Upper bounds keep every duration representable in std::chrono nanoseconds downstream.
 constexpr double max_auth_timeout = 86400.0;
@@ -121,6 +123,8 @@ std::span<const Field> fields() {
         {"redis_prefix", TextField{&S::redis_prefix}},
         {"store_key_file", TextField{&S::store_key_file}},
         {"insecure_plaintext_store", BoolField{&S::insecure_plaintext_store}},
+        {"dpop", ChoiceField<DpopMode>{&S::dpop}},
+        {"dpop_alg", ChoiceField<DpopAlg>{&S::dpop_alg}},
     });
     return table;
 }
@@ -201,6 +205,12 @@ template <> TokenStoreBackend parse_choice<TokenStoreBackend>(std::string_view t
 }
 template <> ClientAuthMethod parse_choice<ClientAuthMethod>(std::string_view text) {
     return parse_client_auth_method(text);
+}
+template <> DpopMode parse_choice<DpopMode>(std::string_view text) {
+    return parse_dpop_mode(text);
+}
+template <> DpopAlg parse_choice<DpopAlg>(std::string_view text) {
+    return parse_dpop_alg(text);
 }
 
 std::string int_text(const IntField& spec) {
@@ -529,6 +539,48 @@ TokenStoreBackend parse_token_store_backend(std::string_view text) {
         return *backend;
     }
     invalid("token_store_backend", choice_text(token_store_backends));
+}
+
+std::string_view to_string(DpopMode mode) noexcept {
+    switch (mode) {
+    case DpopMode::off:
+        return "off";
+    case DpopMode::automatic:
+        return "auto";
+    case DpopMode::required:
+        return "required";
+    }
+    return "auto";
+}
+
+std::string_view to_string(DpopAlg alg) noexcept {
+    switch (alg) {
+    case DpopAlg::ES256:
+        return "ES256";
+    case DpopAlg::EdDSA:
+        return "EdDSA";
+    case DpopAlg::PS256:
+        return "PS256";
+    }
+    return "ES256";
+}
+
+DpopMode parse_dpop_mode(std::string_view text) {
+    if (auto mode = find_choice(dpop_modes, text)) {
+        return *mode;
+    }
+    invalid("dpop", choice_text(dpop_modes));
+}
+
+DpopAlg parse_dpop_alg(std::string_view text) {
+    // JWS names are mixed case ("EdDSA"): compared without case, like every other choice.
+    const std::string name = lower(trim(text));
+    for (DpopAlg alg : dpop_algs) {
+        if (lower(to_string(alg)) == name) {
+            return alg;
+        }
+    }
+    invalid("dpop_alg", choice_text(dpop_algs));
 }
 
 ClientAuthMethod parse_client_auth_method(std::string_view text) {

@@ -97,6 +97,9 @@ json OAuthTokenSet::to_json() const {
     out["scope"] = scope;
     out["raw"] = raw;
     out["issued_at"] = issued_at;
+    if (dpop_key) {
+        out["dpop_key"] = *dpop_key;
+    }
     return out;
 }
 
@@ -113,6 +116,9 @@ std::string OAuthTokenSet::to_json_string() const {
     out["scope"] = scope;
     out["raw"] = nlohmann::ordered_json(raw);
     out["issued_at"] = issued_at;
+    if (dpop_key) {
+        out["dpop_key"] = *dpop_key;
+    }
     return out.dump();
 }
 
@@ -146,6 +152,7 @@ OAuthTokenSet OAuthTokenSet::from_json(const json& object, const Clock& clock) {
     } else {
         tokens.issued_at = clock.unix_seconds();
     }
+    tokens.dpop_key = optional_string(object, "dpop_key");
     return tokens;
 }
 
@@ -184,6 +191,9 @@ std::string OAuthTokenSet::to_string() const {
         << (access_token.empty() ? "absent" : "redacted") << ">, refresh_token=<"
         << (refresh_token ? "redacted" : "absent") << ">, id_token=<"
         << (id_token ? "redacted" : "absent") << ">, scope=\"" << scope << "\"";
+    if (dpop_key) {
+        out << ", dpop_key=<redacted>";
+    }
     if (expires_in) {
         out << ", expires_in=" << *expires_in;
     }

@@ -258,6 +258,9 @@ Response AuthRoutes::login(const Request& request) const {
     if (authorization.pkce) {
         record.pkce_verifier = authorization.pkce->verifier();
     }
+    if (authorization.dpop_key) {
+        record.dpop_key = authorization.dpop_key->to_pem();
+    }
     record.redirect_uri = authorization.redirect_uri;
     record.next = next;
     record.browser_binding = browser_binding_hash(binding);
@@ -331,11 +334,16 @@ Response AuthRoutes::callback(const Request& request) const {
 
     LoginResult result;
     try {
+        std::optional<SigningKey> dpop_key;
+        if (!record->dpop_key.empty()) {
+            dpop_key = SigningKey::from_pem(record->dpop_key);
+        }
         result = provider_->complete_login(
             code, record->redirect_uri,
             record->pkce_verifier.empty() ? std::nullopt
                                           : std::optional<std::string>{record->pkce_verifier},
-            record->nonce.empty() ? std::nullopt : std::optional<std::string>{record->nonce});
+            record->nonce.empty() ? std::nullopt : std::optional<std::string>{record->nonce},
+            dpop_key);
     } catch (const Error& e) {
         log(LogLevel::warning,
             std::string{"callback: sign-in failed: "} + std::string{to_string(e.code())});

@@ -121,6 +121,9 @@ std::string SharedRecordCodec::encode_pending(std::string_view name, const Pendi
                   {"ru", record.redirect_uri},   {"nx", record.next},
                   {"b", record.browser_binding}, {"c", to_ms(record.created_at)},
                   {"d", to_ms(deadline)}};
+    if (!record.dpop_key.empty()) {
+        value["k"] = record.dpop_key;
+    }
     return seal(name, value.dump(-1, ' ', false, json::error_handler_t::replace));
 }
 
@@ -135,6 +138,7 @@ PendingLogin SharedRecordCodec::decode_pending(std::string_view name, std::strin
         PendingLogin record;
         record.nonce = value.at("n").get<std::string>();
         record.pkce_verifier = value.at("v").get<std::string>();
+        record.dpop_key = value.value("k", std::string{});
         record.redirect_uri = value.at("ru").get<std::string>();
         record.next = value.at("nx").get<std::string>();
         record.browser_binding = value.at("b").get<std::string>();

@@ -340,6 +340,11 @@ LoginResult AuthFlowManager::login_native(const ShowWindow& show_window,
         if (provider_->config().use_pkce) {
             request.pkce = PKCEChallenge::generate();
         }
+        // RFC 9449 §10: a DPoP key for this sign-in, its thumbprint binding the code to it.
+        request.dpop_key = provider_->new_dpop_key();
+        if (request.dpop_key && !extra.contains("dpop_jkt")) {
+            extra.add("dpop_jkt", request.dpop_key->thumbprint());
+        }
         request.url = provider_->build_authorize_url(request.redirect_uri, request.state,
                                                      request.pkce, extra);
 

@@ -101,6 +101,7 @@ ProviderMetadata ProviderMetadata::parse(std::string_view text, std::string_view
               metadata.token_endpoint_auth_methods_supported);
     read_list(doc, "code_challenge_methods_supported", metadata.code_challenge_methods_supported);
     read_list(doc, "claims_supported", metadata.claims_supported);
+    read_list(doc, "dpop_signing_alg_values_supported", metadata.dpop_signing_alg_values_supported);
     if (auto it = doc.find("authorization_response_iss_parameter_supported");
         it != doc.end() && !it->is_null()) {
         if (!it->is_boolean()) {

@@ -1,4 +1,6 @@
 // create_provider_from_settings.
+#include "dpop_policy.hpp"
+
 #include <authflow/core/errors.hpp>
 #include <authflow/core/log.hpp>
 #include <authflow/providers/factory.hpp>
@@ -53,6 +55,8 @@ std::shared_ptr<OAuthProvider> create_provider_from_settings(const OAuth2Setting
     config.client_auth_method = settings.client_auth_method;
     config.private_key_file = settings.private_key_file;
     config.use_pkce = settings.use_pkce;
+    config.dpop = settings.dpop;
+    config.dpop_alg = detail::to_jws_alg(settings.dpop_alg);
     config.leeway = std::chrono::seconds{settings.leeway_seconds};
     config.clock = options.clock;
     if (options.http) {

@@ -1,4 +1,5 @@
 // GenericOIDCProvider: discovery, keys and ID-token validation on top of OAuthProvider.
+#include "dpop_policy.hpp"
 #include "provider_internal.hpp"
 
 #include <authflow/core/errors.hpp>
@@ -79,6 +80,7 @@ ProviderEndpoints GenericOIDCProvider::endpoints() {
     fill(resolved.jwks_uri, md->jwks_uri);
     resolved.client_auth_method = resolve_client_auth(md->token_endpoint_auth_methods_supported);
     resolved.iss_parameter_supported = md->authorization_response_iss_parameter_supported;
+    resolved.dpop = detail::uses_dpop(config(), &md->dpop_signing_alg_values_supported);
     return resolved;
 }
 

@@ -5,6 +5,9 @@
 #include "authorization_response.hpp"
 #include "client_auth.hpp"
 #include "device_authorization_response.hpp"
+#include "dpop_decorator.hpp"
+#include "dpop_nonces.hpp"
+#include "dpop_policy.hpp"
 #include "end_session.hpp"
 #include "endpoint_request.hpp"
 #include "extra_params.hpp"
@@ -22,6 +25,7 @@
 #include <authflow/core/log.hpp>
 #include <authflow/core/random.hpp>
 #include <authflow/providers/oauth_provider.hpp>
+#include <authflow/providers/resource_request.hpp>
 
 #include <algorithm>
 
@@ -34,6 +38,7 @@ OAuthProvider::OAuthProvider(ProviderConfig config) : config_(std::move(config))
         throw ConfigError(errc::config_missing, "client_id is required");
     }
     http_ = config_.http ? config_.http : default_http_client();
+    dpop_nonces_ = std::make_shared<detail::DpopNonceCache>();
     clock_ = clock_or_system(config_.clock);
     detail::check_provider_settings(config_);
     if (!config_.private_key_file.empty() &&
@@ -83,6 +88,7 @@ ProviderEndpoints OAuthProvider::configured_endpoints() const {
     endpoints.end_session_endpoint = config_.end_session_url;
     endpoints.jwks_uri = config_.jwks_uri;
     endpoints.client_auth_method = resolve_client_auth({});
+    endpoints.dpop = detail::uses_dpop(config_, nullptr);
     return endpoints;
 }
 
@@ -106,8 +112,21 @@ AuthorizationRequest OAuthProvider::begin_authorization(std::string_view redirec
     if (config_.use_pkce) {
         request.pkce = PKCEChallenge::generate();
     }
+    request.dpop_key = new_dpop_key();
+    if (request.dpop_key && !extra.contains("dpop_jkt")) {
+        // RFC 9449 §10: binds the authorization code to this key. An ordinary parameter, so a
+        // pushed authorization request carries it too.
+        extra.add("dpop_jkt", request.dpop_key->thumbprint());
+    }
     request.url = build_authorize_url(redirect_uri, request.state, request.pkce, extra);
     return request;
+}
+
+std::optional<SigningKey> OAuthProvider::new_dpop_key() {
+    if (!endpoints().dpop) {
+        return std::nullopt;
+    }
+    return SigningKey::generate(config_.dpop_alg);
 }
 
 std::string OAuthProvider::build_authorize_url(std::string_view redirect_uri,
@@ -185,23 +204,37 @@ HttpResponse OAuthProvider::send(EndpointKind endpoint, const HttpRequest& reque
                                          request);
 }
 
+HttpResponse OAuthProvider::send(EndpointKind endpoint, const HttpRequest& request,
+                                 const DpopProofMaker* proofs, std::string_view access_token) {
+    if (proofs == nullptr) {
+        return send(endpoint, request);
+    }
+    detail::DpopDecorator dpop(*proofs, *dpop_nonces_, *clock_, access_token,
+                               config_.request_decorator.get());
+    HttpResponse response = detail::send_endpoint_request(*http_, &dpop, endpoint, request);
+    // RFC 9449 §8.2: any answer may bring the nonce for the next request (the retry's too).
+    dpop.remember_nonce(request, response);
+    return response;
+}
+
 HttpResponse OAuthProvider::post_authenticated(EndpointKind endpoint, const std::string& url,
-                                               QueryParams form,
-                                               const ProviderEndpoints& resolved) {
+                                               QueryParams form, const ProviderEndpoints& resolved,
+                                               const DpopProofMaker* proofs) {
     const auto auth = client_auth(resolved.client_auth_method);
     return send(endpoint,
                 detail::authenticated_form_post(url, std::move(form), *auth,
-                                                client_assertion_audience(resolved, url)));
+                                                client_assertion_audience(resolved, url)),
+                proofs);
 }
 
-HttpResponse OAuthProvider::send_token_request(QueryParams form,
-                                               const ProviderEndpoints& resolved) {
+HttpResponse OAuthProvider::send_token_request(QueryParams form, const ProviderEndpoints& resolved,
+                                               const DpopProofMaker* proofs) {
     if (resolved.token_endpoint.empty()) {
         throw ConfigError(errc::config_missing, std::string{"no token endpoint: set token_url"} +
                                                     (is_openid_connect() ? " or issuer_url" : ""));
     }
     return post_authenticated(EndpointKind::token, resolved.token_endpoint, std::move(form),
-                              resolved);
+                              resolved, proofs);
 }
 
 std::optional<IdTokenClaims> OAuthProvider::validate_response_id_token(const OAuthTokenSet&,
@@ -212,7 +245,8 @@ std::optional<IdTokenClaims> OAuthProvider::validate_response_id_token(const OAu
 OAuthProvider::TokenResult OAuthProvider::exchange(std::string_view code,
                                                    std::string_view redirect_uri,
                                                    const std::optional<std::string>& pkce_verifier,
-                                                   const std::optional<std::string>& nonce) {
+                                                   const std::optional<std::string>& nonce,
+                                                   const std::optional<SigningKey>& dpop_key) {
     const bool expect_id_token =
         is_openid_connect() && wants_openid_scope() && !config_.insecure_skip_id_token_validation;
     if (code.empty()) {
@@ -230,9 +264,19 @@ OAuthProvider::TokenResult OAuthProvider::exchange(std::string_view code,
                           "PKCE is on: pass the code verifier of the authorization request");
     }
     const detail::AuthorizationCodeGrant grant{std::string{code}, std::string{redirect_uri},
-                                               pkce_verifier};
+                                               pkce_verifier, dpop_key.has_value()};
     const ProviderEndpoints resolved = endpoints();
-    TokenResult result{grant.read(send_token_request(grant.form(), resolved), *clock_), {}};
+    std::optional<DpopProofMaker> proofs;
+    if (dpop_key) {
+        proofs.emplace(*dpop_key);
+    }
+    TokenResult result{
+        grant.read(send_token_request(grant.form(), resolved, proofs ? &*proofs : nullptr),
+                   *clock_),
+        {}};
+    if (dpop_key) {
+        result.tokens.dpop_key = dpop_key->to_pem();
+    }
     if (result.tokens.id_token) {
         IdTokenChecks checks;
         checks.from_provider = true; // the token endpoint's own answer
@@ -253,8 +297,9 @@ OAuthProvider::TokenResult OAuthProvider::exchange(std::string_view code,
 
 OAuthTokenSet OAuthProvider::exchange_code(std::string_view code, std::string_view redirect_uri,
                                            const std::optional<std::string>& pkce_verifier,
-                                           const std::optional<std::string>& nonce) {
-    return exchange(code, redirect_uri, pkce_verifier, nonce).tokens;
+                                           const std::optional<std::string>& nonce,
+                                           const std::optional<SigningKey>& dpop_key) {
+    return exchange(code, redirect_uri, pkce_verifier, nonce, dpop_key).tokens;
 }
 
 LoginResult OAuthProvider::complete_login(const AuthorizationRequest& request,
@@ -268,13 +313,14 @@ LoginResult OAuthProvider::complete_login(const AuthorizationRequest& request,
     if (!request.nonce.empty()) {
         nonce = request.nonce;
     }
-    return complete_login(code, request.redirect_uri, verifier, nonce);
+    return complete_login(code, request.redirect_uri, verifier, nonce, request.dpop_key);
 }
 
 LoginResult OAuthProvider::complete_login(std::string_view code, std::string_view redirect_uri,
                                           const std::optional<std::string>& pkce_verifier,
-                                          const std::optional<std::string>& nonce) {
-    TokenResult result = exchange(code, redirect_uri, pkce_verifier, nonce);
+                                          const std::optional<std::string>& nonce,
+                                          const std::optional<SigningKey>& dpop_key) {
+    TokenResult result = exchange(code, redirect_uri, pkce_verifier, nonce, dpop_key);
     UserIdentity identity = identify_with(result.tokens, std::move(result.claims));
     return LoginResult{std::move(result.tokens), std::move(identity)};
 }
@@ -302,7 +348,7 @@ UserIdentity OAuthProvider::identify_with(const OAuthTokenSet& tokens,
     const ProviderEndpoints resolved = endpoints();
     if (!resolved.userinfo_endpoint.empty() && !tokens.access_token.empty()) {
         try {
-            json info = get_userinfo(tokens.access_token);
+            json info = get_userinfo(tokens);
             if (claims) {
                 detail::check_userinfo_subject(info, *claims);
             }
@@ -332,7 +378,13 @@ OAuthProvider::TokenResult OAuthProvider::refresh(std::string_view refresh_token
                                                   const OAuthTokenSet* current,
                                                   const TokenNarrowing& narrowing) {
     using detail::RefreshGrant;
-    const RefreshGrant grant{std::string{refresh_token}, narrowing};
+    // Tokens bound to a key are refreshed with a proof of the same key (RFC 9449 §5, and §5.0
+    // for a public client's refresh token), whatever the setting says now.
+    std::optional<DpopProofMaker> proofs;
+    if (current && current->dpop_key) {
+        RefreshGrant::step([&] { proofs.emplace(SigningKey::from_pem(*current->dpop_key)); });
+    }
+    const RefreshGrant grant{std::string{refresh_token}, proofs.has_value(), narrowing};
     grant.check();
     if (refresh_token.empty()) {
         throw TokenRefreshError(errc::reauth_required, "there is no refresh token");
@@ -343,8 +395,14 @@ OAuthProvider::TokenResult OAuthProvider::refresh(std::string_view refresh_token
         // is still unused.
         RefreshGrant::step([this] { prepare_id_token_validation(); });
     }
-    TokenResult result{grant.read(send_token_request(grant.form(), resolved), *clock_), {}};
+    TokenResult result{
+        grant.read(send_token_request(grant.form(), resolved, proofs ? &*proofs : nullptr),
+                   *clock_),
+        {}};
     OAuthTokenSet& tokens = result.tokens;
+    if (proofs) {
+        tokens.dpop_key = current->dpop_key;
+    }
     if (tokens.id_token) {
         IdTokenChecks checks;
         checks.access_token = tokens.access_token;
@@ -382,6 +440,24 @@ nlohmann::json OAuthProvider::get_userinfo(std::string_view access_token) {
     request.headers = {{"Authorization", "Bearer " + std::string{access_token}},
                        {"Accept", "application/json"}};
     return detail::read_userinfo(send(EndpointKind::userinfo, request));
+}
+
+nlohmann::json OAuthProvider::get_userinfo(const OAuthTokenSet& tokens) {
+    if (!is_dpop_bound(tokens)) {
+        return get_userinfo(tokens.access_token);
+    }
+    const ProviderEndpoints resolved = endpoints();
+    if (resolved.userinfo_endpoint.empty()) {
+        return json::object();
+    }
+    const DpopProofMaker proofs(SigningKey::from_pem(*tokens.dpop_key));
+    HttpRequest request;
+    request.url = resolved.userinfo_endpoint;
+    // RFC 9449 §7.1: the DPoP scheme, and a proof whose ath is the token's hash.
+    request.headers = {{"Authorization", "DPoP " + tokens.access_token},
+                       {"Accept", "application/json"}};
+    return detail::read_userinfo(
+        send(EndpointKind::userinfo, request, &proofs, tokens.access_token));
 }
 
 bool OAuthProvider::revoke_token(std::string_view token, std::string_view token_type_hint) {
@@ -440,7 +516,11 @@ DeviceAuthorization OAuthProvider::start_device_authorization(const QueryParams&
     const HttpResponse response =
         post_authenticated(EndpointKind::device_authorization,
                            resolved.device_authorization_endpoint, std::move(form), resolved);
-    return detail::read_device_authorization(response, *clock_);
+    DeviceAuthorization authorization = detail::read_device_authorization(response, *clock_);
+    if (resolved.dpop) {
+        authorization.dpop_key = SigningKey::generate(config_.dpop_alg);
+    }
+    return authorization;
 }
 
 OAuthTokenSet OAuthProvider::poll_device_token(const DeviceAuthorization& authorization,
@@ -449,7 +529,12 @@ OAuthTokenSet OAuthProvider::poll_device_token(const DeviceAuthorization& author
     CancelSignal& signal = cancel ? *cancel : local;
     std::chrono::seconds interval = std::max(authorization.interval, std::chrono::seconds{1});
     const ProviderEndpoints resolved = endpoints();
-    const detail::DeviceCodeGrant grant{authorization.device_code};
+    const detail::DeviceCodeGrant grant{authorization.device_code,
+                                        authorization.dpop_key.has_value()};
+    std::optional<DpopProofMaker> proofs;
+    if (authorization.dpop_key) {
+        proofs.emplace(*authorization.dpop_key);
+    }
     const auto timeout_seconds = static_cast<double>(authorization.expires_in.count());
     for (;;) {
         const auto now = clock_->steady_now();
@@ -467,7 +552,7 @@ OAuthTokenSet OAuthProvider::poll_device_token(const DeviceAuthorization& author
         }
         HttpResponse response;
         try {
-            response = send_token_request(grant.form(), resolved);
+            response = send_token_request(grant.form(), resolved, proofs ? &*proofs : nullptr);
         } catch (const TransportError& e) {
             if (e.code() != errc::timeout) {
                 throw;
@@ -490,6 +575,9 @@ OAuthTokenSet OAuthProvider::poll_device_token(const DeviceAuthorization& author
             checks.from_provider = true;
             validate_response_id_token(poll.tokens, checks);
         }
+        if (authorization.dpop_key) {
+            poll.tokens.dpop_key = authorization.dpop_key->to_pem();
+        }
         return std::move(poll.tokens);
     }
 }
@@ -503,8 +591,21 @@ OAuthTokenSet OAuthProvider::client_credentials(const std::vector<std::string>& 
         throw ConfigError(errc::invalid_argument,
                           "the client credentials grant needs a confidential client (a secret)");
     }
-    const detail::ClientCredentialsGrant grant{scopes, extra_params};
-    return grant.read(send_token_request(grant.form(), resolved), *clock_);
+    std::optional<SigningKey> key;
+    if (resolved.dpop) {
+        key = SigningKey::generate(config_.dpop_alg);
+    }
+    const detail::ClientCredentialsGrant grant{scopes, extra_params, key.has_value()};
+    std::optional<DpopProofMaker> proofs;
+    if (key) {
+        proofs.emplace(*key);
+    }
+    OAuthTokenSet tokens = grant.read(
+        send_token_request(grant.form(), resolved, proofs ? &*proofs : nullptr), *clock_);
+    if (key) {
+        tokens.dpop_key = key->to_pem();
+    }
+    return tokens;
 }
 
 IntrospectionResult OAuthProvider::introspect_token(std::string_view token,

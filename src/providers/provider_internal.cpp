@@ -62,8 +62,6 @@ std::optional<ProviderAnswer> oauth_error_of(const nlohmann::json& body, int htt
     return answer;
 }
 
-namespace {
-
 // Reads `name="value"` (or name=token) from a WWW-Authenticate parameter list.
 std::string challenge_param(std::string_view header, std::string_view name) {
     std::size_t pos = 0;
@@ -93,8 +91,6 @@ std::string challenge_param(std::string_view header, std::string_view name) {
     }
     return {};
 }
-
-} // namespace
 
 ProviderAnswer bearer_challenge_error(const HttpResponse& response) {
     ProviderAnswer answer;

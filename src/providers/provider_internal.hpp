@@ -30,6 +30,10 @@ std::optional<nlohmann::json> parse_json_object(std::string_view body);
 /// made safe for messages; nothing when the answer has no string `error`.
 std::optional<ProviderAnswer> oauth_error_of(const nlohmann::json& body, int http_status);
 
+/// `name="value"` (or name=token) of a WWW-Authenticate parameter list (RFC 9110 §11.6.1), as
+/// received (untrusted); empty when absent.
+std::string challenge_param(std::string_view header, std::string_view name);
+
 /// The `error` and `error_description` of a Bearer WWW-Authenticate header (RFC 6750 §3).
 ProviderAnswer bearer_challenge_error(const HttpResponse& response);
 

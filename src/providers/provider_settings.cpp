@@ -2,6 +2,8 @@
 // methods that send one.
 #include "provider_settings.hpp"
 
+#include "dpop_policy.hpp"
+
 #include <authflow/core/errors.hpp>
 #include <authflow/core/url.hpp>
 
@@ -44,6 +46,7 @@ void check_provider_settings(const ProviderConfig& config) {
                           "token_endpoint_auth_method private_key_jwt needs a private_key_file "
                           "(AUTHFLOW_OAUTH2__PRIVATE_KEY_FILE)");
     }
+    check_dpop_alg(config);
 }
 
 } // namespace authflow::detail

@@ -14,6 +14,7 @@
 
 #include <authflow/core/errors.hpp>
 #include <authflow/core/log.hpp>
+#include <authflow/providers/resource_request.hpp>
 #include <authflow/session/session_manager.hpp>
 
 #include <algorithm>
@@ -71,6 +72,23 @@ public:
                 return snapshot->tokens.access_token;
             }
         }
+        return fresh_snapshot(min_left)->tokens.access_token;
+    }
+
+    OAuthTokenSet tokens(std::chrono::seconds min_left) {
+        if (const Snapshot* snapshot = cell_.read()) {
+            if (snapshot->serves(wall_now(*clock_), min_left)) {
+                return snapshot->tokens;
+            }
+        }
+        return fresh_snapshot(min_left)->tokens;
+    }
+
+    const Clock& clock() const noexcept { return *clock_; }
+    OAuthProvider& provider() const noexcept { return *provider_; }
+
+    /// A snapshot valid for `min_left`, refreshed (single-flight) when needed.
+    std::shared_ptr<const Snapshot> fresh_snapshot(std::chrono::seconds min_left) {
         auto snapshot = obtain(Request{false, min_left});
         const WallTime now = wall_now(*clock_);
         if (!is_before(now + min_left, snapshot->expires_at)) {
@@ -81,7 +99,7 @@ public:
             }
             throw TokenExpiredError(errc::token_expired, "the access token has expired");
         }
-        return snapshot->tokens.access_token;
+        return snapshot;
     }
 
     // --- pywry.auth's operations -----------------------------------------------------------
@@ -496,6 +514,19 @@ std::string SessionManager::get_access_token() {
 std::string SessionManager::get_access_token(std::chrono::seconds min_ttl) {
     return state_->access_token(std::clamp(min_ttl, std::chrono::seconds{0}, max_time_left));
 }
+OAuthTokenSet SessionManager::get_tokens(std::chrono::seconds min_ttl) {
+    return state_->tokens(std::clamp(min_ttl, std::chrono::seconds{0}, max_time_left));
+}
+
+HttpHeaders SessionManager::authorization_headers(std::string_view method, std::string_view url,
+                                                  std::string_view dpop_nonce) {
+    return resource_authorization_headers(get_tokens(), method, url, state_->clock(), dpop_nonce);
+}
+
+nlohmann::json SessionManager::get_userinfo() {
+    return state_->provider().get_userinfo(get_tokens());
+}
+
 OAuthTokenSet SessionManager::refresh() {
     return state_->refresh();
 }

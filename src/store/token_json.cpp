@@ -259,6 +259,10 @@ std::string encode_token_json(const OAuthTokenSet& tokens) {
         append_value(out, tokens.raw, 0);
         out += ",\"issued_at\":";
         append_double(out, tokens.issued_at);
+        if (tokens.dpop_key) {
+            out += ",\"dpop_key\":";
+            append_string(out, *tokens.dpop_key);
+        }
         out += '}';
         return out;
     } catch (const Unsupported&) {

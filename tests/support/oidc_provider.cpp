@@ -162,6 +162,7 @@ OidcProvider::OidcProvider(OidcProviderOptions options) {
                        {"refresh_token_ttl", options.refresh_token_ttl},
                        {"device_code_ttl", options.device_code_ttl},
                        {"require_pkce", options.require_pkce},
+                       {"dpop", options.dpop},
                        {"clients", options.clients},
                        {"client_overrides", options.client_overrides}};
     if (!options.jwt_key_client_jwks.is_null()) {

@@ -21,6 +21,8 @@
 //   "p@ss w:rd+%&/"), public-client (none, native: http://127.0.0.1:<any port>/callback),
 //   jwt-secret-client (client_secret_jwt), jwt-key-client (private_key_jwt, with
 //   OidcProviderOptions::jwt_key_client_jwks).
+//   dpop-client (as conf-client, DPoP-bound tokens only), dpop-nonce-client (the same, proofs
+//   need a nonce); both need OidcProviderOptions::dpop.
 // Every confidential client may use authorization_code, refresh_token, client_credentials and
 // the device grant. Scopes: openid offline_access profile email api:read. Any login name and
 // password are accepted; the account id is the login name.
@@ -66,6 +68,9 @@ struct OidcProviderOptions {
     /// A JWKS of public keys ({"keys": [...]}): registers jwt-key-client (private_key_jwt) with
     /// it. Null: no such client.
     nlohmann::json jwt_key_client_jwks;
+    /// DPoP (RFC 9449) on: advertised in discovery (ES256, EdDSA, PS256), nonces issued, nonces
+    /// required from dpop-nonce-client and at the userinfo endpoint. Off: nothing about DPoP.
+    bool dpop = false;
 };
 
 /// A running oidc-provider on 127.0.0.1 and a free port: a ChildProcess, stopped by its pid when

@@ -74,6 +74,7 @@ void add_refresh_command(CLI::App& app, Context& ctx);
 void add_status_command(CLI::App& app, Context& ctx);
 void add_profiles_command(CLI::App& app, Context& ctx);
 void add_userinfo_command(CLI::App& app, Context& ctx);
+void add_dpop_proof_command(CLI::App& app, Context& ctx);
 void add_logout_command(CLI::App& app, Context& ctx);
 /// `authflow completion bash|zsh|fish`.
 void add_completion_command(CLI::App& app, Context& ctx);

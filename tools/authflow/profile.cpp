@@ -218,6 +218,20 @@ std::unique_ptr<SessionManager> make_profile_session(const OpenedProfile& profil
                                             profile.store, std::move(options));
 }
 
+OAuthTokenSet fresh_profile_tokens(const OpenedProfile& profile, std::int64_t min_ttl) {
+    OAuthTokenSet tokens = require_tokens(profile);
+    // The common case needs neither the provider nor the network: the stored token is fresh
+    // by the same rule SessionManager uses.
+    const double now = system_clock().unix_seconds();
+    const auto due =
+        refresh_due_at(tokens, std::chrono::seconds{profile.settings.refresh_buffer_seconds});
+    const double expires_at = tokens.expires_at().value_or(now + 1e12);
+    if ((!due || now < *due) && now + static_cast<double>(min_ttl) < expires_at) {
+        return tokens;
+    }
+    return make_profile_session(profile)->get_tokens(std::chrono::seconds{min_ttl});
+}
+
 std::string describe_profile_store(const OpenedProfile& profile) {
     const OAuth2Settings& settings = profile.settings;
     if (profile.backend == "sqlite") {

@@ -105,6 +105,11 @@ OAuthTokenSet require_tokens(const OpenedProfile& profile);
 /// provider (no client id, ...).
 std::unique_ptr<SessionManager> make_profile_session(const OpenedProfile& profile);
 
+/// The profile's tokens with at least `min_ttl` seconds left: the stored ones when they are
+/// fresh by SessionManager's rule (no provider, no network), else refreshed through a
+/// SessionManager. Throws TokenError (token_missing), and as SessionManager::get_tokens.
+OAuthTokenSet fresh_profile_tokens(const OpenedProfile& profile, std::int64_t min_ttl = 0);
+
 /// A description of where the records are (backend and file, service or server; never a
 /// password).
 std::string describe_profile_store(const OpenedProfile& profile);

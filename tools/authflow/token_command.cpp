@@ -1,6 +1,9 @@
-// `authflow token [--min-valid S] [--id-token] [--scope S]... [--resource URI]... [--audience A]`:
-// prints a valid access token of the profile (or its ID token) and nothing else, refreshing it
-// first when needed (like `gcloud auth print-access-token` and `oidc-token`).
+// `authflow token [--min-valid S] [--id-token] [--scope S]... [--resource URI]... [--audience A]
+// [--header [--method M] [--url U] [--nonce N]]`: prints a valid access token of the profile (or
+// its ID token) and nothing else, refreshing it first when needed (like `gcloud auth
+// print-access-token` and `oidc-token`); with --header, the header lines that present it to an API
+// (`Authorization: DPoP …` and `DPoP: …` for DPoP-bound tokens, RFC 9449 §7.1;
+// `Authorization: Bearer …` otherwise).
 #include "cli.hpp"
 #include "profile.hpp"
 
@@ -8,11 +11,11 @@
 #include <authflow/core/encoding.hpp>
 #include <authflow/core/errors.hpp>
 #include <authflow/oidc/id_token.hpp>
+#include <authflow/providers/resource_request.hpp>
 #include <authflow/session/session_manager.hpp>
 
 #include <CLI/CLI.hpp>
 
-#include <chrono>
 #include <memory>
 #include <optional>
 #include <ostream>
@@ -30,6 +33,10 @@ struct TokenOptions {
     std::vector<std::string> scopes;
     std::vector<std::string> resources;
     std::string audience;
+    bool header = false;
+    std::string method = "GET";
+    std::string url;
+    std::string nonce;
 };
 
 /// The `exp` of a stored ID token (validated when it was stored; only read here).
@@ -113,18 +120,21 @@ int run_token(Context& ctx, const TokenOptions& options) {
                  << "\n";
         return exit_ok;
     }
-    // The common case needs neither the provider nor the network: the stored token is fresh
-    // by the same rule SessionManager uses.
-    const double now = system_clock().unix_seconds();
-    const auto due =
-        refresh_due_at(tokens, std::chrono::seconds{profile.settings.refresh_buffer_seconds});
-    const double expires_at = tokens.expires_at().value_or(now + 1e12);
-    if ((!due || now < *due) && now + static_cast<double>(options.min_valid) < expires_at) {
-        *ctx.out << tokens.access_token << "\n";
+    const OAuthTokenSet fresh = fresh_profile_tokens(profile, options.min_valid);
+    if (!options.header) {
+        *ctx.out << fresh.access_token << "\n";
         return exit_ok;
     }
-    auto session = make_profile_session(profile);
-    *ctx.out << session->get_access_token(std::chrono::seconds{options.min_valid}) << "\n";
+    if (is_dpop_bound(fresh) && options.url.empty()) {
+        // The proof names the request it is for (RFC 9449 §4.2: htm and htu).
+        throw ConfigError(errc::invalid_argument,
+                          "the tokens are DPoP-bound: --header needs --url (and --method unless "
+                          "GET) of the request the proof is for");
+    }
+    for (const auto& [name, value] : resource_authorization_headers(
+             fresh, options.method, options.url, system_clock(), options.nonce)) {
+        *ctx.out << name << ": " << value << "\n";
+    }
     return exit_ok;
 }
 
@@ -152,6 +162,24 @@ void add_token_command(CLI::App& app, Context& ctx) {
         "An access token for this audience (the `audience` parameter of Auth0 and Okta)");
     for (auto* narrowing : {scope, resource, audience}) {
         narrowing->excludes(id_token);
+    }
+    auto* header = command->add_flag("--header", options->header,
+                                     "Print the header lines for a request instead: Authorization "
+                                     "(and DPoP for DPoP-bound tokens)");
+    auto* method =
+        command->add_option("--method", options->method, "With --header: the request's method")
+            ->capture_default_str();
+    auto* url = command->add_option("--url", options->url,
+                                    "With --header: the request's URL (needed for DPoP)");
+    auto* nonce =
+        command->add_option("--nonce", options->nonce,
+                            "With --header: the resource server's DPoP-Nonce, if it sent one");
+    for (auto* with_header : {method, url, nonce}) {
+        with_header->needs(header);
+    }
+    header->excludes(id_token);
+    for (auto* narrowing : {scope, resource, audience}) {
+        header->excludes(narrowing); // a narrower token is printed bare
     }
     command->callback(
         [&ctx, options] { ctx.run = [&ctx, options] { return run_token(ctx, *options); }; });

@@ -1,10 +1,10 @@
 // `authflow userinfo`: prints what the provider's userinfo endpoint says about the profile's
-// user (OIDC Core §5.3), with a fresh access token.
+// user (OIDC Core §5.3), with a fresh access token (and its DPoP proof for DPoP-bound tokens,
+// RFC 9449 §7).
 #include "cli.hpp"
 #include "profile.hpp"
 #include "terminal_text.hpp"
 
-#include <authflow/providers/factory.hpp>
 #include <authflow/session/session_manager.hpp>
 
 #include <CLI/CLI.hpp>
@@ -18,13 +18,7 @@ namespace {
 int run_userinfo(Context& ctx) {
     const OpenedProfile profile = open_profile(ctx);
     require_tokens(profile);
-    auto provider = create_provider_from_settings(profile.settings);
-    SessionManagerOptions options;
-    options.session_key = profile_tokens_key(profile.name);
-    options.refresh_buffer_seconds = profile.settings.refresh_buffer_seconds;
-    options.background_refresh = false;
-    SessionManager session(provider, profile.store, options);
-    const nlohmann::json info = provider->get_userinfo(session.get_access_token());
+    const nlohmann::json info = make_profile_session(profile)->get_userinfo();
     *ctx.out << terminal_safe_json(info).dump(2) << "\n"; // nothing that acts on a terminal
     return exit_ok;
 }

@@ -42,6 +42,20 @@ enum class ClientAuthMethod {
     private_key_jwt,     ///< a JWT signed with the client's private key (private_key_file)
 };
 
+/// Whether token requests are bound to a key with DPoP (RFC 9449): the setting `dpop`.
+enum class DpopMode {
+    off,       ///< never: Bearer tokens
+    automatic, ///< "auto": when the provider's discovery advertises dpop_alg
+    required,  ///< always; a provider whose discovery does not advertise dpop_alg is a ConfigError
+};
+
+/// The algorithm of DPoP proofs (RFC 9449 §4.2): the setting `dpop_alg`.
+enum class DpopAlg {
+    ES256, ///< ECDSA P-256 (the default; every DPoP server accepts it)
+    EdDSA, ///< Ed25519
+    PS256, ///< RSASSA-PSS with SHA-256, RSA 2048 bits
+};
+
 /// "google", "github", "microsoft", "oidc" or "custom".
 std::string_view to_string(ProviderKind kind) noexcept;
 /// "auto", "memory", "sqlite", "redis" or "keyring".
@@ -49,6 +63,10 @@ std::string_view to_string(TokenStoreBackend backend) noexcept;
 /// "auto", "client_secret_basic", "client_secret_post", "none", "client_secret_jwt" or
 /// "private_key_jwt".
 std::string_view to_string(ClientAuthMethod method) noexcept;
+/// "off", "auto" or "required".
+std::string_view to_string(DpopMode mode) noexcept;
+/// "ES256", "EdDSA" or "PS256" (the JWS names, RFC 7518 §3.1, RFC 8037 §3.1).
+std::string_view to_string(DpopAlg alg) noexcept;
 
 /// The inverse of to_string, in any case, white space around. Throws ConfigError
 /// (config_invalid) naming the setting `provider` and the accepted values.
@@ -59,6 +77,12 @@ TokenStoreBackend parse_token_store_backend(std::string_view text);
 /// The inverse of to_string, in any case, white space around. Throws ConfigError
 /// (config_invalid) naming the setting `token_endpoint_auth_method` and the accepted values.
 ClientAuthMethod parse_client_auth_method(std::string_view text);
+/// The inverse of to_string, in any case, white space around. Throws ConfigError
+/// (config_invalid) naming the setting `dpop` and the accepted values.
+DpopMode parse_dpop_mode(std::string_view text);
+/// The inverse of to_string, in any case, white space around. Throws ConfigError
+/// (config_invalid) naming the setting `dpop_alg` and the accepted values.
+DpopAlg parse_dpop_alg(std::string_view text);
 
 /// Every OAuth setting (see docs/settings.md and the CLI contract). A plain value; not
 /// synchronised.
@@ -94,6 +118,9 @@ struct OAuth2Settings {
     std::string redis_prefix = "authflow";
     std::string store_key_file;
     bool insecure_plaintext_store = false;
+    /// DPoP (RFC 9449): bind the tokens of each sign-in to a key of its own.
+    DpopMode dpop = DpopMode::automatic;
+    DpopAlg dpop_alg = DpopAlg::ES256;
 
     /// The names of every field, in declaration order.
     static const std::vector<std::string_view>& field_names();

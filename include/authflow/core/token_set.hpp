@@ -23,6 +23,10 @@ struct OAuthTokenSet {
     std::string scope;                             ///< space-separated, as returned
     nlohmann::json raw = nlohmann::json::object(); ///< the full token-endpoint answer
     double issued_at = 0;                          ///< Unix seconds
+    /// DPoP (RFC 9449): the private key the tokens are bound to, as PKCS#8 PEM; nothing for
+    /// Bearer tokens. A secret like the refresh token: never logged, kept where the store keeps
+    /// tokens (encrypted where it encrypts). `token_type` is then "DPoP".
+    std::optional<std::string> dpop_key;
 
     /// issued_at + expires_in, or nothing when the lifetime is unknown.
     std::optional<double> expires_at() const;
@@ -33,8 +37,8 @@ struct OAuthTokenSet {
     std::optional<double> seconds_left(const Clock& clock = system_clock()) const;
 
     /// The storage form: the keys access_token, token_type, refresh_token, expires_in, id_token,
-    /// scope, raw, issued_at; absent values as null. to_json_string keeps that order
-    /// (pywry.auth's); nlohmann::json objects sort their keys.
+    /// scope, raw, issued_at; absent values as null; then dpop_key only when there is one.
+    /// to_json_string keeps that order (pywry.auth's); nlohmann::json objects sort their keys.
     nlohmann::json to_json() const;
     std::string to_json_string() const;
 

@@ -23,6 +23,9 @@ struct PendingLogin {
     std::string state;
     std::string nonce;
     std::string pkce_verifier; ///< empty when PKCE is not used
+    /// The sign-in's DPoP key as PEM (RFC 9449 §10: the code is bound to it); empty without
+    /// DPoP. A secret: kept sealed like the verifier.
+    std::string dpop_key;
     std::string redirect_uri;
     std::string next = "/"; ///< where to go after sign-in (already checked by safe_next_path)
     /// browser_binding_hash() of the short-lived pre-login cookie's value: the callback must

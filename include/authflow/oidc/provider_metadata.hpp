@@ -40,6 +40,8 @@ struct ProviderMetadata {
     std::vector<std::string> token_endpoint_auth_methods_supported;
     std::vector<std::string> code_challenge_methods_supported;
     std::vector<std::string> claims_supported;
+    /// RFC 9449 §5.1: the DPoP proof algorithms the provider accepts; empty: no DPoP.
+    std::vector<std::string> dpop_signing_alg_values_supported;
     bool authorization_response_iss_parameter_supported = false; ///< RFC 9207 §3
     nlohmann::json raw = nlohmann::json::object();               ///< the whole document
 

@@ -33,6 +33,7 @@ public:
 
     /// GET /user (pywry.auth's userinfo). Throws as OAuthProvider::get_userinfo.
     nlohmann::json get_userinfo(std::string_view access_token) override;
+    using OAuthProvider::get_userinfo;
     /// DELETE /applications/{client_id}/token for an access token (GitHub cannot revoke a
     /// refresh token on its own: false). False without a client secret (logged).
     bool revoke_token(std::string_view token, std::string_view token_type_hint = {}) override;

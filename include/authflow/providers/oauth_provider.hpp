@@ -10,7 +10,9 @@
 #include <authflow/core/token_set.hpp>
 #include <authflow/core/url.hpp>
 #include <authflow/http/http_client.hpp>
+#include <authflow/jose/dpop.hpp>
 #include <authflow/jose/jwk.hpp>
+#include <authflow/jose/signing_key.hpp>
 #include <authflow/oidc/id_token.hpp>
 #include <authflow/providers/request_decorator.hpp>
 
@@ -31,6 +33,7 @@ namespace authflow {
 
 namespace detail {
 class ClientAuth;
+class DpopNonceCache;
 } // namespace detail
 
 /// Everything a provider object is configured with. Empty strings mean "not set"; explicit
@@ -68,6 +71,12 @@ struct ProviderConfig {
     /// really OpenID Connect; off by default; logs a warning when on. Identity then comes from
     /// the userinfo endpoint only.
     bool insecure_skip_id_token_validation = false;
+    /// DPoP (RFC 9449): bind each sign-in's tokens to a key of its own. auto: when the provider's
+    /// discovery advertises `dpop_alg` (dpop_signing_alg_values_supported); required: always
+    /// (a provider whose discovery does not advertise it is a ConfigError); off: never.
+    DpopMode dpop = DpopMode::automatic;
+    /// The algorithm of DPoP keys and proofs; asymmetric only (RFC 9449 §4.2).
+    JwsAlg dpop_alg = JwsAlg::ES256;
     /// Every request goes through this client; null: default_http_client().
     std::shared_ptr<HttpClient> http;
     /// Sees every request to the token, userinfo, revocation, introspection and device
@@ -92,6 +101,8 @@ struct ProviderEndpoints {
     ClientAuthMethod client_auth_method = ClientAuthMethod::none;
     /// RFC 9207: the provider says it puts `iss` in every authorization response.
     bool iss_parameter_supported = false;
+    /// RFC 9449: new sign-ins bind their tokens to a DPoP key (ProviderConfig::dpop).
+    bool dpop = false;
 };
 
 /// What an authorization request was built with: keep `state`, `nonce` and `pkce` until the
@@ -103,6 +114,9 @@ struct AuthorizationRequest {
     std::string state;        ///< check_callback compares the callback's state with it
     std::string nonce;        ///< empty for plain OAuth 2.0 providers (no ID token)
     std::optional<PKCEChallenge> pkce;
+    /// RFC 9449 §10: the sign-in's DPoP key (its thumbprint went out as `dpop_jkt`); nothing
+    /// when DPoP is not used. The exchange binds the tokens to it.
+    std::optional<SigningKey> dpop_key;
 };
 
 /// Who signed in. `subject` is the stable identifier: the validated ID token's `sub` for OpenID
@@ -156,6 +170,8 @@ struct DeviceAuthorization {
     std::chrono::seconds interval{5}; ///< the least time between two polls
     Clock::steady_time expires_at{};  ///< when the codes expire, on the provider's Clock
     nlohmann::json raw = nlohmann::json::object(); ///< the whole answer
+    /// RFC 9449: the key the tokens will be bound to; nothing when DPoP is not used.
+    std::optional<SigningKey> dpop_key;
 };
 
 /// Cancels a blocking wait (device-flow polling) from another thread. Safe to use from several
@@ -241,8 +257,9 @@ public:
 
     /// Builds a complete authorization request (RFC 6749 §4.1.1, RFC 7636, OIDC Core §3.1.2.1):
     /// a new state, a new nonce for OpenID Connect, a new PKCE S256 pair (unless use_pkce is
-    /// off), and the URL. `extra_params` are added as in build_authorize_url; a `nonce` among
-    /// them is used instead of a new one. Throws as build_authorize_url.
+    /// off), a new DPoP key when DPoP is used (its thumbprint as `dpop_jkt`, RFC 9449 §10), and
+    /// the URL. `extra_params` are added as in build_authorize_url; a `nonce` among them is
+    /// used instead of a new one. Throws as build_authorize_url.
     AuthorizationRequest begin_authorization(std::string_view redirect_uri,
                                              const QueryParams& extra_params = {});
 
@@ -274,12 +291,17 @@ public:
     /// authentication and the PKCE verifier; for OpenID Connect validates the ID token with the
     /// nonce, at_hash and c_hash (OIDC Core §3.1.3.7). Throws TokenError: provider_error with
     /// the provider's answer (RFC 6749 §5.2, also GitHub's HTTP 200 with `error`),
-    /// invalid_response (not JSON, no access_token, a token_type other than Bearer), the ID
+    /// invalid_response (not JSON, no access_token, a token_type other than the one asked for:
+    /// Bearer, or DPoP with a `dpop_key`), the ID
     /// token's validation codes; ConfigError (invalid_argument) when an OpenID Connect request
     /// for `openid` is made without the nonce; TransportError when no answer arrived.
+    /// With a `dpop_key` the request carries a DPoP proof (RFC 9449 §5), the answer must be a
+    /// DPoP token (a Bearer answer is invalid_response), and the tokens keep the key; without
+    /// one a DPoP answer is invalid_response.
     OAuthTokenSet exchange_code(std::string_view code, std::string_view redirect_uri,
                                 const std::optional<std::string>& pkce_verifier = std::nullopt,
-                                const std::optional<std::string>& nonce = std::nullopt);
+                                const std::optional<std::string>& nonce = std::nullopt,
+                                const std::optional<SigningKey>& dpop_key = std::nullopt);
 
     /// check_callback, exchange_code and identify in one call: what the native and deploy
     /// flows do with a callback. Throws as those do.
@@ -288,7 +310,13 @@ public:
     /// exchange_code and identify (identity from the ID token validated in the exchange).
     LoginResult complete_login(std::string_view code, std::string_view redirect_uri,
                                const std::optional<std::string>& pkce_verifier,
-                               const std::optional<std::string>& nonce);
+                               const std::optional<std::string>& nonce,
+                               const std::optional<SigningKey>& dpop_key = std::nullopt);
+
+    /// A new DPoP key for one sign-in when this provider's token requests use DPoP
+    /// (ProviderConfig::dpop and discovery), else nothing. Throws ConfigError (config_invalid)
+    /// when dpop is required and the provider does not advertise it, and as discovery does.
+    std::optional<SigningKey> new_dpop_key();
 
     /// Who the tokens belong to, right after they were obtained: the validated ID token's `sub`
     /// (OIDC), the userinfo answer for profile data (its `sub` must match: userinfo_mismatch),
@@ -298,13 +326,17 @@ public:
     virtual UserIdentity identify(const OAuthTokenSet& tokens);
 
     /// Refreshes tokens (RFC 6749 §6). The answer keeps the given refresh token when it has
-    /// none. A new ID token is validated (without nonce). Throws TokenRefreshError with the
+    /// none. A new ID token is validated (without nonce). No DPoP proof is sent (use the
+    /// overload with the token set for DPoP-bound tokens). Throws TokenRefreshError with the
     /// codes of exchange_code; TransportError when no answer arrived.
     OAuthTokenSet refresh_tokens(std::string_view refresh_token);
     /// As above from the current token set, additionally checking that a new ID token keeps
     /// the original's iss, sub and aud (OIDC Core §12.2), and keeping the current ID token and
-    /// scope when the answer has none. Throws TokenRefreshError (reauth_required when there is
-    /// no refresh token, bad_issuer/bad_subject/bad_audience for a changed identity).
+    /// scope when the answer has none. Tokens with a DPoP key are refreshed with a proof of that
+    /// key (RFC 9449 §5) and keep it, whatever the `dpop` setting says now. Throws
+    /// TokenRefreshError (reauth_required when there is no refresh token,
+    /// bad_issuer/bad_subject/bad_audience for a changed identity, bad_key for a stored key
+    /// that cannot be read).
     OAuthTokenSet refresh_tokens(const OAuthTokenSet& current);
     /// As above, asking for a narrower access token (`narrowing`). A refresh token in the answer
     /// keeps the grant's full scope (RFC 6749 §6); the answer's `scope` is the narrowed one (the
@@ -319,6 +351,10 @@ public:
     /// WWW-Authenticate error; invalid_response for a body that is not a JSON object, e.g. a
     /// signed userinfo JWT), TransportError.
     virtual nlohmann::json get_userinfo(std::string_view access_token);
+    /// As above for a token set: a DPoP token (a key and token_type DPoP) is sent as
+    /// `Authorization: DPoP` with a proof carrying `ath` (RFC 9449 §7), and a use_dpop_nonce
+    /// challenge with a DPoP-Nonce is answered by one retry (§9); a Bearer token as above.
+    nlohmann::json get_userinfo(const OAuthTokenSet& tokens);
 
     /// Revokes one token (RFC 7009 §2.1) with client authentication and, when given, the
     /// token_type_hint ("refresh_token" or "access_token"). Returns true when the provider
@@ -328,7 +364,8 @@ public:
     /// Revokes the refresh token first (which may end the whole grant), then the access token.
     RevocationResult revoke_tokens(const OAuthTokenSet& tokens);
 
-    /// Starts the device authorization grant (RFC 8628 §3.1) for the default scopes. Throws
+    /// Starts the device authorization grant (RFC 8628 §3.1) for the default scopes, with a new
+    /// DPoP key when DPoP is used (poll_device_token binds the tokens to it). Throws
     /// ConfigError (config_missing) without a device authorization endpoint, AuthenticationError
     /// (provider_error, invalid_response), TransportError.
     DeviceAuthorization start_device_authorization(const QueryParams& extra_params = {});
@@ -341,8 +378,9 @@ public:
     OAuthTokenSet poll_device_token(const DeviceAuthorization& authorization,
                                     CancelSignal* cancel = nullptr);
 
-    /// The client credentials grant (RFC 6749 §4.4) for `scopes` (empty: none sent). Throws
-    /// ConfigError (invalid_argument) for a public client, TokenError as exchange_code.
+    /// The client credentials grant (RFC 6749 §4.4) for `scopes` (empty: none sent), bound to a
+    /// new DPoP key when DPoP is used. Throws ConfigError (invalid_argument) for a public
+    /// client, TokenError as exchange_code.
     OAuthTokenSet client_credentials(const std::vector<std::string>& scopes = {},
                                      const QueryParams& extra_params = {});
 
@@ -416,6 +454,11 @@ protected:
     /// subclasses that call endpoints of their own, such as GitHub's user API). Throws as
     /// HttpClient::send.
     HttpResponse send(EndpointKind endpoint, const HttpRequest& request);
+    /// As send, with a DPoP proof of `proofs` on each attempt (`ath` of `access_token` when not
+    /// empty), the provider's latest DPoP nonce for that server, and one retry when the server
+    /// asks for a nonce (RFC 9449 §8, §9). Null `proofs`: as send.
+    HttpResponse send(EndpointKind endpoint, const HttpRequest& request,
+                      const DpopProofMaker* proofs, std::string_view access_token = {});
 
 private:
     struct TokenResult {
@@ -426,12 +469,16 @@ private:
     std::shared_ptr<const detail::ClientAuth> client_auth(ClientAuthMethod method);
     /// POSTs a form to `url` with client authentication (RFC 6749 §2.3.1), asking for JSON.
     HttpResponse post_authenticated(EndpointKind endpoint, const std::string& url, QueryParams form,
-                                    const ProviderEndpoints& endpoints);
-    /// POSTs a grant's form to the token endpoint with client authentication.
-    HttpResponse send_token_request(QueryParams form, const ProviderEndpoints& endpoints);
+                                    const ProviderEndpoints& endpoints,
+                                    const DpopProofMaker* proofs = nullptr);
+    /// POSTs a grant's form to the token endpoint with client authentication (and a DPoP proof
+    /// when `proofs` is given).
+    HttpResponse send_token_request(QueryParams form, const ProviderEndpoints& endpoints,
+                                    const DpopProofMaker* proofs = nullptr);
     TokenResult exchange(std::string_view code, std::string_view redirect_uri,
                          const std::optional<std::string>& pkce_verifier,
-                         const std::optional<std::string>& nonce);
+                         const std::optional<std::string>& nonce,
+                         const std::optional<SigningKey>& dpop_key);
     TokenResult refresh(std::string_view refresh_token, const OAuthTokenSet* current,
                         const TokenNarrowing& narrowing = {});
 
@@ -440,6 +487,8 @@ private:
     std::shared_ptr<Clock> clock_;
     std::mutex client_auth_mutex_;
     std::shared_ptr<const detail::ClientAuth> client_auth_;
+    /// The latest DPoP-Nonce of each of the provider's servers (RFC 9449 §8).
+    std::shared_ptr<detail::DpopNonceCache> dpop_nonces_;
 };
 
 } // namespace authflow

@@ -133,6 +133,23 @@ public:
     /// refreshed token lives less than `min_ttl`.
     std::string get_access_token(std::chrono::seconds min_ttl);
 
+    /// The whole token set behind get_access_token(min_ttl) (the access token and, for
+    /// DPoP-bound tokens, their key). Throws as get_access_token.
+    OAuthTokenSet get_tokens(std::chrono::seconds min_ttl = std::chrono::seconds{0});
+
+    /// The headers of one request to a resource server (an API) with a fresh access token:
+    /// `Authorization: DPoP <token>` and `DPoP: <proof>` (with `ath`, for `method` and `url`)
+    /// for DPoP-bound tokens (RFC 9449 §7.1), `Authorization: Bearer <token>` for others.
+    /// `dpop_nonce`: the resource server's last DPoP-Nonce, when it asked for one (§9). The
+    /// headers carry the token: never log them. Throws as get_access_token, and as
+    /// resource_authorization_headers.
+    HttpHeaders authorization_headers(std::string_view method, std::string_view url,
+                                      std::string_view dpop_nonce = {});
+
+    /// The provider's userinfo answer (OIDC Core §5.3) for a fresh access token, with a DPoP
+    /// proof for DPoP-bound tokens. Throws as get_access_token and OAuthProvider::get_userinfo.
+    nlohmann::json get_userinfo();
+
     /// Refreshes now (RFC 6749 §6) through the provider's refresh_tokens(current), which checks
     /// a new ID token against the old one (OIDC Core §12.2), unless another process already
     /// stored newer tokens, which are then used. Single-flight like get_access_token; transient

@@ -15,7 +15,7 @@ QueryParams AuthorizationCodeGrant::form() const {
 }
 
 OAuthTokenSet AuthorizationCodeGrant::read(const HttpResponse& response, const Clock& clock) const {
-    TokenAnswer answer = read_token_response(response, clock);
+    TokenAnswer answer = read_token_response(response, clock, is_dpop);
     if (auto* error = std::get_if<TokenEndpointError>(&answer)) {
         fail(std::move(*error));
     }

@@ -17,6 +17,7 @@ struct AuthorizationCodeGrant {
     std::string code;
     std::string redirect_uri;
     std::optional<std::string> code_verifier; ///< sent when present and not empty
+    bool is_dpop = false; ///< sent with a DPoP proof: the answer must be a DPoP token
 
     /// The token request's form fields (client authentication is added by the sender).
     QueryParams form() const;

@@ -17,7 +17,7 @@ QueryParams ClientCredentialsGrant::form() const {
 }
 
 OAuthTokenSet ClientCredentialsGrant::read(const HttpResponse& response, const Clock& clock) const {
-    TokenAnswer answer = read_token_response(response, clock);
+    TokenAnswer answer = read_token_response(response, clock, is_dpop);
     if (auto* error = std::get_if<TokenEndpointError>(&answer)) {
         fail(std::move(*error));
     }

@@ -15,6 +15,7 @@ namespace authflow::detail {
 struct ClientCredentialsGrant {
     std::vector<std::string> scopes; ///< empty: no scope sent
     QueryParams extra_params;        ///< checked by the caller: no reserved names
+    bool is_dpop = false;            ///< sent with a DPoP proof: the answer must be a DPoP token
 
     /// The token request's form fields (client authentication is added by the sender).
     QueryParams form() const;

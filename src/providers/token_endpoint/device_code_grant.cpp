@@ -36,7 +36,7 @@ DevicePoll DeviceCodeGrant::read(const HttpResponse& response, const Clock& cloc
                                     std::nullopt});
         }
     }
-    TokenAnswer answer = read_token_response(response, clock);
+    TokenAnswer answer = read_token_response(response, clock, is_dpop);
     if (auto* error = std::get_if<TokenEndpointError>(&answer)) {
         fail(std::move(*error));
     }

@@ -28,6 +28,7 @@ struct DeviceCodeGrant {
     static constexpr std::string_view grant_type = "urn:ietf:params:oauth:grant-type:device_code";
 
     std::string device_code;
+    bool is_dpop = false; ///< sent with a DPoP proof: the answer must be a DPoP token
 
     /// The token request's form fields (client authentication is added by the sender).
     QueryParams form() const;

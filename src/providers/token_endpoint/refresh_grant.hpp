@@ -16,6 +16,7 @@ namespace authflow::detail {
 /// Refreshing a token set. A plain value; it holds the refresh token, never log it.
 struct RefreshGrant {
     std::string refresh_token;
+    bool is_dpop = false; ///< sent with a DPoP proof: the answer must be a DPoP token
     /// A narrower access token asked for; empty: none.
     TokenNarrowing narrowing = {};
 

@@ -5,7 +5,7 @@
 
 namespace authflow::detail {
 
-TokenAnswer read_token_response(const HttpResponse& response, const Clock& clock) {
+TokenAnswer read_token_response(const HttpResponse& response, const Clock& clock, bool is_dpop) {
     const std::string status = " (HTTP " + std::to_string(response.status) + ")";
     // RFC 6585 §4, RFC 9110 §10.2.3: a request refused for now says when to come back.
     std::optional<std::string> retry_after;
@@ -45,18 +45,24 @@ TokenAnswer read_token_response(const HttpResponse& response, const Clock& clock
         access_token->get_ref<const std::string&>().empty()) {
         return invalid("the token endpoint's answer has no access_token");
     }
-    // RFC 6749 §7.1: only Bearer tokens are understood; a DPoP-bound token (RFC 9449) would be
-    // unusable without its proof key, so it is refused rather than stored.
-    if (auto type = body->find("token_type"); type != body->end() && !type->is_null()) {
+    // RFC 6749 §7.1: the client must understand the token type. RFC 9449 §5: a DPoP request
+    // is answered with token_type DPoP; a Bearer answer to it would be sent without a proof
+    // (the binding lost), and a DPoP answer to a Bearer request is unusable without its key.
+    // Either mismatch is refused rather than stored.
+    const std::string_view expected = is_dpop ? "DPoP" : "Bearer";
+    auto type = body->find("token_type");
+    if (type == body->end() || type->is_null()) {
+        if (is_dpop) {
+            return invalid("the token endpoint's answer to a DPoP request has no token_type");
+        }
+    } else {
         if (!type->is_string()) {
             return invalid("the token_type is not a string");
         }
         const auto& text = type->get_ref<const std::string&>();
-        if (iequals(text, "DPoP")) {
-            return invalid("DPoP-bound tokens are not supported");
-        }
-        if (!iequals(text, "Bearer")) {
-            return invalid("token_type '" + safe_text(text, 32) + "' is not Bearer");
+        if (!iequals(text, expected)) {
+            return invalid("token_type '" + safe_text(text, 32) + "' is not the " +
+                           std::string{expected} + " asked for");
         }
     }
     OAuthTokenSet tokens;
@@ -65,7 +71,7 @@ TokenAnswer read_token_response(const HttpResponse& response, const Clock& clock
     } catch (const TokenError& e) {
         return invalid(std::string{"the token endpoint's answer is malformed: "} + e.what());
     }
-    tokens.token_type = "Bearer";
+    tokens.token_type = std::string{expected};
     return tokens;
 }
 

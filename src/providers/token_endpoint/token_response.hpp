@@ -29,8 +29,9 @@ using TokenAnswer = std::variant<OAuthTokenSet, TokenEndpointError>;
 
 /// Reads a token endpoint's answer: an OAuth error (also GitHub's HTTP 200 with `error`) is
 /// provider_error; a status other than 200, a body that is not a JSON object, no access_token,
-/// a token_type other than Bearer (DPoP-bound tokens included) or a malformed member is
-/// invalid_response. issued_at comes from `clock`.
-TokenAnswer read_token_response(const HttpResponse& response, const Clock& clock);
+/// a token_type other than the one asked for (DPoP when `is_dpop`, RFC 9449 §5; else Bearer) or
+/// a malformed member is invalid_response. issued_at comes from `clock`.
+TokenAnswer read_token_response(const HttpResponse& response, const Clock& clock,
+                                bool is_dpop = false);
 
 } // namespace authflow::detail

@@ -17,6 +17,9 @@
 //   client_overrides           { client_id: { metadata merged into that client } }, e.g.
 //                              backchannel_logout_uri and backchannel_logout_session_required
 //                              (back-channel logout is on; a client without the URI gets none)
+//   dpop                       DPoP (RFC 9449) on: discovery advertises ES256, EdDSA and PS256
+//                              proofs, nonces are issued (default false: the feature is off and
+//                              discovery says nothing about DPoP)
 //
 // Clients (every confidential secret is "<name>-secret" unless said otherwise):
 //   conf-client        client_secret_basic, ID tokens RS256, every grant
@@ -28,6 +31,10 @@
 //   jwt-secret-client  client_secret_jwt (HS256 assertions under "jwt-secret-client-secret")
 //   jwt-key-client     private_key_jwt, only when options.jwt_key_client_jwks gives its public
 //                      keys (the test holds the private key); no secret
+//   dpop-client        as conf-client, and dpop_bound_access_tokens: every token request needs a
+//                      DPoP proof (with option dpop)
+//   dpop-nonce-client  as dpop-client, and every proof needs a nonce (use_dpop_nonce first); with
+//                      option dpop the userinfo endpoint asks every DPoP request for a nonce too
 //
 // Events: every provider event of interest is appended to FILE as one JSON line
 // {"event": ..., "client_id": ..., "grant_type": ..., "error": ..., ...}; never a token.
@@ -95,6 +102,8 @@ let clients = [
   confidential('conf-client-EdDSA', { id_token_signed_response_alg: 'EdDSA' }),
   confidential('post-client', { token_endpoint_auth_method: 'client_secret_post' }),
   confidential('special-client', { client_secret: 'p@ss w:rd+%&/' }),
+  confidential('dpop-client', { dpop_bound_access_tokens: true }),
+  confidential('dpop-nonce-client', { dpop_bound_access_tokens: true }),
   {
     client_id: 'public-client',
     token_endpoint_auth_method: 'none',
@@ -121,6 +130,11 @@ function record(entry) {
 }
 
 const rotate = opt('rotate_refresh_token', true);
+const dpop = opt('dpop', false);
+// The userinfo endpoint does not know the client before the proof is checked: it asks every
+// DPoP request for a nonce, so that the nonce challenge of a resource (RFC 9449 §9) is tested.
+const requireDpopNonce = (ctx) => ctx.oidc?.route === 'userinfo'
+  || ctx.oidc?.client?.clientId === 'dpop-nonce-client';
 const provider = new Provider(issuer, {
   clients,
   jwks: { keys },
@@ -141,6 +155,10 @@ const provider = new Provider(issuer, {
     backchannelLogout: { enabled: true },
     claimsParameter: { enabled: true },
     resourceIndicators: { enabled: false },
+    dPoP: dpop
+      ? { enabled: true, nonceSecret: Buffer.alloc(32, 'authflow-dpop-nonce-secret'),
+        requireNonce: requireDpopNonce }
+      : { enabled: false },
   },
   issueRefreshToken: async (ctx, client) => client.grantTypeAllowed('refresh_token'),
   rotateRefreshToken: () => rotate,
@@ -155,7 +173,10 @@ const provider = new Provider(issuer, {
     Session: 3600,
     Grant: 86400,
   },
-  enabledJWA: { idTokenSigningAlgValues: ['RS256', 'PS256', 'ES256', 'EdDSA'] },
+  enabledJWA: {
+    idTokenSigningAlgValues: ['RS256', 'PS256', 'ES256', 'EdDSA'],
+    dPoPSigningAlgValues: ['ES256', 'EdDSA', 'PS256'],
+  },
   cookies: { keys: ['authflow-test-cookie-key'] },
   // The apps under test listen on 127.0.0.1: without this, oidc-provider's SSRF guard refuses
   // its own back-channel logout calls to loopback addresses.

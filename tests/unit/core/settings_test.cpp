@@ -76,7 +76,9 @@ TEST(Settings, FieldNamesInDeclarationOrder) {
                                                     "redis_url",
                                                     "redis_prefix",
                                                     "store_key_file",
-                                                    "insecure_plaintext_store"};
+                                                    "insecure_plaintext_store",
+                                                    "dpop",
+                                                    "dpop_alg"};
     EXPECT_EQ(OAuth2Settings::field_names(), expected);
 }
 
@@ -100,7 +102,44 @@ TEST(Settings, Defaults) {
     EXPECT_EQ(s.get("redis_url"), "redis://127.0.0.1:6379/0");
     EXPECT_EQ(s.get("redis_prefix"), "authflow");
     EXPECT_EQ(s.get("insecure_plaintext_store"), "false");
+    EXPECT_EQ(s.get("dpop"), "auto");
+    EXPECT_EQ(s.dpop, DpopMode::automatic);
+    EXPECT_EQ(s.get("dpop_alg"), "ES256");
     EXPECT_NO_THROW(s.validate());
+}
+
+TEST(Settings, DpopSettings) {
+    OAuth2Settings s;
+    for (auto mode : {DpopMode::off, DpopMode::automatic, DpopMode::required}) {
+        EXPECT_EQ(parse_dpop_mode(to_string(mode)), mode);
+    }
+    for (auto alg : {DpopAlg::ES256, DpopAlg::EdDSA, DpopAlg::PS256}) {
+        EXPECT_EQ(parse_dpop_alg(to_string(alg)), alg);
+    }
+    s.set("dpop", " Required ");
+    EXPECT_EQ(s.dpop, DpopMode::required);
+    EXPECT_EQ(s.get("dpop"), "required");
+    s.set("dpop_alg", "eddsa");
+    EXPECT_EQ(s.dpop_alg, DpopAlg::EdDSA);
+    EXPECT_EQ(s.get("dpop_alg"), "EdDSA");
+
+    auto mode = config_error([&] { s.set("dpop", "sometimes"); });
+    EXPECT_EQ(mode.code(), errc::config_invalid);
+    for (auto name : {"dpop", "off", "auto", "required"}) {
+        EXPECT_THAT(mode.what(), HasSubstr(name));
+    }
+    EXPECT_EQ(s.dpop, DpopMode::required); // a rejected value leaves the field unchanged
+    auto alg = config_error([&] { s.set("dpop_alg", "HS256"); });
+    EXPECT_EQ(alg.code(), errc::config_invalid);
+    for (auto name : {"dpop_alg", "ES256", "EdDSA", "PS256"}) {
+        EXPECT_THAT(alg.what(), HasSubstr(name));
+    }
+
+    SettingsSources sources;
+    sources.environment =
+        Environment{{"AUTHFLOW_OAUTH2__DPOP", "off"}, {"AUTHFLOW_OAUTH2__DPOP_ALG", "PS256"}};
+    auto values = read_environment(sources, "AUTHFLOW_OAUTH2__", OAuth2Settings::field_names());
+    EXPECT_EQ(values, (SettingsValues{{"dpop", "off"}, {"dpop_alg", "PS256"}}));
 }
 
 struct SetCase {
@@ -165,6 +204,12 @@ TEST(Settings, SetsAndGetsEveryField) {
         {"redis_prefix", "app1", "app1"},
         {"store_key_file", "/run/secrets/store.key", "/run/secrets/store.key"},
         {"insecure_plaintext_store", "true", "true"},
+        {"dpop", "off", "off"},
+        {"dpop", "AUTO", "auto"},
+        {"dpop", "required", "required"},
+        {"dpop_alg", "ES256", "ES256"},
+        {"dpop_alg", "eddsa", "EdDSA"},
+        {"dpop_alg", "ps256", "PS256"},
     };
     for (const auto& c : cases) {
         OAuth2Settings s;

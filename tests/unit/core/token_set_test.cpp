@@ -96,6 +96,29 @@ TEST(TokenSet, AbsentValuesAreNull) {
     EXPECT_EQ(j["raw"], json::object());
 }
 
+TEST(TokenSet, TheDpopKeyIsStoredOnlyWhenThereIsOne) {
+    auto t = full_set();
+    EXPECT_FALSE(t.to_json().contains("dpop_key"));
+    EXPECT_EQ(t.to_json_string().find("dpop_key"), std::string::npos);
+    t.token_type = "DPoP";
+    t.dpop_key = "-----BEGIN PRIVATE KEY-----\nSECRET-KEY-MATERIAL\n-----END PRIVATE KEY-----\n";
+    ManualClock clock;
+    const auto back = OAuthTokenSet::from_json_string(t.to_json_string(), clock);
+    EXPECT_TRUE(back.dpop_key == t.dpop_key);
+    EXPECT_EQ(back.token_type, "DPoP");
+    EXPECT_TRUE(OAuthTokenSet::from_json(t.to_json(), clock).dpop_key == t.dpop_key);
+    // A key of the wrong type is a malformed record.
+    auto bad = t.to_json();
+    bad["dpop_key"] = 5;
+    EXPECT_EQ(token_error_code([&] { OAuthTokenSet::from_json(bad, clock); }), errc::token_invalid);
+    // Never in a description; a provider's answer cannot bring one.
+    EXPECT_EQ(t.to_string().find("SECRET-KEY-MATERIAL"), std::string::npos);
+    EXPECT_NE(t.to_string().find("dpop_key=<redacted>"), std::string::npos);
+    auto answer = t.to_json();
+    answer["token_type"] = "DPoP";
+    EXPECT_FALSE(OAuthTokenSet::from_token_response(answer, clock).dpop_key.has_value());
+}
+
 TEST(TokenSet, RoundTrip) {
     const auto t = full_set();
     ManualClock clock;

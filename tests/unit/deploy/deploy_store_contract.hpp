@@ -68,6 +68,8 @@ inline PendingLogin contract_pending(const Clock& clock) {
     PendingLogin record;
     record.nonce = "nonce-value";
     record.pkce_verifier = std::string(64, 'v');
+    record.dpop_key =
+        "-----BEGIN PRIVATE KEY-----\nDpopKeyOfThisSignIn\n-----END PRIVATE KEY-----\n";
     record.redirect_uri = "https://app.example.com/auth/callback";
     record.next = "/after?x=1";
     record.browser_binding = browser_binding_hash("pre-login-cookie");
@@ -358,6 +360,7 @@ TYPED_TEST_P(DeployStoreContract, PendingTakeReturnsTheRecordOnce) {
     EXPECT_EQ(taken->state, "state-1");
     EXPECT_EQ(taken->nonce, record.nonce);
     EXPECT_EQ(taken->pkce_verifier, record.pkce_verifier);
+    EXPECT_TRUE(taken->dpop_key == record.dpop_key); // (never printed: a private key)
     EXPECT_EQ(taken->redirect_uri, record.redirect_uri);
     EXPECT_EQ(taken->next, record.next);
     EXPECT_EQ(taken->browser_binding, record.browser_binding);

@@ -107,6 +107,33 @@ TEST(TokenResponse, BadBodiesAreInvalidResponse) {
     }
 }
 
+// RFC 9449 §5: a DPoP request is answered with a DPoP token; any other answer loses the binding
+// (or, the other way round, a DPoP token is useless without the key a Bearer request never had).
+TEST(TokenResponse, TheTokenTypeMustBeTheOneAskedFor) {
+    ManualClock clock;
+    auto dpop = test::bearer_tokens();
+    dpop["token_type"] = "DPoP";
+    auto lower = test::bearer_tokens();
+    lower["token_type"] = "dpop"; // RFC 6749 §5.1: the type is case-insensitive
+    auto untyped = test::bearer_tokens();
+    untyped.erase("token_type");
+    for (const auto& body : {dpop, lower}) {
+        auto answer = read_token_response(test::json_response(200, body), clock, true);
+        ASSERT_TRUE(std::holds_alternative<OAuthTokenSet>(answer)) << body.dump();
+        EXPECT_EQ(std::get<OAuthTokenSet>(answer).token_type, "DPoP");
+    }
+    for (const auto& body : {test::bearer_tokens(), untyped}) {
+        EXPECT_EQ(error_of(read_token_response(test::json_response(200, body), clock, true)).code,
+                  errc::invalid_response)
+            << body.dump();
+    }
+    // Without DPoP: Bearer (or no type, which means Bearer) only.
+    EXPECT_TRUE(std::holds_alternative<OAuthTokenSet>(
+        read_token_response(test::json_response(200, untyped), clock, false)));
+    EXPECT_EQ(error_of(read_token_response(test::json_response(200, dpop), clock, false)).code,
+              errc::invalid_response);
+}
+
 TEST(TokenResponse, MessagesNeverCarryTheTokens) {
     ManualClock clock;
     auto body = test::bearer_tokens();

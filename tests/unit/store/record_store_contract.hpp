@@ -256,6 +256,20 @@ TYPED_TEST_P(RecordStoreContract, TokenSetsAndDocumentsAreRecordsOfTheirKind) {
     EXPECT_FALSE(store.remove("profile#settings"));
 }
 
+TYPED_TEST_P(RecordStoreContract, TheDpopKeyIsSealedWithTheTokens) {
+    auto& store = *this->store_;
+    const std::string marker = "DpopKeyMarker0123456789abcdefghijklmnop";
+    store.save("bound", dpop_token_set(marker));
+    auto sealed = store.get(RecordKind::token_set, "bound");
+    ASSERT_TRUE(sealed.has_value());
+    EXPECT_EQ(
+        sealed->find(marker) == std::string::npos, requires(TypeParam backend) { backend.key; })
+        << "the DPoP key is sealed exactly when the store has a key";
+    auto loaded = store.load("bound");
+    ASSERT_TRUE(loaded.has_value());
+    EXPECT_TRUE(loaded->dpop_key == dpop_token_set(marker).dpop_key);
+}
+
 TYPED_TEST_P(RecordStoreContract, DocumentsOfEarlierVersionsMoveOnRead) {
     auto& store = *this->store_;
     const nlohmann::json document = {{"version", 1}, {"settings", {{"client_id", "cli"}}}};
@@ -282,6 +296,6 @@ REGISTER_TYPED_TEST_SUITE_P(RecordStoreContract, KeepsAnyBytesAsGiven, KeepsLarg
                             StoresOfOnePlaceShareRecordsOrNone,
                             LeaseIsExclusiveUntilReleasedOrExpired, ThreadsKeepTheirOwnRecords,
                             TokenSetsAndDocumentsAreRecordsOfTheirKind,
-                            DocumentsOfEarlierVersionsMoveOnRead);
+                            TheDpopKeyIsSealedWithTheTokens, DocumentsOfEarlierVersionsMoveOnRead);
 
 } // namespace authflow::test

@@ -87,6 +87,20 @@ TYPED_TEST_P(TokenStoreContract, RoundTripsAbsentOptionalFields) {
     EXPECT_FALSE(loaded->expires_in.has_value());
 }
 
+TYPED_TEST_P(TokenStoreContract, RoundTripsTheDpopKey) {
+    auto tokens = dpop_token_set("dpop-key-round-trip");
+    this->store_->save("bound", tokens);
+    auto loaded = this->store_->load("bound");
+    ASSERT_TRUE(loaded.has_value());
+    expect_same_tokens(tokens, *loaded);
+    ASSERT_TRUE(loaded->dpop_key.has_value());
+    EXPECT_EQ(loaded->token_type, "DPoP");
+    // Saved again after a refresh, the key stays with the tokens.
+    loaded->access_token = "at-refreshed";
+    this->store_->save("bound", *loaded);
+    EXPECT_TRUE(this->store_->load("bound")->dpop_key == tokens.dpop_key);
+}
+
 TYPED_TEST_P(TokenStoreContract, RoundTripsUnicode) {
     auto tokens = full_token_set("ünïcødé");
     tokens.access_token = "tök€n-🔑-日本語";
@@ -385,7 +399,7 @@ TYPED_TEST_P(TokenStoreContract, LeaseExcludesThreads) {
 }
 
 REGISTER_TYPED_TEST_SUITE_P(TokenStoreContract, RoundTripsEveryField,
-                            RoundTripsAbsentOptionalFields, RoundTripsUnicode,
+                            RoundTripsAbsentOptionalFields, RoundTripsTheDpopKey, RoundTripsUnicode,
                             RoundTrips16KiBTokens, AbsentKeyIsEmpty, SaveOverwrites,
                             RemoveDeletesOnlyThatKey, ListsEveryKeySorted, LoadReturnsACopy,
                             RejectsInvalidKeys, EightThreadsThousandOperationsEach,

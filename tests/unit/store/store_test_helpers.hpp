@@ -30,6 +30,18 @@ inline OAuthTokenSet full_token_set(const std::string& tag) {
     return tokens;
 }
 
+/// A token set bound to a DPoP key (the key's text stands in for a PEM private key: stores keep
+/// it as given).
+inline OAuthTokenSet dpop_token_set(const std::string& tag) {
+    OAuthTokenSet tokens = full_token_set(tag);
+    tokens.token_type = "DPoP";
+    tokens.raw["token_type"] = "DPoP";
+    tokens.dpop_key =
+        "-----BEGIN PRIVATE KEY-----\nMIGHAgEAMBMGByqGSM49AgEGCCqGSM49AwEHBG0wawIBAQQg" + tag +
+        "\n-----END PRIVATE KEY-----\n";
+    return tokens;
+}
+
 inline void expect_same_tokens(const OAuthTokenSet& expected, const OAuthTokenSet& actual) {
     EXPECT_EQ(expected.access_token, actual.access_token);
     EXPECT_EQ(expected.token_type, actual.token_type);
@@ -39,6 +51,8 @@ inline void expect_same_tokens(const OAuthTokenSet& expected, const OAuthTokenSe
     EXPECT_EQ(expected.scope, actual.scope);
     EXPECT_EQ(expected.raw, actual.raw);
     EXPECT_DOUBLE_EQ(expected.issued_at, actual.issued_at);
+    // (EXPECT_TRUE, not EXPECT_EQ: a failure must not print a private key.)
+    EXPECT_TRUE(expected.dpop_key == actual.dpop_key);
 }
 
 /// Runs `body` and returns the errc of the StoreError it throws (internal if it throws nothing).

@@ -52,6 +52,7 @@ std::vector<OAuthTokenSet> samples() {
     large.raw["id_token"] = *large.id_token;
     large.issued_at = 1e9;
     sets.push_back(large);
+    sets.push_back(dpop_token_set("bound"));
     return sets;
 }
 
@@ -68,6 +69,11 @@ TEST(TokenJson, WritesWhatCoreWrites) {
     // The usual token set: byte for byte.
     auto usual = full_token_set("usual");
     EXPECT_EQ(encode_token_json(usual), usual.to_json_string());
+    auto bound = dpop_token_set("bound");
+    EXPECT_EQ(encode_token_json(bound), bound.to_json_string());
+    EXPECT_NE(encode_token_json(bound).find("\"dpop_key\":"), std::string::npos);
+    // Bearer records stay as they were: no dpop_key member at all.
+    EXPECT_EQ(encode_token_json(usual).find("dpop_key"), std::string::npos);
 }
 
 TEST(TokenJson, ReadsWhatCoreReads) {
