@@ -56,9 +56,9 @@ struct ListField {
     std::optional<std::vector<std::string>> OAuth2Settings::*member;
 };
 
-using FieldKind =
-    std::variant<TextField, ChoiceField<ProviderKind>, ChoiceField<TokenStoreBackend>,
-                 ChoiceField<ClientAuthMethod>, BoolField, IntField, RealField, ListField>;
+using FieldKind = std::variant<TextField, ChoiceField<ProviderKind>, ChoiceField<TokenStoreBackend>,
+                               ChoiceField<ClientAuthMethod>, ChoiceField<ParMode>, BoolField,
+                               IntField, RealField, ListField>;
 
 template <typename T> inline constexpr bool is_choice_field = false;
 template <typename E> inline constexpr bool is_choice_field<ChoiceField<E>> = true;
@@ -77,6 +77,7 @@ constexpr std::array token_store_backends = {TokenStoreBackend::automatic,
 constexpr std::array client_auth_methods = {
     ClientAuthMethod::automatic, ClientAuthMethod::client_secret_basic,
     ClientAuthMethod::client_secret_post, ClientAuthMethod::none};
+constexpr std::array par_modes = {ParMode::automatic, ParMode::always, ParMode::never};
 // Client authentication methods that are names in the spec but not implemented yet: refused with
 // the same error as an unknown name, said in the message.
 constexpr std::array<std::string_view, 2> unsupported_client_auth_methods = {"private_key_jwt",
@@ -111,6 +112,8 @@ std::span<const Field> fields() {
         {"redirect_uri", TextField{&S::redirect_uri}},
         {"callback_port", IntField{&S::callback_port, 0, 65535}},
         {"client_auth_method", ChoiceField<ClientAuthMethod>{&S::client_auth_method}},
+        {"par", ChoiceField<ParMode>{&S::par}},
+        {"par_url", TextField{&S::par_url}},
         {"ca_file", TextField{&S::ca_file}},
         {"http_timeout_seconds", RealField{&S::http_timeout_seconds, 0.0, max_http_timeout, true}},
         {"leeway_seconds", IntField{&S::leeway_seconds, 0, 600}},
@@ -190,6 +193,9 @@ template <> TokenStoreBackend parse_choice<TokenStoreBackend>(std::string_view t
 }
 template <> ClientAuthMethod parse_choice<ClientAuthMethod>(std::string_view text) {
     return parse_client_auth_method(text);
+}
+template <> ParMode parse_choice<ParMode>(std::string_view text) {
+    return parse_par_mode(text);
 }
 
 std::string int_text(const IntField& spec) {
@@ -480,6 +486,18 @@ std::string_view to_string(ClientAuthMethod method) noexcept {
     return "unknown";
 }
 
+std::string_view to_string(ParMode mode) noexcept {
+    switch (mode) {
+    case ParMode::automatic:
+        return "auto";
+    case ParMode::always:
+        return "always";
+    case ParMode::never:
+        return "never";
+    }
+    return "unknown";
+}
+
 ProviderKind parse_provider_kind(std::string_view text) {
     if (auto kind = find_choice(provider_kinds, text)) {
         return *kind;
@@ -505,6 +523,13 @@ ClientAuthMethod parse_client_auth_method(std::string_view text) {
                 choice_text(client_auth_methods) + " (" + name + " is not supported yet)");
     }
     invalid("client_auth_method", choice_text(client_auth_methods));
+}
+
+ParMode parse_par_mode(std::string_view text) {
+    if (auto mode = find_choice(par_modes, text)) {
+        return *mode;
+    }
+    invalid("par", choice_text(par_modes));
 }
 
 // ---- OAuth2Settings ----------------------------------------------------------------------------
@@ -628,6 +653,7 @@ void OAuth2Settings::validate() const {
     check_url(issuer_url, "issuer_url");
     check_url(revocation_url, "revocation_url");
     check_url(jwks_uri, "jwks_uri");
+    check_url(par_url, "par_url");
 
     // RFC 8252 §7.3: a native app's redirect URI is http to a loopback IP literal (or localhost),
     // with the port the app listens on.

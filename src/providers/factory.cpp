@@ -51,6 +51,8 @@ std::shared_ptr<OAuthProvider> create_provider_from_settings(const OAuth2Setting
     config.issuer_url = settings.issuer_url;
     config.jwks_uri = settings.jwks_uri;
     config.client_auth_method = settings.client_auth_method;
+    config.par = settings.par;
+    config.par_url = settings.par_url;
     config.use_pkce = settings.use_pkce;
     config.leeway = std::chrono::seconds{settings.leeway_seconds};
     config.clock = options.clock;

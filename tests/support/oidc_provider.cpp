@@ -162,8 +162,12 @@ OidcProvider::OidcProvider(OidcProviderOptions options) {
                        {"refresh_token_ttl", options.refresh_token_ttl},
                        {"device_code_ttl", options.device_code_ttl},
                        {"require_pkce", options.require_pkce},
+                       {"require_par", options.require_par},
                        {"clients", options.clients},
                        {"client_overrides", options.client_overrides}};
+    if (options.par_ttl > 0) {
+        op_options["par_ttl"] = options.par_ttl;
+    }
     if (!options.redirect_uris.empty()) {
         op_options["redirect_uris"] = options.redirect_uris;
     }

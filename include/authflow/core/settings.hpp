@@ -37,12 +37,21 @@ enum class ClientAuthMethod {
     none,                ///< public client: client_id in the body, PKCE protects the code
 };
 
+/// Whether authorization requests are pushed to the provider first (`par`, RFC 9126).
+enum class ParMode {
+    automatic, ///< "auto": when the provider requires it (require_pushed_authorization_requests)
+    always,    ///< whenever signing in; the provider must have a PAR endpoint
+    never,     ///< never: the parameters travel in the browser's URL
+};
+
 /// "google", "github", "microsoft", "oidc" or "custom".
 std::string_view to_string(ProviderKind kind) noexcept;
 /// "auto", "memory", "sqlite", "redis" or "keyring".
 std::string_view to_string(TokenStoreBackend backend) noexcept;
 /// "auto", "client_secret_basic", "client_secret_post" or "none".
 std::string_view to_string(ClientAuthMethod method) noexcept;
+/// "auto", "always" or "never".
+std::string_view to_string(ParMode mode) noexcept;
 
 /// The inverse of to_string, in any case, white space around. Throws ConfigError
 /// (config_invalid) naming the setting `provider` and the accepted values.
@@ -54,6 +63,9 @@ TokenStoreBackend parse_token_store_backend(std::string_view text);
 /// (config_invalid) naming the setting `client_auth_method` and the accepted values; methods
 /// authflow does not implement yet (private_key_jwt, client_secret_jwt) are refused the same way.
 ClientAuthMethod parse_client_auth_method(std::string_view text);
+/// The inverse of to_string, in any case, white space around. Throws ConfigError
+/// (config_invalid) naming the setting `par` and the accepted values.
+ParMode parse_par_mode(std::string_view text);
 
 /// Every OAuth setting (see docs/settings.md and the CLI contract). A plain value; not
 /// synchronised.
@@ -77,6 +89,10 @@ struct OAuth2Settings {
     std::string redirect_uri;            ///< a full loopback URI; empty: chosen at login
     int callback_port = 0;               ///< 0 = any free port
     ClientAuthMethod client_auth_method = ClientAuthMethod::automatic;
+    /// Pushed authorization requests (RFC 9126): auto, always or never.
+    ParMode par = ParMode::automatic;
+    /// The PAR endpoint, for providers without discovery; empty: from discovery.
+    std::string par_url;
     std::string ca_file;
     double http_timeout_seconds = 30.0; ///< more than 0, up to 3600
     int leeway_seconds = 60;            ///< 0 to 600

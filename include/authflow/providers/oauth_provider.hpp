@@ -47,11 +47,16 @@ struct ProviderConfig {
     std::string introspection_url;
     std::string device_authorization_url;
     std::string end_session_url;
+    /// The pushed authorization request endpoint (RFC 9126 §2), for providers without discovery.
+    std::string par_url;
     /// OpenID Connect: the issuer identifier (discovery, ID-token `iss`, callback `iss`).
     std::string issuer_url;
     /// OpenID Connect: where the signing keys are; empty: from discovery.
     std::string jwks_uri;
     ClientAuthMethod client_auth_method = ClientAuthMethod::automatic;
+    /// Whether begin_authorization pushes the parameters to the provider first (RFC 9126):
+    /// `automatic` when the provider requires it, `always`, or `never`.
+    ParMode par = ParMode::automatic;
     /// PKCE S256 on every authorization request. Turning it off is honoured (for providers that
     /// reject PKCE) with a warning in the log.
     bool use_pkce = true;
@@ -66,8 +71,9 @@ struct ProviderConfig {
     bool insecure_skip_id_token_validation = false;
     /// Every request goes through this client; null: default_http_client().
     std::shared_ptr<HttpClient> http;
-    /// Sees every request to the token, userinfo, revocation, introspection and device
-    /// authorization endpoints: adds headers to each, and may ask for one retry. Null: none.
+    /// Sees every request to the token, userinfo, revocation, introspection, device
+    /// authorization and pushed authorization request endpoints: adds headers to each, and may ask
+    /// for one retry. Null: none.
     std::shared_ptr<RequestDecorator> request_decorator;
     /// Time for token lifetimes, ID-token checks and device-flow polling; empty: the system clock.
     std::shared_ptr<Clock> clock;
@@ -84,6 +90,10 @@ struct ProviderEndpoints {
     std::string device_authorization_endpoint;
     std::string end_session_endpoint;
     std::string jwks_uri;
+    /// RFC 9126 §5: where authorization requests are pushed; empty: the provider has none.
+    std::string pushed_authorization_request_endpoint;
+    /// RFC 9126 §5: the provider accepts authorization requests only through that endpoint.
+    bool require_pushed_authorization_requests = false;
     /// The method used at the token endpoint (never `automatic`).
     ClientAuthMethod client_auth_method = ClientAuthMethod::none;
     /// RFC 9207: the provider says it puts `iss` in every authorization response.
@@ -99,6 +109,13 @@ struct AuthorizationRequest {
     std::string state;        ///< check_callback compares the callback's state with it
     std::string nonce;        ///< empty for plain OAuth 2.0 providers (no ID token)
     std::optional<PKCEChallenge> pkce;
+    /// A pushed request (RFC 9126 §2.2): until when `url` may be opened, the provider's
+    /// `expires_in` on the provider's Clock; after it the provider refuses the `request_uri`.
+    /// Empty when the parameters are in `url` itself (no limit known).
+    std::optional<Clock::steady_time> expires_at;
+
+    /// True when the request was pushed.
+    bool is_pushed() const noexcept { return expires_at.has_value(); }
 };
 
 /// Who signed in. `subject` is the stable identifier: the validated ID token's `sub` for OpenID
@@ -224,9 +241,21 @@ public:
     /// Builds a complete authorization request (RFC 6749 §4.1.1, RFC 7636, OIDC Core §3.1.2.1):
     /// a new state, a new nonce for OpenID Connect, a new PKCE S256 pair (unless use_pkce is
     /// off), and the URL. `extra_params` are added as in build_authorize_url; a `nonce` among
-    /// them is used instead of a new one. Throws as build_authorize_url.
+    /// them is used instead of a new one. When the `par` setting says so (RFC 9126: `always`,
+    /// or `automatic` with a provider that requires it) the parameters are first pushed to the
+    /// provider's PAR endpoint with the client's authentication, and the URL carries only
+    /// `client_id` and the `request_uri` it answered; `expires_at` says until when. Throws as
+    /// build_authorize_url; ConfigError (config_missing) for `par = always` without a PAR
+    /// endpoint; AuthenticationError (provider_error with the provider's error and description,
+    /// e.g. invalid_client; invalid_response for an answer without a usable request_uri or
+    /// expires_in); TransportError when the PAR endpoint cannot be reached.
     AuthorizationRequest begin_authorization(std::string_view redirect_uri,
                                              const QueryParams& extra_params = {});
+    /// As above with the caller's `state` (a value that cannot be guessed, such as
+    /// random_token(32); e.g. a callback server that must know it before the request is made).
+    /// Throws ConfigError (invalid_argument) for an empty state, else as above.
+    AuthorizationRequest begin_authorization(std::string_view redirect_uri,
+                                             const QueryParams& extra_params, std::string state);
 
     /// pywry.auth's URL builder: response_type=code, client_id, redirect_uri, state, scope,
     /// code_challenge and code_challenge_method (when `pkce` is given), then the provider's
@@ -237,7 +266,8 @@ public:
     /// redirect_uri, state, scope or code_challenge*, is repeated, or has an empty name; when
     /// an OpenID Connect request for `openid` has no `nonce` among the extras (use
     /// begin_authorization, or pass one); when `pkce` is missing while use_pkce is on; and
-    /// (config_missing) when there is no authorization endpoint.
+    /// (config_missing) when there is no authorization endpoint. Never pushes the request
+    /// (use begin_authorization for pushed authorization requests, RFC 9126).
     std::string build_authorize_url(std::string_view redirect_uri, std::string_view state,
                                     const std::optional<PKCEChallenge>& pkce = std::nullopt,
                                     const QueryParams& extra_params = {});
@@ -392,6 +422,12 @@ private:
                                     const ProviderEndpoints& endpoints);
     /// POSTs a grant's form to the token endpoint with client authentication.
     HttpResponse send_token_request(QueryParams form, const ProviderEndpoints& endpoints);
+    /// The authorization request's parameters in the order build_authorize_url sends them,
+    /// after its checks.
+    QueryParams authorization_params(std::string_view redirect_uri, std::string_view state,
+                                     const std::optional<PKCEChallenge>& pkce,
+                                     const QueryParams& extra_params,
+                                     const ProviderEndpoints& endpoints) const;
     TokenResult exchange(std::string_view code, std::string_view redirect_uri,
                          const std::optional<std::string>& pkce_verifier,
                          const std::optional<std::string>& nonce);
