@@ -84,11 +84,16 @@ TEST_F(Factory, SettingsReachTheProvider) {
     s.token_url = "https://idp.example/token";
     s.client_secret = "sec";
     s.set("client_auth_method", "client_secret_post");
+    s.set("par", "never");
+    s.set("par_url", "https://idp.example/par");
     s.use_pkce = false;
     s.leeway_seconds = 5;
     s.scopes = Scopes{"api"};
     auto provider = make(s);
     EXPECT_EQ(provider->endpoints().client_auth_method, ClientAuthMethod::client_secret_post);
+    EXPECT_EQ(provider->config().par, ParMode::never);
+    EXPECT_EQ(provider->endpoints().pushed_authorization_request_endpoint,
+              "https://idp.example/par");
     EXPECT_FALSE(provider->config().use_pkce);
     EXPECT_EQ(provider->config().leeway, std::chrono::seconds{5});
     auto request = provider->begin_authorization("http://127.0.0.1:1/cb");
