@@ -53,7 +53,12 @@ bool should_push_authorization(ParMode mode, const ProviderEndpoints& endpoints)
 HttpRequest pushed_authorization_request(std::string endpoint,
                                          const QueryParams& authorization_params,
                                          const ClientAuth& auth) {
-    // RFC 9126 §2.1: the parameters of the authorization request, as they are, in the body.
+    // RFC 9126 §2.1: the parameters of the authorization request, as they are, in the body —
+    // except request_uri, which MUST NOT be pushed.
+    if (authorization_params.contains("request_uri")) {
+        throw ConfigError(errc::invalid_argument,
+                          "a pushed authorization request cannot carry a request_uri parameter");
+    }
     QueryParams form;
     std::string client_id;
     for (const auto& [name, value] : authorization_params) {

@@ -30,6 +30,7 @@ bool should_push_authorization(ParMode mode, const ProviderEndpoints& endpoints)
 /// authorization request exactly as it would be sent in the URL, so that any parameter added
 /// to it is pushed too) and the client's authentication as at the token endpoint. The
 /// `client_id` parameter is sent once, whether or not the authentication method adds it.
+/// Throws ConfigError (invalid_argument) when the parameters hold a `request_uri` (§2.1).
 HttpRequest pushed_authorization_request(std::string endpoint,
                                          const QueryParams& authorization_params,
                                          const ClientAuth& auth);

@@ -154,6 +154,15 @@ TEST_F(PushedAuthorization, TheRequestDecoratorSeesThePush) {
               "pushed_authorization_request");
 }
 
+TEST_F(PushedAuthorization, ARequestUriIsNeverPushed) {
+    // RFC 9126 §2.1: request_uri MUST NOT be provided in a pushed request.
+    EXPECT_EQ(thrown_code<ConfigError>([&] {
+                  provider()->begin_authorization(redirect_uri, {{"request_uri", "urn:x"}});
+              }),
+              errc::invalid_argument);
+    EXPECT_TRUE(pushes().empty());
+}
+
 // ---- what the browser gets ----
 
 TEST_F(PushedAuthorization, BrowserUrlCarriesOnlyClientIdAndRequestUri) {
