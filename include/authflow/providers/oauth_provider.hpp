@@ -246,9 +246,11 @@ public:
     /// provider's PAR endpoint with the client's authentication, and the URL carries only
     /// `client_id` and the `request_uri` it answered; `expires_at` says until when. Throws as
     /// build_authorize_url; ConfigError (config_missing) for `par = always` without a PAR
-    /// endpoint; AuthenticationError (provider_error with the provider's error and description,
-    /// e.g. invalid_client; invalid_response for an answer without a usable request_uri or
-    /// expires_in); TransportError when the PAR endpoint cannot be reached.
+    /// endpoint, (config_invalid) for a provider that requires pushing but names no endpoint,
+    /// (invalid_argument) for a pushed request with a `request_uri` extra; AuthenticationError
+    /// (provider_error with the provider's error and description, e.g. invalid_client;
+    /// invalid_response for an answer without a usable request_uri or expires_in); TransportError
+    /// when the PAR endpoint cannot be reached.
     AuthorizationRequest begin_authorization(std::string_view redirect_uri,
                                              const QueryParams& extra_params = {});
     /// As above with the caller's `state` (a value that cannot be guessed, such as
