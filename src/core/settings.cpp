@@ -61,7 +61,8 @@ struct ListField {
 
 using FieldKind = std::variant<TextField, ChoiceField<ProviderKind>, ChoiceField<TokenStoreBackend>,
                                ChoiceField<ClientAuthMethod>, ChoiceField<DpopMode>,
-                               ChoiceField<DpopAlg>, BoolField, IntField, RealField, ListField>;
+                               ChoiceField<DpopAlg>, ChoiceField<ParMode>, BoolField, IntField,
+                               RealField, ListField>;
 
 template <typename T> inline constexpr bool is_choice_field = false;
 template <typename E> inline constexpr bool is_choice_field<ChoiceField<E>> = true;
@@ -83,6 +84,7 @@ constexpr std::array client_auth_methods = {
     ClientAuthMethod::client_secret_jwt,  ClientAuthMethod::private_key_jwt};
 constexpr std::array dpop_modes = {DpopMode::off, DpopMode::automatic, DpopMode::required};
 constexpr std::array dpop_algs = {DpopAlg::ES256, DpopAlg::EdDSA, DpopAlg::PS256};
+constexpr std::array par_modes = {ParMode::automatic, ParMode::always, ParMode::never};
 
 // Upper bounds keep every duration representable in std::chrono nanoseconds downstream.
 constexpr double max_auth_timeout = 86400.0;
@@ -114,6 +116,8 @@ std::span<const Field> fields() {
         {"callback_port", IntField{&S::callback_port, 0, 65535}},
         {"token_endpoint_auth_method", ChoiceField<ClientAuthMethod>{&S::client_auth_method}},
         {"private_key_file", TextField{&S::private_key_file}},
+        {"par", ChoiceField<ParMode>{&S::par}},
+        {"par_url", TextField{&S::par_url}},
         {"ca_file", TextField{&S::ca_file}},
         {"http_timeout_seconds", RealField{&S::http_timeout_seconds, 0.0, max_http_timeout, true}},
         {"leeway_seconds", IntField{&S::leeway_seconds, 0, 600}},
@@ -211,6 +215,9 @@ template <> DpopMode parse_choice<DpopMode>(std::string_view text) {
 }
 template <> DpopAlg parse_choice<DpopAlg>(std::string_view text) {
     return parse_dpop_alg(text);
+}
+template <> ParMode parse_choice<ParMode>(std::string_view text) {
+    return parse_par_mode(text);
 }
 
 std::string int_text(const IntField& spec) {
@@ -527,6 +534,18 @@ std::string_view to_string(ClientAuthMethod method) noexcept {
     return "unknown";
 }
 
+std::string_view to_string(ParMode mode) noexcept {
+    switch (mode) {
+    case ParMode::automatic:
+        return "auto";
+    case ParMode::always:
+        return "always";
+    case ParMode::never:
+        return "never";
+    }
+    return "unknown";
+}
+
 ProviderKind parse_provider_kind(std::string_view text) {
     if (auto kind = find_choice(provider_kinds, text)) {
         return *kind;
@@ -588,6 +607,13 @@ ClientAuthMethod parse_client_auth_method(std::string_view text) {
         return *method;
     }
     invalid("token_endpoint_auth_method", choice_text(client_auth_methods));
+}
+
+ParMode parse_par_mode(std::string_view text) {
+    if (auto mode = find_choice(par_modes, text)) {
+        return *mode;
+    }
+    invalid("par", choice_text(par_modes));
 }
 
 // ---- OAuth2Settings ----------------------------------------------------------------------------
@@ -717,6 +743,7 @@ void OAuth2Settings::validate() const {
     check_url(issuer_url, "issuer_url");
     check_url(revocation_url, "revocation_url");
     check_url(jwks_uri, "jwks_uri");
+    check_url(par_url, "par_url");
 
     // RFC 8252 §7.3: a native app's redirect URI is http to a loopback IP literal (or localhost),
     // with the port the app listens on.

@@ -247,8 +247,10 @@ Response AuthRoutes::login(const Request& request) const {
     try {
         authorization = provider_->begin_authorization(redirect_uri_);
     } catch (const Error& e) {
+        // The message may carry the provider's refusal of a pushed request (RFC 9126 §2.3,
+        // e.g. invalid_client: a setting to fix); it never holds a secret.
         log(LogLevel::error, std::string{"login: cannot build the authorization request: "} +
-                                 std::string{to_string(e.code())});
+                                 std::string{to_string(e.code())} + ": " + e.what());
         return error_json(502, "provider_unavailable", "The identity provider is unavailable");
     }
 

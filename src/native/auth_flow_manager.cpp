@@ -34,16 +34,31 @@ std::string timeout_text(std::chrono::milliseconds timeout) {
 }
 
 #if AUTHFLOW_WITH_HTTPLIB
-bool has_scope(const std::vector<std::string>& scopes, std::string_view scope) {
-    return std::find(scopes.begin(), scopes.end(), scope) != scopes.end();
-}
-
-void announce_url(const std::string& url, bool browser_opened) {
+void announce_url(const std::string& url, bool browser_opened,
+                  std::optional<std::chrono::seconds> expires_in) {
     if (browser_opened) {
         return;
     }
     // Headless machines, SSH sessions: the user opens the URL on any device with a browser.
-    std::cerr << "\nOpen this URL in a browser to sign in:\n\n    " << url << "\n\n" << std::flush;
+    std::cerr << "\nOpen this URL in a browser to sign in";
+    if (expires_in) {
+        // A pushed request (RFC 9126): the provider refuses the URL once it expired.
+        std::cerr << " within " << expires_in->count() << " s";
+    }
+    std::cerr << ":\n\n    " << url << "\n\n" << std::flush;
+}
+
+/// Why a sign-in that timed out got no answer, for the timeout error. `now` on the provider's
+/// Clock (the one `expires_at` is on).
+std::string no_answer_text(const AuthorizationRequest& request, Clock::steady_time now) {
+    std::string text = ": no answer reached " + request.redirect_uri;
+    if (request.expires_at && now >= *request.expires_at) {
+        // RFC 9126 §2.2: a pushed request's URL opened after it expired gets the provider's
+        // refusal (invalid_request_uri), never a code for this sign-in.
+        text += "; the sign-in URL was a pushed authorization request that the provider accepts "
+                "for a short time only and it has expired: open it right away";
+    }
+    return text;
 }
 #endif // AUTHFLOW_WITH_HTTPLIB
 
@@ -312,9 +327,9 @@ LoginResult AuthFlowManager::login_native(const ShowWindow& show_window,
         if (options_.redirect_uri.empty()) {
             server_options.port = options_.callback_port;
         }
-        AuthorizationRequest request;
-        request.state = random_token(32);
-        server_options.expected_state = request.state;
+        // The server must know the state before the request is made (the port comes first).
+        const std::string state = random_token(32);
+        server_options.expected_state = state;
         auto server = std::make_shared<CallbackServer>(server_options, clock_);
         {
             std::lock_guard lock(mutex_);
@@ -327,26 +342,15 @@ LoginResult AuthFlowManager::login_native(const ShowWindow& show_window,
                 server->cancel(); // cancel() came before the server could take it
             }
         }
-        request.redirect_uri = server->redirect_uri();
 
-        // State (CSRF), nonce (ID-token replay) and PKCE (code interception) for every flow.
-        QueryParams extra = options_.extra_params;
-        if (auto nonce = extra.get("nonce")) {
-            request.nonce = *nonce;
-        } else if (provider_->is_openid_connect() && has_scope(provider_->scopes(), "openid")) {
-            request.nonce = random_token(32);
-            extra.add("nonce", request.nonce);
-        }
-        if (provider_->config().use_pkce) {
-            request.pkce = PKCEChallenge::generate();
-        }
-        // RFC 9449 §10: a DPoP key for this sign-in, its thumbprint binding the code to it.
-        request.dpop_key = provider_->new_dpop_key();
-        if (request.dpop_key && !extra.contains("dpop_jkt")) {
-            extra.add("dpop_jkt", request.dpop_key->thumbprint());
-        }
-        request.url = provider_->build_authorize_url(request.redirect_uri, request.state,
-                                                     request.pkce, extra);
+        // State (CSRF), nonce (ID-token replay) and PKCE (code interception) for every flow;
+        // pushed to the provider first when the `par` setting says so (RFC 9126).
+        const AuthorizationRequest request =
+            provider_->begin_authorization(server->redirect_uri(), options_.extra_params, state);
+        // A pushed request's expiry is on the provider's Clock, which may not be the flow's.
+        const std::shared_ptr<Clock> provider_clock_ptr =
+            clock_or_system(provider_->config().clock);
+        const Clock& provider_clock = *provider_clock_ptr;
 
         // Show the URL; whatever happens next, close what was shown.
         std::optional<std::string> label;
@@ -378,7 +382,11 @@ LoginResult AuthFlowManager::login_native(const ShowWindow& show_window,
             if (options_.on_authorization_url) {
                 options_.on_authorization_url(request.url, opened);
             } else {
-                announce_url(request.url, opened);
+                std::optional<std::chrono::seconds> expires_in;
+                if (request.expires_at) {
+                    expires_in = seconds_left(*request.expires_at, provider_clock.steady_now());
+                }
+                announce_url(request.url, opened, expires_in);
             }
             label = std::string{system_browser_label};
         }
@@ -402,7 +410,7 @@ LoginResult AuthFlowManager::login_native(const ShowWindow& show_window,
             }
         } catch (const AuthFlowTimeout&) {
             throw AuthFlowTimeout("sign-in timed out after " + timeout_text(options_.auth_timeout) +
-                                      ": no answer reached " + request.redirect_uri,
+                                      no_answer_text(request, provider_clock.steady_now()),
                                   as_seconds(options_.auth_timeout));
         }
         {

@@ -55,6 +55,17 @@ void read_list(const json& doc, const char* name, std::vector<std::string>& out)
     }
 }
 
+void read_bool(const json& doc, const char* name, bool& out) {
+    auto it = doc.find(name);
+    if (it == doc.end() || it->is_null()) {
+        return;
+    }
+    if (!it->is_boolean()) {
+        discovery_error(std::string{"discovery member '"} + name + "' is not a boolean");
+    }
+    out = it->get<bool>();
+}
+
 } // namespace
 
 ProviderMetadata ProviderMetadata::parse(std::string_view text, std::string_view expected_issuer) {
@@ -102,14 +113,10 @@ ProviderMetadata ProviderMetadata::parse(std::string_view text, std::string_view
     read_list(doc, "code_challenge_methods_supported", metadata.code_challenge_methods_supported);
     read_list(doc, "claims_supported", metadata.claims_supported);
     read_list(doc, "dpop_signing_alg_values_supported", metadata.dpop_signing_alg_values_supported);
-    if (auto it = doc.find("authorization_response_iss_parameter_supported");
-        it != doc.end() && !it->is_null()) {
-        if (!it->is_boolean()) {
-            discovery_error("discovery member 'authorization_response_iss_parameter_supported' "
-                            "is not a boolean");
-        }
-        metadata.authorization_response_iss_parameter_supported = it->get<bool>();
-    }
+    read_bool(doc, "authorization_response_iss_parameter_supported",
+              metadata.authorization_response_iss_parameter_supported);
+    read_bool(doc, "require_pushed_authorization_requests",
+              metadata.require_pushed_authorization_requests);
     metadata.raw = std::move(doc);
     return metadata;
 }

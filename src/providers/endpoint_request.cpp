@@ -1,6 +1,6 @@
-// Every request to a provider's token, userinfo, revocation, introspection and device
-// authorization endpoints goes through here, so that per-request headers and server-requested
-// retries have one place.
+// Every request to a provider's token, userinfo, revocation, introspection, device
+// authorization and pushed authorization request endpoints goes through here, so that per-request
+// headers and server-requested retries have one place.
 #include "endpoint_request.hpp"
 
 namespace authflow {
@@ -17,6 +17,8 @@ std::string_view to_string(EndpointKind kind) noexcept {
         return "introspection";
     case EndpointKind::device_authorization:
         return "device_authorization";
+    case EndpointKind::pushed_authorization_request:
+        return "pushed_authorization_request";
     }
     return "token";
 }

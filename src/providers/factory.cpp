@@ -54,6 +54,8 @@ std::shared_ptr<OAuthProvider> create_provider_from_settings(const OAuth2Setting
     config.jwks_uri = settings.jwks_uri;
     config.client_auth_method = settings.client_auth_method;
     config.private_key_file = settings.private_key_file;
+    config.par = settings.par;
+    config.par_url = settings.par_url;
     config.use_pkce = settings.use_pkce;
     config.dpop = settings.dpop;
     config.dpop_alg = detail::to_jws_alg(settings.dpop_alg);

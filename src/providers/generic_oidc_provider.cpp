@@ -78,6 +78,8 @@ ProviderEndpoints GenericOIDCProvider::endpoints() {
     fill(resolved.device_authorization_endpoint, md->device_authorization_endpoint);
     fill(resolved.end_session_endpoint, md->end_session_endpoint);
     fill(resolved.jwks_uri, md->jwks_uri);
+    fill(resolved.pushed_authorization_request_endpoint, md->pushed_authorization_request_endpoint);
+    resolved.require_pushed_authorization_requests = md->require_pushed_authorization_requests;
     resolved.client_auth_method = resolve_client_auth(md->token_endpoint_auth_methods_supported);
     resolved.iss_parameter_supported = md->authorization_response_iss_parameter_supported;
     resolved.dpop = detail::uses_dpop(config(), &md->dpop_signing_alg_values_supported);

@@ -14,6 +14,7 @@
 #include "introspection_response.hpp"
 #include "provider_internal.hpp"
 #include "provider_settings.hpp"
+#include "pushed_authorization.hpp"
 #include "token_endpoint/authorization_code_grant.hpp"
 #include "token_endpoint/client_credentials_grant.hpp"
 #include "token_endpoint/device_code_grant.hpp"
@@ -87,6 +88,7 @@ ProviderEndpoints OAuthProvider::configured_endpoints() const {
     endpoints.device_authorization_endpoint = config_.device_authorization_url;
     endpoints.end_session_endpoint = config_.end_session_url;
     endpoints.jwks_uri = config_.jwks_uri;
+    endpoints.pushed_authorization_request_endpoint = config_.par_url;
     endpoints.client_auth_method = resolve_client_auth({});
     endpoints.dpop = detail::uses_dpop(config_, nullptr);
     return endpoints;
@@ -98,9 +100,18 @@ ProviderEndpoints OAuthProvider::endpoints() {
 
 AuthorizationRequest OAuthProvider::begin_authorization(std::string_view redirect_uri,
                                                         const QueryParams& extra_params) {
+    return begin_authorization(redirect_uri, extra_params, random_token(32));
+}
+
+AuthorizationRequest OAuthProvider::begin_authorization(std::string_view redirect_uri,
+                                                        const QueryParams& extra_params,
+                                                        std::string state) {
+    if (state.empty()) {
+        throw ConfigError(errc::invalid_argument, "an authorization request needs a state");
+    }
     AuthorizationRequest request;
     request.redirect_uri = std::string{redirect_uri};
-    request.state = random_token(32);
+    request.state = std::move(state);
     QueryParams extra = extra_params;
     if (auto nonce = extra.get("nonce")) {
         request.nonce = *nonce;
@@ -118,7 +129,30 @@ AuthorizationRequest OAuthProvider::begin_authorization(std::string_view redirec
         // pushed authorization request carries it too.
         extra.add("dpop_jkt", request.dpop_key->thumbprint());
     }
-    request.url = build_authorize_url(redirect_uri, request.state, request.pkce, extra);
+    const ProviderEndpoints resolved = endpoints();
+    const QueryParams params =
+        authorization_params(redirect_uri, request.state, request.pkce, extra, resolved);
+    if (!detail::should_push_authorization(config_.par, resolved)) {
+        request.url = append_query(resolved.authorization_endpoint, params);
+        return request;
+    }
+    // RFC 9126: the parameters go to the provider directly, authenticated (and, RFC 9449 §10.1,
+    // with a proof of the sign-in's DPoP key); the browser carries only a reference to them.
+    const auto auth = client_auth(resolved.client_auth_method);
+    std::optional<DpopProofMaker> proofs;
+    if (request.dpop_key) {
+        proofs.emplace(*request.dpop_key);
+    }
+    const detail::PushedAuthorization pushed = detail::read_pushed_authorization(
+        send(EndpointKind::pushed_authorization_request,
+             detail::pushed_authorization_request(
+                 resolved.pushed_authorization_request_endpoint, params, *auth,
+                 client_assertion_audience(resolved, resolved.pushed_authorization_request_endpoint)),
+             proofs ? &*proofs : nullptr),
+        *clock_);
+    request.url = detail::pushed_authorization_url(resolved.authorization_endpoint,
+                                                   config_.client_id, pushed.request_uri);
+    request.expires_at = pushed.expires_at;
     return request;
 }
 
@@ -133,6 +167,20 @@ std::string OAuthProvider::build_authorize_url(std::string_view redirect_uri,
                                                std::string_view state,
                                                const std::optional<PKCEChallenge>& pkce,
                                                const QueryParams& extra_params) {
+    // The endpoint may come from discovery: resolve it first, or a provider configured by its
+    // issuer alone would build a URL without a host.
+    const ProviderEndpoints resolved = endpoints();
+    // append_query joins with '&' when the endpoint already has a query: a second '?' would
+    // turn our parameters into part of the provider's last value.
+    return append_query(resolved.authorization_endpoint,
+                        authorization_params(redirect_uri, state, pkce, extra_params, resolved));
+}
+
+QueryParams OAuthProvider::authorization_params(std::string_view redirect_uri,
+                                                std::string_view state,
+                                                const std::optional<PKCEChallenge>& pkce,
+                                                const QueryParams& extra_params,
+                                                const ProviderEndpoints& resolved) const {
     if (redirect_uri.empty() || state.empty()) {
         throw ConfigError(errc::invalid_argument,
                           "an authorization request needs a redirect_uri and a state");
@@ -147,9 +195,6 @@ std::string OAuthProvider::build_authorize_url(std::string_view redirect_uri,
                           "an OpenID Connect sign-in needs a nonce: pass one in the extra "
                           "parameters (or use begin_authorization)");
     }
-    // The endpoint may come from discovery: resolve it first, or a provider configured by its
-    // issuer alone would build a URL without a host.
-    const ProviderEndpoints resolved = endpoints();
     if (resolved.authorization_endpoint.empty()) {
         throw ConfigError(errc::config_missing,
                           std::string{"no authorization endpoint: set authorize_url"} +
@@ -174,9 +219,7 @@ std::string OAuthProvider::build_authorize_url(std::string_view redirect_uri,
     for (const auto& [name, value] : extra_params) {
         query.add(name, value);
     }
-    // append_query joins with '&' when the endpoint already has a query: a second '?' would
-    // turn our parameters into part of the provider's last value.
-    return append_query(resolved.authorization_endpoint, query);
+    return query;
 }
 
 bool OAuthProvider::issuer_matches(std::string_view iss, const ProviderEndpoints& endpoints) const {

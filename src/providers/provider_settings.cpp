@@ -26,6 +26,7 @@ void check_provider_settings(const ProviderConfig& config) {
     check_url(config.introspection_url, "introspection_url");
     check_url(config.device_authorization_url, "device_authorization_url");
     check_url(config.end_session_url, "end_session_url");
+    check_url(config.par_url, "par_url");
     check_url(config.issuer_url, "issuer_url");
     check_url(config.jwks_uri, "jwks_uri");
     if (config.leeway < std::chrono::seconds{0} || config.leeway > std::chrono::seconds{600}) {

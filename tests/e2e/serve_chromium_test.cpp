@@ -60,18 +60,22 @@ protected:
                   {"backchannel_logout_session_required", true}}}};
         }
         op_ = std::make_unique<test::OidcProvider>(options);
-        test::write_file(dir_.path() / "secret", test::OidcProvider::secret_of("conf-client"));
+        test::write_file(dir_.path() / "secret", test::OidcProvider::secret_of(client_id_));
         test::write_file(dir_.path() / "config.toml", "");
         serve_ = std::make_unique<test::ChildProcess>(
             std::vector<std::string>{
                 test::cli_path().string(), "--config", (dir_.path() / "config.toml").string(),
-                "--provider", "oidc", "--issuer", op_->issuer(), "--client-id", "conf-client",
+                "--provider", "oidc", "--issuer", op_->issuer(), "--client-id", client_id_,
                 "--client-secret-file", (dir_.path() / "secret").string(), "--scopes",
                 "openid profile email", "serve", "--listen", "127.0.0.1:" + std::to_string(port),
                 "--title", "authflow e2e"},
-            provider_logout_
-                ? std::map<std::string, std::string>{{"AUTHFLOW_DEPLOY__PROVIDER_LOGOUT", "true"}}
-                : std::map<std::string, std::string>{},
+            [this] {
+                auto env = serve_env_;
+                if (provider_logout_) {
+                    env["AUTHFLOW_DEPLOY__PROVIDER_LOGOUT"] = "true";
+                }
+                return env;
+            }(),
             dir_.path() / "serve.log");
         ASSERT_TRUE(test::wait_for_port(port)) << serve_log();
     }
@@ -87,6 +91,10 @@ protected:
     std::string serve_log() const { return file_or_empty(dir_.path() / "serve.log"); }
 
     bool provider_logout_ = false;
+    /// The client `authflow serve` signs in as, and its extra environment (set by a derived
+    /// fixture's constructor).
+    std::string client_id_ = "conf-client";
+    std::map<std::string, std::string> serve_env_;
     test::TempDir dir_;
     std::string app_;
     std::unique_ptr<test::OidcProvider> op_;
@@ -166,6 +174,24 @@ TEST_F(ServeInChromiumWithProviderLogout, SignOutEndsTheProviderSessionToo) {
     EXPECT_EQ(op_->count_events("end_session.success", "conf-client"), 1u);
     // The provider's back-channel call reached the app (whose session was already ended).
     EXPECT_EQ(op_->count_events("backchannel.success", "conf-client"), 1u) << op_->log();
+}
+
+/// The same app with pushed authorization requests (RFC 9126) for a client that must push.
+class ServeInChromiumWithPar : public ServeInChromium {
+protected:
+    ServeInChromiumWithPar() {
+        client_id_ = "par-client";
+        serve_env_ = {{"AUTHFLOW_OAUTH2__PAR", "always"}};
+    }
+};
+
+TEST_F(ServeInChromiumWithPar, SignsInThroughAPushedRequest) {
+    const auto result = check({"--user", "alice", "--password", "any", "--expect-name", "alice"});
+    ASSERT_EQ(result.exit_code, 0) << result.err << serve_log() << op_->log();
+    // The provider took the parameters from the push, and refused nothing.
+    EXPECT_EQ(op_->count_events("pushed_authorization_request.success", "par-client"), 1u);
+    EXPECT_EQ(op_->count_events("authorization.error", "par-client"), 0u);
+    EXPECT_EQ(op_->count_events("grant.success", "par-client"), 1u);
     EXPECT_EQ(serve_->stop(15), 0);
 }
 

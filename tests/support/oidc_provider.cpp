@@ -163,10 +163,14 @@ OidcProvider::OidcProvider(OidcProviderOptions options) {
                        {"device_code_ttl", options.device_code_ttl},
                        {"require_pkce", options.require_pkce},
                        {"dpop", options.dpop},
+                       {"require_par", options.require_par},
                        {"clients", options.clients},
                        {"client_overrides", options.client_overrides}};
     if (!options.jwt_key_client_jwks.is_null()) {
         op_options["jwt_key_client_jwks"] = options.jwt_key_client_jwks;
+    }
+    if (options.par_ttl > 0) {
+        op_options["par_ttl"] = options.par_ttl;
     }
     if (!options.redirect_uris.empty()) {
         op_options["redirect_uris"] = options.redirect_uris;

@@ -23,6 +23,7 @@
 //   OidcProviderOptions::jwt_key_client_jwks).
 //   dpop-client (as conf-client, DPoP-bound tokens only), dpop-nonce-client (the same, proofs
 //   need a nonce); both need OidcProviderOptions::dpop.
+//   par-client (as conf-client, must push its authorization requests, RFC 9126).
 // Every confidential client may use authorization_code, refresh_token, client_credentials and
 // the device grant. Scopes: openid offline_access profile email api:read. Any login name and
 // password are accepted; the account id is the login name.
@@ -61,6 +62,12 @@ struct OidcProviderOptions {
     int refresh_token_ttl = 86400;
     int device_code_ttl = 600;
     bool require_pkce = true;
+    /// Every client must push its authorization requests (RFC 9126; oidc-provider's global
+    /// requirePushedAuthorizationRequests). par-client must anyway.
+    bool require_par = false;
+    /// Seconds a pushed request's request_uri lives (and the expires_in answered); 0: the
+    /// provider's own 60 s.
+    int par_ttl = 0;
     /// Extra client metadata objects (oidc-provider's client schema).
     nlohmann::json clients = nlohmann::json::array();
     /// {client_id: {metadata merged into that client}}.

@@ -56,6 +56,13 @@ enum class DpopAlg {
     PS256, ///< RSASSA-PSS with SHA-256, RSA 2048 bits
 };
 
+/// Whether authorization requests are pushed to the provider first (`par`, RFC 9126).
+enum class ParMode {
+    automatic, ///< "auto": when the provider requires it (require_pushed_authorization_requests)
+    always,    ///< whenever signing in; the provider must have a PAR endpoint
+    never,     ///< never: the parameters travel in the browser's URL
+};
+
 /// "google", "github", "microsoft", "oidc" or "custom".
 std::string_view to_string(ProviderKind kind) noexcept;
 /// "auto", "memory", "sqlite", "redis" or "keyring".
@@ -67,6 +74,8 @@ std::string_view to_string(ClientAuthMethod method) noexcept;
 std::string_view to_string(DpopMode mode) noexcept;
 /// "ES256", "EdDSA" or "PS256" (the JWS names, RFC 7518 §3.1, RFC 8037 §3.1).
 std::string_view to_string(DpopAlg alg) noexcept;
+/// "auto", "always" or "never".
+std::string_view to_string(ParMode mode) noexcept;
 
 /// The inverse of to_string, in any case, white space around. Throws ConfigError
 /// (config_invalid) naming the setting `provider` and the accepted values.
@@ -83,6 +92,8 @@ DpopMode parse_dpop_mode(std::string_view text);
 /// The inverse of to_string, in any case, white space around. Throws ConfigError
 /// (config_invalid) naming the setting `dpop_alg` and the accepted values.
 DpopAlg parse_dpop_alg(std::string_view text);
+/// (config_invalid) naming the setting `par` and the accepted values.
+ParMode parse_par_mode(std::string_view text);
 
 /// Every OAuth setting (see docs/settings.md and the CLI contract). A plain value; not
 /// synchronised.
@@ -109,6 +120,10 @@ struct OAuth2Settings {
     ClientAuthMethod client_auth_method = ClientAuthMethod::automatic;
     /// A PEM or JWK file holding the client's private key (private_key_jwt); never logged.
     std::string private_key_file;
+    /// Pushed authorization requests (RFC 9126): auto, always or never.
+    ParMode par = ParMode::automatic;
+    /// The PAR endpoint, for providers without discovery; empty: from discovery.
+    std::string par_url;
     std::string ca_file;
     double http_timeout_seconds = 30.0; ///< more than 0, up to 3600
     int leeway_seconds = 60;            ///< 0 to 600

@@ -43,7 +43,9 @@ struct ProviderMetadata {
     /// RFC 9449 §5.1: the DPoP proof algorithms the provider accepts; empty: no DPoP.
     std::vector<std::string> dpop_signing_alg_values_supported;
     bool authorization_response_iss_parameter_supported = false; ///< RFC 9207 §3
-    nlohmann::json raw = nlohmann::json::object();               ///< the whole document
+    /// RFC 9126 §5: the provider accepts authorization requests only through its PAR endpoint.
+    bool require_pushed_authorization_requests = false;
+    nlohmann::json raw = nlohmann::json::object(); ///< the whole document
 
     /// Parses and checks a discovery document: a JSON object whose `issuer` equals
     /// `expected_issuer` exactly (Discovery §4.3; a trailing slash counts), whose members have

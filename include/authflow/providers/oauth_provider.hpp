@@ -50,6 +50,8 @@ struct ProviderConfig {
     std::string introspection_url;
     std::string device_authorization_url;
     std::string end_session_url;
+    /// The pushed authorization request endpoint (RFC 9126 §2), for providers without discovery.
+    std::string par_url;
     /// OpenID Connect: the issuer identifier (discovery, ID-token `iss`, callback `iss`).
     std::string issuer_url;
     /// OpenID Connect: where the signing keys are; empty: from discovery.
@@ -59,6 +61,9 @@ struct ProviderConfig {
     /// A PEM or JWK file with the client's private key, for private_key_jwt (RFC 7523 §2.2);
     /// read once, when the provider is made. The path is not secret; the file is.
     std::string private_key_file;
+    /// Whether begin_authorization pushes the parameters to the provider first (RFC 9126):
+    /// `automatic` when the provider requires it, `always`, or `never`.
+    ParMode par = ParMode::automatic;
     /// PKCE S256 on every authorization request. Turning it off is honoured (for providers that
     /// reject PKCE) with a warning in the log.
     bool use_pkce = true;
@@ -79,8 +84,9 @@ struct ProviderConfig {
     JwsAlg dpop_alg = JwsAlg::ES256;
     /// Every request goes through this client; null: default_http_client().
     std::shared_ptr<HttpClient> http;
-    /// Sees every request to the token, userinfo, revocation, introspection and device
-    /// authorization endpoints: adds headers to each, and may ask for one retry. Null: none.
+    /// Sees every request to the token, userinfo, revocation, introspection, device
+    /// authorization and pushed authorization request endpoints: adds headers to each, and may ask
+    /// for one retry. Null: none.
     std::shared_ptr<RequestDecorator> request_decorator;
     /// Time for token lifetimes, ID-token checks and device-flow polling; empty: the system clock.
     std::shared_ptr<Clock> clock;
@@ -97,6 +103,10 @@ struct ProviderEndpoints {
     std::string device_authorization_endpoint;
     std::string end_session_endpoint;
     std::string jwks_uri;
+    /// RFC 9126 §5: where authorization requests are pushed; empty: the provider has none.
+    std::string pushed_authorization_request_endpoint;
+    /// RFC 9126 §5: the provider accepts authorization requests only through that endpoint.
+    bool require_pushed_authorization_requests = false;
     /// The method used at the token endpoint (never `automatic`).
     ClientAuthMethod client_auth_method = ClientAuthMethod::none;
     /// RFC 9207: the provider says it puts `iss` in every authorization response.
@@ -117,6 +127,13 @@ struct AuthorizationRequest {
     /// RFC 9449 §10: the sign-in's DPoP key (its thumbprint went out as `dpop_jkt`); nothing
     /// when DPoP is not used. The exchange binds the tokens to it.
     std::optional<SigningKey> dpop_key;
+    /// A pushed request (RFC 9126 §2.2): until when `url` may be opened, the provider's
+    /// `expires_in` on the provider's Clock; after it the provider refuses the `request_uri`.
+    /// Empty when the parameters are in `url` itself (no limit known).
+    std::optional<Clock::steady_time> expires_at;
+
+    /// True when the request was pushed.
+    bool is_pushed() const noexcept { return expires_at.has_value(); }
 };
 
 /// Who signed in. `subject` is the stable identifier: the validated ID token's `sub` for OpenID
@@ -259,9 +276,23 @@ public:
     /// a new state, a new nonce for OpenID Connect, a new PKCE S256 pair (unless use_pkce is
     /// off), a new DPoP key when DPoP is used (its thumbprint as `dpop_jkt`, RFC 9449 §10), and
     /// the URL. `extra_params` are added as in build_authorize_url; a `nonce` among them is
-    /// used instead of a new one. Throws as build_authorize_url.
+    /// used instead of a new one. When the `par` setting says so (RFC 9126: `always`,
+    /// or `automatic` with a provider that requires it) the parameters are first pushed to the
+    /// provider's PAR endpoint with the client's authentication (and the DPoP proof), and the URL
+    /// carries only `client_id` and the `request_uri` it answered; `expires_at` says until when.
+    /// Throws as build_authorize_url; ConfigError (config_missing) for `par = always` without a
+    /// PAR endpoint, (config_invalid) for a provider that requires pushing but names no endpoint,
+    /// (invalid_argument) for a pushed request with a `request_uri` extra; AuthenticationError
+    /// (provider_error with the provider's error and description, e.g. invalid_client;
+    /// invalid_response for an answer without a usable request_uri or expires_in); TransportError
+    /// when the PAR endpoint cannot be reached.
     AuthorizationRequest begin_authorization(std::string_view redirect_uri,
                                              const QueryParams& extra_params = {});
+    /// As above with the caller's `state` (a value that cannot be guessed, such as
+    /// random_token(32); e.g. a callback server that must know it before the request is made).
+    /// Throws ConfigError (invalid_argument) for an empty state, else as above.
+    AuthorizationRequest begin_authorization(std::string_view redirect_uri,
+                                             const QueryParams& extra_params, std::string state);
 
     /// pywry.auth's URL builder: response_type=code, client_id, redirect_uri, state, scope,
     /// code_challenge and code_challenge_method (when `pkce` is given), then the provider's
@@ -272,7 +303,8 @@ public:
     /// redirect_uri, state, scope or code_challenge*, is repeated, or has an empty name; when
     /// an OpenID Connect request for `openid` has no `nonce` among the extras (use
     /// begin_authorization, or pass one); when `pkce` is missing while use_pkce is on; and
-    /// (config_missing) when there is no authorization endpoint.
+    /// (config_missing) when there is no authorization endpoint. Never pushes the request
+    /// (use begin_authorization for pushed authorization requests, RFC 9126).
     std::string build_authorize_url(std::string_view redirect_uri, std::string_view state,
                                     const std::optional<PKCEChallenge>& pkce = std::nullopt,
                                     const QueryParams& extra_params = {});
@@ -475,6 +507,12 @@ private:
     /// when `proofs` is given).
     HttpResponse send_token_request(QueryParams form, const ProviderEndpoints& endpoints,
                                     const DpopProofMaker* proofs = nullptr);
+    /// The authorization request's parameters in the order build_authorize_url sends them,
+    /// after its checks.
+    QueryParams authorization_params(std::string_view redirect_uri, std::string_view state,
+                                     const std::optional<PKCEChallenge>& pkce,
+                                     const QueryParams& extra_params,
+                                     const ProviderEndpoints& endpoints) const;
     TokenResult exchange(std::string_view code, std::string_view redirect_uri,
                          const std::optional<std::string>& pkce_verifier,
                          const std::optional<std::string>& nonce,

@@ -1,6 +1,7 @@
 #pragma once
 // RequestDecorator: the seam through which every request to a provider's token, userinfo,
-// revocation, introspection and device authorization endpoints passes (per-request headers such
+// revocation, introspection, device authorization and pushed authorization request endpoints
+// passes (per-request headers such
 // as DPoP proofs, RFC 9449 §4; a retry the server asks for, such as a DPoP nonce, RFC 9449 §8).
 
 #include <authflow/http/http_client.hpp>
@@ -11,14 +12,16 @@ namespace authflow {
 
 /// Which of the provider's endpoints a request goes to.
 enum class EndpointKind {
-    token,                ///< RFC 6749 §3.2: every grant, device-flow polls included
-    userinfo,             ///< OIDC Core §5.3 (GitHub: its user API)
-    revocation,           ///< RFC 7009
-    introspection,        ///< RFC 7662
-    device_authorization, ///< RFC 8628 §3.1
+    token,                        ///< RFC 6749 §3.2: every grant, device-flow polls included
+    userinfo,                     ///< OIDC Core §5.3 (GitHub: its user API)
+    revocation,                   ///< RFC 7009
+    introspection,                ///< RFC 7662
+    device_authorization,         ///< RFC 8628 §3.1
+    pushed_authorization_request, ///< RFC 9126 §2
 };
 
-/// "token", "userinfo", "revocation", "introspection" or "device_authorization".
+/// "token", "userinfo", "revocation", "introspection", "device_authorization" or
+/// "pushed_authorization_request".
 std::string_view to_string(EndpointKind kind) noexcept;
 
 /// Adds to the provider's requests what the core does not know about. Each request is sent at

@@ -12,6 +12,10 @@
 //   refresh_token_ttl          seconds (default 86400)
 //   device_code_ttl            seconds (default 600)
 //   require_pkce               PKCE required for every client (default true)
+//   require_par                every client must push its authorization requests (RFC 9126;
+//                              global requirePushedAuthorizationRequests; default false)
+//   par_ttl                    seconds a pushed request's request_uri lives (default 60, the
+//                              provider's own)
 //   clients                    extra client metadata objects
 //   jwt_key_client_jwks        a JWKS of public keys: registers jwt-key-client with it
 //   client_overrides           { client_id: { metadata merged into that client } }, e.g.
@@ -35,6 +39,11 @@
 //                      DPoP proof (with option dpop)
 //   dpop-nonce-client  as dpop-client, and every proof needs a nonce (use_dpop_nonce first); with
 //                      option dpop the userinfo endpoint asks every DPoP request for a nonce too
+//   par-client         as conf-client, with require_pushed_authorization_requests (RFC 9126 §6):
+//                      its authorization requests must come through the PAR endpoint
+//
+// Pushed authorization requests are enabled (as by default) for every client; only par-client,
+// or every client with require_par, must use them.
 //
 // Events: every provider event of interest is appended to FILE as one JSON line
 // {"event": ..., "client_id": ..., "grant_type": ..., "error": ..., ...}; never a token.
@@ -104,6 +113,7 @@ let clients = [
   confidential('special-client', { client_secret: 'p@ss w:rd+%&/' }),
   confidential('dpop-client', { dpop_bound_access_tokens: true }),
   confidential('dpop-nonce-client', { dpop_bound_access_tokens: true }),
+  confidential('par-client', { require_pushed_authorization_requests: true }),
   {
     client_id: 'public-client',
     token_endpoint_auth_method: 'none',
@@ -159,6 +169,10 @@ const provider = new Provider(issuer, {
       ? { enabled: true, nonceSecret: Buffer.alloc(32, 'authflow-dpop-nonce-secret'),
         requireNonce: requireDpopNonce }
       : { enabled: false },
+    pushedAuthorizationRequests: {
+      enabled: true,
+      requirePushedAuthorizationRequests: opt('require_par', false),
+    },
   },
   issueRefreshToken: async (ctx, client) => client.grantTypeAllowed('refresh_token'),
   rotateRefreshToken: () => rotate,
@@ -190,7 +204,7 @@ const clientOf = (ctx) => ctx?.oidc?.client?.clientId ?? ctx?.oidc?.params?.clie
 provider.on('grant.success', (ctx) => record({
   event: 'grant.success', client_id: clientOf(ctx), grant_type: ctx.oidc.params.grant_type,
 }));
-for (const event of ['grant.error', 'authorization.error', 'revocation.error',
+for (const event of ['grant.error', 'authorization.error', 'pushed_authorization_request.error', 'revocation.error',
   'introspection.error', 'userinfo.error', 'device_authorization.error', 'end_session.error',
   'server_error']) {
   provider.on(event, (ctx, err) => record({
@@ -202,7 +216,7 @@ for (const event of ['grant.error', 'authorization.error', 'revocation.error',
   }));
 }
 for (const event of ['authorization.success', 'end_session.success',
-  'device_authorization.success']) {
+  'device_authorization.success', 'pushed_authorization_request.success']) {
   provider.on(event, (ctx) => record({ event, client_id: clientOf(ctx) }));
 }
 provider.on('backchannel.success', (ctx, client) => record({
@@ -221,6 +235,19 @@ for (const kind of ['access_token', 'refresh_token', 'authorization_code', 'devi
       event: `${kind}.${what}`, client_id: model.clientId, grant_id: model.grantId,
     }));
   }
+}
+// par_ttl: a shorter life for pushed requests (the provider's own is a fixed 60 s), said in the
+// answer's expires_in as well.
+const parTtl = opt('par_ttl', undefined);
+if (parTtl !== undefined) {
+  const { PushedAuthorizationRequest } = provider;
+  const save = PushedAuthorizationRequest.prototype.save;
+  PushedAuthorizationRequest.prototype.save = function saveWithTtl() {
+    return save.call(this, parTtl);
+  };
+  provider.on('pushed_authorization_request.success', (ctx) => {
+    ctx.body.expires_in = parTtl;
+  });
 }
 provider.use(async (ctx, next) => {
   await next();

@@ -68,6 +68,8 @@ TEST(Settings, FieldNamesInDeclarationOrder) {
                                                     "callback_port",
                                                     "token_endpoint_auth_method",
                                                     "private_key_file",
+                                                    "par",
+                                                    "par_url",
                                                     "ca_file",
                                                     "http_timeout_seconds",
                                                     "leeway_seconds",
@@ -96,6 +98,8 @@ TEST(Settings, Defaults) {
     EXPECT_EQ(s.get("refresh_buffer_seconds"), "60");
     EXPECT_EQ(s.get("callback_port"), "0");
     EXPECT_EQ(s.get("client_auth_method"), "auto");
+    EXPECT_EQ(s.get("par"), "auto");
+    EXPECT_EQ(s.par, ParMode::automatic);
     EXPECT_EQ(s.get("http_timeout_seconds"), "30");
     EXPECT_EQ(s.get("leeway_seconds"), "60");
     EXPECT_EQ(s.get("keyring_service"), "authflow");
@@ -193,6 +197,10 @@ TEST(Settings, SetsAndGetsEveryField) {
         {"token_endpoint_auth_method", "client_secret_jwt", "client_secret_jwt"},
         {"token_endpoint_auth_method", "Private_Key_JWT", "private_key_jwt"},
         {"private_key_file", "/etc/authflow/client.pem", "/etc/authflow/client.pem"},
+        {"par", "auto", "auto"},
+        {"par", "ALWAYS", "always"},
+        {"par", "never", "never"},
+        {"par_url", "https://idp.example/par", "https://idp.example/par"},
         {"ca_file", "/etc/ssl/certs/ca.pem", "/etc/ssl/certs/ca.pem"},
         {"http_timeout_seconds", "0.5", "0.5"},
         {"http_timeout_seconds", "45", "45"},
@@ -388,6 +396,19 @@ TEST(Settings, ChoicesAreEnumsWithTheirNames) {
     EXPECT_THAT(e.what(), HasSubstr("token_endpoint_auth_method"));
     EXPECT_THAT(e.what(), HasSubstr("private_key_jwt"));
     EXPECT_EQ(config_error([&] { parse_provider_kind("generic"); }).code(), errc::config_invalid);
+    for (auto mode : {ParMode::automatic, ParMode::always, ParMode::never}) {
+        EXPECT_EQ(parse_par_mode(to_string(mode)), mode);
+    }
+    s.set("par", " Always ");
+    EXPECT_EQ(s.par, ParMode::always);
+    EXPECT_EQ(s.get("par"), "always");
+    // A wrong name is refused, naming the setting and every choice.
+    auto par = config_error([&] { s.set("par", "required"); });
+    EXPECT_EQ(par.code(), errc::config_invalid);
+    EXPECT_THAT(par.what(), HasSubstr("par"));
+    EXPECT_THAT(par.what(), HasSubstr("auto, always"));
+    EXPECT_THAT(par.what(), HasSubstr("never"));
+    EXPECT_EQ(s.par, ParMode::always); // unchanged
     EXPECT_EQ(config_error([&] { parse_token_store_backend(""); }).code(), errc::config_invalid);
 }
 
@@ -484,7 +505,7 @@ TEST(Settings, ValidateRejectsOtherRedirectUris) {
 
 TEST(Settings, ValidateRequiresSecureEndpoints) {
     for (auto field : {"authorize_url", "token_url", "userinfo_url", "issuer_url", "revocation_url",
-                       "jwks_uri"}) {
+                       "jwks_uri", "par_url"}) {
         OAuth2Settings ok;
         ok.set(field, "https://idp.example/x");
         EXPECT_NO_THROW(ok.validate()) << field;
@@ -511,7 +532,7 @@ TEST(Settings, ValidateChecksValuesAssignedDirectly) {
     // assigned directly, set() refuses it where the text comes in, with the same code.
     for (const auto& [field, value] :
          {std::pair{"provider", "okta"}, std::pair{"token_store_backend", "disk"},
-          std::pair{"token_endpoint_auth_method", "x"}}) {
+          std::pair{"token_endpoint_auth_method", "x"}, std::pair{"par", "sometimes"}}) {
         OAuth2Settings s;
         const std::string_view name = field;
         const std::string_view text = value;
@@ -723,12 +744,14 @@ TEST(Settings, ReadsInjectedEnvironment) {
     SettingsSources sources;
     sources.environment = Environment{{"AUTHFLOW_OAUTH2__CLIENT_ID", "env-id"},
                                       {"AUTHFLOW_OAUTH2__CALLBACK_PORT", "9000"},
+                                      {"AUTHFLOW_OAUTH2__PAR", "always"},
                                       {"AUTHFLOW_OAUTH2__BOGUS", "x"},
                                       {"AUTHFLOW_OAUTH2__client_secret", "lower-case name"},
                                       {"AUTHFLOW_DEPLOY__CLIENT_ID", "other prefix"},
                                       {"CLIENT_ID", "no prefix"}};
     auto values = read_environment(sources, "AUTHFLOW_OAUTH2__", OAuth2Settings::field_names());
-    EXPECT_EQ(values, (SettingsValues{{"callback_port", "9000"}, {"client_id", "env-id"}}));
+    EXPECT_EQ(values, (SettingsValues{
+                          {"callback_port", "9000"}, {"client_id", "env-id"}, {"par", "always"}}));
 }
 
 TEST(Settings, ReadsProcessEnvironmentWhenNotInjected) {

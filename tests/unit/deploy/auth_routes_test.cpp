@@ -753,6 +753,37 @@ TEST_F(Routes, RateLimitUsesTheClientBehindTrustedProxies) {
     EXPECT_EQ(call(another).status, 302);
 }
 
+// RFC 9126: with a provider that requires pushed requests, /auth/login pushes and redirects
+// with only client_id and request_uri; a refused push is the provider being unavailable.
+TEST_F(Routes, LoginPushesWhenTheProviderRequiresIt) {
+    const std::string par_url = "https://op.example/par";
+    op.discovery["pushed_authorization_request_endpoint"] = par_url;
+    op.discovery["require_pushed_authorization_requests"] = true;
+    op.serve_discovery();
+    op.http->on_json(par_url, 401,
+                     json{{"error", "invalid_client"}, {"error_description", "no such client"}});
+    build();
+    Browser browser;
+    const Response refused = call(get("/auth/login", browser));
+    EXPECT_EQ(refused.status, 502);
+    EXPECT_FALSE(refused.headers.contains("Location"));
+    EXPECT_EQ(set_cookie_for(refused, "authflow_session_login"), "");
+
+    op.http->on_json(
+        par_url, 201,
+        json{{"request_uri", "urn:ietf:params:oauth:request_uri:r1"}, {"expires_in", 60}});
+    const Response started = call(get("/auth/login", browser));
+    ASSERT_EQ(started.status, 302);
+    EXPECT_EQ(started.headers.get("Location"),
+              "https://op.example/authorize?client_id=client-1&request_uri=urn%3Aietf%3Aparams%3A"
+              "oauth%3Arequest_uri%3Ar1");
+    const auto pushed = test::form_of(op.http->requests_to(par_url).back());
+    EXPECT_EQ(pushed.get("redirect_uri"), "https://app.example/auth/callback");
+    EXPECT_TRUE(pushed.contains("state"));
+    EXPECT_TRUE(pushed.contains("nonce"));
+    EXPECT_TRUE(pushed.contains("code_challenge"));
+}
+
 TEST_F(Routes, HttpPublicUrlGivesNonSecureCookies) {
     settings.public_url = "http://127.0.0.1:8080";
     build();

@@ -61,6 +61,24 @@ TEST(ProviderMetadata, ParsesTheDocument) {
     EXPECT_EQ(metadata.code_challenge_methods_supported, std::vector<std::string>{"S256"});
     EXPECT_TRUE(metadata.authorization_response_iss_parameter_supported);
     EXPECT_EQ(metadata.raw["x_vendor_extension"]["a"], 1);
+    EXPECT_TRUE(metadata.pushed_authorization_request_endpoint.empty());
+    EXPECT_FALSE(metadata.require_pushed_authorization_requests);
+}
+
+TEST(ProviderMetadata, ReadsPushedAuthorizationRequestMembers) {
+    // RFC 9126 §5.
+    json doc = document();
+    doc["pushed_authorization_request_endpoint"] = std::string{issuer} + "/par";
+    doc["require_pushed_authorization_requests"] = true;
+    auto metadata = ProviderMetadata::parse(doc.dump(), issuer);
+    EXPECT_EQ(metadata.pushed_authorization_request_endpoint, std::string{issuer} + "/par");
+    EXPECT_TRUE(metadata.require_pushed_authorization_requests);
+    doc["require_pushed_authorization_requests"] = false;
+    EXPECT_FALSE(ProviderMetadata::parse(doc.dump(), issuer).require_pushed_authorization_requests);
+    // The pushed parameters carry the client's credentials: https only.
+    doc["pushed_authorization_request_endpoint"] = "http://op.example/par";
+    EXPECT_EQ(code_of([&] { ProviderMetadata::parse(doc.dump(), issuer); }),
+              errc::discovery_failed);
 }
 
 TEST(ProviderMetadata, DefaultIdTokenAlgorithmsAreTheProvidersAsymmetricOnes) {
@@ -99,7 +117,9 @@ TEST(ProviderMetadata, RejectsBadJsonAndMistypedMembers) {
              {"token_endpoint", json::array()},
              {"scopes_supported", "openid"},
              {"grant_types_supported", {"authorization_code", 3}},
-             {"authorization_response_iss_parameter_supported", "yes"}}) {
+             {"authorization_response_iss_parameter_supported", "yes"},
+             {"require_pushed_authorization_requests", "true"},
+             {"pushed_authorization_request_endpoint", 1}}) {
         json doc = document();
         doc[member] = value;
         EXPECT_EQ(code_of([&] { ProviderMetadata::parse(doc.dump(), issuer); }),

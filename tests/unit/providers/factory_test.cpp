@@ -85,11 +85,16 @@ TEST_F(Factory, SettingsReachTheProvider) {
     s.client_secret = "sec";
     s.set("client_auth_method", "client_secret_post");
     s.private_key_file = "/not/read/for/client_secret_post.pem";
+    s.set("par", "never");
+    s.set("par_url", "https://idp.example/par");
     s.use_pkce = false;
     s.leeway_seconds = 5;
     s.scopes = Scopes{"api"};
     auto provider = make(s);
     EXPECT_EQ(provider->endpoints().client_auth_method, ClientAuthMethod::client_secret_post);
+    EXPECT_EQ(provider->config().par, ParMode::never);
+    EXPECT_EQ(provider->endpoints().pushed_authorization_request_endpoint,
+              "https://idp.example/par");
     EXPECT_FALSE(provider->config().use_pkce);
     EXPECT_EQ(provider->config().private_key_file, "/not/read/for/client_secret_post.pem");
     EXPECT_EQ(provider->config().leeway, std::chrono::seconds{5});
