@@ -56,6 +56,8 @@ struct OidcProviderOptions {
     int id_token_ttl = 3600;
     int refresh_token_ttl = 86400;
     int device_code_ttl = 600;
+    /// Answer the first N token polls of each device code with slow_down (RFC 8628 §3.5).
+    int device_slow_down = 0;
     bool require_pkce = true;
     /// Extra client metadata objects (oidc-provider's client schema).
     nlohmann::json clients = nlohmann::json::array();
