@@ -457,7 +457,7 @@ TEST_F(LoginCli, DeviceFlowQrCodeReadsBackAsTheSignInUrl) {
 
 /// What authflow wrote on a pseudo-terminal `columns` wide until `until` appeared (30 s at most),
 /// after which Ctrl-C was typed; and its exit code (-1 when it had to be killed).
-std::pair<std::string, int> run_on_terminal(const CliEnv& cli, std::vector<std::string> cli_args,
+std::pair<std::string, int> run_on_terminal(CliEnv& cli, std::vector<std::string> cli_args,
                                             unsigned short columns, const std::string& until) {
     std::vector<std::string> args{test::cli_path().string()};
     args.insert(args.end(), cli_args.begin(), cli_args.end());
