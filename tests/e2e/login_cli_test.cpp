@@ -540,6 +540,34 @@ TEST_F(LoginCli, DeviceFlowOnATerminalShowsTheQrCodeUnlessTurnedOff) {
     expect_not_signed_in(cli);
 }
 
+// A provider without a device authorization endpoint (explicit endpoints, no discovery): the
+// error names the setting and its environment variable; with the setting, its endpoint is used.
+TEST_F(LoginCli, DeviceFlowNeedsTheDeviceAuthorizationUrlSetting) {
+    CliEnv cli;
+    cli.env()["AUTHFLOW_OAUTH2__AUTHORIZE_URL"] = op->url("/auth");
+    cli.env()["AUTHFLOW_OAUTH2__TOKEN_URL"] = op->url("/token");
+    const std::vector<std::string> args{"--provider", "custom",   "--client-id", "public-client",
+                                        "--scopes",   "api:read", "--store",     "sqlite",
+                                        "login",      "--device"};
+    auto missing = cli.run(args);
+    EXPECT_EQ(missing.exit_code, 2) << describe(missing);
+    EXPECT_TRUE(test::line_starting(missing.err, "error: ").starts_with("error: config_missing: "))
+        << missing.err;
+    EXPECT_NE(missing.err.find("AUTHFLOW_OAUTH2__DEVICE_AUTHORIZATION_URL"), std::string::npos)
+        << missing.err;
+
+    // The setting reaches the provider: the device authorization is asked there, and this
+    // provider answers for itself (it knows no client "nobody").
+    cli.env()["AUTHFLOW_OAUTH2__DEVICE_AUTHORIZATION_URL"] = op->url("/device/auth");
+    auto unknown = args;
+    unknown[3] = "nobody";
+    auto used = cli.run(unknown, 30000);
+    EXPECT_EQ(used.exit_code, 1) << describe(used);
+    EXPECT_TRUE(test::line_starting(used.err, "error: ").starts_with("error: invalid_client: "))
+        << used.err;
+    EXPECT_GE(op->count_events("device_authorization.error", "nobody"), 1u) << describe(used);
+}
+
 TEST_F(LoginCli, QrOptionsGoWithDeviceOnly) {
     CliEnv cli;
     for (const char* flag : {"--qr", "--no-qr"}) {
