@@ -40,6 +40,20 @@ endif()
 if(AUTHFLOW_BUILD_CLI)
     find_package(CLI11 QUIET)
     authflow_require(CLI11_FOUND libcli11-dev "CLI11 (AUTHFLOW_BUILD_CLI)")
+    # The QR code of `authflow login --device` (the CLI only; the library does not use it): on
+    # when libqrencode is found.
+    pkg_check_modules(QRENCODE QUIET IMPORTED_TARGET libqrencode)
+    if(QRENCODE_FOUND)
+        set(authflow_qrencode_default ON)
+    else()
+        set(authflow_qrencode_default OFF)
+    endif()
+    option(AUTHFLOW_WITH_QRENCODE
+           "QR code of the sign-in URL in `authflow login --device` (libqrencode-dev)"
+           ${authflow_qrencode_default})
+    if(AUTHFLOW_WITH_QRENCODE)
+        authflow_require(QRENCODE_FOUND libqrencode-dev "libqrencode (AUTHFLOW_WITH_QRENCODE)")
+    endif()
 endif()
 if(AUTHFLOW_BUILD_TESTS)
     find_package(GTest QUIET)

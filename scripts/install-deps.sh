@@ -18,8 +18,8 @@ packages=(
     build-essential cmake ninja-build pkg-config ccache clang-format clang-14 libclang-rt-14-dev
     libcurl4-openssl-dev libssl-dev nlohmann-json3-dev libsimdjson-dev libcpp-httplib-dev
     libhiredis-dev libsecret-1-dev libsqlite3-dev libcli11-dev libtomlplusplus-dev
-    libgtest-dev libgmock-dev libbenchmark-dev
-    redis-server gnome-keyring dbus libsecret-tools tinyproxy openssl curl wrk
+    libgtest-dev libgmock-dev libbenchmark-dev libqrencode-dev
+    redis-server gnome-keyring dbus libsecret-tools tinyproxy openssl curl wrk zbar-tools
     chromium groff-base man-db
 )
 

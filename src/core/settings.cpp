@@ -106,6 +106,7 @@ std::span<const Field> fields() {
         {"issuer_url", TextField{&S::issuer_url}},
         {"revocation_url", TextField{&S::revocation_url}},
         {"jwks_uri", TextField{&S::jwks_uri}},
+        {"device_authorization_url", TextField{&S::device_authorization_url}},
         {"tenant_id", TextField{&S::tenant_id}},
         {"use_pkce", BoolField{&S::use_pkce}},
         {"token_store_backend", ChoiceField<TokenStoreBackend>{&S::token_store_backend}},
@@ -744,6 +745,7 @@ void OAuth2Settings::validate() const {
     check_url(revocation_url, "revocation_url");
     check_url(jwks_uri, "jwks_uri");
     check_url(par_url, "par_url");
+    check_url(device_authorization_url, "device_authorization_url");
 
     // RFC 8252 §7.3: a native app's redirect URI is http to a loopback IP literal (or localhost),
     // with the port the app listens on.

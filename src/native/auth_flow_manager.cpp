@@ -180,6 +180,10 @@ AuthFlowManager::AuthFlowManager(std::shared_ptr<OAuthProvider> provider,
     if (options_.auth_timeout <= std::chrono::milliseconds::zero()) {
         throw ConfigError(errc::invalid_argument, "AuthFlowManager: auth_timeout must be positive");
     }
+    if (options_.device_timeout && *options_.device_timeout <= std::chrono::milliseconds::zero()) {
+        throw ConfigError(errc::invalid_argument,
+                          "AuthFlowManager: device_timeout must be positive");
+    }
     if (options_.tick <= std::chrono::milliseconds::zero()) {
         throw ConfigError(errc::invalid_argument, "AuthFlowManager: tick must be positive");
     }
@@ -454,6 +458,13 @@ LoginResult AuthFlowManager::login_device() {
     return run_flow([&](const std::shared_ptr<Flow>& flow) {
         // RFC 8628 §3.1: throws config_missing when the provider has no device endpoint.
         DeviceAuthorization authorization = provider_->start_device_authorization();
+        // The wait lasts as long as the code lives (§3.2 expires_in): the user may need minutes to
+        // find a phone and type the code. device_timeout, when set and shorter, ends it first.
+        const auto started = clock_->steady_now();
+        const auto code_expiry = started + authorization.expires_in;
+        const bool capped =
+            options_.device_timeout && started + *options_.device_timeout < code_expiry;
+        const auto deadline = capped ? started + *options_.device_timeout : code_expiry;
         if (options_.on_device_code) {
             options_.on_device_code(authorization);
         } else {
@@ -467,21 +478,26 @@ LoginResult AuthFlowManager::login_device() {
         std::atomic<bool> timed_out{false};
         OAuthTokenSet tokens;
         {
-            Watchdog watchdog(*clock_, clock_->steady_now() + options_.auth_timeout, options_.tick,
-                              options_.on_waiting, [&] {
-                                  timed_out = true;
-                                  signal->cancel();
-                              });
+            Watchdog watchdog(*clock_, deadline, options_.tick, options_.on_waiting, [&] {
+                timed_out = true;
+                signal->cancel();
+            });
             try {
                 tokens = provider_->poll_device_token(authorization, signal.get());
             } catch (const AuthFlowCancelled&) {
-                if (timed_out) {
-                    throw AuthFlowTimeout("sign-in timed out after " +
-                                              timeout_text(options_.auth_timeout) +
-                                              ": the device authorization was not approved",
-                                          as_seconds(options_.auth_timeout));
+                if (!timed_out) {
+                    throw;
                 }
-                throw;
+                if (capped) {
+                    throw AuthFlowTimeout("sign-in timed out after " +
+                                              timeout_text(*options_.device_timeout) +
+                                              ": the device authorization was not approved",
+                                          as_seconds(*options_.device_timeout));
+                }
+                const std::chrono::milliseconds lifetime = authorization.expires_in;
+                throw AuthFlowTimeout("the device code expired after " + timeout_text(lifetime) +
+                                          " before the sign-in was approved",
+                                      as_seconds(lifetime));
             }
         }
         {

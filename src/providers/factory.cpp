@@ -52,6 +52,7 @@ std::shared_ptr<OAuthProvider> create_provider_from_settings(const OAuth2Setting
     config.revocation_url = settings.revocation_url;
     config.issuer_url = settings.issuer_url;
     config.jwks_uri = settings.jwks_uri;
+    config.device_authorization_url = settings.device_authorization_url;
     config.client_auth_method = settings.client_auth_method;
     config.private_key_file = settings.private_key_file;
     config.par = settings.par;

@@ -545,8 +545,10 @@ DeviceAuthorization OAuthProvider::start_device_authorization(const QueryParams&
     detail::check_extra_params(extra_params, {"client_id", "client_secret", "scope"}, false);
     const ProviderEndpoints resolved = endpoints();
     if (resolved.device_authorization_endpoint.empty()) {
-        throw ConfigError(errc::config_missing, "the provider offers no device authorization "
-                                                "endpoint (set device_authorization_url)");
+        throw ConfigError(errc::config_missing,
+                          "the provider offers no device authorization endpoint: set "
+                          "device_authorization_url (AUTHFLOW_OAUTH2__DEVICE_AUTHORIZATION_URL or "
+                          "[oauth2] device_authorization_url)");
     }
     QueryParams form;
     if (!config_.scopes.empty()) {

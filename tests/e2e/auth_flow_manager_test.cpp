@@ -16,6 +16,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <condition_variable>
@@ -475,7 +476,7 @@ TEST_F(NativeFlow, DeviceFlowCancelAndTimeout) {
                                                       // polls on real time
         auto o = options();
         o.clock = clock;
-        o.auth_timeout = 30s;
+        o.device_timeout = 30s;
         std::future<void> advancer;
         o.on_device_code = [&](const DeviceAuthorization&) {
             advancer = std::async(std::launch::async, [clock] {
@@ -491,6 +492,47 @@ TEST_F(NativeFlow, DeviceFlowCancelAndTimeout) {
         EXPECT_EQ(manager.flow_state(), AuthFlowState::timed_out);
     }
     EXPECT_TRUE(store->list_keys().empty());
+}
+
+// The device code lives 600 s at this provider: the wait outlasts auth_timeout (the browser
+// flow's), and the countdown starts from the code's lifetime.
+TEST_F(NativeFlow, DeviceFlowWaitsAsLongAsTheCodeLives) {
+    auto provider = public_client();
+    auto clock = std::make_shared<ManualClock>(); // the manager's wait; the provider polls on
+                                                  // real time
+    auto o = options();
+    o.clock = clock;
+    o.auth_timeout = 30s; // the browser flow's limit: not the device flow's
+    std::mutex mutex;
+    std::vector<std::chrono::seconds> countdown;
+    o.on_waiting = [&](std::chrono::seconds left) {
+        std::lock_guard lock(mutex);
+        countdown.push_back(left);
+    };
+    auto seen = [&](std::chrono::seconds left) {
+        std::lock_guard lock(mutex);
+        return std::find(countdown.begin(), countdown.end(), left) != countdown.end();
+    };
+    std::future<std::string> user;
+    o.on_device_code = [&](const DeviceAuthorization& authorization) {
+        user = std::async(std::launch::async, [&, authorization] {
+            // Two minutes pass on the manager's clock before the user approves.
+            if (!eventually([&] { return seen(600s) && clock->waiters() == 1; })) {
+                return std::string{"no countdown from 600 s"};
+            }
+            clock->advance(121s);
+            if (!eventually([&] { return seen(479s); })) {
+                return std::string{"the wait ended before 121 s had passed"};
+            }
+            test::OpBrowser browser;
+            return browser.approve_device(authorization.verification_uri, authorization.user_code);
+        });
+    };
+    AuthFlowManager device(provider, session(provider), o);
+    auto result = device.run_device();
+    EXPECT_NE(user.get().find("Sign-in Success"), std::string::npos);
+    EXPECT_TRUE(result.success);
+    EXPECT_EQ(device.flow_state(), AuthFlowState::completed);
 }
 
 // ============================== without a provider ==============================

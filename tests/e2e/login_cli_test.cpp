@@ -6,6 +6,7 @@
 #include "e2e_util.hpp"
 #include "support/oidc_provider.hpp"
 #include "support/oidc_provider_suite.hpp"
+#include "support/qr_image.hpp"
 #include "support/test_env.hpp"
 
 #include <gtest/gtest.h>
@@ -430,12 +431,190 @@ TEST_F(LoginCli, DeviceFlowShowsTheCodeAndWaitsForApproval) {
     const std::string user_code =
         output->substr(code_start, output->find('\n', code_start) - code_start);
     EXPECT_TRUE(uri.starts_with(op->url("/device"))) << uri;
+    // stderr is a file here, not a terminal: no QR code unless asked for, and the countdown
+    // starts from the code's lifetime (600 s at this provider), not the 120 s login timeout.
+    EXPECT_EQ(output->find("QR code"), std::string::npos) << *output;
+    EXPECT_EQ(output->find("\xe2\x96\x88"), std::string::npos) << *output;
+    // (The provider counts expires_in in whole seconds: 600, or 599 when its second turned.)
+    EXPECT_TRUE(
+        output->find("Waiting for you to approve the sign-in (10:00 left)") != std::string::npos ||
+        output->find("Waiting for you to approve the sign-in (9:59 left)") != std::string::npos)
+        << *output;
     test::OpBrowser browser;
     EXPECT_NE(browser.approve_device(uri, user_code).find("Sign-in Success"), std::string::npos);
     EXPECT_EQ(process->wait(60000), 0) << CliEnv::file_or_empty(log);
     EXPECT_NE(CliEnv::file_or_empty(log).find("Signed in as alice"), std::string::npos);
     EXPECT_FALSE(std::filesystem::exists(cli.browser_dir() / "url")); // no browser needed
     EXPECT_EQ(cli.run({"status"}).exit_code, 0);
+}
+
+/// The text between `before` and the next `after` in `text`, or "".
+std::string between(const std::string& text, const std::string& before, const std::string& after) {
+    const auto at = text.find(before);
+    if (at == std::string::npos) {
+        return {};
+    }
+    const auto start = at + before.size();
+    const auto end = text.find(after, start);
+    return end == std::string::npos ? std::string{} : text.substr(start, end - start);
+}
+
+// --qr into a log file: the text first, then a QR code that a reader (zbarimg, from a PBM image
+// of the printed half blocks) decodes as the complete verification URL; approving that device
+// code signs in.
+TEST_F(LoginCli, DeviceFlowQrCodeReadsBackAsTheSignInUrl) {
+    AUTHFLOW_REQUIRE_SERVICE(test::have_program("zbarimg"), "zbarimg (zbar-tools)");
+    CliEnv cli;
+    const auto log = cli.root() / "login.log";
+    auto process = cli.start(public_client({"login", "--device", "--qr"}), log);
+    auto output = CliEnv::wait_for_text(log, "Waiting for you to approve");
+    ASSERT_TRUE(output) << CliEnv::file_or_empty(log);
+    const std::string uri = between(*output, "To sign in, open ", " ");
+    const std::string user_code = between(*output, "enter the code:\n\n    ", "\n");
+    const std::string complete = between(*output, "(or open ", ")\n");
+    ASSERT_TRUE(complete.starts_with(op->url("/device"))) << *output;
+    ASSERT_NE(complete.find("user_code="), std::string::npos) << complete;
+
+    const std::string heading = "Or scan this QR code with a phone to open the sign-in page:\n\n";
+    const auto qr_at = output->find(heading);
+    ASSERT_NE(qr_at, std::string::npos) << *output;
+    EXPECT_GT(qr_at, output->find("(or open ")); // the text stays first
+    std::vector<std::string> lines;
+    std::istringstream qr(output->substr(qr_at + heading.size()));
+    for (std::string line; std::getline(qr, line) && !line.empty();) {
+        lines.push_back(line);
+    }
+    ASSERT_GE(lines.size(), 15u) << *output; // version 1 and up: 21 + 8 modules, 2 per line
+    EXPECT_EQ(test::decode_half_blocks(lines, cli.root()), complete);
+
+    test::OpBrowser browser;
+    EXPECT_NE(browser.approve_device(uri, user_code).find("Sign-in Success"), std::string::npos);
+    EXPECT_EQ(process->wait(60000), 0) << CliEnv::file_or_empty(log);
+    EXPECT_NE(CliEnv::file_or_empty(log).find("Signed in as alice"), std::string::npos);
+}
+
+/// What authflow wrote on a pseudo-terminal `columns` wide until `until` appeared (30 s at most),
+/// after which Ctrl-C was typed; and its exit code (-1 when it had to be killed).
+std::pair<std::string, int> run_on_terminal(CliEnv& cli, std::vector<std::string> cli_args,
+                                            unsigned short columns, const std::string& until) {
+    std::vector<std::string> args{test::cli_path().string()};
+    args.insert(args.end(), cli_args.begin(), cli_args.end());
+    winsize size{};
+    size.ws_row = 60;
+    size.ws_col = columns;
+    int master = -1;
+    const pid_t pid = ::forkpty(&master, nullptr, nullptr, &size);
+    if (pid < 0) {
+        return {"forkpty failed", -1};
+    }
+    if (pid == 0) {
+        for (const auto& [name, value] : cli.env()) {
+            ::setenv(name.c_str(), value.c_str(), 1);
+        }
+        std::vector<char*> argv;
+        for (auto& a : args) {
+            argv.push_back(a.data());
+        }
+        argv.push_back(nullptr);
+        ::execv(argv[0], argv.data());
+        ::_exit(127);
+    }
+    std::string output;
+    const auto deadline = std::chrono::steady_clock::now() + 30s;
+    while (output.find(until) == std::string::npos && std::chrono::steady_clock::now() < deadline) {
+        output += read_available(master, 200ms);
+    }
+    const char ctrl_c = '\x03';
+    (void)::write(master, &ctrl_c, 1);
+    int status = 0;
+    const auto wait_deadline = std::chrono::steady_clock::now() + 10s;
+    pid_t done = 0;
+    while ((done = ::waitpid(pid, &status, WNOHANG)) == 0 &&
+           std::chrono::steady_clock::now() < wait_deadline) {
+        output += read_available(master, 50ms);
+    }
+    if (done == 0) {
+        ::kill(pid, SIGKILL);
+        ::waitpid(pid, &status, 0);
+    }
+    output += read_available(master, 100ms);
+    ::close(master);
+    return {output, WIFEXITED(status) ? WEXITSTATUS(status) : -1};
+}
+
+// On a terminal the QR code comes by default, after the text, and the countdown shows the code's
+// lifetime; --no-qr turns it off; a terminal narrower than the code gets a note instead.
+TEST_F(LoginCli, DeviceFlowOnATerminalShowsTheQrCodeUnlessTurnedOff) {
+    CliEnv cli;
+    const std::string block = "\xe2\x96\x88";
+    {
+        auto [output, code] = run_on_terminal(cli, public_client({"login", "--device"}), 100,
+                                              "left, Ctrl-C to cancel");
+        EXPECT_EQ(code, 130) << output;
+        const auto qr_at = output.find("Or scan this QR code with a phone");
+        ASSERT_NE(qr_at, std::string::npos) << output;
+        EXPECT_GT(qr_at, output.find("enter the code:"));
+        EXPECT_NE(output.find(block, qr_at), std::string::npos) << output;
+        const std::string waiting = "Waiting for you to approve the sign-in \xe2\x80\x94 ";
+        EXPECT_TRUE(output.find(waiting + "10:00 left") != std::string::npos ||
+                    output.find(waiting + "9:59 left") != std::string::npos)
+            << output;
+    }
+    {
+        auto [output, code] = run_on_terminal(cli, public_client({"login", "--device", "--no-qr"}),
+                                              100, "Ctrl-C to cancel");
+        EXPECT_EQ(code, 130) << output;
+        EXPECT_NE(output.find("enter the code:"), std::string::npos) << output;
+        EXPECT_EQ(output.find("QR code"), std::string::npos) << output;
+        EXPECT_EQ(output.find(block), std::string::npos) << output;
+    }
+    {
+        auto [output, code] =
+            run_on_terminal(cli, public_client({"login", "--device"}), 24, "Ctrl-C to cancel");
+        EXPECT_EQ(code, 130) << output;
+        EXPECT_NE(output.find("(No QR code: it needs "), std::string::npos) << output;
+        EXPECT_EQ(output.find(block), std::string::npos) << output;
+    }
+    expect_not_signed_in(cli);
+}
+
+// A provider without a device authorization endpoint (explicit endpoints, no discovery): the
+// error names the setting and its environment variable; with the setting, its endpoint is used.
+TEST_F(LoginCli, DeviceFlowNeedsTheDeviceAuthorizationUrlSetting) {
+    CliEnv cli;
+    cli.env()["AUTHFLOW_OAUTH2__AUTHORIZE_URL"] = op->url("/auth");
+    cli.env()["AUTHFLOW_OAUTH2__TOKEN_URL"] = op->url("/token");
+    const std::vector<std::string> args{"--provider", "custom",   "--client-id", "public-client",
+                                        "--scopes",   "api:read", "--store",     "sqlite",
+                                        "login",      "--device"};
+    auto missing = cli.run(args);
+    EXPECT_EQ(missing.exit_code, 2) << describe(missing);
+    EXPECT_TRUE(test::line_starting(missing.err, "error: ").starts_with("error: config_missing: "))
+        << missing.err;
+    EXPECT_NE(missing.err.find("AUTHFLOW_OAUTH2__DEVICE_AUTHORIZATION_URL"), std::string::npos)
+        << missing.err;
+
+    // The setting reaches the provider: the device authorization is asked there, and this
+    // provider answers for itself (it knows no client "nobody").
+    cli.env()["AUTHFLOW_OAUTH2__DEVICE_AUTHORIZATION_URL"] = op->url("/device/auth");
+    auto unknown = args;
+    unknown[3] = "nobody";
+    auto used = cli.run(unknown, 30000);
+    EXPECT_EQ(used.exit_code, 1) << describe(used);
+    EXPECT_TRUE(test::line_starting(used.err, "error: ").starts_with("error: invalid_client: "))
+        << used.err;
+    EXPECT_GE(op->count_events("device_authorization.error", "nobody"), 1u) << describe(used);
+}
+
+TEST_F(LoginCli, QrOptionsGoWithDeviceOnly) {
+    CliEnv cli;
+    for (const char* flag : {"--qr", "--no-qr"}) {
+        auto result = cli.run(public_client({"login", flag}));
+        EXPECT_EQ(result.exit_code, 2) << describe(result);
+    }
+    auto both = cli.run(public_client({"login", "--device", "--qr", "--no-qr"}));
+    EXPECT_EQ(both.exit_code, 2) << describe(both);
+    EXPECT_FALSE(std::filesystem::exists(cli.browser_dir() / "url"));
 }
 
 } // namespace

@@ -16,8 +16,11 @@
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
+#include <chrono>
+#include <cstdint>
 #include <future>
 #include <memory>
+#include <optional>
 #include <string>
 
 namespace authflow {
@@ -191,6 +194,51 @@ TEST_F(RealProvider, DeviceFlowDeniedInTheBrowser) {
     auto error = thrown<TokenError>([&] { p->poll_device_token(authorization); });
     EXPECT_EQ(error.code(), errc::provider_error);
     EXPECT_EQ(error.oauth_error(), "access_denied");
+}
+
+// RFC 8628 §3.5: after slow_down the client polls 5 s less often, for this and every later
+// poll. This provider answers each device code's first poll with slow_down; the user has
+// approved already, so the next poll (1 s + 5 s later) gets the tokens.
+TEST_F(RealProvider, DeviceFlowSlowsDownWhenTheProviderSaysSo) {
+    test::OidcProviderOptions options;
+    options.device_slow_down = 1;
+    OidcProvider slow(options);
+    auto c = config();
+    c.issuer_url = slow.issuer();
+    c.scopes = {"openid"};
+    auto p = provider(c);
+    auto authorization = p->start_device_authorization();
+    authorization.interval = std::chrono::seconds{1}; // keep the real waits short
+    test::OpBrowser browser;
+    auto page = browser.approve_device(authorization.verification_uri, authorization.user_code);
+    ASSERT_NE(page.find("Sign-in Success"), std::string::npos) << page.substr(0, 300);
+
+    const auto started = std::chrono::steady_clock::now();
+    auto tokens = p->poll_device_token(authorization);
+    const auto took = std::chrono::steady_clock::now() - started;
+    EXPECT_FALSE(tokens.access_token.empty());
+    EXPECT_GE(took, std::chrono::seconds{6}); // 1 s, slow_down, then 1 + 5 s
+    EXPECT_LT(took, std::chrono::seconds{20});
+
+    // What the provider saw: one slow_down, then the tokens at least 6 s later.
+    std::optional<std::int64_t> slowed_at;
+    std::optional<std::int64_t> granted_at;
+    for (const auto& event : slow.events()) {
+        if (event.value("grant_type", "") != "urn:ietf:params:oauth:grant-type:device_code") {
+            continue;
+        }
+        if (event["event"] == "grant.error" && event.value("error", "") == "slow_down") {
+            EXPECT_FALSE(slowed_at) << "more than one slow_down";
+            slowed_at = event["time"].get<std::int64_t>();
+            EXPECT_EQ(event.value("client_id", ""), "conf-client");
+        } else if (event["event"] == "grant.success") {
+            granted_at = event["time"].get<std::int64_t>();
+        }
+    }
+    ASSERT_TRUE(slowed_at);
+    ASSERT_TRUE(granted_at);
+    EXPECT_GE(*granted_at - *slowed_at, 5900); // ms; the clocks are the same machine's
+    EXPECT_EQ(slow.count_events("grant.error", "conf-client"), 1u); // no other early poll
 }
 
 TEST_F(RealProvider, ClientCredentials) {

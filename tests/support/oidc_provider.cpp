@@ -161,6 +161,7 @@ OidcProvider::OidcProvider(OidcProviderOptions options) {
                        {"id_token_ttl", options.id_token_ttl},
                        {"refresh_token_ttl", options.refresh_token_ttl},
                        {"device_code_ttl", options.device_code_ttl},
+                       {"device_slow_down", options.device_slow_down},
                        {"require_pkce", options.require_pkce},
                        {"dpop", options.dpop},
                        {"require_par", options.require_par},

@@ -61,6 +61,8 @@ struct OidcProviderOptions {
     int id_token_ttl = 3600;
     int refresh_token_ttl = 86400;
     int device_code_ttl = 600;
+    /// Answer the first N token polls of each device code with slow_down (RFC 8628 §3.5).
+    int device_slow_down = 0;
     bool require_pkce = true;
     /// Every client must push its authorization requests (RFC 9126; oidc-provider's global
     /// requirePushedAuthorizationRequests). par-client must anyway.

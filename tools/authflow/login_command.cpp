@@ -1,11 +1,12 @@
-// `authflow login [--device] [--no-browser] [--port N] [--timeout S]`: signs in through the
-// system browser and a loopback redirect (RFC 8252), or with the device authorization grant
-// (RFC 8628), and stores the tokens under the profile. Progress goes to stderr; stdout says who
-// signed in and where the tokens are kept, never a token.
+// `authflow login [--device [--qr|--no-qr]] [--no-browser] [--port N] [--timeout S]`: signs in
+// through the system browser and a loopback redirect (RFC 8252), or with the device authorization
+// grant (RFC 8628), and stores the tokens under the profile. Progress goes to stderr; stdout says
+// who signed in and where the tokens are kept, never a token.
 #include "cli.hpp"
 #include "profile.hpp"
 #include "profile_summary.hpp"
 #include "signals.hpp"
+#include "terminal_qr.hpp"
 #include "terminal_text.hpp"
 
 #include <authflow/config.hpp>
@@ -25,12 +26,15 @@
 #include <ostream>
 #include <sstream>
 #include <string>
+#include <unistd.h>
 
 namespace authflow::cli {
 namespace {
 
 struct LoginOptions {
     bool device = false;
+    bool qr = false;    ///< --qr: the device flow's QR code even into a log or a pipe
+    bool no_qr = false; ///< --no-qr: never a QR code
     bool no_browser = false;
     std::optional<int> port;
     std::optional<double> timeout;
@@ -100,8 +104,9 @@ void forget_other_client(OpenedProfile& profile) {
     }
     const OAuth2Settings& given = profile.given.settings(); // without the remembered layer
     const OAuth2Settings defaults;
-    for (std::string_view field :
-         {"provider", "client_id", "issuer_url", "token_url", "authorize_url", "tenant_id"}) {
+    // The device authorization endpoint gets the client's credentials too (RFC 8628 §3.1).
+    for (std::string_view field : {"provider", "client_id", "issuer_url", "token_url",
+                                   "authorize_url", "tenant_id", "device_authorization_url"}) {
         if (!profile.given.is_given(field)) {
             continue;
         }
@@ -147,9 +152,17 @@ int run_login(Context& ctx, const LoginOptions& options) {
     auto session = std::make_shared<SessionManager>(provider, profile.store, session_options);
 
     std::ostream& err = *ctx.err;
-    // A live countdown only when this program's stderr is a terminal.
-    Progress progress(err, ctx.err == &std::cerr && ::isatty(STDERR_FILENO) == 1);
+    // A live countdown (and the device flow's QR code) only when this program's stderr is a
+    // terminal.
+    const bool err_is_terminal = ctx.err == &std::cerr && ::isatty(STDERR_FILENO) == 1;
+    Progress progress(err, err_is_terminal);
     AuthFlowOptions flow_options = AuthFlowOptions::from_settings(settings);
+    // The device flow waits as long as the device code lives; a timeout someone gave (--timeout,
+    // auth_timeout_seconds in the config file or the environment) caps it. The 120 s default
+    // does not: typing a code on a phone takes longer than a browser redirect.
+    if (options.device && profile.given.is_given("auth_timeout_seconds")) {
+        flow_options.device_timeout = flow_options.auth_timeout;
+    }
     // Over SSH or in a container nothing can show a browser (unless $BROWSER names one): the URL
     // is printed first, without running openers that can only fail.
     const bool headless =
@@ -180,6 +193,18 @@ int run_login(Context& ctx, const LoginOptions& options) {
             << terminal_safe(authorization.user_code) << "\n\n";
         if (!authorization.verification_uri_complete.empty()) {
             err << "(or open " << terminal_safe(authorization.verification_uri_complete) << ")\n\n";
+        }
+        // The text first (it works everywhere), then the code of the URL that needs no typing.
+        const QrChoice qr_choice = options.qr      ? QrChoice::always
+                                   : options.no_qr ? QrChoice::never
+                                                   : QrChoice::automatic;
+        if (should_show_qr(qr_choice, err_is_terminal)) {
+            print_sign_in_qr(err,
+                             terminal_safe(authorization.verification_uri_complete.empty()
+                                               ? authorization.verification_uri
+                                               : authorization.verification_uri_complete),
+                             options.qr,
+                             err_is_terminal ? terminal_columns(STDERR_FILENO) : std::nullopt);
         }
         err << std::flush;
     };
@@ -246,8 +271,18 @@ void add_login_command(CLI::App& app, Context& ctx) {
     auto options = std::make_shared<LoginOptions>();
     auto* command = app.add_subcommand(
         "login", "Sign in (system browser, or --device) and store the tokens under the profile");
-    command->add_flag("--device", options->device,
-                      "Use the device authorization grant: enter a code on any device");
+    auto* device = command->add_flag(
+        "--device", options->device,
+        "Use the device authorization grant: enter a code on any device (waits as long as the "
+        "code lives)");
+    auto* qr = command->add_flag("--qr", options->qr,
+                                 "With --device: show the sign-in URL as a QR code even when "
+                                 "stderr is not a terminal");
+    auto* no_qr =
+        command->add_flag("--no-qr", options->no_qr, "With --device: never show a QR code");
+    qr->needs(device);
+    no_qr->needs(device);
+    qr->excludes(no_qr);
     command->add_flag("--no-browser", options->no_browser,
                       "Do not open a browser; print the sign-in URL only");
     command->add_option_function<int>(
@@ -255,7 +290,7 @@ void add_login_command(CLI::App& app, Context& ctx) {
         "Loopback callback port (0 = any free port)");
     command->add_option_function<double>(
         "--timeout", [options](const double& seconds) { options->timeout = seconds; },
-        "Seconds to wait for the sign-in (10 to 86400)");
+        "Seconds to wait for the sign-in (10 to 86400; --device: at most while the code lives)");
     command->add_flag("--json", options->as_json,
                       "Print who signed in and where the tokens are kept as JSON (never a token)");
     command->callback(

@@ -109,6 +109,9 @@ struct OAuth2Settings {
     std::string issuer_url;
     std::string revocation_url;
     std::string jwks_uri;
+    /// The device authorization endpoint (RFC 8628 §3.1); empty: the provider's own (presets,
+    /// discovery).
+    std::string device_authorization_url;
     std::string tenant_id = "common";
     bool use_pkce = true;
     TokenStoreBackend token_store_backend = TokenStoreBackend::memory;

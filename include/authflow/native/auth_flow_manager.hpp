@@ -17,6 +17,7 @@
 #include <functional>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -55,9 +56,13 @@ enum class AuthMode {
 
 /// Settings of an AuthFlowManager. Every default is the secure one. A plain value.
 struct AuthFlowOptions {
-    /// Longest wait for the user (pywry.auth's default 120 s). The device flow also ends when its
-    /// codes expire, whichever comes first.
+    /// Longest wait for the user in the browser flow (pywry.auth's default 120 s). The device
+    /// flow does not use it: see device_timeout.
     std::chrono::milliseconds auth_timeout{std::chrono::seconds{120}};
+    /// Device flow: the longest wait for the user's approval. Empty (the default): as long as the
+    /// device code lives (the provider's `expires_in`, RFC 8628 §3.2), so that a user typing the
+    /// code on a phone is not cut off after two minutes. When set, the shorter of the two.
+    std::optional<std::chrono::milliseconds> device_timeout;
     /// A fixed loopback redirect URI (e.g. the one registered at the provider), which fixes the
     /// host, port and path of the callback server; empty: `http://127.0.0.1:<port>/callback`.
     std::string redirect_uri;
@@ -79,14 +84,16 @@ struct AuthFlowOptions {
     /// stderr.
     std::function<void(const DeviceAuthorization& authorization)> on_device_code;
     /// Called while waiting for the user, once at the start and then about every `tick`, with
-    /// the time left (for a countdown). The browser flow calls it on the waiting thread, the
+    /// the time left (for a countdown; in the device flow until the code expires or
+    /// device_timeout passes). The browser flow calls it on the waiting thread, the
     /// device flow on a helper thread. Must not call back into the manager except cancel().
     std::function<void(std::chrono::seconds remaining)> on_waiting;
     std::chrono::milliseconds tick{1000};
     /// Time for the timeout; empty: the system clock.
     std::shared_ptr<Clock> clock;
 
-    /// auth_timeout_seconds, redirect_uri and callback_port from `settings`.
+    /// auth_timeout_seconds, redirect_uri and callback_port from `settings` (device_timeout stays
+    /// empty: settings cannot tell a default from a value someone chose).
     static AuthFlowOptions from_settings(const OAuth2Settings& settings);
 };
 
@@ -146,11 +153,13 @@ public:
 
     /// The device authorization grant (RFC 8628) for machines without a browser: shows the user
     /// code and verification URI (AuthFlowOptions::on_device_code), polls the token endpoint
-    /// until the user approved, then validates, identifies and saves as login_native. Throws
-    /// ConfigError (config_missing) when the provider has no device authorization endpoint,
-    /// AuthFlowTimeout (auth_timeout: auth_timeout passed or the codes expired),
-    /// AuthFlowCancelled, TokenExpiredError (token_expired), TokenError (provider_error, e.g.
-    /// access_denied), and as login_native.
+    /// until the user approved (every `interval`, 5 s more after each slow_down, §3.5), then
+    /// validates, identifies and saves as login_native. Waits as long as the device code lives,
+    /// or device_timeout when that is shorter. Throws ConfigError (config_missing) when the
+    /// provider has no device authorization endpoint, AuthFlowTimeout (auth_timeout: the codes
+    /// expired or device_timeout passed), AuthFlowCancelled, TokenExpiredError (token_expired:
+    /// the provider said expired_token), TokenError (provider_error with the provider's
+    /// access_denied when the user refused), and as login_native.
     LoginResult login_device();
     /// login_device in pywry.auth's shape. Throws as login_device.
     AuthFlowResult run_device();

@@ -31,9 +31,12 @@ DevicePoll DeviceCodeGrant::read(const HttpResponse& response, const Clock& cloc
                                         "the device code expired before the user approved",
                                         *answer);
             }
+            // RFC 8628 §3.5: access_denied is the user's (or the provider's) refusal.
             fail(TokenEndpointError{errc::provider_error,
-                                    "the device authorization ended: " + answer->error, *answer,
-                                    std::nullopt});
+                                    answer->error == "access_denied"
+                                        ? std::string{"the sign-in was refused at the provider"}
+                                        : "the device authorization ended: " + answer->error,
+                                    *answer, std::nullopt});
         }
     }
     TokenAnswer answer = read_token_response(response, clock, is_dpop);

@@ -11,6 +11,8 @@
 //   id_token_ttl               seconds (default 3600)
 //   refresh_token_ttl          seconds (default 86400)
 //   device_code_ttl            seconds (default 600)
+//   device_slow_down           answer the first N token polls of each device code with slow_down
+//                              (RFC 8628 §3.5; oidc-provider never sends it) (default 0)
 //   require_pkce               PKCE required for every client (default true)
 //   require_par                every client must push its authorization requests (RFC 9126;
 //                              global requirePushedAuthorizationRequests; default false)
@@ -255,6 +257,47 @@ provider.use(async (ctx, next) => {
     record({ event: 'revocation.success', client_id: clientOf(ctx) });
   }
 });
+
+// slow_down for the first device_slow_down polls of each device code, recorded as a grant.error
+// event like the provider's own authorization_pending. Only with the option: otherwise the token
+// endpoint's body is left to oidc-provider.
+const slowDown = Number(opt('device_slow_down', 0));
+const slowedDown = new Map(); // device code → slow_down answers so far
+if (slowDown > 0) {
+  provider.use(async (ctx, next) => {
+    if (ctx.method !== 'POST' || ctx.path !== '/token'
+      || !ctx.is('application/x-www-form-urlencoded')) {
+      await next();
+      return;
+    }
+    const chunks = [];
+    for await (const chunk of ctx.req) chunks.push(chunk);
+    const raw = Buffer.concat(chunks).toString();
+    ctx.request.body = raw; // oidc-provider reads an already-read body from here
+    const params = new URLSearchParams(raw);
+    const code = params.get('device_code');
+    if (params.get('grant_type') !== 'urn:ietf:params:oauth:grant-type:device_code' || !code) {
+      await next();
+      return;
+    }
+    const answered = slowedDown.get(code) ?? 0;
+    if (answered >= slowDown) {
+      await next();
+      return;
+    }
+    slowedDown.set(code, answered + 1);
+    const basic = (ctx.get('authorization') || '').match(/^Basic (.+)$/i);
+    const clientId = basic
+      ? decodeURIComponent(Buffer.from(basic[1], 'base64').toString().split(':')[0])
+      : params.get('client_id');
+    record({
+      event: 'grant.error', client_id: clientId, grant_type: params.get('grant_type'),
+      error: 'slow_down',
+    });
+    ctx.status = 400;
+    ctx.body = { error: 'slow_down', error_description: 'you are polling too quickly' };
+  });
+}
 
 provider.listen(port, '127.0.0.1', () => {
   console.log(`listening ${issuer}`);

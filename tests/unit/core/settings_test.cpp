@@ -59,6 +59,7 @@ TEST(Settings, FieldNamesInDeclarationOrder) {
                                                     "issuer_url",
                                                     "revocation_url",
                                                     "jwks_uri",
+                                                    "device_authorization_url",
                                                     "tenant_id",
                                                     "use_pkce",
                                                     "token_store_backend",
@@ -169,6 +170,7 @@ TEST(Settings, SetsAndGetsEveryField) {
         {"issuer_url", "https://idp.example", "https://idp.example"},
         {"revocation_url", "https://idp.example/revoke", "https://idp.example/revoke"},
         {"jwks_uri", "https://idp.example/jwks", "https://idp.example/jwks"},
+        {"device_authorization_url", "https://idp.example/device", "https://idp.example/device"},
         {"tenant_id", "contoso.onmicrosoft.com", "contoso.onmicrosoft.com"},
         {"use_pkce", "false", "false"},
         {"use_pkce", "YES", "true"},
@@ -505,7 +507,7 @@ TEST(Settings, ValidateRejectsOtherRedirectUris) {
 
 TEST(Settings, ValidateRequiresSecureEndpoints) {
     for (auto field : {"authorize_url", "token_url", "userinfo_url", "issuer_url", "revocation_url",
-                       "jwks_uri", "par_url"}) {
+                       "jwks_uri", "par_url", "device_authorization_url"}) {
         OAuth2Settings ok;
         ok.set(field, "https://idp.example/x");
         EXPECT_NO_THROW(ok.validate()) << field;

@@ -1,5 +1,6 @@
 // create_provider_from_settings: types, default scopes, clear ConfigErrors.
 #include "provider_test_util.hpp"
+#include "support/test_env.hpp"
 
 #include <authflow/core/errors.hpp>
 #include <authflow/core/settings.hpp>
@@ -8,12 +9,14 @@
 #include <authflow/providers/github_provider.hpp>
 #include <authflow/providers/microsoft_provider.hpp>
 
+#include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
 namespace authflow {
 namespace {
 
 using Scopes = std::vector<std::string>;
+using Environment = std::map<std::string, std::string, std::less<>>;
 
 class Factory : public ::testing::Test {
 protected:
@@ -108,6 +111,55 @@ TEST_F(Factory, PresetEndpointsCanBeOverriddenBySettings) {
     s.token_url = "https://ghe.example/login/oauth/access_token";
     auto provider = make(s);
     EXPECT_EQ(provider->endpoints().token_endpoint, "https://ghe.example/login/oauth/access_token");
+}
+
+// device_authorization_url is a setting ([oauth2] device_authorization_url in the config file,
+// AUTHFLOW_OAUTH2__DEVICE_AUTHORIZATION_URL in the environment) that reaches the provider and
+// wins over a preset's endpoint.
+TEST_F(Factory, DeviceAuthorizationUrlSettingReachesTheProvider) {
+    test::TempDir dir;
+    const auto file = dir.path() / "config.toml";
+    test::write_file(file, "[oauth2]\nprovider = \"custom\"\nclient_id = \"client-1\"\n"
+                           "authorize_url = \"https://idp.example/authorize\"\n"
+                           "token_url = \"https://idp.example/token\"\n"
+                           "device_authorization_url = \"https://idp.example/device\"\n");
+    SettingsSources sources;
+    sources.config_file = file;
+    sources.environment = Environment{};
+    auto from_file = make(load_settings(sources));
+    EXPECT_EQ(from_file->endpoints().device_authorization_endpoint, "https://idp.example/device");
+
+    sources.environment = Environment{
+        {"AUTHFLOW_OAUTH2__DEVICE_AUTHORIZATION_URL", "https://idp.example/env-device"}};
+    auto from_env = make(load_settings(sources));
+    EXPECT_EQ(from_env->endpoints().device_authorization_endpoint,
+              "https://idp.example/env-device");
+
+    auto github = settings("github");
+    github.set("device_authorization_url", "https://ghe.example/login/device/code");
+    EXPECT_EQ(make(github)->endpoints().device_authorization_endpoint,
+              "https://ghe.example/login/device/code");
+
+    auto insecure = settings("custom");
+    insecure.device_authorization_url = "http://idp.example/device";
+    EXPECT_EQ(config_error(insecure), errc::insecure_url);
+}
+
+// Without a device endpoint the error names the setting and its environment variable.
+TEST_F(Factory, MissingDeviceEndpointNamesTheSetting) {
+    auto s = settings("custom");
+    s.authorize_url = "https://idp.example/authorize";
+    s.token_url = "https://idp.example/token";
+    auto provider = make(s);
+    try {
+        provider->start_device_authorization();
+        FAIL() << "no ConfigError";
+    } catch (const ConfigError& e) {
+        EXPECT_EQ(e.code(), errc::config_missing);
+        EXPECT_THAT(e.what(), testing::HasSubstr("AUTHFLOW_OAUTH2__DEVICE_AUTHORIZATION_URL"));
+        EXPECT_THAT(e.what(), testing::HasSubstr("[oauth2] device_authorization_url"));
+    }
+    EXPECT_TRUE(http->requests().empty());
 }
 
 TEST_F(Factory, ClearConfigErrors) {
