@@ -24,7 +24,7 @@ protected:
 
 TEST_F(RefreshLeaseTest, HeldForTheScopeAndReleasedAtItsEnd) {
     {
-        RefreshLease scope(store_, name_, 60s, true);
+        RefreshLease scope(store_, name_, 60s, true, *clock_);
         EXPECT_EQ(scope.state(), LeaseState::not_taken);
         EXPECT_EQ(scope.try_take(), LeaseState::held);
         EXPECT_EQ(scope.try_take(), LeaseState::held); // taken once
@@ -36,7 +36,7 @@ TEST_F(RefreshLeaseTest, HeldForTheScopeAndReleasedAtItsEnd) {
 
 TEST_F(RefreshLeaseTest, ReleasedWhenTheScopeEndsByAnException) {
     try {
-        RefreshLease scope(store_, name_, 60s, true);
+        RefreshLease scope(store_, name_, 60s, true, *clock_);
         ASSERT_EQ(scope.try_take(), LeaseState::held);
         throw std::runtime_error("a failed save");
     } catch (const std::runtime_error&) {
@@ -46,14 +46,14 @@ TEST_F(RefreshLeaseTest, ReleasedWhenTheScopeEndsByAnException) {
 
 TEST_F(RefreshLeaseTest, BusyWhileAnotherHolderHasIt) {
     auto theirs = store_.try_acquire(name_, 60s);
-    RefreshLease scope(store_, name_, 60s, true);
+    RefreshLease scope(store_, name_, 60s, true, *clock_);
     EXPECT_EQ(scope.try_take(), LeaseState::busy);
     theirs.reset();
     EXPECT_EQ(scope.try_take(), LeaseState::held);
 }
 
 TEST_F(RefreshLeaseTest, UnusedWithoutSingleFlightNeverTouchesTheStore) {
-    RefreshLease scope(store_, name_, 60s, false);
+    RefreshLease scope(store_, name_, 60s, false, *clock_);
     EXPECT_EQ(scope.state(), LeaseState::unused);
     EXPECT_EQ(scope.try_take(), LeaseState::unused);
     EXPECT_TRUE(scope.take_by(clock_->steady_now(), *clock_, [] {}));
@@ -62,7 +62,7 @@ TEST_F(RefreshLeaseTest, UnusedWithoutSingleFlightNeverTouchesTheStore) {
 
 TEST_F(RefreshLeaseTest, TakeByWaitsUntilTheDeadline) {
     auto theirs = store_.try_acquire(name_, 60s);
-    RefreshLease scope(store_, name_, 60s, true);
+    RefreshLease scope(store_, name_, 60s, true, *clock_);
     int waits = 0;
     const auto deadline = clock_->steady_now() + 100ms;
     EXPECT_FALSE(scope.take_by(deadline, *clock_, [&] {
@@ -76,7 +76,7 @@ TEST_F(RefreshLeaseTest, TakeByWaitsUntilTheDeadline) {
 }
 
 TEST_F(RefreshLeaseTest, TheTokenRequestAndTheSaveGoThroughIt) {
-    RefreshLease scope(store_, name_, 60s, true);
+    RefreshLease scope(store_, name_, 60s, true, *clock_);
     ASSERT_EQ(scope.try_take(), LeaseState::held);
     EXPECT_EQ(scope.while_held([] { return 42; }), 42);
     OAuthTokenSet tokens;
