@@ -38,6 +38,9 @@ public:
 
     /// Lease acquisitions tried (successful or not).
     int acquisitions() const { return leases_->tries.load(); }
+    /// Lease renewals tried, and those that succeeded.
+    int renewal_tries() const { return leases_->renewal_tries.load(); }
+    int renewals() const { return leases_->renewals.load(); }
 
 protected:
     void do_put(RecordKind kind, const std::string& key, std::string_view value,
@@ -105,6 +108,7 @@ private:
         }
         bool renew(const std::string& name, const std::string& holder,
                    std::chrono::milliseconds ttl) override {
+            ++renewal_tries;
             std::lock_guard lock(mutex);
             auto it = held.find(name);
             if (it == held.end() || it->second.first != holder ||
@@ -112,6 +116,7 @@ private:
                 return false;
             }
             it->second.second = clock->steady_now() + ttl;
+            ++renewals;
             return true;
         }
         bool release(const std::string& name, const std::string& holder) override {
@@ -142,6 +147,8 @@ private:
         std::shared_ptr<Clock> clock;
         CountingStore& store; ///< the leases live no longer than the store in these tests
         std::atomic<int> tries{0};
+        std::atomic<int> renewal_tries{0};
+        std::atomic<int> renewals{0};
         std::mutex mutex;
         std::map<std::string, std::pair<std::string, Clock::steady_time>> held;
     };
