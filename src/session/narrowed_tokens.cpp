@@ -1,12 +1,14 @@
 #include "narrowed_tokens.hpp"
 
 #include <authflow/core/errors.hpp>
+#include <authflow/core/log.hpp>
 
 namespace authflow::session_detail {
 
 NarrowedTokens refresh_narrowed(const NarrowingServices& services,
                                 const TokenNarrowing& narrowing) {
-    RefreshLease lease(services.store, services.lease_name, services.lease_ttl, true);
+    RefreshLease lease(services.store, services.lease_name, services.lease_ttl, true,
+                       services.clock);
     const auto deadline =
         services.clock.steady_now() + services.lease_ttl + services.lease_poll_interval;
     if (!lease.take_by(deadline, services.clock,
@@ -24,7 +26,14 @@ NarrowedTokens refresh_narrowed(const NarrowingServices& services,
         std::nullopt};
     if (result.narrowed.refresh_token && result.narrowed.refresh_token != stored->refresh_token) {
         stored->refresh_token = result.narrowed.refresh_token;
-        lease.save(services.key, *stored);
+        if (!lease.save(services.key, *stored)) {
+            // The lease ran out despite its renewal and another process took it: what it stores
+            // wins; this rotated refresh token is not kept.
+            log(LogLevel::warning, "session '" + services.key +
+                                       "': the refresh lease was lost; the rotated refresh token "
+                                       "of a narrowed refresh was not saved");
+            return result;
+        }
         result.stored = std::move(stored);
     }
     return result;

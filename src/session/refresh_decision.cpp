@@ -42,6 +42,23 @@ bool is_usable(const OAuthTokenSet& stored, const RefreshFacts& facts, const Ref
     return is_before(facts.now, due_of(stored, rules.buffer));
 }
 
+/// After the save of `refreshed` was refused: the lease ran out during the token request, so
+/// the store may hold what another holder refreshed since (a fencing token kept ours out).
+Decision after_refused_save(const RefreshFacts& facts) {
+    if (!facts.reread) {
+        // Removed meanwhile: signed out elsewhere (a logout takes the lease before it removes).
+        return make(Step::reauthenticate, Reason::not_signed_in);
+    }
+    if (!facts.stored || !same_tokens(*facts.reread, *facts.stored)) {
+        if (is_valid_for(*facts.reread, facts.now, facts.min_left)) {
+            // What every other process uses now: use it too.
+            return use(Reason::superseded, *facts.reread, facts.replacing);
+        }
+    }
+    // Nothing newer is stored: this process's fresh tokens still work, unsaved.
+    return use(Reason::refreshed_unsaved, *facts.refreshed, facts.replacing);
+}
+
 /// After the provider refused, failed or did not answer the refresh of `stored`.
 Decision after_failure(const RefreshFacts& facts, const Failure& failure,
                        const RefreshRules& rules) {
@@ -97,6 +114,9 @@ Decision decide_refresh(const RefreshFacts& facts, const RefreshRules& rules) {
         return make(Step::fail, Reason::store_failed);
     }
     if (facts.refreshed) {
+        if (facts.is_save_refused) {
+            return after_refused_save(facts);
+        }
         return use(Reason::refreshed, *facts.refreshed, facts.replacing);
     }
     if (!facts.stored) {

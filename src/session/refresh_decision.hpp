@@ -58,9 +58,13 @@ struct RefreshFacts {
     std::optional<RefusedGrant> refused; ///< the provider refused this refresh token before
     int failed_attempts = 0;             ///< failed refreshes of this call, the last one included
     std::optional<Failure> failure;      ///< how the refresh of `stored` just failed
-    /// Read again after the provider refused `stored`: another process may have rotated them.
+    /// Read again after the provider refused `stored`, or after the save of `refreshed` was
+    /// refused: another process may have rotated them.
     std::optional<OAuthTokenSet> reread;
     std::optional<OAuthTokenSet> refreshed; ///< what the provider just gave for `stored` (saved)
+    /// The save of `refreshed` was refused: the lease ran out during the request (and another
+    /// holder may have taken it), so `refreshed` is not stored. `reread` holds what is.
+    bool is_save_refused = false;
 
     // Time.
     WallTime now{};
@@ -88,6 +92,10 @@ enum class Reason {
     fresh,             ///< use: the stored tokens need no refresh (forced: newer than replaced)
     refreshed,         ///< use: the provider's new tokens
     rotated_elsewhere, ///< use: the provider refused ours, another process stored newer ones
+    superseded,        ///< use: our lease ran out during the refresh, another process stored
+                       ///< newer tokens (ours are not stored)
+    refreshed_unsaved, ///< use: the provider's new tokens, not stored (our lease ran out during
+                       ///< the refresh and the fenced save was refused)
     lease_busy,        ///< use for now, wait, or fail (held too long): another process refreshes
     transient_failure, ///< use for now, wait, or fail (retries over): the refresh may work later
     store_failed,      ///< use the cached tokens for now, or fail with the store's error

@@ -8,8 +8,8 @@
 namespace authflow::session_detail {
 
 RefreshLease::RefreshLease(TokenStore& store, std::string name, std::chrono::milliseconds ttl,
-                           bool is_used)
-    : store_(store), name_(std::move(name)), ttl_(ttl),
+                           bool is_used, Clock& clock)
+    : store_(store), name_(std::move(name)), ttl_(ttl), clock_(clock),
       state_(is_used ? LeaseState::not_taken : LeaseState::unused) {}
 
 LeaseState RefreshLease::try_take() {
@@ -32,8 +32,12 @@ bool RefreshLease::take_by(Clock::steady_time deadline, const Clock& clock,
     return true;
 }
 
-void RefreshLease::save(const std::string& key, const OAuthTokenSet& tokens) {
-    store_.save(key, tokens);
+bool RefreshLease::save(const std::string& key, const OAuthTokenSet& tokens) {
+    if (state_ == LeaseState::unused) {
+        store_.save(key, tokens);
+        return true;
+    }
+    return lease_ && store_.save_if_held(*lease_, key, tokens);
 }
 
 std::string RefreshLease::name_for(const std::string& key) {

@@ -41,13 +41,24 @@ void refresh_stored(RefreshFacts& facts, RefreshLease& lease, const RefreshServi
         }
         return;
     }
+    bool is_saved = true;
     try {
-        lease.save(services.key, *facts.refreshed);
+        is_saved = lease.save(services.key, *facts.refreshed);
     } catch (const StoreError& e) {
         // The new tokens work; without them in the store other processes will need a new
         // sign-in, but this one carries on.
         log(LogLevel::error,
             "session '" + services.key + "': refreshed tokens could not be stored: " + e.what());
+    }
+    if (!is_saved) {
+        // The lease ran out during the request (renewals failed, or the process stood still):
+        // the fenced save kept our tokens out, as another holder may have stored newer ones.
+        facts.is_save_refused = true;
+        try {
+            facts.reread = services.store.load(services.key);
+        } catch (const StoreError&) {
+            facts.reread = facts.stored; // nothing newer is known: keep our own, unsaved
+        }
     }
 }
 
@@ -56,11 +67,15 @@ void refresh_stored(RefreshFacts& facts, RefreshLease& lease, const RefreshServi
 /// lease. The lease ends with the scope.
 Decision attempt(RefreshFacts& facts, const RefreshServices& services) {
     RefreshLease lease(services.store, services.lease_name, services.lease_ttl,
-                       services.is_single_flight);
+                       services.is_single_flight, services.clock);
+    if (!services.is_lease_renewed) {
+        lease.testing_disable_renewal();
+    }
     facts.lease = lease.state();
     facts.failure.reset();
     facts.reread.reset();
     facts.refreshed.reset();
+    facts.is_save_refused = false;
     facts.stored = services.store.load(services.key);
     if (facts.force && !facts.replacing) {
         facts.replacing = facts.stored; // nothing cached: refresh what is stored now
@@ -100,6 +115,15 @@ Decision run_refresh(RefreshFacts& facts, const RefreshServices& services) {
             log(LogLevel::warning, "session '" + services.key +
                                        "': using the cached token; the store failed: " + e.what());
             return decision;
+        }
+        if (decision.reason == Reason::superseded || decision.reason == Reason::refreshed_unsaved) {
+            log(LogLevel::warning,
+                "session '" + services.key + "': the refresh lease ran out during the token " +
+                    "request, so the refreshed tokens were not stored; " +
+                    (decision.reason == Reason::superseded
+                         ? "using the newer tokens another process stored"
+                         : "using them in this process only (the provider may have rotated the "
+                           "stored refresh token)"));
         }
         if (decision.step == Step::use && decision.reason == Reason::transient_failure) {
             log(LogLevel::warning, "session '" + services.key +

@@ -26,6 +26,7 @@ struct RefreshServices {
     const std::string& lease_name; ///< the cross-process refresh lease
     std::chrono::milliseconds lease_ttl;
     bool is_single_flight; ///< false (test-only): the lease is not used
+    bool is_lease_renewed; ///< false (test-only): the lease is not renewed during the request
     /// Waits on the clock; throws Error (cancelled) when the session closes meanwhile.
     std::function<void(std::chrono::milliseconds)> wait_for;
     /// The refresh token the provider refused last, if any (asked before each decision).

@@ -46,6 +46,7 @@ public:
                     lease_name_,
                     options_.lease_ttl,
                     single_flight_,
+                    !options_.testing_disable_lease_renewal,
                     [this](std::chrono::milliseconds delay) { wait_for(delay); },
                     [this] {
                         std::lock_guard lock(mutex_);
@@ -150,7 +151,7 @@ public:
         }
         // Take the refresh lease, so that no refresh in any process is between its token
         // request and its save: it could otherwise store tokens that were never revoked.
-        RefreshLease lease(*store_, lease_name_, options_.lease_ttl, single_flight_);
+        RefreshLease lease(*store_, lease_name_, options_.lease_ttl, single_flight_, *clock_);
         const auto deadline =
             clock_->steady_now() + options_.lease_ttl + options_.lease_poll_interval;
         if (!lease.take_by(deadline, *clock_, [&] { wait_for(options_.lease_poll_interval); })) {
@@ -301,7 +302,8 @@ private:
         case NextAttempt::when_due:
             break;
         }
-        const bool is_refreshed = decision.reason == Reason::refreshed;
+        const bool is_refreshed =
+            decision.reason == Reason::refreshed || decision.reason == Reason::refreshed_unsaved;
         if (is_refreshed) {
             std::lock_guard lock(mutex_);
             ++stats_.refreshes;

@@ -116,9 +116,11 @@ std::filesystem::path default_lock_dir() {
 }
 
 FileLeaseBackend::FileLeaseBackend(std::filesystem::path dir, std::string scope,
-                                   std::shared_ptr<const Clock> clock, std::string backend_name)
+                                   std::shared_ptr<const Clock> clock, std::string backend_name,
+                                   RecordWriter writer)
     : dir_(dir.empty() ? default_lock_dir() : std::move(dir)), scope_(std::move(scope)),
-      clock_(clock_or_system(std::move(clock))), backend_name_(std::move(backend_name)) {}
+      clock_(clock_or_system(std::move(clock))), backend_name_(std::move(backend_name)),
+      writer_(std::move(writer)) {}
 
 void FileLeaseBackend::ensure_dir() {
     std::call_once(dir_ready_, [this] {
@@ -179,6 +181,25 @@ bool FileLeaseBackend::release(const std::string& name, const std::string& holde
     // The file stays: removing a file others may be waiting to lock would split the lock.
     file.write(std::nullopt, backend_name_);
     return current->expires_ms > now;
+}
+
+bool FileLeaseBackend::put_if_held(const std::string& name, const std::string& holder,
+                                   RecordKind kind, const std::string& key, std::string_view value,
+                                   std::optional<std::chrono::milliseconds> ttl) {
+    if (!writer_) {
+        fail(errc::internal, backend_name_, "this lease backend cannot write records");
+    }
+    ensure_dir();
+    LockedFile file{lock_file(name), backend_name_};
+    std::int64_t now = wall_ms(*clock_);
+    auto current = file.read();
+    if (!current || current->expires_ms <= now || !constant_time_equal(current->holder, holder)) {
+        return false;
+    }
+    // Written before the flock is dropped (when `file` closes): an acquire by another holder
+    // waits on the flock, so it cannot come between the check and the write.
+    writer_(kind, key, value, ttl);
+    return true;
 }
 
 } // namespace authflow::store_detail

@@ -184,6 +184,41 @@ std::optional<Envelope> open_envelope(std::string_view text) {
     return envelope;
 }
 
+// How the keyring store writes a record: one secret per service, kind and key. A value (it
+// copies what it needs), so that the lease backend that writes fenced saves can outlive the store.
+class SecretWriter {
+public:
+    SecretWriter(std::string service, std::shared_ptr<const Clock> clock,
+                 std::optional<std::chrono::milliseconds> record_ttl)
+        : service_(std::move(service)), clock_(std::move(clock)), record_ttl_(record_ttl) {}
+
+    void operator()(RecordKind kind, const std::string& key, std::string_view value,
+                    std::optional<std::chrono::milliseconds> ttl) const {
+        if (!ttl) {
+            ttl = record_ttl_;
+        }
+        std::int64_t expires = ttl ? store_detail::wall_ms(*clock_) + ttl->count() : 0;
+        std::string text = make_envelope(expires, value);
+        std::string label = label_of(kind, service_, key);
+        auto attrs = attributes(service_, &key);
+        GError* raw = nullptr;
+        // The Secret Service replaces the item with the same attributes: one secret per kind and
+        // key.
+        gboolean stored =
+            secret_password_storev_sync(schema_of(kind), attrs.get(), SECRET_COLLECTION_DEFAULT,
+                                        label.c_str(), text.c_str(), nullptr, &raw);
+        ErrorPtr error{raw};
+        if (error || stored == FALSE) {
+            fail_gerror(error, "storing a secret");
+        }
+    }
+
+private:
+    std::string service_;
+    std::shared_ptr<const Clock> clock_;
+    std::optional<std::chrono::milliseconds> record_ttl_;
+};
+
 } // namespace
 
 bool secret_service_available() {
@@ -200,9 +235,10 @@ public:
     explicit Impl(KeyringTokenStoreOptions options)
         : service_(std::move(options.service)),
           clock_(store_detail::clock_or_system(options.clock)), record_ttl_(options.record_ttl),
+          writer_(service_, clock_, record_ttl_),
           leases_(std::make_shared<store_detail::FileLeaseBackend>(
               options.lock_dir, "keyring:" + service_, options.clock,
-              std::string{backend_name_text})) {
+              std::string{backend_name_text}, writer_)) {
         if (service_.empty() || service_.size() > 256) {
             throw ConfigError(errc::config_invalid,
                               "keyring token store: the service name must be 1 to 256 characters");
@@ -250,6 +286,7 @@ public:
     std::string service_;
     std::shared_ptr<const Clock> clock_;
     std::optional<std::chrono::milliseconds> record_ttl_;
+    SecretWriter writer_;
     std::shared_ptr<store_detail::FileLeaseBackend> leases_;
 };
 
@@ -262,22 +299,7 @@ KeyringTokenStore::~KeyringTokenStore() = default;
 
 void KeyringTokenStore::do_put(RecordKind kind, const std::string& key, std::string_view value,
                                std::optional<std::chrono::milliseconds> ttl) {
-    if (!ttl) {
-        ttl = impl_->record_ttl_;
-    }
-    std::int64_t expires = ttl ? store_detail::wall_ms(*impl_->clock_) + ttl->count() : 0;
-    std::string text = make_envelope(expires, value);
-    std::string label = label_of(kind, impl_->service_, key);
-    auto attrs = attributes(impl_->service_, &key);
-    GError* raw = nullptr;
-    // The Secret Service replaces the item with the same attributes: one secret per kind and key.
-    gboolean stored =
-        secret_password_storev_sync(schema_of(kind), attrs.get(), SECRET_COLLECTION_DEFAULT,
-                                    label.c_str(), text.c_str(), nullptr, &raw);
-    ErrorPtr error{raw};
-    if (error || stored == FALSE) {
-        fail_gerror(error, "storing a secret");
-    }
+    impl_->writer_(kind, key, value, ttl);
 }
 
 std::optional<std::string> KeyringTokenStore::do_get(RecordKind kind, const std::string& key) {

@@ -84,6 +84,34 @@ public:
         return was_live;
     }
 
+    bool put_if_held(const std::string& name, const std::string& holder, RecordKind kind,
+                     const std::string& key, std::string_view value,
+                     std::optional<std::chrono::milliseconds> ttl) override {
+        Record record = make_record(value, ttl);
+        auto now = clock_->steady_now();
+        std::lock_guard lock(mutex_);
+        // One lock covers the check and the write: no acquire can come between them.
+        auto it = leases_.find(name);
+        if (it == leases_.end() || !(now < it->second.expires) ||
+            !constant_time_equal(it->second.holder, holder)) {
+            return false;
+        }
+        records_.insert_or_assign(RecordId{kind, key}, std::move(record));
+        return true;
+    }
+
+    // A record of `value` expiring after `ttl`, or the store's record TTL without one.
+    Record make_record(std::string_view value, std::optional<std::chrono::milliseconds> ttl) const {
+        if (!ttl) {
+            ttl = record_ttl_;
+        }
+        Record record{std::string{value}, std::nullopt};
+        if (ttl) {
+            record.expires = clock_->steady_now() + *ttl;
+        }
+        return record;
+    }
+
     std::string_view backend_name() const noexcept override { return "memory"; }
 
     std::shared_ptr<const Clock> clock_;
@@ -101,13 +129,7 @@ MemoryTokenStore::~MemoryTokenStore() = default;
 
 void MemoryTokenStore::do_put(RecordKind kind, const std::string& key, std::string_view value,
                               std::optional<std::chrono::milliseconds> ttl) {
-    if (!ttl) {
-        ttl = impl_->record_ttl_;
-    }
-    Impl::Record record{std::string{value}, std::nullopt};
-    if (ttl) {
-        record.expires = impl_->clock_->steady_now() + *ttl;
-    }
+    Impl::Record record = impl_->make_record(value, ttl);
     std::lock_guard lock(impl_->mutex_);
     impl_->records_.insert_or_assign(Impl::RecordId{kind, key}, std::move(record));
 }

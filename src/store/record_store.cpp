@@ -86,6 +86,21 @@ bool Lease::release() {
     return backend_->release(name_, holder_);
 }
 
+bool Lease::put_if_held(const detail::LeaseBackend& expected, RecordKind kind,
+                        const std::string& key, std::string_view value,
+                        std::optional<std::chrono::milliseconds> ttl) const {
+    if (backend_.get() != &expected) {
+        store_detail::fail(errc::invalid_argument, expected.backend_name(),
+                           "lease '" + name_ + "' belongs to another store");
+    }
+    // Under the mutex, so that release() cannot end the lease between the check and the write.
+    std::lock_guard lock(mutex_);
+    if (released_) {
+        return false;
+    }
+    return backend_->put_if_held(name_, holder_, kind, key, value, ttl);
+}
+
 bool Lease::is_released() const {
     std::lock_guard lock(mutex_);
     return released_;
@@ -133,6 +148,20 @@ std::string RecordStore::record_name(RecordKind kind, std::string_view key) cons
     name += '\x1f';
     name += key;
     return name;
+}
+
+bool RecordStore::put_if_held(const Lease& lease, RecordKind kind, std::string_view key,
+                              std::string_view value,
+                              std::optional<std::chrono::milliseconds> ttl) {
+    validate_store_key(key);
+    if (ttl) {
+        store_detail::positive_ms(*ttl, backend(), "record ttl");
+    }
+    auto backend = lease_backend();
+    if (!backend) {
+        store_detail::fail(errc::invalid_argument, this->backend(), "this store has no leases");
+    }
+    return lease.put_if_held(*backend, kind, std::string{key}, value, ttl);
 }
 
 std::unique_ptr<Lease> RecordStore::try_acquire(std::string_view name,

@@ -21,6 +21,15 @@ constexpr std::string_view renew_script =
 constexpr std::string_view release_script = "if redis.call('GET', KEYS[1]) == ARGV[1] then "
                                             "return redis.call('DEL', KEYS[1]) else return 0 end";
 
+// The fenced save: the lease's value is compared with the holder and the record written in one
+// script, which Redis runs atomically. ARGV[3] is the record TTL in ms, or "" for none (a plain
+// SET, which also drops a TTL an earlier save gave the key).
+constexpr std::string_view put_if_held_script =
+    "if redis.call('GET', KEYS[1]) ~= ARGV[1] then return 0 end "
+    "if ARGV[3] == '' then redis.call('SET', KEYS[2], ARGV[2]) "
+    "else redis.call('SET', KEYS[2], ARGV[2], 'PX', ARGV[3]) end "
+    "return 1";
+
 using store_detail::RedisReply;
 using store_detail::reply_text;
 using Reply = RedisReply;
@@ -98,6 +107,21 @@ public:
         std::string key = lease_prefix_ + name;
         Reply reply = command({"EVAL", release_script, "1", key, holder}, "releasing a lease");
         return integer(reply, "releasing a lease") == 1;
+    }
+
+    bool put_if_held(const std::string& name, const std::string& holder, RecordKind kind,
+                     const std::string& key, std::string_view value,
+                     std::optional<std::chrono::milliseconds> ttl) override {
+        std::string lease_key = lease_prefix_ + name;
+        std::string record_key = kind_prefix(kind) + key;
+        if (!ttl) {
+            ttl = record_ttl_;
+        }
+        std::string ms = ttl ? std::to_string(ttl->count()) : std::string{};
+        Reply reply =
+            command({"EVAL", put_if_held_script, "2", lease_key, record_key, holder, value, ms},
+                    "saving a record under a lease");
+        return integer(reply, "saving a record under a lease") == 1;
     }
 
     std::string_view backend_name() const noexcept override { return backend_name_text; }

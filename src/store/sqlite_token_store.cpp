@@ -206,6 +206,8 @@ public:
                          " WHERE name = ?1 AND holder = ?2 AND expires_at > ?4");
         release_ = prepare("DELETE FROM leases WHERE name = ?1 AND holder = ?2"
                            " RETURNING expires_at");
+        is_held_ = prepare("SELECT 1 FROM leases WHERE name = ?1 AND holder = ?2"
+                           " AND expires_at > ?3");
     }
 
     void bind_text(sqlite3_stmt* stmt, int index, std::string_view text) {
@@ -279,6 +281,50 @@ public:
         return was_live;
     }
 
+    bool put_if_held(const std::string& name, const std::string& holder, RecordKind kind,
+                     const std::string& key, std::string_view value,
+                     std::optional<std::chrono::milliseconds> ttl) override {
+        std::int64_t now = store_detail::wall_ms(*clock_);
+        std::lock_guard lock(mutex_);
+        // BEGIN IMMEDIATE takes the write lock first: no other connection can take the lease
+        // between the check and the write.
+        exec("BEGIN IMMEDIATE", "starting a fenced save");
+        try {
+            bool is_held = false;
+            {
+                Use use{is_held_};
+                bind_text(use.get(), 1, name);
+                bind_text(use.get(), 2, holder);
+                bind_int(use.get(), 3, now);
+                is_held = row(use.get(), "checking a lease");
+            }
+            if (is_held) {
+                save_locked(kind, key, value, ttl, now);
+            }
+            exec(is_held ? "COMMIT" : "ROLLBACK", "ending a fenced save");
+            return is_held;
+        } catch (...) {
+            sqlite3_exec(db_.get(), "ROLLBACK", nullptr, nullptr, nullptr);
+            throw;
+        }
+    }
+
+    // Writes a record (the store's record TTL without `ttl`).
+    void save_locked(RecordKind kind, const std::string& key, std::string_view value,
+                     std::optional<std::chrono::milliseconds> ttl, std::int64_t now) {
+        if (!ttl) {
+            ttl = record_ttl_;
+        }
+        Use use{statements(kind).save};
+        bind_text(use.get(), 1, key);
+        bind_text(use.get(), 2, value);
+        if (ttl) {
+            bind_int(use.get(), 3, now + ttl->count());
+        }
+        bind_int(use.get(), 4, now);
+        run(use.get(), "saving a record");
+    }
+
     std::string_view backend_name() const noexcept override { return backend_name_text; }
 
     std::filesystem::path path_;
@@ -288,7 +334,7 @@ public:
     std::mutex mutex_;
     store_detail::SqliteDatabase db_;
     std::array<KindStatements, std::size(record_kinds)> kinds_; ///< by RecordKind
-    Statement acquire_, renew_, release_;
+    Statement acquire_, renew_, release_, is_held_;
     std::atomic<std::uint32_t> saves_since_purge_{0};
 };
 
@@ -305,20 +351,10 @@ const std::filesystem::path& SqliteTokenStore::path() const noexcept {
 
 void SqliteTokenStore::do_put(RecordKind kind, const std::string& key, std::string_view value,
                               std::optional<std::chrono::milliseconds> ttl) {
-    if (!ttl) {
-        ttl = impl_->record_ttl_;
-    }
     std::int64_t now = store_detail::wall_ms(*impl_->clock_);
     {
         std::lock_guard lock(impl_->mutex_);
-        Use use{impl_->statements(kind).save};
-        impl_->bind_text(use.get(), 1, key);
-        impl_->bind_text(use.get(), 2, value);
-        if (ttl) {
-            impl_->bind_int(use.get(), 3, now + ttl->count());
-        }
-        impl_->bind_int(use.get(), 4, now);
-        impl_->run(use.get(), "saving a record");
+        impl_->save_locked(kind, key, value, ttl, now);
     }
     if (++impl_->saves_since_purge_ % 1024 == 0) {
         impl_->purge_expired();

@@ -31,19 +31,26 @@ bool TokenStore::encrypts() const noexcept {
 
 TokenStore::~TokenStore() = default;
 
+std::string TokenStore::token_record(std::string_view key, const OAuthTokenSet& tokens) const {
+    return layers_->tokens.encode(record_name(RecordKind::token_set, key), tokens);
+}
+
 void TokenStore::save(std::string_view key, const OAuthTokenSet& tokens) {
     validate_store_key(key);
-    std::string name = record_name(RecordKind::token_set, key);
-    do_put(RecordKind::token_set, std::string{key}, layers_->tokens.encode(name, tokens),
-           std::nullopt);
+    do_put(RecordKind::token_set, std::string{key}, token_record(key, tokens), std::nullopt);
 }
 
 void TokenStore::save(std::string_view key, const OAuthTokenSet& tokens,
                       std::chrono::milliseconds ttl) {
     validate_store_key(key);
     store_detail::positive_ms(ttl, backend(), "record ttl");
-    std::string name = record_name(RecordKind::token_set, key);
-    do_put(RecordKind::token_set, std::string{key}, layers_->tokens.encode(name, tokens), ttl);
+    do_put(RecordKind::token_set, std::string{key}, token_record(key, tokens), ttl);
+}
+
+bool TokenStore::save_if_held(const Lease& lease, std::string_view key,
+                              const OAuthTokenSet& tokens) {
+    validate_store_key(key);
+    return put_if_held(lease, RecordKind::token_set, key, token_record(key, tokens));
 }
 
 std::optional<OAuthTokenSet> TokenStore::load(std::string_view key) {

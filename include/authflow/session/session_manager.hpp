@@ -56,7 +56,8 @@ struct SessionManagerOptions {
     bool background_refresh = true;
     RetryPolicy retry;
     /// The cross-process refresh lease (TokenStore::try_acquire): held while this process
-    /// refreshes, so longer than a token request can take (the HTTP timeout); a holder that
+    /// refreshes, renewed every third of it while the token request runs (so a slow request
+    /// keeps it), and the refreshed tokens are saved only while it is still held. A holder that
     /// dies blocks the others at most this long.
     std::chrono::milliseconds lease_ttl{60000};
     /// How often a process that waits for another's refresh looks at the store again.
@@ -69,6 +70,9 @@ struct SessionManagerOptions {
     /// Test-only: turns off single-flight (in the process and across processes), so that a
     /// test can show what it prevents. Never set it in a program.
     bool testing_disable_single_flight = false;
+    /// Test-only: the refresh lease is not renewed during the token request, so that a test can
+    /// show what the renewal prevents. Never set it in a program.
+    bool testing_disable_lease_renewal = false;
 };
 
 /// What logout() did. A plain value.

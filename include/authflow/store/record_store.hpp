@@ -43,6 +43,14 @@ public:
                        std::chrono::milliseconds ttl) = 0;
     /// Ends the lease if `holder` still holds it; false otherwise.
     virtual bool release(const std::string& name, const std::string& holder) = 0;
+    /// Stores `value` under (kind, key) as RecordStore::put does (the same TTL rules), but only
+    /// if `holder` still holds the live lease `name`: the check and the write are one atomic step
+    /// of the store shared by all holders, so no other holder can take the lease in between.
+    /// Returns false, with nothing written, when the lease expired, was released or is another
+    /// holder's. Called with a validated key and ttl.
+    virtual bool put_if_held(const std::string& name, const std::string& holder, RecordKind kind,
+                             const std::string& key, std::string_view value,
+                             std::optional<std::chrono::milliseconds> ttl) = 0;
     /// Backend name for error texts.
     virtual std::string_view backend_name() const noexcept = 0;
 };
@@ -54,6 +62,7 @@ public:
 /// destroyed, or by itself when its time-to-live passes without renewal (so a holder that dies
 /// blocks others at most one TTL). Safe to use from several threads.
 class Lease {
+    friend class RecordStore; // put_if_held compares the holder token, which stays private
 public:
     /// Made by RecordStore::try_acquire.
     Lease(std::shared_ptr<detail::LeaseBackend> backend, std::string name, std::string holder);
@@ -79,6 +88,10 @@ public:
     bool is_released() const;
 
 private:
+    /// RecordStore::put_if_held for the store whose lease backend is `expected`.
+    bool put_if_held(const detail::LeaseBackend& expected, RecordKind kind, const std::string& key,
+                     std::string_view value, std::optional<std::chrono::milliseconds> ttl) const;
+
     std::shared_ptr<detail::LeaseBackend> backend_;
     std::string name_;
     std::string holder_; ///< random, compared by the backend on renew and release
@@ -128,6 +141,16 @@ public:
     /// Lease names are separate from record keys. Throws StoreError (invalid_argument) for a bad
     /// name or non-positive ttl, or when the backend fails.
     std::unique_ptr<Lease> try_acquire(std::string_view name, std::chrono::milliseconds ttl);
+
+    /// put(kind, key, value, ttl), fenced by `lease`: the record is written only while `lease`
+    /// is still held, checked atomically with the write (a fencing token), so a holder whose
+    /// lease ran out (a long pause, a slow request) cannot overwrite what the next holder
+    /// stored. Returns false, with nothing written, when the lease expired, was released, or
+    /// another holder has taken it since. Throws StoreError (invalid_argument) for a bad key or
+    /// ttl, or a lease of another store; another StoreError when the backend fails.
+    bool put_if_held(const Lease& lease, RecordKind kind, std::string_view key,
+                     std::string_view value,
+                     std::optional<std::chrono::milliseconds> ttl = std::nullopt);
 
 protected:
     RecordStore() = default;

@@ -50,6 +50,11 @@ public:
     /// lifetime) — never tied to the access token's own lifetime, which ends long before the
     /// refresh token is of no more use. A non-positive ttl throws StoreError (invalid_argument).
     void save(std::string_view key, const OAuthTokenSet& tokens, std::chrono::milliseconds ttl);
+    /// As save(key, tokens), fenced by `lease` (RecordStore::put_if_held): the tokens are stored
+    /// only while `lease` is still held, checked atomically with the write. Returns false, with
+    /// nothing written, when the lease expired, was released or another holder took it since.
+    /// Throws StoreError as save does, and invalid_argument for a lease of another store.
+    bool save_if_held(const Lease& lease, std::string_view key, const OAuthTokenSet& tokens);
     /// The tokens stored under `key`, or nothing when absent or expired. Throws StoreError
     /// (store_corrupt, decrypt_failed) when the record exists but cannot be read.
     std::optional<OAuthTokenSet> load(std::string_view key);
@@ -79,6 +84,9 @@ protected:
     explicit TokenStore(std::string_view backend, RecordSealing sealing = {});
 
 private:
+    /// The sealed record of `tokens` under `key` (validated), as every save writes it.
+    std::string token_record(std::string_view key, const OAuthTokenSet& tokens) const;
+
     struct Layers;
     std::unique_ptr<Layers> layers_;
 };

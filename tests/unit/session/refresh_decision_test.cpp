@@ -189,6 +189,37 @@ TEST(RefreshDecision, ARefusalTakesTokensAnotherProcessRotatedMeanwhile) {
     EXPECT_EQ(decide_refresh(facts, rules()).reason, Reason::refused);
 }
 
+TEST(RefreshDecision, ARefusedSaveTakesTokensAnotherProcessStoredMeanwhile) {
+    // The lease ran out during the request; the fenced save kept our tokens out of the store.
+    auto facts = facts_at(700, tokens("at-1"));
+    facts.lease = LeaseState::held;
+    facts.refreshed = tokens("at-2", "rt-2", 600, issued + 700);
+    facts.is_save_refused = true;
+    facts.reread = tokens("at-3", "rt-3", 600, issued + 699);
+    auto decision = decide_refresh(facts, rules());
+    EXPECT_EQ(decision.step, Step::use);
+    EXPECT_EQ(decision.reason, Reason::superseded);
+    EXPECT_EQ(decision.tokens->access_token, "at-3");
+    EXPECT_EQ(decision.replacing->access_token, "at-1");
+    // Nothing newer stored (the same tokens, or newer ones already expired): our own, unsaved.
+    for (const auto& reread : {tokens("at-1"), tokens("at-3", "rt-3", 600, issued - 1000)}) {
+        facts.reread = reread;
+        decision = decide_refresh(facts, rules());
+        EXPECT_EQ(decision.step, Step::use);
+        EXPECT_EQ(decision.reason, Reason::refreshed_unsaved);
+        EXPECT_EQ(decision.tokens->access_token, "at-2");
+        EXPECT_EQ(decision.next, NextAttempt::when_due);
+    }
+    // Removed meanwhile (a logout elsewhere takes the lease, then removes): signed out.
+    facts.reread.reset();
+    decision = decide_refresh(facts, rules());
+    EXPECT_EQ(decision.step, Step::reauthenticate);
+    EXPECT_EQ(decision.reason, Reason::not_signed_in);
+    // A save that went through: the provider's tokens, whatever was read.
+    facts.is_save_refused = false;
+    EXPECT_EQ(decide_refresh(facts, rules()).reason, Reason::refreshed);
+}
+
 TEST(RefreshDecision, AFailureThatRefreshingAgainCannotHelpFails) {
     auto facts = facts_at(560, tokens("at-1")); // still valid: still fails
     facts.lease = LeaseState::held;

@@ -26,25 +26,27 @@ namespace authflow::test {
 class CountingStore final : public TokenStore {
 public:
     explicit CountingStore(std::shared_ptr<Clock> clock)
-        : TokenStore("memory"), leases_(std::make_shared<Leases>(std::move(clock))) {}
+        : TokenStore("memory"), leases_(std::make_shared<Leases>(std::move(clock), *this)) {}
 
     std::string_view backend() const noexcept override { return "memory"; }
 
     std::atomic<int> loads{0};
-    std::atomic<int> saves{0};
+    std::atomic<int> saves{0};         ///< token sets written, fenced or not
+    std::atomic<int> refused_saves{0}; ///< fenced saves refused: the lease was no longer held
     std::atomic<int> removes{0};
     std::atomic<bool> failing{false}; ///< every call throws StoreError (store_unavailable)
 
     /// Lease acquisitions tried (successful or not).
     int acquisitions() const { return leases_->tries.load(); }
+    /// Lease renewals tried, and those that succeeded.
+    int renewal_tries() const { return leases_->renewal_tries.load(); }
+    int renewals() const { return leases_->renewals.load(); }
 
 protected:
     void do_put(RecordKind kind, const std::string& key, std::string_view value,
                 std::optional<std::chrono::milliseconds>) override {
         check();
-        saves += kind == RecordKind::token_set ? 1 : 0;
-        std::lock_guard lock(mutex_);
-        records_[{kind, key}] = std::string{value};
+        write(kind, key, value);
     }
     std::optional<std::string> do_get(RecordKind kind, const std::string& key) override {
         check();
@@ -84,8 +86,14 @@ protected:
     }
 
 private:
+    void write(RecordKind kind, const std::string& key, std::string_view value) {
+        saves += kind == RecordKind::token_set ? 1 : 0;
+        std::lock_guard lock(mutex_);
+        records_[{kind, key}] = std::string{value};
+    }
+
     struct Leases final : detail::LeaseBackend {
-        explicit Leases(std::shared_ptr<Clock> c) : clock(std::move(c)) {}
+        Leases(std::shared_ptr<Clock> c, CountingStore& s) : clock(std::move(c)), store(s) {}
         bool acquire(const std::string& name, const std::string& holder,
                      std::chrono::milliseconds ttl) override {
             ++tries;
@@ -100,6 +108,7 @@ private:
         }
         bool renew(const std::string& name, const std::string& holder,
                    std::chrono::milliseconds ttl) override {
+            ++renewal_tries;
             std::lock_guard lock(mutex);
             auto it = held.find(name);
             if (it == held.end() || it->second.first != holder ||
@@ -107,6 +116,7 @@ private:
                 return false;
             }
             it->second.second = clock->steady_now() + ttl;
+            ++renewals;
             return true;
         }
         bool release(const std::string& name, const std::string& holder) override {
@@ -118,10 +128,27 @@ private:
             held.erase(it);
             return true;
         }
+        bool put_if_held(const std::string& name, const std::string& holder, RecordKind kind,
+                         const std::string& key, std::string_view value,
+                         std::optional<std::chrono::milliseconds>) override {
+            store.check();
+            std::lock_guard lock(mutex); // held across the write: the check and it are one step
+            auto it = held.find(name);
+            if (it == held.end() || it->second.first != holder ||
+                it->second.second <= clock->steady_now()) {
+                ++store.refused_saves;
+                return false;
+            }
+            store.write(kind, key, value);
+            return true;
+        }
         std::string_view backend_name() const noexcept override { return "memory"; }
 
         std::shared_ptr<Clock> clock;
+        CountingStore& store; ///< the leases live no longer than the store in these tests
         std::atomic<int> tries{0};
+        std::atomic<int> renewal_tries{0};
+        std::atomic<int> renewals{0};
         std::mutex mutex;
         std::map<std::string, std::pair<std::string, Clock::steady_time>> held;
     };

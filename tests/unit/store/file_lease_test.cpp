@@ -4,6 +4,9 @@
 #include "unit/store/store_test_helpers.hpp"
 
 #include <cstdlib>
+#include <fcntl.h>
+#include <map>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -85,6 +88,60 @@ TEST_F(FileLease, DamagedLockFileCountsAsFree) {
     EXPECT_TRUE(leases->acquire("l", "h", 10s));
     write_file(leases->lock_file("l"), "garbage without structure");
     EXPECT_TRUE(leases->acquire("l", "h2", 10s));
+}
+
+/// A record writer for the fenced save that keeps records in a map and notes whether the lock
+/// file was locked while it wrote.
+struct MapWriter {
+    std::map<std::string, std::string> records;
+    std::filesystem::path lock_file;
+    bool was_locked_during_write = true;
+
+    store_detail::FileLeaseBackend::RecordWriter writer() {
+        return [this](RecordKind, const std::string& key, std::string_view value,
+                      std::optional<std::chrono::milliseconds>) {
+            int fd = ::open(lock_file.c_str(), O_RDWR | O_CLOEXEC);
+            bool is_free = fd >= 0 && ::flock(fd, LOCK_EX | LOCK_NB) == 0;
+            if (fd >= 0) {
+                ::close(fd);
+            }
+            was_locked_during_write = was_locked_during_write && !is_free;
+            records[key] = std::string{value};
+        };
+    }
+};
+
+TEST_F(FileLease, PutIfHeldWritesUnderTheLockOnlyWhileHeld) {
+    MapWriter records;
+    auto one =
+        std::make_shared<FileLeaseBackend>(locks_, "test", clock_, "keyring", records.writer());
+    auto two =
+        std::make_shared<FileLeaseBackend>(locks_, "test", clock_, "keyring", records.writer());
+    records.lock_file = one->lock_file("refresh");
+    ASSERT_TRUE(one->acquire("refresh", "holder-1", 10s));
+    EXPECT_TRUE(one->put_if_held("refresh", "holder-1", RecordKind::token_set, "k", "v1", {}));
+    EXPECT_EQ(records.records["k"], "v1");
+    EXPECT_TRUE(records.was_locked_during_write) << "the write must happen under the flock";
+    // Another holder's name: refused.
+    EXPECT_FALSE(one->put_if_held("refresh", "holder-2", RecordKind::token_set, "k", "x", {}));
+    // Expired, then taken by another holder: the first holder's write is refused.
+    clock_->advance(11s);
+    EXPECT_FALSE(one->put_if_held("refresh", "holder-1", RecordKind::token_set, "k", "late", {}));
+    ASSERT_TRUE(two->acquire("refresh", "holder-2", 10s));
+    EXPECT_FALSE(one->put_if_held("refresh", "holder-1", RecordKind::token_set, "k", "stale", {}));
+    EXPECT_TRUE(two->put_if_held("refresh", "holder-2", RecordKind::token_set, "k", "v2", {}));
+    // Released: refused.
+    EXPECT_TRUE(two->release("refresh", "holder-2"));
+    EXPECT_FALSE(two->put_if_held("refresh", "holder-2", RecordKind::token_set, "k", "v3", {}));
+    EXPECT_EQ(records.records["k"], "v2");
+}
+
+TEST_F(FileLease, PutIfHeldWithoutAWriterIsAnInternalError) {
+    auto leases = backend(locks_);
+    ASSERT_TRUE(leases->acquire("l", "h", 10s));
+    EXPECT_EQ(
+        store_error_of([&] { leases->put_if_held("l", "h", RecordKind::token_set, "k", "v", {}); }),
+        errc::internal);
 }
 
 TEST_F(FileLease, DefaultDirectory) {

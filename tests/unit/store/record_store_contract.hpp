@@ -203,6 +203,81 @@ TYPED_TEST_P(RecordStoreContract, LeaseIsExclusiveUntilReleasedOrExpired) {
     EXPECT_FALSE(second->release());
 }
 
+TYPED_TEST_P(RecordStoreContract, PutIfHeldWritesOnlyWhileTheLeaseIsHeld) {
+    auto& store = this->records();
+    auto ttl = this->ttl();
+    auto first = store.try_acquire("refresh", ttl);
+    ASSERT_NE(first, nullptr);
+    EXPECT_TRUE(store.put_if_held(*first, RecordKind::document, "k", every_byte()));
+    EXPECT_EQ(store.get(RecordKind::document, "k"), every_byte());
+    // Expired: refused even while nobody else holds it.
+    this->pass(ttl + ttl / 2);
+    EXPECT_FALSE(store.put_if_held(*first, RecordKind::document, "k", "late"));
+    EXPECT_EQ(store.get(RecordKind::document, "k"), every_byte());
+    // Another holder took it (from another store object of the same place, when shared): the
+    // first holder's write is refused and the next holder's goes through.
+    auto peer = this->backend_->make(this->clock_);
+    RecordStore& next_store = TypeParam::shared ? static_cast<RecordStore&>(*peer) : store;
+    auto next = next_store.try_acquire("refresh", ttl);
+    ASSERT_NE(next, nullptr);
+    EXPECT_FALSE(store.put_if_held(*first, RecordKind::document, "k", "stale"));
+    EXPECT_TRUE(next_store.put_if_held(*next, RecordKind::document, "k", "next"));
+    EXPECT_EQ(store.get(RecordKind::document, "k"), "next");
+    // Released: refused.
+    EXPECT_TRUE(next->release());
+    EXPECT_FALSE(next_store.put_if_held(*next, RecordKind::document, "k", "after release"));
+    EXPECT_EQ(store.get(RecordKind::document, "k"), "next");
+    EXPECT_FALSE(store.contains(RecordKind::document, "refresh")) << "a lease is no record";
+}
+
+TYPED_TEST_P(RecordStoreContract, PutIfHeldFollowsTheTtlRulesOfPut) {
+    auto& store = this->records();
+    auto ttl = this->ttl();
+    auto lease = store.try_acquire("refresh", 4 * ttl);
+    ASSERT_NE(lease, nullptr);
+    store.put(RecordKind::document, "made-permanent", "p1", ttl);
+    EXPECT_TRUE(store.put_if_held(*lease, RecordKind::document, "short", "s", ttl));
+    EXPECT_TRUE(store.put_if_held(*lease, RecordKind::document, "made-permanent", "p2"));
+    this->pass(ttl + ttl / 2);
+    EXPECT_FALSE(store.contains(RecordKind::document, "short"));
+    EXPECT_EQ(store.get(RecordKind::document, "made-permanent"), "p2");
+    EXPECT_EQ(
+        store_error_of([&] { store.put_if_held(*lease, RecordKind::document, "bad", "v", 0ms); }),
+        errc::invalid_argument);
+    EXPECT_EQ(store_error_of([&] { store.put_if_held(*lease, RecordKind::document, "", "v"); }),
+              errc::invalid_argument);
+}
+
+TYPED_TEST_P(RecordStoreContract, PutIfHeldRefusesALeaseOfAnotherStoreObject) {
+    auto peer = this->backend_->make(this->clock_);
+    auto theirs = peer->try_acquire("refresh", this->ttl());
+    ASSERT_NE(theirs, nullptr);
+    EXPECT_EQ(store_error_of(
+                  [&] { this->records().put_if_held(*theirs, RecordKind::document, "k", "v"); }),
+              errc::invalid_argument);
+    EXPECT_FALSE(this->records().contains(RecordKind::document, "k"));
+}
+
+TYPED_TEST_P(RecordStoreContract, SaveIfHeldSealsTokenSetsAsSaveDoes) {
+    auto& store = *this->store_;
+    auto ttl = this->ttl();
+    store.save("alice", full_token_set("old"));
+    auto lease = store.try_acquire("refresh:alice", ttl);
+    ASSERT_NE(lease, nullptr);
+    EXPECT_TRUE(store.save_if_held(*lease, "alice", full_token_set("new")));
+    auto loaded = store.load("alice");
+    ASSERT_TRUE(loaded.has_value());
+    EXPECT_EQ(loaded->access_token, "at-new");
+    auto sealed = store.get(RecordKind::token_set, "alice");
+    ASSERT_TRUE(sealed.has_value());
+    EXPECT_EQ(
+        sealed->find("at-new") == std::string::npos, requires(TypeParam backend) { backend.key; })
+        << "token sets are sealed exactly when the store has a key";
+    EXPECT_TRUE(lease->release());
+    EXPECT_FALSE(store.save_if_held(*lease, "alice", full_token_set("late")));
+    EXPECT_EQ(store.load("alice")->access_token, "at-new");
+}
+
 TYPED_TEST_P(RecordStoreContract, ThreadsKeepTheirOwnRecords) {
     auto& store = this->records();
     std::atomic<int> failures{0};
@@ -289,13 +364,15 @@ TYPED_TEST_P(RecordStoreContract, DocumentsOfEarlierVersionsMoveOnRead) {
     EXPECT_TRUE(store.load("tokens").has_value());
 }
 
-REGISTER_TYPED_TEST_SUITE_P(RecordStoreContract, KeepsAnyBytesAsGiven, KeepsLargeValues,
-                            AbsentRecordIsEmpty, PutReplacesAndEraseRemovesOneRecord,
-                            KindsAreSeparateKeySpaces, KeysAreSortedAndFollowTheRecords,
-                            TtlEndsTheRecordAndPutWithoutTtlClearsIt, RejectsInvalidKeysAndTtls,
-                            StoresOfOnePlaceShareRecordsOrNone,
-                            LeaseIsExclusiveUntilReleasedOrExpired, ThreadsKeepTheirOwnRecords,
-                            TokenSetsAndDocumentsAreRecordsOfTheirKind,
-                            TheDpopKeyIsSealedWithTheTokens, DocumentsOfEarlierVersionsMoveOnRead);
+REGISTER_TYPED_TEST_SUITE_P(
+    RecordStoreContract, KeepsAnyBytesAsGiven, KeepsLargeValues, AbsentRecordIsEmpty,
+    PutReplacesAndEraseRemovesOneRecord, KindsAreSeparateKeySpaces,
+    KeysAreSortedAndFollowTheRecords, TtlEndsTheRecordAndPutWithoutTtlClearsIt,
+    RejectsInvalidKeysAndTtls, StoresOfOnePlaceShareRecordsOrNone,
+    LeaseIsExclusiveUntilReleasedOrExpired, PutIfHeldWritesOnlyWhileTheLeaseIsHeld,
+    PutIfHeldFollowsTheTtlRulesOfPut, PutIfHeldRefusesALeaseOfAnotherStoreObject,
+    SaveIfHeldSealsTokenSetsAsSaveDoes, ThreadsKeepTheirOwnRecords,
+    TokenSetsAndDocumentsAreRecordsOfTheirKind, TheDpopKeyIsSealedWithTheTokens,
+    DocumentsOfEarlierVersionsMoveOnRead);
 
 } // namespace authflow::test
