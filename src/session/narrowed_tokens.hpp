@@ -29,7 +29,7 @@ struct NarrowedTokens {
 struct NarrowingServices {
     TokenStore& store;
     OAuthProvider& provider;
-    const Clock& clock;
+    Clock& clock;
     const std::string& key;
     const std::string& lease_name;
     std::chrono::milliseconds lease_ttl;
