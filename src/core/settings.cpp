@@ -59,10 +59,10 @@ struct ListField {
     std::optional<std::vector<std::string>> OAuth2Settings::*member;
 };
 
-using FieldKind = std::variant<TextField, ChoiceField<ProviderKind>, ChoiceField<TokenStoreBackend>,
-                               ChoiceField<ClientAuthMethod>, ChoiceField<DpopMode>,
-                               ChoiceField<DpopAlg>, ChoiceField<ParMode>, BoolField, IntField,
-                               RealField, ListField>;
+using FieldKind =
+    std::variant<TextField, ChoiceField<ProviderKind>, ChoiceField<TokenStoreBackend>,
+                 ChoiceField<ClientAuthMethod>, ChoiceField<DpopMode>, ChoiceField<DpopAlg>,
+                 ChoiceField<ParMode>, BoolField, IntField, RealField, ListField>;
 
 template <typename T> inline constexpr bool is_choice_field = false;
 template <typename E> inline constexpr bool is_choice_field<ChoiceField<E>> = true;

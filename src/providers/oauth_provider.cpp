@@ -147,7 +147,8 @@ AuthorizationRequest OAuthProvider::begin_authorization(std::string_view redirec
         send(EndpointKind::pushed_authorization_request,
              detail::pushed_authorization_request(
                  resolved.pushed_authorization_request_endpoint, params, *auth,
-                 client_assertion_audience(resolved, resolved.pushed_authorization_request_endpoint)),
+                 client_assertion_audience(resolved,
+                                           resolved.pushed_authorization_request_endpoint)),
              proofs ? &*proofs : nullptr),
         *clock_);
     request.url = detail::pushed_authorization_url(resolved.authorization_endpoint,

@@ -168,8 +168,8 @@ TEST(DeployRedisStores, SessionIndexSetsStayBoundedAndHoldNoSidInClear) {
     const std::string sid = "provider-session-id-0123456789";
     // 40 sign-ins of one user that Redis lets expire (1 s), then one more.
     for (int i = 0; i < 40; ++i) {
-        UserSession session =
-            contract_session(system_clock(), new_session_id(), "busy-user", std::chrono::seconds{1});
+        UserSession session = contract_session(system_clock(), new_session_id(), "busy-user",
+                                               std::chrono::seconds{1});
         session.sid = sid;
         stores.sessions->create(session);
     }

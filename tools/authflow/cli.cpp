@@ -28,9 +28,10 @@ namespace {
 
 // Every command of the program; later commands add themselves here.
 constexpr std::array registrars = {
-    &add_pkce_command,     &add_id_token_command, &add_discover_command,   &add_login_command,
-    &add_token_command,    &add_refresh_command,  &add_status_command,     &add_profiles_command,
-    &add_userinfo_command, &add_logout_command,   &add_completion_command, &add_man_command, &add_dpop_proof_command,
+    &add_pkce_command,       &add_id_token_command, &add_discover_command,   &add_login_command,
+    &add_token_command,      &add_refresh_command,  &add_status_command,     &add_profiles_command,
+    &add_userinfo_command,   &add_logout_command,   &add_completion_command, &add_man_command,
+    &add_dpop_proof_command,
 #if AUTHFLOW_WITH_HTTPLIB
     &add_serve_command,
 #endif

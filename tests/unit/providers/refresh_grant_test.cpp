@@ -27,7 +27,8 @@ TEST(RefreshGrant, FormCarriesTheRefreshToken) {
 // A narrower token: scopes joined by spaces (RFC 6749 §3.3), one `resource` per API (RFC 8707
 // §2), and the `audience` some providers use.
 TEST(RefreshGrant, NarrowingAddsScopeResourcesAndAudience) {
-    RefreshGrant grant{"RT-1", false, {{"openid", "api:read"}, {"https://a.example/", "urn:b"}, "aud-1"}};
+    RefreshGrant grant{
+        "RT-1", false, {{"openid", "api:read"}, {"https://a.example/", "urn:b"}, "aud-1"}};
     EXPECT_NO_THROW(grant.check());
     const QueryParams form = grant.form();
     EXPECT_EQ(form.get("scope"), "openid api:read");

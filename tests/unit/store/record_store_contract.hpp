@@ -364,15 +364,17 @@ TYPED_TEST_P(RecordStoreContract, DocumentsOfEarlierVersionsMoveOnRead) {
     EXPECT_TRUE(store.load("tokens").has_value());
 }
 
-REGISTER_TYPED_TEST_SUITE_P(
-    RecordStoreContract, KeepsAnyBytesAsGiven, KeepsLargeValues, AbsentRecordIsEmpty,
-    PutReplacesAndEraseRemovesOneRecord, KindsAreSeparateKeySpaces,
-    KeysAreSortedAndFollowTheRecords, TtlEndsTheRecordAndPutWithoutTtlClearsIt,
-    RejectsInvalidKeysAndTtls, StoresOfOnePlaceShareRecordsOrNone,
-    LeaseIsExclusiveUntilReleasedOrExpired, PutIfHeldWritesOnlyWhileTheLeaseIsHeld,
-    PutIfHeldFollowsTheTtlRulesOfPut, PutIfHeldRefusesALeaseOfAnotherStoreObject,
-    SaveIfHeldSealsTokenSetsAsSaveDoes, ThreadsKeepTheirOwnRecords,
-    TokenSetsAndDocumentsAreRecordsOfTheirKind, TheDpopKeyIsSealedWithTheTokens,
-    DocumentsOfEarlierVersionsMoveOnRead);
+REGISTER_TYPED_TEST_SUITE_P(RecordStoreContract, KeepsAnyBytesAsGiven, KeepsLargeValues,
+                            AbsentRecordIsEmpty, PutReplacesAndEraseRemovesOneRecord,
+                            KindsAreSeparateKeySpaces, KeysAreSortedAndFollowTheRecords,
+                            TtlEndsTheRecordAndPutWithoutTtlClearsIt, RejectsInvalidKeysAndTtls,
+                            StoresOfOnePlaceShareRecordsOrNone,
+                            LeaseIsExclusiveUntilReleasedOrExpired,
+                            PutIfHeldWritesOnlyWhileTheLeaseIsHeld,
+                            PutIfHeldFollowsTheTtlRulesOfPut,
+                            PutIfHeldRefusesALeaseOfAnotherStoreObject,
+                            SaveIfHeldSealsTokenSetsAsSaveDoes, ThreadsKeepTheirOwnRecords,
+                            TokenSetsAndDocumentsAreRecordsOfTheirKind,
+                            TheDpopKeyIsSealedWithTheTokens, DocumentsOfEarlierVersionsMoveOnRead);
 
 } // namespace authflow::test
