@@ -8,6 +8,8 @@
 #include "support/process.hpp"
 #include "support/test_env.hpp"
 
+#include <authflow/jose/signing_key.hpp>
+
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
@@ -50,7 +52,7 @@ protected:
         AUTHFLOW_REQUIRE_SERVICE(missing.empty(), missing);
         const int port = test::free_port();
         app_ = "http://127.0.0.1:" + std::to_string(port);
-        test::OidcProviderOptions options;
+        test::OidcProviderOptions options = op_options_;
         options.redirect_uris = {app_ + "/auth/callback"};
         options.post_logout_redirect_uris = {app_ + "/auth/signed-out"};
         if (provider_logout_) {
@@ -95,6 +97,8 @@ protected:
     /// fixture's constructor).
     std::string client_id_ = "conf-client";
     std::map<std::string, std::string> serve_env_;
+    /// How the provider is started (redirect URIs are added).
+    test::OidcProviderOptions op_options_;
     test::TempDir dir_;
     std::string app_;
     std::unique_ptr<test::OidcProvider> op_;
@@ -192,6 +196,63 @@ TEST_F(ServeInChromiumWithPar, SignsInThroughAPushedRequest) {
     EXPECT_EQ(op_->count_events("pushed_authorization_request.success", "par-client"), 1u);
     EXPECT_EQ(op_->count_events("authorization.error", "par-client"), 0u);
     EXPECT_EQ(op_->count_events("grant.success", "par-client"), 1u);
+    EXPECT_EQ(serve_->stop(15), 0);
+}
+
+/// The same app for a client whose tokens are bound to a DPoP key (RFC 9449): every token request
+/// of the sign-in carries a proof, and the session keeps the key.
+class ServeInChromiumWithDpop : public ServeInChromium {
+protected:
+    ServeInChromiumWithDpop() {
+        client_id_ = "dpop-nonce-client"; // proofs need the provider's nonce too
+        serve_env_ = {{"AUTHFLOW_OAUTH2__DPOP", "required"}};
+        op_options_.dpop = true;
+    }
+};
+
+TEST_F(ServeInChromiumWithDpop, SignsInWithDpopBoundTokens) {
+    const auto result = check({"--user", "alice", "--password", "any", "--expect-name", "alice"});
+    ASSERT_EQ(result.exit_code, 0) << result.err << serve_log() << op_->log();
+    EXPECT_EQ(op_->count_events("grant.success", "dpop-nonce-client"), 1u) << op_->log();
+    EXPECT_EQ(serve_->stop(15), 0);
+}
+
+/// The same app authenticating to the provider with a signed assertion instead of a secret:
+/// private_key_jwt (RFC 7523), the key in a PEM file, and client_secret_jwt.
+class ServeInChromiumWithPrivateKeyJwt : public ServeInChromium {
+protected:
+    ServeInChromiumWithPrivateKeyJwt() {
+        client_id_ = "jwt-key-client";
+        const SigningKey key = SigningKey::generate(JwsAlg::ES256);
+        test::write_file(dir_.path() / "client-key.pem", key.to_pem());
+        nlohmann::json jwk = key.public_jwk();
+        jwk["kid"] = key.thumbprint();
+        op_options_.jwt_key_client_jwks = {{"keys", nlohmann::json::array({jwk})}};
+        serve_env_ = {
+            {"AUTHFLOW_OAUTH2__TOKEN_ENDPOINT_AUTH_METHOD", "private_key_jwt"},
+            {"AUTHFLOW_OAUTH2__PRIVATE_KEY_FILE", (dir_.path() / "client-key.pem").string()}};
+    }
+};
+
+TEST_F(ServeInChromiumWithPrivateKeyJwt, SignsInWithoutASharedSecret) {
+    const auto result = check({"--user", "alice", "--password", "any", "--expect-name", "alice"});
+    ASSERT_EQ(result.exit_code, 0) << result.err << serve_log() << op_->log();
+    EXPECT_EQ(op_->count_events("grant.success", "jwt-key-client"), 1u) << op_->log();
+    EXPECT_EQ(serve_->stop(15), 0);
+}
+
+class ServeInChromiumWithClientSecretJwt : public ServeInChromium {
+protected:
+    ServeInChromiumWithClientSecretJwt() {
+        client_id_ = "jwt-secret-client";
+        serve_env_ = {{"AUTHFLOW_OAUTH2__TOKEN_ENDPOINT_AUTH_METHOD", "client_secret_jwt"}};
+    }
+};
+
+TEST_F(ServeInChromiumWithClientSecretJwt, SignsInWithAnHs256Assertion) {
+    const auto result = check({"--user", "alice", "--password", "any", "--expect-name", "alice"});
+    ASSERT_EQ(result.exit_code, 0) << result.err << serve_log() << op_->log();
+    EXPECT_EQ(op_->count_events("grant.success", "jwt-secret-client"), 1u) << op_->log();
     EXPECT_EQ(serve_->stop(15), 0);
 }
 

@@ -36,8 +36,8 @@ const std::map<std::string, std::vector<std::string>, std::less<>>& value_table(
 }
 
 // Options whose value is a file name (completed as one).
-constexpr std::string_view file_options[] = {"--config", "--client-secret-file", "--jwks",
-                                             "--session-db", "--output"};
+constexpr std::string_view file_options[] = {
+    "--config", "--client-secret-file", "--private-key-file", "--jwks", "--session-db", "--output"};
 
 OptionInfo describe_option(const CLI::Option& option) {
     OptionInfo info;

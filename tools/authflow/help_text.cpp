@@ -67,7 +67,8 @@ const std::vector<CommandHelp>& table() {
           {"Sign in to any OpenID Provider, secret from a file",
            "authflow login --provider oidc --issuer https://id.example.com --client-id cli "
            "--client-secret-file ~/.config/authflow/secret"},
-          {"Over SSH or in a container: enter a code on any device", "authflow login --device"},
+          {"Over SSH or in a container: enter a code on any device (with a QR code)",
+           "authflow login --device"},
           {"A second identity, under its own profile", "authflow --profile work login"}},
          [] {
              std::vector<HelpItem> items = profile_environment;
@@ -81,7 +82,19 @@ const std::vector<CommandHelp>& table() {
          "expire: made for scripts.",
          {{"Call an API with the current access token",
            "curl -H \"Authorization: Bearer $(authflow token)\" https://api.example.com/me"},
-          {"A token valid for at least ten more minutes", "authflow token --min-ttl 600"}},
+          {"A token valid for at least ten more minutes", "authflow token --min-valid 600"},
+          {"The ID token instead", "authflow token --id-token"},
+          {"A narrower token for one scope (never stored)", "authflow token --scope api:read"},
+          {"The header lines for a request (DPoP-bound tokens get a proof)",
+           "authflow token --header --method GET --url https://api.example.com/me"}},
+         profile_environment,
+         profile_files},
+        {"dpop-proof",
+         "Prints a DPoP proof (RFC 9449) for one request with the token `authflow token` prints, "
+         "with its hash (ath); for the APIs that want DPoP-bound tokens.",
+         {{"Call an API with a DPoP-bound token",
+           "curl -H \"Authorization: DPoP $(authflow token)\" -H \"DPoP: $(authflow dpop-proof GET "
+           "https://api.example.com/me)\" https://api.example.com/me"}},
          profile_environment,
          profile_files},
         {"refresh",
@@ -115,7 +128,9 @@ const std::vector<CommandHelp>& table() {
          "and the remembered settings from the store.",
          {{"Sign out", "authflow logout"},
           {"Sign out of the work profile but keep its settings",
-           "authflow --profile work logout --keep-settings"}},
+           "authflow --profile work logout --keep-settings"},
+          {"Sign out at the provider too (OpenID Connect RP-Initiated Logout)",
+           "authflow logout --provider"}},
          profile_environment,
          profile_files},
         {"discover",

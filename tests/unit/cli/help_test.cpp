@@ -45,7 +45,7 @@ std::size_t count_of(const std::string& text, const std::string& what) {
 // CommandsWithoutExamplesAreListed until they get an entry in tools/authflow/help_text.cpp.
 const std::vector<std::string> taught_commands = {
     "pkce",   "id-token verify", "discover", "login",  "token",      "refresh",
-    "status", "profiles",        "userinfo", "logout", "completion",
+    "status", "profiles",        "userinfo", "logout", "completion", "dpop-proof",
 };
 
 class CliHelp : public ::testing::Test {
