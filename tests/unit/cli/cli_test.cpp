@@ -237,13 +237,14 @@ TEST_F(Cli, PrivateKeyFileProblemsAreConfigurationErrorsWithoutTheKey) {
     const std::map<std::string, std::string> env = {
         {"AUTHFLOW_OAUTH2__AUTHORIZE_URL", "https://idp.example/authorize"},
         {"AUTHFLOW_OAUTH2__TOKEN_URL", "https://idp.example/token"},
-        {"AUTHFLOW_OAUTH2__TOKEN_ENDPOINT_AUTH_METHOD", "private_key_jwt"}};
+        {"AUTHFLOW_OAUTH2__TOKEN_ENDPOINT_AUTH_METHOD", "private_key_jwt"},
+        {"AUTHFLOW_OAUTH2__TOKEN_STORE_PATH", (home_.path() / "tokens.db").string()}};
     const auto absent = (home_.path() / "absent-key.pem").string();
-    auto r = run({"login", "--no-browser", "--store", "memory", "--provider", "custom",
+    auto r = run({"login", "--no-browser", "--store", "sqlite", "--provider", "custom",
                   "--client-id", "c", "--private-key-file", absent},
                  env);
     EXPECT_EQ(r.exit_code, 2) << r.err;
-    EXPECT_THAT(r.err, StartsWith("error: config_missing: "));
+    EXPECT_THAT(r.err, HasSubstr("\nerror: config_missing: "));
     EXPECT_THAT(r.err, HasSubstr("private_key_file"));
     EXPECT_THAT(r.err, HasSubstr(absent));
 
@@ -251,11 +252,11 @@ TEST_F(Cli, PrivateKeyFileProblemsAreConfigurationErrorsWithoutTheKey) {
     const std::string body = "MFkwEwYHKoZIzj0CAQYIKoZIzj0DAQcDQgAEPUBLICKEYTEXT";
     test::write_file(public_only,
                      "-----BEGIN PUBLIC KEY-----\n" + body + "\n-----END PUBLIC KEY-----\n");
-    r = run({"login", "--no-browser", "--store", "memory", "--provider", "custom", "--client-id",
+    r = run({"login", "--no-browser", "--store", "sqlite", "--provider", "custom", "--client-id",
              "c", "--private-key-file", public_only.string()},
             env);
     EXPECT_EQ(r.exit_code, 2) << r.err;
-    EXPECT_THAT(r.err, StartsWith("error: config_invalid: "));
+    EXPECT_THAT(r.err, HasSubstr("\nerror: config_invalid: "));
     EXPECT_THAT(r.err, HasSubstr("public key"));
     EXPECT_THAT(r.err, Not(HasSubstr("PUBLICKEYTEXT")));
 }
