@@ -1,6 +1,7 @@
 // A development OpenID Provider for authflow's demo (scripts/demo.sh): node oidc-provider on
-// 127.0.0.1 with one client and one user. Not for production: keys and cookie secrets are made
-// up at every start and live only in memory.
+// 127.0.0.1 with two clients (the web app's, and `authflow-cli`, a native client for `authflow
+// login`, device flow included) and one user. Not for production: keys and cookie secrets are
+// made up at every start and live only in memory.
 //
 //   node demo/op.mjs --port PORT --redirect-uri URI
 //
@@ -69,6 +70,17 @@ const provider = new Provider(issuer, {
     response_types: ['code'],
     token_endpoint_auth_method: 'client_secret_basic',
     id_token_signed_response_alg: 'RS256',
+  }, {
+    // A native (public) client for `authflow login`: any loopback port (RFC 8252 §7.3), PKCE,
+    // and the device flow for terminals without a browser.
+    client_id: 'authflow-cli',
+    token_endpoint_auth_method: 'none',
+    application_type: 'native',
+    redirect_uris: ['http://127.0.0.1/callback'],
+    grant_types: ['authorization_code', 'refresh_token',
+      'urn:ietf:params:oauth:grant-type:device_code'],
+    response_types: ['code'],
+    id_token_signed_response_alg: 'RS256',
   }],
   jwks: { keys: [signingKey] },
   pkce: { required: () => true },
@@ -82,13 +94,14 @@ const provider = new Provider(issuer, {
   } : undefined),
   features: {
     devInteractions: { enabled: true },
+    deviceFlow: { enabled: true },
     revocation: { enabled: true },
     rpInitiatedLogout: { enabled: true },
   },
   issueRefreshToken: async (ctx, client) => client.grantTypeAllowed('refresh_token'),
   ttl: {
     AccessToken: 600, IdToken: 3600, RefreshToken: 86400, AuthorizationCode: 60,
-    Interaction: 600, Session: 3600, Grant: 86400,
+    DeviceCode: 600, Interaction: 600, Session: 3600, Grant: 86400,
   },
   cookies: { keys: [randomBytes(32).toString('base64url')] },
 });

@@ -162,6 +162,14 @@ cat <<EOF
 
   The web app is \`authflow serve\` (sessions in memory); "Sign in with OpenID Connect" takes you
   to a development OpenID Provider at $op_url (node oidc-provider).
+
+  The command line signs in against the same provider, as the same user (another terminal):
+
+    $bin --profile demo --provider oidc --issuer $op_url --client-id authflow-cli --store sqlite login
+    $bin --profile demo token
+    $bin --profile demo status
+
+  (add --device to login to sign in with a code instead of a browser on this machine)
   Press Ctrl-C to stop both.
 
 EOF

@@ -232,6 +232,14 @@ TEST_F(SessionCliOp, ProfilesListsEveryAccountAndRefreshSpeaksJson) {
     EXPECT_EQ(refreshed["signed_in"], true);
     EXPECT_GT(refreshed["expires_in"].get<int>(), 500);
     EXPECT_EQ(refresh.out.find(store()->load("default")->access_token), std::string::npos);
+
+    const auto logout = authflow({"--profile", "work", "logout", "--json"});
+    ASSERT_EQ(logout.exit_code, 0) << logout.err;
+    const json out = json::parse(logout.out);
+    EXPECT_EQ(out["profile"], "work");
+    EXPECT_EQ(out["signed_out"], true);
+    EXPECT_EQ(out["settings_removed"], true);
+    EXPECT_FALSE(store()->exists("work"));
 }
 
 // The token helper's options: --min-valid (refresh first when less is left), --id-token, and a

@@ -13,7 +13,6 @@
 
 #include <CLI/CLI.hpp>
 
-#include <cstdlib>
 #include <memory>
 #include <optional>
 #include <ostream>
@@ -27,20 +26,14 @@ struct LogoutOptions {
     bool keep_settings = false;
     bool provider = false;
     std::string post_logout_redirect_uri;
+    bool as_json = false;
 };
 
-bool has_display() {
-    const auto set = [](const char* name) {
-        const char* value = std::getenv(name);
-        return value != nullptr && *value != '\0';
-    };
-    return set("DISPLAY") || set("WAYLAND_DISPLAY");
-}
-
-/// After the local sign-out: the provider's end-session URL opened in the browser, or printed.
-int end_provider_session(Context& ctx, const OpenedProfile& profile,
-                         const std::optional<std::string>& id_token, const LogoutOptions& options) {
-    std::ostream& out = *ctx.out;
+/// After the local sign-out: the provider's end-session URL opened in the browser, or printed on
+/// `out` (it carries the ID token as its hint). Returns "opened", "printed" or "unsupported".
+std::string end_provider_session(std::ostream& out, const OpenedProfile& profile,
+                                 const std::optional<std::string>& id_token,
+                                 const LogoutOptions& options) {
     EndSessionRequest request;
     if (id_token) {
         request.id_token_hint = *id_token;
@@ -50,13 +43,13 @@ int end_provider_session(Context& ctx, const OpenedProfile& profile,
     const std::optional<std::string> url = provider->end_session_url(request);
     if (!url) {
         out << "The provider has no end-session endpoint: signed out of this computer only.\n";
-        return exit_ok;
+        return "unsupported";
     }
-    if (has_display()) {
+    if (has_graphical_display()) {
         try {
             if (open_browser(*url)) {
                 out << "Opened the browser to sign out at the provider.\n";
-                return exit_ok;
+                return "opened";
             }
         } catch (const Error& e) {
             log(LogLevel::warning,
@@ -64,7 +57,7 @@ int end_provider_session(Context& ctx, const OpenedProfile& profile,
         }
     }
     out << "To sign out at the provider too, open:\n" << *url << "\n";
-    return exit_ok;
+    return "printed";
 }
 
 int run_logout(Context& ctx, const LogoutOptions& options) {
@@ -100,10 +93,30 @@ int run_logout(Context& ctx, const LogoutOptions& options) {
     }
     const bool had_settings = !keep_settings && forget_profile(*profile.store, profile.name);
 
+    if (options.as_json) {
+        // The end-session URL carries the ID token: it goes to stderr, never into the JSON.
+        nlohmann::json status = {
+            {"profile", profile.name},
+            {"signed_out", result.had_tokens || had_settings},
+            {"refresh_token_revoked", result.revoked.refresh_token_revoked},
+            {"access_token_revoked", result.revoked.access_token_revoked},
+            {"settings_removed", had_settings},
+            {"store",
+             {{"backend", profile.backend}, {"location", describe_profile_store(profile)}}},
+        };
+        if (options.provider) {
+            status["provider_logout"] = end_provider_session(*ctx.err, profile, id_token, options);
+        }
+        *ctx.out << status.dump(2) << "\n";
+        return exit_ok;
+    }
     std::ostream& out = *ctx.out;
     if (!result.had_tokens && !had_settings) {
         out << "Profile \"" << profile.name << "\" was not signed in.\n";
-        return options.provider ? end_provider_session(ctx, profile, id_token, options) : exit_ok;
+        if (options.provider) {
+            end_provider_session(out, profile, id_token, options);
+        }
+        return exit_ok;
     }
     out << "Signed out of profile \"" << profile.name << "\": ";
     if (result.revoked.refresh_token_revoked || result.revoked.access_token_revoked) {
@@ -119,7 +132,7 @@ int run_logout(Context& ctx, const LogoutOptions& options) {
     out << "removed the " << (had_settings ? "tokens and settings" : "tokens") << " from "
         << describe_profile_store(profile) << ".\n";
     if (options.provider) {
-        return end_provider_session(ctx, profile, id_token, options);
+        end_provider_session(out, profile, id_token, options);
     }
     return exit_ok;
 }
@@ -140,6 +153,9 @@ void add_logout_command(CLI::App& app, Context& ctx) {
     command->add_option("--post-logout-redirect-uri", options->post_logout_redirect_uri,
                         "Where the provider sends the browser afterwards (must be registered "
                         "at the provider)");
+    command->add_flag("--json", options->as_json,
+                      "Print what was done as JSON (never a token; the end-session URL goes to "
+                      "stderr)");
     command->callback(
         [&ctx, options] { ctx.run = [&ctx, options] { return run_logout(ctx, *options); }; });
 }
