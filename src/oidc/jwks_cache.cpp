@@ -92,6 +92,28 @@ JwksCache::JwksCache(std::string jwks_uri, std::shared_ptr<HttpClient> http,
     }
 }
 
+bool JwksCache::preload(std::string_view body, std::chrono::seconds lifetime,
+                        std::chrono::seconds age) {
+    Jwks set;
+    try {
+        set = Jwks::parse(body);
+    } catch (const Error&) {
+        return false;
+    }
+    if (set.empty()) {
+        return false;
+    }
+    lifetime = std::clamp(lifetime, options_.min_max_age, options_.max_max_age);
+    std::lock_guard lock(mutex_);
+    if (keys_) {
+        return false;
+    }
+    keys_ = std::make_shared<const Jwks>(std::move(set));
+    fresh_until_ = clock_->steady_now() + lifetime - age;
+    usable_until_ = fresh_until_ + options_.max_stale;
+    return true;
+}
+
 std::uint64_t JwksCache::fetch_count() const {
     std::lock_guard lock(mutex_);
     return fetches_;
@@ -218,6 +240,7 @@ void JwksCache::fetch_now(std::unique_lock<std::mutex>& lock) {
     std::chrono::seconds lifetime = options_.default_max_age;
     std::exception_ptr error;
     std::optional<std::chrono::seconds> retry_after;
+    std::string fetched_body;
     try {
         HttpRequest request;
         request.url = jwks_uri_;
@@ -259,10 +282,16 @@ void JwksCache::fetch_now(std::unique_lock<std::mutex>& lock) {
         }
         lifetime = std::clamp(lifetime, options_.min_max_age, options_.max_max_age);
         fetched = std::make_shared<const Jwks>(std::move(set));
+        if (options_.on_fetched) {
+            fetched_body = std::move(response.body);
+        }
     } catch (...) {
         error = std::current_exception();
     }
 
+    if (fetched && options_.on_fetched) {
+        options_.on_fetched(fetched_body, lifetime);
+    }
     lock.lock();
     auto now = clock_->steady_now();
     if (fetched) {

@@ -238,6 +238,10 @@ std::shared_ptr<const ProviderMetadata> DiscoveryCache::get(std::string_view iss
         }
         fetched_.notify_all();
         if (metadata) {
+            if (options_.on_fetched) {
+                lock.unlock();
+                options_.on_fetched(std::string{issuer}, *metadata);
+            }
             return metadata;
         }
         if (entry->metadata && now < entry->expires + options_.max_stale) {
@@ -247,6 +251,26 @@ std::shared_ptr<const ProviderMetadata> DiscoveryCache::get(std::string_view iss
         }
         rethrow_copy(error);
     }
+}
+
+void DiscoveryCache::preload(std::string_view issuer,
+                             std::shared_ptr<const ProviderMetadata> metadata,
+                             std::chrono::seconds age) {
+    if (!metadata) {
+        return;
+    }
+    std::lock_guard lock(mutex_);
+    auto found = entries_.find(issuer);
+    if (found == entries_.end()) {
+        found = entries_.emplace(std::string{issuer}, std::make_shared<Entry>()).first;
+    }
+    Entry& entry = *found->second;
+    const auto expires = clock_->steady_now() + options_.ttl - age;
+    if (entry.metadata && entry.expires >= expires) {
+        return;
+    }
+    entry.metadata = std::move(metadata);
+    entry.expires = expires;
 }
 
 void DiscoveryCache::invalidate(std::string_view issuer) {

@@ -62,6 +62,8 @@ std::shared_ptr<OAuthProvider> create_provider_from_settings(const OAuth2Setting
     config.dpop_alg = detail::to_jws_alg(settings.dpop_alg);
     config.leeway = std::chrono::seconds{settings.leeway_seconds};
     config.clock = options.clock;
+    config.snapshot = std::move(options.snapshot);
+    config.on_snapshot = std::move(options.on_snapshot);
     if (options.http) {
         config.http = std::move(options.http);
     } else {

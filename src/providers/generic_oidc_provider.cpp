@@ -1,6 +1,7 @@
 // GenericOIDCProvider: discovery, keys and ID-token validation on top of OAuthProvider.
 #include "dpop_policy.hpp"
 #include "provider_internal.hpp"
+#include "snapshot_keeper.hpp"
 
 #include <authflow/core/errors.hpp>
 #include <authflow/core/log.hpp>
@@ -31,7 +32,18 @@ GenericOIDCProvider::GenericOIDCProvider(ProviderConfig config, Discovery discov
             throw ConfigError(errc::config_missing,
                               "issuer_url is required to discover the provider's endpoints");
         }
-        discovery_ = std::make_shared<DiscoveryCache>(http_client(), clock_ptr());
+    }
+    if (this->config().snapshot || this->config().on_snapshot) {
+        snapshots_ = std::make_shared<detail::SnapshotKeeper>(
+            this->config().snapshot, this->config().on_snapshot, clock_ptr());
+    }
+    if (discovery_mode_ == Discovery::from_issuer) {
+        discovery_ = std::make_shared<DiscoveryCache>(http_client(), clock_ptr(),
+                                                      snapshots_ ? snapshots_->discovery_options()
+                                                                 : DiscoveryCacheOptions{});
+        if (snapshots_) {
+            snapshots_->preload(*discovery_, this->config().issuer_url);
+        }
     }
     if (this->config().insecure_skip_id_token_validation) {
         log(LogLevel::warning,
@@ -129,7 +141,12 @@ std::shared_ptr<const IdTokenValidator> GenericOIDCProvider::validator() {
     options.client_secret = config().client_secret;
     options.leeway = config().leeway;
     if (!jwks_ || jwks_->jwks_uri() != jwks_uri) {
-        jwks_ = std::make_shared<JwksCache>(jwks_uri, http_client(), clock_ptr());
+        jwks_ = std::make_shared<JwksCache>(jwks_uri, http_client(), clock_ptr(),
+                                            snapshots_ ? snapshots_->jwks_options(jwks_uri)
+                                                       : JwksCacheOptions{});
+        if (snapshots_) {
+            snapshots_->preload(*jwks_, jwks_uri);
+        }
     }
     validator_ = std::make_shared<const IdTokenValidator>(std::move(options), jwks_, clock_ptr());
     validator_metadata_ = md;

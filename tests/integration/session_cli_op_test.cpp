@@ -289,6 +289,30 @@ TEST_F(SessionCliOp, TokenHelperOptions) {
     EXPECT_EQ(both.exit_code, 2);
 }
 
+// What a command fetched (the discovery document, the key set) is kept with the profile: the next
+// command's refresh reaches only the token endpoint.
+TEST_F(SessionCliOp, TheDiscoveryDocumentAndKeysAreKeptForTheNextCommand) {
+    sign_in();
+    ASSERT_EQ(authflow({"refresh"}).exit_code, 0);
+    const auto kept = store()->load_document("default#provider");
+    ASSERT_TRUE(kept);
+    EXPECT_EQ((*kept)["issuer"], op_->issuer());
+    EXPECT_EQ((*kept)["discovery"]["issuer"], op_->issuer());
+    EXPECT_TRUE((*kept)["jwks"]["keys"].is_array()) << kept->dump();
+
+    const std::size_t discoveries = op_->count_events("discovery.request");
+    const std::size_t key_sets = op_->count_events("jwks.request");
+    const std::size_t grants = refresh_grants();
+    const auto again = authflow({"refresh"}); // the new ID token is checked with the kept keys
+    ASSERT_EQ(again.exit_code, 0) << again.err;
+    EXPECT_EQ(refresh_grants(), grants + 1);
+    EXPECT_EQ(op_->count_events("discovery.request"), discoveries);
+    EXPECT_EQ(op_->count_events("jwks.request"), key_sets);
+
+    ASSERT_EQ(authflow({"logout"}).exit_code, 0);
+    EXPECT_FALSE(store()->exists("default#provider"));
+}
+
 TEST_F(SessionCliOp, RevokedGrantMeansSignInAgain) {
     const OAuthTokenSet signed_in = sign_in();
     // Revoked elsewhere (another device logged out): the refresh token no longer works.

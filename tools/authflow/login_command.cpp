@@ -143,7 +143,7 @@ int run_login(Context& ctx, const LoginOptions& options) {
         throw ConfigError(errc::config_missing,
                           "no client id: pass --client-id or set AUTHFLOW_OAUTH2__CLIENT_ID");
     }
-    std::shared_ptr<OAuthProvider> provider = create_provider_from_settings(settings);
+    std::shared_ptr<OAuthProvider> provider = make_profile_provider(profile);
 
     // The one save of the tokens: the SessionManager's, under the profile's key.
     SessionManagerOptions session_options;

@@ -39,7 +39,7 @@ std::string end_provider_session(std::ostream& out, const OpenedProfile& profile
         request.id_token_hint = *id_token;
     }
     request.post_logout_redirect_uri = options.post_logout_redirect_uri;
-    const auto provider = create_provider_from_settings(profile.settings);
+    const auto provider = make_profile_provider(profile);
     const std::optional<std::string> url = provider->end_session_url(request);
     if (!url) {
         out << "The provider has no end-session endpoint: signed out of this computer only.\n";

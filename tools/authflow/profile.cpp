@@ -2,6 +2,7 @@
 
 #include <authflow/core/clock.hpp>
 #include <authflow/core/errors.hpp>
+#include <authflow/core/log.hpp>
 #include <authflow/providers/factory.hpp>
 #include <authflow/store/factory.hpp>
 
@@ -54,6 +55,10 @@ std::string login_command_for(std::string_view profile) {
 
 std::string profile_tokens_key(std::string_view profile) {
     return std::string{profile};
+}
+
+std::string profile_provider_key(std::string_view profile) {
+    return std::string{profile} + "#provider";
 }
 
 std::string profile_settings_key(std::string_view profile) {
@@ -173,6 +178,7 @@ std::optional<ProfileRecord> load_profile_record(TokenStore& store, std::string_
 }
 
 bool forget_profile(TokenStore& store, std::string_view profile) {
+    store.remove(profile_provider_key(profile));
     return store.remove(profile_settings_key(profile));
 }
 
@@ -209,13 +215,37 @@ OAuthTokenSet require_tokens(const OpenedProfile& profile) {
     return std::move(*tokens);
 }
 
+ProviderFactoryOptions profile_provider_options(const OpenedProfile& profile) {
+    ProviderFactoryOptions options;
+    const std::string key = profile_provider_key(profile.name);
+    try {
+        if (auto kept = profile.store->load_document(key)) {
+            options.snapshot = ProviderSnapshot::from_json(*kept);
+        }
+    } catch (const StoreError& e) {
+        // A cache: what cannot be read is fetched again.
+        log(LogLevel::debug, std::string{"the kept discovery document is unreadable: "} + e.what());
+    }
+    std::weak_ptr<TokenStore> store = profile.store;
+    options.on_snapshot = [store, key](const ProviderSnapshot& snapshot) {
+        if (auto kept = store.lock()) {
+            kept->save_document(key, snapshot.to_json());
+        }
+    };
+    return options;
+}
+
+std::shared_ptr<OAuthProvider> make_profile_provider(const OpenedProfile& profile) {
+    return create_provider_from_settings(profile.settings, profile_provider_options(profile));
+}
+
 std::unique_ptr<SessionManager> make_profile_session(const OpenedProfile& profile) {
     SessionManagerOptions options;
     options.session_key = profile_tokens_key(profile.name);
     options.refresh_buffer_seconds = profile.settings.refresh_buffer_seconds;
     options.background_refresh = false; // the program ends after one command
-    return std::make_unique<SessionManager>(create_provider_from_settings(profile.settings),
-                                            profile.store, std::move(options));
+    return std::make_unique<SessionManager>(make_profile_provider(profile), profile.store,
+                                            std::move(options));
 }
 
 OAuthTokenSet fresh_profile_tokens(const OpenedProfile& profile, std::int64_t min_ttl) {

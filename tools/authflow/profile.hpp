@@ -9,6 +9,8 @@
 //   <profile>            the tokens (an OAuthTokenSet, as SessionManager keeps them)
 //   <profile>#settings   the remembered settings and identity (a JSON document, encrypted like
 //                        the tokens when the store has a key)
+//   <profile>#provider   the provider's discovery document and key set as last fetched
+//                        (ProviderSnapshot), so that a command needs no discovery round trip
 
 #include "cli.hpp"
 
@@ -99,6 +101,12 @@ OpenedProfile open_profile(const Context& ctx, SettingsValues extra_flags = {});
 /// The profile's stored tokens. Throws TokenError (token_missing: exit code 3) when the
 /// profile is not signed in, StoreError.
 OAuthTokenSet require_tokens(const OpenedProfile& profile);
+
+/// The provider the profile's settings describe, starting from the discovery document and key
+/// set an earlier command kept under `<profile>#provider`, and keeping what it fetches there: a
+/// later command needs no discovery round trip, and works from them while the provider cannot be
+/// reached. Throws as create_provider_from_settings.
+std::shared_ptr<OAuthProvider> make_profile_provider(const OpenedProfile& profile);
 
 /// A SessionManager for the profile's tokens (no background refresh: the program is short-lived),
 /// with the provider its settings describe. Throws ConfigError when the settings cannot make a

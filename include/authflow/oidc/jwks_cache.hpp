@@ -9,6 +9,7 @@
 #include <condition_variable>
 #include <cstdint>
 #include <exception>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -43,6 +44,10 @@ struct JwksCacheOptions {
     /// Test-only: every caller that misses fetches on its own. It exists so that the test of
     /// the single-flight guarantee can show it fails without the guard; never set it otherwise.
     bool disable_single_flight_for_testing = false;
+    /// Called after each successful fetch with the key set's JSON text and its lifetime (e.g. to
+    /// keep it for a later process: JwksCache::preload). From the fetching thread, without a lock
+    /// held; must not throw. Empty: nothing is called.
+    std::function<void(const std::string& body, std::chrono::seconds lifetime)> on_fetched;
 };
 
 /// The keys at a jwks_uri. A token whose `kid` is unknown triggers one refetch (rotation); a
@@ -69,6 +74,12 @@ public:
 
     /// The current key set, fetched first when there is none or it expired. Throws as resolve.
     std::shared_ptr<const Jwks> keys();
+
+    /// Uses the key set `body` (JSON text, as fetched) as if it had been fetched `age` ago with
+    /// `lifetime`: fresh until then, usable up to max_stale after while refetches fail. Ignored
+    /// when the cache already holds keys, or when `body` is not a usable key set (it is fetched
+    /// then). Returns whether it was taken.
+    bool preload(std::string_view body, std::chrono::seconds lifetime, std::chrono::seconds age);
 
     /// The URL the keys come from.
     const std::string& jwks_uri() const noexcept { return jwks_uri_; }

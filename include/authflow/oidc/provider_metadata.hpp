@@ -8,6 +8,7 @@
 #include <nlohmann/json.hpp>
 
 #include <chrono>
+#include <functional>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -83,6 +84,10 @@ struct DiscoveryCacheOptions {
     /// any, up to `max_stale` past its ttl) before the next attempt.
     std::chrono::seconds retry_after{30};
     std::chrono::seconds max_stale{86400};
+    /// Called after each successful fetch, with the issuer and the document (e.g. to keep it for
+    /// a later process: DiscoveryCache::preload). From the fetching thread, without a lock held;
+    /// must not throw. Empty: nothing is called.
+    std::function<void(const std::string& issuer, const ProviderMetadata& metadata)> on_fetched;
 };
 
 /// Provider metadata per issuer, fetched on first use and kept for a TTL. Safe to use from
@@ -100,6 +105,11 @@ public:
                                                 const DiscoveryOptions& options = {});
     /// Forgets an issuer's document (the next get fetches it).
     void invalidate(std::string_view issuer);
+    /// Uses `metadata` for `issuer` as if it had been fetched `age` ago: until the TTL has passed
+    /// since then no fetch is made, and up to `max_stale` past it the document stands in while
+    /// fetches fail. A document already held is kept when it is younger.
+    void preload(std::string_view issuer, std::shared_ptr<const ProviderMetadata> metadata,
+                 std::chrono::seconds age);
 
 private:
     struct Entry;

@@ -6,7 +6,9 @@
 #include <authflow/http/http_client.hpp>
 #include <authflow/providers/oauth_provider.hpp>
 
+#include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -19,6 +21,10 @@ struct ProviderFactoryOptions {
     std::shared_ptr<HttpClient> http;
     /// empty: the system clock.
     std::shared_ptr<Clock> clock;
+    /// ProviderConfig::snapshot and on_snapshot: the discovery document and key set an earlier
+    /// process fetched, and where to hand what this one fetches.
+    std::optional<ProviderSnapshot> snapshot;
+    std::function<void(const ProviderSnapshot&)> on_snapshot;
 };
 
 /// The default scopes of a provider type ("google", "github", "microsoft", "oidc", "custom").

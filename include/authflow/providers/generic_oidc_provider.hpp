@@ -12,6 +12,9 @@
 #include <string_view>
 
 namespace authflow {
+namespace detail {
+class SnapshotKeeper;
+} // namespace detail
 
 class JwksCache;
 
@@ -89,6 +92,9 @@ private:
     std::shared_ptr<const ProviderMetadata> validator_metadata_;
     std::shared_ptr<const IdTokenValidator> validator_;
     std::shared_ptr<JwksCache> jwks_;
+    /// The snapshot given in the config, kept current by the caches' fetches; null when the
+    /// config has neither a snapshot nor on_snapshot.
+    std::shared_ptr<detail::SnapshotKeeper> snapshots_;
 };
 
 } // namespace authflow

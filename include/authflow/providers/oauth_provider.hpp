@@ -14,6 +14,7 @@
 #include <authflow/jose/jwk.hpp>
 #include <authflow/jose/signing_key.hpp>
 #include <authflow/oidc/id_token.hpp>
+#include <authflow/oidc/provider_snapshot.hpp>
 #include <authflow/providers/request_decorator.hpp>
 
 #include <nlohmann/json.hpp>
@@ -21,6 +22,7 @@
 #include <chrono>
 #include <condition_variable>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -90,6 +92,14 @@ struct ProviderConfig {
     std::shared_ptr<RequestDecorator> request_decorator;
     /// Time for token lifetimes, ID-token checks and device-flow polling; empty: the system clock.
     std::shared_ptr<Clock> clock;
+    /// The discovery document and key set an earlier process fetched (e.g. kept with a CLI
+    /// profile): used instead of fetching them while fresh, and in their place while the
+    /// provider cannot be reached (up to the caches' max_stale). Empty: fetched when needed.
+    std::optional<ProviderSnapshot> snapshot;
+    /// Called after the provider fetched its discovery document or key set, with all it knows
+    /// now, so that a later process can start from it (`snapshot`). From the fetching thread;
+    /// an exception it throws is logged. Empty: nothing is called.
+    std::function<void(const ProviderSnapshot&)> on_snapshot;
 };
 
 /// The endpoints and properties a provider uses, after discovery. A plain value.

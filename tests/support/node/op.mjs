@@ -256,6 +256,12 @@ provider.use(async (ctx, next) => {
   if (ctx.oidc?.route === 'revocation' && ctx.status === 200) {
     record({ event: 'revocation.success', client_id: clientOf(ctx) });
   }
+  // Fetches of the discovery document and the key set (what a client may keep between runs).
+  if (ctx.oidc?.route === 'discovery') {
+    record({ event: 'discovery.request' });
+  } else if (ctx.oidc?.route === 'jwks') {
+    record({ event: 'jwks.request' });
+  }
 });
 
 // slow_down for the first device_slow_down polls of each device code, recorded as a grant.error

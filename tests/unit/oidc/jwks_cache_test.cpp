@@ -94,6 +94,29 @@ TEST_F(JwksCacheTest, FetchesOnFirstUseThenServesFromTheCache) {
     EXPECT_EQ(keys.fetch_count(), 1u);
 }
 
+// A key set an earlier process kept: used without a fetch while fresh; unusable text is ignored;
+// each fetch is reported with its body and lifetime.
+TEST_F(JwksCacheTest, PreloadedKeysServeUntilTheyAreDue) {
+    http->serve(jwks_of({{&key_a(), "a"}}));
+    JwksCacheOptions options;
+    std::vector<std::string> reported;
+    options.on_fetched = [&](const std::string& body, std::chrono::seconds lifetime) {
+        reported.push_back(body + " " + std::to_string(lifetime.count()));
+    };
+    auto keys = cache(options);
+    EXPECT_FALSE(keys.preload("not a key set", 600s, 0s));
+    EXPECT_TRUE(keys.preload(jwks_of({{&key_a(), "a"}}), 600s, 500s));
+    EXPECT_FALSE(keys.preload(jwks_of({{&key_b(), "b"}}), 600s, 0s)); // keys already held
+    EXPECT_EQ(keys.resolve(header("a")).kid(), "a");
+    clock->advance(99s);
+    EXPECT_EQ(keys.resolve(header("a")).kid(), "a");
+    EXPECT_EQ(http->requests(), 0u);
+    clock->advance(1s);
+    EXPECT_EQ(keys.keys()->size(), 1u); // due: fetched again
+    EXPECT_EQ(http->requests(), 1u);
+    EXPECT_EQ(reported, std::vector<std::string>{jwks_of({{&key_a(), "a"}}) + " 600"});
+}
+
 TEST_F(JwksCacheTest, AcceptsARotatedKeyAfterOneRefetch) {
     http->serve(jwks_of({{&key_a(), "a"}}));
     auto keys = cache();

@@ -253,6 +253,37 @@ TEST(DiscoveryCache, RetriesFailuresAfterAPauseAndServesTheLastGoodDocument) {
     EXPECT_EQ(http->requests(), 3u);
 }
 
+// A document an earlier process kept: used without a fetch for the rest of its TTL, then
+// refreshed; each fetch is reported (so it can be kept again).
+TEST(DiscoveryCache, PreloadedDocumentServesForTheRestOfItsTtl) {
+    auto clock = std::make_shared<ManualClock>();
+    auto http = std::make_shared<FakeHttpClient>();
+    http->serve(document().dump());
+    DiscoveryCacheOptions options;
+    std::vector<std::string> reported;
+    options.on_fetched = [&](const std::string& fetched_for, const ProviderMetadata& metadata) {
+        reported.push_back(fetched_for + " " + metadata.issuer);
+    };
+    DiscoveryCache cache(http, clock, options);
+    auto kept = std::make_shared<const ProviderMetadata>(
+        ProviderMetadata::parse(document().dump(), issuer));
+    cache.preload(issuer, kept, 3000s); // fetched 50 minutes ago; the TTL is an hour
+    EXPECT_EQ(cache.get(issuer), kept);
+    clock->advance(599s);
+    EXPECT_EQ(cache.get(issuer), kept);
+    EXPECT_EQ(http->requests(), 0u);
+    EXPECT_TRUE(reported.empty());
+    clock->advance(1s);
+    EXPECT_NE(cache.get(issuer), kept);
+    EXPECT_EQ(http->requests(), 1u);
+    EXPECT_EQ(reported, std::vector<std::string>{std::string{issuer} + " " + issuer});
+
+    // Older than the TTL and the provider down: it stands in (within max_stale).
+    DiscoveryCache offline(std::make_shared<FakeHttpClient>(), clock);
+    offline.preload(issuer, kept, 7200s);
+    EXPECT_EQ(offline.get(issuer), kept);
+}
+
 TEST(DiscoveryCache, ConcurrentFirstUsesShareOneFetch) {
     auto clock = std::make_shared<ManualClock>();
     auto http = std::make_shared<FakeHttpClient>();
