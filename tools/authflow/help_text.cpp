@@ -92,9 +92,9 @@ const std::vector<CommandHelp>& table() {
         {"dpop-proof",
          "Prints a DPoP proof (RFC 9449) for one request with the token `authflow token` prints, "
          "with its hash (ath); for the APIs that want DPoP-bound tokens.",
-         {{"Call an API with a DPoP-bound token",
-           "curl -H \"Authorization: DPoP $(authflow token)\" -H \"DPoP: $(authflow dpop-proof GET "
-           "https://api.example.com/me)\" https://api.example.com/me"}},
+         {{"A proof for one request", "authflow dpop-proof GET https://api.example.com/me"},
+          {"Call an API with a DPoP-bound token (curl)",
+           "authflow token --header --method GET --url https://api.example.com/me"}},
          profile_environment,
          profile_files},
         {"refresh",

@@ -23,8 +23,8 @@ struct ProviderFactoryOptions {
     std::shared_ptr<Clock> clock;
     /// ProviderConfig::snapshot and on_snapshot: the discovery document and key set an earlier
     /// process fetched, and where to hand what this one fetches.
-    std::optional<ProviderSnapshot> snapshot;
-    std::function<void(const ProviderSnapshot&)> on_snapshot;
+    std::optional<ProviderSnapshot> snapshot = std::nullopt;
+    std::function<void(const ProviderSnapshot&)> on_snapshot = nullptr;
 };
 
 /// The default scopes of a provider type ("google", "github", "microsoft", "oidc", "custom").
