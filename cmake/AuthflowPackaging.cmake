@@ -27,7 +27,6 @@ set(CPACK_GENERATOR DEB)
 set(CPACK_PACKAGE_NAME authflow)
 set(CPACK_PACKAGE_VENDOR "authflow")
 set(CPACK_PACKAGE_VERSION ${PROJECT_VERSION})
-set(CPACK_PACKAGE_DESCRIPTION_SUMMARY "${PROJECT_DESCRIPTION}")
 set(CPACK_PACKAGE_CONTACT "${AUTHFLOW_PACKAGE_MAINTAINER}")
 set(CPACK_PACKAGE_HOMEPAGE_URL "${AUTHFLOW_PACKAGE_HOMEPAGE}")
 set(CPACK_RESOURCE_FILE_LICENSE ${PROJECT_SOURCE_DIR}/LICENSE)
@@ -35,6 +34,10 @@ set(CPACK_PACKAGING_INSTALL_PREFIX /usr)
 set(CPACK_PACKAGE_DIRECTORY ${PROJECT_BINARY_DIR}/packages)
 set(CPACK_STRIP_FILES ON)
 
+# Each package's description below: its first line is the package's summary, the rest (CPack
+# indents it, an empty line becomes " .") the long description. An empty common summary, or
+# CPack would put the project's description above all three.
+set(CPACK_PACKAGE_DESCRIPTION_SUMMARY "")
 set(CPACK_COMPONENTS_ALL lib dev cli)
 set(CPACK_COMPONENT_DEV_DEPENDS lib)
 set(CPACK_COMPONENT_CLI_DEPENDS lib)
@@ -55,15 +58,17 @@ set(CPACK_DEBIAN_ENABLE_COMPONENT_DEPENDS ON)
 
 set(CPACK_DEBIAN_LIB_PACKAGE_NAME ${authflow_lib_package})
 set(CPACK_DEBIAN_LIB_PACKAGE_SECTION libs)
-# A shlibs file, so that packages built against this library get the dependency on it.
-set(CPACK_DEBIAN_LIB_PACKAGE_GENERATE_SHLIBS ON)
+# A shlibs file, so that packages built against this library get the dependency on it (only the
+# lib package has a shared library).
+set(CPACK_DEBIAN_PACKAGE_GENERATE_SHLIBS ON)
+set(CPACK_DEBIAN_PACKAGE_GENERATE_SHLIBS_POLICY ">=")
 set(CPACK_COMPONENT_LIB_DESCRIPTION
     "OAuth 2.0 and OpenID Connect sign-in for C++: shared library
- authflow signs C++20 programs in with OAuth 2.0 and OpenID Connect providers: PKCE, state
- and nonce on every login, ID tokens verified against the provider's keys, tokens kept fresh
- and stored safely (memory, SQLite, Redis, Secret Service keyring).
- .
- This package holds the shared library. libcurl is loaded on the first request.")
+authflow signs C++20 programs in with OAuth 2.0 and OpenID Connect providers: PKCE, state
+and nonce on every login, ID tokens verified against the provider's keys, tokens kept fresh
+and stored safely (memory, SQLite, Redis, Secret Service keyring).
+
+This package holds the shared library. libcurl is loaded on the first request.")
 # libcurl is loaded with dlopen, so dpkg-shlibdeps does not see it: name it here.
 set(CPACK_DEBIAN_LIB_PACKAGE_DEPENDS "libcurl4")
 
@@ -75,17 +80,17 @@ set(CPACK_DEBIAN_DEV_PACKAGE_DEPENDS "nlohmann-json3-dev (>= 3.10)")
 set(CPACK_DEBIAN_DEV_PACKAGE_SUGGESTS "libcpp-httplib-dev, pkg-config, cmake")
 set(CPACK_COMPONENT_DEV_DESCRIPTION
     "OAuth 2.0 and OpenID Connect sign-in for C++: development files
- authflow signs C++20 programs in with OAuth 2.0 and OpenID Connect providers.
- .
- This package holds the headers, the CMake package (find_package(authflow), target
- authflow::authflow) and authflow.pc for pkg-config.")
+authflow signs C++20 programs in with OAuth 2.0 and OpenID Connect providers.
+
+This package holds the headers, the CMake package (find_package(authflow), target
+authflow::authflow) and authflow.pc for pkg-config.")
 
 set(CPACK_DEBIAN_CLI_PACKAGE_NAME authflow)
 set(CPACK_DEBIAN_CLI_PACKAGE_SECTION net)
 set(CPACK_COMPONENT_CLI_DESCRIPTION
     "OAuth 2.0 and OpenID Connect sign-in from the command line
- authflow signs in to an OpenID Provider (browser with a loopback redirect, or the device
- flow), keeps the tokens fresh and prints an access token for scripts: authflow login,
- token, status, refresh, logout, discover, id-token verify, serve.")
+authflow signs in to an OpenID Provider (browser with a loopback redirect, or the device
+flow), keeps the tokens fresh and prints an access token for scripts: authflow login,
+token, status, refresh, logout, discover, id-token verify, serve.")
 
 include(CPack)
