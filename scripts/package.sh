@@ -5,7 +5,7 @@
 #   scripts/package.sh                          build/package/packages/*.deb
 #   scripts/package.sh --install-check [--keep] also install them with apt-get, check the command,
 #                                               its man page and a program built against /usr, then
-#                                               remove them again (--keep leaves them installed)
+#                                               purge them again (--keep leaves them installed)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -51,14 +51,15 @@ for name in "${names[@]}"; do
 done
 remove() {
     [ "$keep" -eq 0 ] || { echo "package: left installed: ${names[*]}"; return; }
-    # Ours, and whatever apt-get installed for them that was not there before.
+    # Ours, and whatever apt-get installed for them that was not there before. Purged: the
+    # library package's postrm (ldconfig) would otherwise leave it in state "config-files".
     local added
     added=$(comm -13 <(echo "$before") <(dpkg-query -W -f='${Package}\n' | sort) |
         grep -vxF -f <(printf '%s\n' "${names[@]}") | tr '\n' ' ' || true)
     # shellcheck disable=SC2086
-    "${sudo_cmd[@]}" env DEBIAN_FRONTEND=noninteractive apt-get remove -y -qq "${names[@]}" $added \
+    "${sudo_cmd[@]}" env DEBIAN_FRONTEND=noninteractive apt-get purge -y -qq "${names[@]}" $added \
         >/dev/null
-    echo "package: removed ${names[*]}${added:+ and $added}"
+    echo "package: purged ${names[*]}${added:+ and $added}"
 }
 trap remove EXIT
 
@@ -78,7 +79,7 @@ version=$(sed -n 's/^project(authflow VERSION \([0-9.]*\).*/\1/p' CMakeLists.txt
 man -P cat authflow 2>/dev/null | grep -q . || fail "man authflow shows nothing"
 # Each file in the package it belongs to.
 owner() { dpkg-query -S "$1" | cut -d: -f1; }
-libdir=$(dirname "$(dpkg-query -L "${names[0]}" | grep -m1 '/libauthflow\.so\.')")
+libdir=$(dirname "$(dpkg-query -L "${names[@]}" | grep -m1 '/libauthflow\.so\.')")
 [ "$(owner /usr/bin/authflow)" = authflow ] || fail "/usr/bin/authflow is not in authflow"
 [ "$(owner /usr/include/authflow/authflow.hpp)" = libauthflow-dev ] ||
     fail "the headers are not in libauthflow-dev"

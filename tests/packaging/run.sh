@@ -7,18 +7,18 @@ work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 if [ "$1" = --prefix ]; then
     prefix=$2
+    consumer=$3
     installed=1
 else
     prefix=$work/prefix
+    consumer=$2
     installed=0
     cmake --install "$1" --prefix "$prefix" >/dev/null
 fi
-consumer=$3
-[ "$installed" -eq 1 ] || consumer=$2
 
 # lib, lib64 or lib/<multiarch> (a Debian system's /usr)
-libdir=$(find "$prefix"/lib* -maxdepth 2 \( -name 'libauthflow.so*' -o -name 'libauthflow.a' \) |
-    head -1 | xargs -r dirname)
+libdir=$(find "$prefix"/lib* -maxdepth 2 \( -name 'libauthflow.so*' -o -name 'libauthflow.a' \) \
+    2>/dev/null | head -1 | xargs -r dirname || true)
 [ -n "$libdir" ] || { echo "no libauthflow under $prefix"; exit 1; }
 [ "$installed" -eq 1 ] || export LD_LIBRARY_PATH="$libdir${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}"
 test -x "$prefix/bin/authflow" || { echo "the authflow CLI was not installed"; exit 1; }
@@ -29,12 +29,16 @@ cmake -S "$consumer" -B "$work/cmake-build" -DCMAKE_PREFIX_PATH="$prefix" \
     -DCMAKE_CXX_FLAGS="$flags" -DCMAKE_EXE_LINKER_FLAGS="$flags" >/dev/null
 cmake --build "$work/cmake-build" >/dev/null
 "$work/cmake-build/consumer"
-# The consumer runs with the library it was built against, not another one.
-if [ -e "$libdir/libauthflow.so" ] &&
-    ! ldd "$work/cmake-build/consumer" | grep -qF "=> $libdir/libauthflow.so"; then
-    echo "the consumer does not load $libdir/libauthflow.so:"
-    ldd "$work/cmake-build/consumer"
-    exit 1
+# The consumer runs with the library it was built against, not another one (compared by real
+# path: on a merged-/usr system the loader finds /usr/lib's through /lib).
+if [ -e "$libdir/libauthflow.so" ]; then
+    loaded=$(ldd "$work/cmake-build/consumer" |
+        sed -n 's/^\s*libauthflow\.so\S* => \(\S*\) .*/\1/p')
+    expected=$(readlink -f "$libdir/libauthflow.so")
+    if [ -z "$loaded" ] || [ "$(readlink -f "$loaded")" != "$expected" ]; then
+        echo "the consumer does not load $libdir/libauthflow.so but '${loaded}'"
+        exit 1
+    fi
 fi
 
 export PKG_CONFIG_PATH="$libdir/pkgconfig"
