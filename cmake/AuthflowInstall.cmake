@@ -46,5 +46,6 @@ file(RELATIVE_PATH AUTHFLOW_PC_PREFIX_FROM_PCFILEDIR "${CMAKE_INSTALL_FULL_LIBDI
 configure_file(${PROJECT_SOURCE_DIR}/cmake/authflow.pc.in ${PROJECT_BINARY_DIR}/authflow.pc @ONLY)
 install(FILES ${PROJECT_BINARY_DIR}/authflow.pc DESTINATION ${CMAKE_INSTALL_LIBDIR}/pkgconfig
         COMPONENT dev)
+# Not in a Debian package: each has its own copy as /usr/share/doc/<package>/copyright.
 install(FILES ${PROJECT_SOURCE_DIR}/LICENSE DESTINATION ${CMAKE_INSTALL_DATADIR}/doc/authflow
-        COMPONENT lib)
+        COMPONENT doc)

@@ -38,7 +38,12 @@ set(CPACK_STRIP_FILES ON)
 # indents it, an empty line becomes " .") the long description. An empty common summary, or
 # CPack would put the project's description above all three.
 set(CPACK_PACKAGE_DESCRIPTION_SUMMARY "")
-set(CPACK_COMPONENTS_ALL lib dev cli)
+set(CPACK_COMPONENTS_ALL lib dev)
+set(authflow_package_names ${authflow_lib_package} libauthflow-dev)
+if(AUTHFLOW_BUILD_CLI)
+    list(APPEND CPACK_COMPONENTS_ALL cli)
+    list(APPEND authflow_package_names authflow)
+endif()
 set(CPACK_COMPONENT_DEV_DEPENDS lib)
 set(CPACK_COMPONENT_CLI_DEPENDS lib)
 
@@ -92,5 +97,13 @@ set(CPACK_COMPONENT_CLI_DESCRIPTION
 authflow signs in to an OpenID Provider (browser with a loopback redirect, or the device
 flow), keeps the tokens fresh and prints an access token for scripts: authflow login,
 token, status, refresh, logout, discover, id-token verify, serve.")
+
+# Debian wants /usr/share/doc/<package>/copyright in every package. Only in the packages:
+# EXCLUDE_FROM_ALL keeps them out of a plain `cmake --install`.
+foreach(component package IN ZIP_LISTS CPACK_COMPONENTS_ALL authflow_package_names)
+    install(FILES ${PROJECT_SOURCE_DIR}/LICENSE
+            DESTINATION ${CMAKE_INSTALL_DATADIR}/doc/${package} RENAME copyright
+            COMPONENT ${component} EXCLUDE_FROM_ALL)
+endforeach()
 
 include(CPack)
