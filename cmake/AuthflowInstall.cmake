@@ -1,16 +1,20 @@
 include(CMakePackageConfigHelpers)
 
+# Install components (the Debian packages of cmake/AuthflowPackaging.cmake): `lib` the shared
+# library, `dev` what a program is compiled against, `cli` the authflow command and its man page.
 install(TARGETS authflow EXPORT authflowTargets
-        LIBRARY DESTINATION ${CMAKE_INSTALL_LIBDIR}
-        ARCHIVE DESTINATION ${CMAKE_INSTALL_LIBDIR}
-        RUNTIME DESTINATION ${CMAKE_INSTALL_BINDIR}
+        LIBRARY DESTINATION ${CMAKE_INSTALL_LIBDIR} COMPONENT lib NAMELINK_COMPONENT dev
+        ARCHIVE DESTINATION ${CMAKE_INSTALL_LIBDIR} COMPONENT dev
+        RUNTIME DESTINATION ${CMAKE_INSTALL_BINDIR} COMPONENT lib
         INCLUDES DESTINATION ${CMAKE_INSTALL_INCLUDEDIR})
-install(DIRECTORY ${PROJECT_SOURCE_DIR}/include/authflow DESTINATION ${CMAKE_INSTALL_INCLUDEDIR})
+install(DIRECTORY ${PROJECT_SOURCE_DIR}/include/authflow DESTINATION ${CMAKE_INSTALL_INCLUDEDIR}
+        COMPONENT dev)
 install(FILES ${PROJECT_BINARY_DIR}/include/authflow/config.hpp
-        DESTINATION ${CMAKE_INSTALL_INCLUDEDIR}/authflow)
+        DESTINATION ${CMAKE_INSTALL_INCLUDEDIR}/authflow COMPONENT dev)
 
 set(authflow_cmake_dir ${CMAKE_INSTALL_LIBDIR}/cmake/authflow)
-install(EXPORT authflowTargets NAMESPACE authflow:: DESTINATION ${authflow_cmake_dir})
+install(EXPORT authflowTargets NAMESPACE authflow:: DESTINATION ${authflow_cmake_dir}
+        COMPONENT dev)
 configure_package_config_file(${PROJECT_SOURCE_DIR}/cmake/authflowConfig.cmake.in
                               ${PROJECT_BINARY_DIR}/authflowConfig.cmake
                               INSTALL_DESTINATION ${authflow_cmake_dir})
@@ -18,7 +22,7 @@ write_basic_package_version_file(${PROJECT_BINARY_DIR}/authflowConfigVersion.cma
                                  COMPATIBILITY SameMinorVersion)
 install(FILES ${PROJECT_BINARY_DIR}/authflowConfig.cmake
               ${PROJECT_BINARY_DIR}/authflowConfigVersion.cmake
-        DESTINATION ${authflow_cmake_dir})
+        DESTINATION ${authflow_cmake_dir} COMPONENT dev)
 
 set(AUTHFLOW_PC_REQUIRES "nlohmann_json")
 if(NOT BUILD_SHARED_LIBS)
@@ -40,5 +44,8 @@ endif()
 file(RELATIVE_PATH AUTHFLOW_PC_PREFIX_FROM_PCFILEDIR "${CMAKE_INSTALL_FULL_LIBDIR}/pkgconfig"
      "${CMAKE_INSTALL_PREFIX}")
 configure_file(${PROJECT_SOURCE_DIR}/cmake/authflow.pc.in ${PROJECT_BINARY_DIR}/authflow.pc @ONLY)
-install(FILES ${PROJECT_BINARY_DIR}/authflow.pc DESTINATION ${CMAKE_INSTALL_LIBDIR}/pkgconfig)
-install(FILES ${PROJECT_SOURCE_DIR}/LICENSE DESTINATION ${CMAKE_INSTALL_DATADIR}/doc/authflow)
+install(FILES ${PROJECT_BINARY_DIR}/authflow.pc DESTINATION ${CMAKE_INSTALL_LIBDIR}/pkgconfig
+        COMPONENT dev)
+# Not in a Debian package: each has its own copy as /usr/share/doc/<package>/copyright.
+install(FILES ${PROJECT_SOURCE_DIR}/LICENSE DESTINATION ${CMAKE_INSTALL_DATADIR}/doc/authflow
+        COMPONENT doc)

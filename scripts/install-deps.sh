@@ -20,7 +20,7 @@ packages=(
     libhiredis-dev libsecret-1-dev libsqlite3-dev libcli11-dev libtomlplusplus-dev
     libgtest-dev libgmock-dev libbenchmark-dev libqrencode-dev
     redis-server gnome-keyring dbus libsecret-tools tinyproxy openssl curl wrk zbar-tools
-    chromium groff-base man-db
+    chromium groff-base man-db dpkg-dev
 )
 
 sudo_cmd=()
