@@ -13,6 +13,7 @@
 #include <functional>
 #include <optional>
 #include <string>
+#include <vector>
 
 namespace authflow::session_detail {
 
@@ -44,5 +45,17 @@ struct NarrowingServices {
 /// Throws TokenError (token_missing), TokenRefreshError (refresh_failed when the lease could not
 /// be had; the provider's refusal), ConfigError, StoreError.
 NarrowedTokens refresh_narrowed(const NarrowingServices& services, const TokenNarrowing& narrowing);
+
+/// The audiences `access_token` names: a JWT's `aud` (read, not verified: it only tells whether
+/// the provider honoured a request), else the provider's introspection answer's `aud`; empty
+/// when neither tells.
+std::vector<std::string> token_audiences(OAuthProvider& provider, const std::string& access_token);
+
+/// Checks that a narrowed token is for the resources and the audience asked for: RFC 8707 lets a
+/// provider that does not support resource indicators ignore them, and hand out a token for
+/// something else. Throws TokenRefreshError (provider_error) when the token names other
+/// audiences, or none that can be read.
+void check_narrowed_audience(const std::vector<std::string>& audiences,
+                             const TokenNarrowing& narrowing);
 
 } // namespace authflow::session_detail

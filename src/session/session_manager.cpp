@@ -184,6 +184,9 @@ public:
             publish(*result.stored, epoch, Publish::saved);
             notify_changed(options_, *result.stored);
         }
+        // After the rotated refresh token is kept: a refused narrowing must not lose the grant.
+        check_narrowed_audience(token_audiences(*provider_, result.narrowed.access_token),
+                                narrowing);
         return std::move(result.narrowed);
     }
 

@@ -279,6 +279,16 @@ TEST_F(SessionCliOp, TokenHelperOptions) {
     const auto refresh = authflow({"refresh"});
     EXPECT_EQ(refresh.exit_code, 0) << refresh.err; // the grant lives on
 
+    // This provider has no resource indicators (RFC 8707): it ignores `resource` and `audience`
+    // and hands out a token for nothing in particular. That is said, not printed as if it were
+    // what was asked for; the session's grant lives on.
+    for (const char* option : {"--resource", "--audience"}) {
+        const auto ignored = authflow({"token", option, "https://api.example/"});
+        EXPECT_EQ(ignored.exit_code, 1) << option;
+        EXPECT_EQ(ignored.out, "") << option;
+        EXPECT_THAT(ignored.err, HasSubstr("RFC 8707")) << option;
+    }
+    EXPECT_EQ(authflow({"refresh"}).exit_code, 0);
     const auto bad_resource = authflow({"token", "--resource", "not a uri"});
     EXPECT_EQ(bad_resource.exit_code, 2);
     EXPECT_THAT(bad_resource.err, HasSubstr("RFC 8707"));
