@@ -10,10 +10,11 @@
 
 namespace authflow::store_detail {
 
-/// The key the keyring keeps for the SQLite store at `database`: the one saved earlier, or — for
-/// a database that does not exist yet — a new one, saved first. Nothing when this build has no
-/// keyring support, no Secret Service answers, the keyring fails (logged), or the database
-/// exists without a saved key (its records are plain and stay readable).
+/// The key the keyring keeps for the SQLite store at `database`: the one saved earlier (a file
+/// `<database>.key-in-keyring` says there is one), or — for a database that does not exist yet,
+/// with a session bus configured — a new one, saved first. Nothing when this build has no keyring
+/// support, no Secret Service answers, the keyring fails (logged), or the database exists without
+/// a key in the keyring (its records are plain and stay readable; the keyring is not asked).
 std::optional<StoreKey> keyring_data_key(const std::filesystem::path& database);
 
 } // namespace authflow::store_detail
