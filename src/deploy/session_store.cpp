@@ -243,16 +243,17 @@ bool MemorySessionStore::remove_by_key(std::string_view hex_key) {
     return was_live;
 }
 
-std::vector<UserSession> MemorySessionStore::list_user_sessions(std::string_view user_id) {
+std::vector<UserSession> MemorySessionStore::live_sessions_in(const KeyIndex& index,
+                                                              std::string_view name) {
     const auto now = clock_->now();
     std::vector<std::pair<Key, Entry>> found;
     {
         std::lock_guard lock{mutex_};
-        auto user = by_user_.find(std::string{user_id});
-        if (user == by_user_.end()) {
+        auto keys = index.find(std::string{name});
+        if (keys == index.end()) {
             return {};
         }
-        for (const auto& key : user->second) {
+        for (const auto& key : keys->second) {
             auto it = entries_.find(key);
             if (it != entries_.end() && it->second.expires_at > now) {
                 found.emplace_back(key, it->second);
@@ -267,31 +268,15 @@ std::vector<UserSession> MemorySessionStore::list_user_sessions(std::string_view
     return sessions;
 }
 
+std::vector<UserSession> MemorySessionStore::list_user_sessions(std::string_view user_id) {
+    return live_sessions_in(by_user_, user_id);
+}
+
 std::vector<UserSession> MemorySessionStore::list_sid_sessions(std::string_view sid) {
     if (sid.empty()) {
         return {};
     }
-    const auto now = clock_->now();
-    std::vector<std::pair<Key, Entry>> found;
-    {
-        std::lock_guard lock{mutex_};
-        auto index = by_sid_.find(std::string{sid});
-        if (index == by_sid_.end()) {
-            return {};
-        }
-        for (const auto& key : index->second) {
-            auto it = entries_.find(key);
-            if (it != entries_.end() && it->second.expires_at > now) {
-                found.emplace_back(key, it->second);
-            }
-        }
-    }
-    std::vector<UserSession> sessions;
-    sessions.reserve(found.size());
-    for (const auto& [key, entry] : found) {
-        sessions.push_back(to_session(key, entry));
-    }
-    return sessions;
+    return live_sessions_in(by_sid_, sid);
 }
 
 std::size_t MemorySessionStore::remove_user_sessions(std::string_view user_id) {

@@ -158,6 +158,37 @@ public:
     SqliteStatement create, get, touch, remove, list, remove_user, purge;
     SqliteStatement add_sid, list_sid, remove_sid, remove_user_sids, purge_sids;
     std::uint32_t creates = 0; ///< under db.mutex: expired rows are purged every 256 creates
+
+    /// The live sessions a listing statement (?1 an index hash, ?2 now; columns key, record,
+    /// expires_at) gives for `hash`, decoded outside the lock; those `belongs` refuses are left
+    /// out.
+    template <class Belongs>
+    std::vector<UserSession> list_live(const SqliteStatement& statement, std::string_view hash,
+                                       Belongs belongs) {
+        std::vector<std::pair<std::string, std::pair<std::string, std::int64_t>>> rows;
+        {
+            std::lock_guard lock{db.mutex};
+            SqliteUse use{statement};
+            db.bind(use.get(), 1, hash);
+            db.bind(use.get(), 2, to_ms(clock->now()));
+            while (db.row(use.get(), "listing sessions")) {
+                rows.push_back(
+                    {SqliteDb::text(use.get(), 0),
+                     {SqliteDb::text(use.get(), 1), sqlite3_column_int64(use.get(), 2)}});
+            }
+        }
+        std::vector<UserSession> sessions;
+        for (const auto& [key, value] : rows) {
+            UserSession session = codec.decode_session(session_name(key), value.first);
+            if (!belongs(session)) {
+                continue;
+            }
+            session.session_key = key;
+            session.expires_at = from_ms(value.second);
+            sessions.push_back(std::move(session));
+        }
+        return sessions;
+    }
 };
 
 SqliteSessionStore::SqliteSessionStore(SqliteDeployStoreOptions options,
@@ -257,28 +288,9 @@ bool SqliteSessionStore::remove_by_key(std::string_view key) {
 }
 
 std::vector<UserSession> SqliteSessionStore::list_user_sessions(std::string_view user_id) {
-    std::vector<std::pair<std::string, std::pair<std::string, std::int64_t>>> rows;
-    {
-        std::lock_guard lock{impl_->db.mutex};
-        SqliteUse use{impl_->list};
-        impl_->db.bind(use.get(), 1, deploy_detail::user_hash(user_id));
-        impl_->db.bind(use.get(), 2, to_ms(impl_->clock->now()));
-        while (impl_->db.row(use.get(), "listing sessions")) {
-            rows.push_back({SqliteDb::text(use.get(), 0),
-                            {SqliteDb::text(use.get(), 1), sqlite3_column_int64(use.get(), 2)}});
-        }
-    }
-    std::vector<UserSession> sessions;
-    for (const auto& [key, value] : rows) {
-        UserSession session = impl_->codec.decode_session(session_name(key), value.first);
-        if (session.user_id != user_id) {
-            continue; // a hash collision cannot happen; a moved row is not this user's
-        }
-        session.session_key = key;
-        session.expires_at = from_ms(value.second);
-        sessions.push_back(std::move(session));
-    }
-    return sessions;
+    // A hash collision cannot happen; a row moved since the query is not this user's.
+    return impl_->list_live(impl_->list, deploy_detail::user_hash(user_id),
+                            [&](const UserSession& session) { return session.user_id == user_id; });
 }
 
 std::size_t SqliteSessionStore::remove_user_sessions(std::string_view user_id) {
@@ -302,28 +314,8 @@ std::vector<UserSession> SqliteSessionStore::list_sid_sessions(std::string_view 
     if (sid.empty()) {
         return {};
     }
-    std::vector<std::pair<std::string, std::pair<std::string, std::int64_t>>> rows;
-    {
-        std::lock_guard lock{impl_->db.mutex};
-        SqliteUse use{impl_->list_sid};
-        impl_->db.bind(use.get(), 1, deploy_detail::sid_hash(sid));
-        impl_->db.bind(use.get(), 2, to_ms(impl_->clock->now()));
-        while (impl_->db.row(use.get(), "listing sessions")) {
-            rows.push_back({SqliteDb::text(use.get(), 0),
-                            {SqliteDb::text(use.get(), 1), sqlite3_column_int64(use.get(), 2)}});
-        }
-    }
-    std::vector<UserSession> sessions;
-    for (const auto& [key, value] : rows) {
-        UserSession session = impl_->codec.decode_session(session_name(key), value.first);
-        if (session.sid != sid) {
-            continue;
-        }
-        session.session_key = key;
-        session.expires_at = from_ms(value.second);
-        sessions.push_back(std::move(session));
-    }
-    return sessions;
+    return impl_->list_live(impl_->list_sid, deploy_detail::sid_hash(sid),
+                            [&](const UserSession& session) { return session.sid == sid; });
 }
 
 // --- single-use identifiers ---

@@ -21,25 +21,15 @@ namespace {
 
 using json = nlohmann::json;
 
-struct ParamBldFree {
-    void operator()(OSSL_PARAM_BLD* p) const noexcept { OSSL_PARAM_BLD_free(p); }
-};
-struct ParamFree {
-    void operator()(OSSL_PARAM* p) const noexcept { OSSL_PARAM_free(p); }
-};
 using detail::BnPtr;
-using ParamBldPtr = std::unique_ptr<OSSL_PARAM_BLD, ParamBldFree>;
-using ParamPtr = std::unique_ptr<OSSL_PARAM, ParamFree>;
+using detail::fail;
+using detail::ParamBldPtr;
+using detail::ParamPtr;
 
 constexpr int min_rsa_bits = 2048;
 constexpr int max_rsa_bits = 16384;
 // A larger public exponent only slows verification down; real keys use 65537.
 constexpr std::size_t max_rsa_exponent_bytes = 8;
-
-[[noreturn]] void fail(errc code, const std::string& message) {
-    ERR_clear_error();
-    throw TokenError(code, message);
-}
 
 const unsigned char* bytes(const std::string& s) {
     return reinterpret_cast<const unsigned char*>(s.data());

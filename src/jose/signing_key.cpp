@@ -38,24 +38,13 @@ struct SigningKey::Impl {
 
 namespace {
 
-[[noreturn]] void fail(errc code, const std::string& message) {
-    ERR_clear_error();
-    throw TokenError(code, message);
-}
-
-[[noreturn]] void openssl_failed(const char* what) {
-    ERR_clear_error();
-    throw Error(errc::internal, std::string("OpenSSL could not ") + what);
-}
-
-struct BioFree {
-    void operator()(BIO* b) const noexcept { BIO_free(b); }
-};
+using detail::BioPtr;
+using detail::BnPtr;
+using detail::fail;
+using detail::openssl_failed;
 struct EcdsaSigFree {
     void operator()(ECDSA_SIG* s) const noexcept { ECDSA_SIG_free(s); }
 };
-using BioPtr = std::unique_ptr<BIO, BioFree>;
-using detail::BnPtr;
 
 bool is_rsa(JwsAlg alg) {
     switch (alg) {

@@ -18,25 +18,11 @@
 namespace authflow {
 namespace {
 
-[[noreturn]] void fail(errc code, const std::string& message) {
-    ERR_clear_error();
-    throw TokenError(code, message);
-}
-
-[[noreturn]] void openssl_failed(const char* what) {
-    ERR_clear_error();
-    throw Error(errc::internal, std::string("OpenSSL could not ") + what);
-}
-
-struct ParamBldFree {
-    void operator()(OSSL_PARAM_BLD* b) const noexcept { OSSL_PARAM_BLD_free(b); }
-};
-struct ParamFree {
-    void operator()(OSSL_PARAM* p) const noexcept { OSSL_PARAM_free(p); }
-};
-struct BioFree {
-    void operator()(BIO* b) const noexcept { BIO_free(b); }
-};
+using detail::BioPtr;
+using detail::fail;
+using detail::openssl_failed;
+using detail::ParamBldPtr;
+using detail::ParamPtr;
 
 /// Decoded bytes that are wiped when they go: private members of the key.
 class SecretBytes {
@@ -95,7 +81,7 @@ bool push_bn(OSSL_PARAM_BLD* builder, const char* param, const nlohmann::json& j
 }
 
 detail::EvpPkeyPtr from_params(const char* type, OSSL_PARAM_BLD* builder) {
-    std::unique_ptr<OSSL_PARAM, ParamFree> params(OSSL_PARAM_BLD_to_param(builder));
+    ParamPtr params(OSSL_PARAM_BLD_to_param(builder));
     detail::EvpPkeyCtxPtr ctx(EVP_PKEY_CTX_new_from_name(nullptr, type, nullptr));
     if (!params || !ctx || EVP_PKEY_fromdata_init(ctx.get()) != 1) {
         openssl_failed("prepare a key");
@@ -115,7 +101,7 @@ detail::EvpPkeyPtr from_params(const char* type, OSSL_PARAM_BLD* builder) {
 }
 
 detail::EvpPkeyPtr rsa_key(const nlohmann::json& jwk) {
-    std::unique_ptr<OSSL_PARAM_BLD, ParamBldFree> builder(OSSL_PARAM_BLD_new());
+    ParamBldPtr builder(OSSL_PARAM_BLD_new());
     if (!builder) {
         openssl_failed("prepare a key");
     }
@@ -166,7 +152,7 @@ detail::EvpPkeyPtr ec_key(const nlohmann::json& jwk, const std::string& crv) {
         fail(errc::bad_key, "the EC JWK's coordinates are not " + std::to_string(size) + " bytes");
     }
     std::string point = "\x04" + x + y; // SEC 1 §2.3.3, uncompressed
-    std::unique_ptr<OSSL_PARAM_BLD, ParamBldFree> builder(OSSL_PARAM_BLD_new());
+    ParamBldPtr builder(OSSL_PARAM_BLD_new());
     if (!builder ||
         OSSL_PARAM_BLD_push_utf8_string(builder.get(), OSSL_PKEY_PARAM_GROUP_NAME, group, 0) != 1 ||
         OSSL_PARAM_BLD_push_octet_string(builder.get(), OSSL_PKEY_PARAM_PUB_KEY, point.data(),
@@ -206,7 +192,7 @@ detail::EvpPkeyPtr okp_key(const nlohmann::json& jwk, const std::string& crv) {
 }
 
 std::string pem_of(const EVP_PKEY* key) {
-    std::unique_ptr<BIO, BioFree> bio(BIO_new(BIO_s_secmem()));
+    BioPtr bio(BIO_new(BIO_s_secmem()));
     if (!bio ||
         PEM_write_bio_PrivateKey(bio.get(), key, nullptr, nullptr, 0, nullptr, nullptr) != 1) {
         openssl_failed("write a key");

@@ -23,6 +23,11 @@ struct LeaseLine {
     std::int64_t expires_ms = 0;
 };
 
+// True when `line` is a lease of `holder` still running at `now`.
+bool held_by(const std::optional<LeaseLine>& line, const std::string& holder, std::int64_t now) {
+    return line && line->expires_ms > now && constant_time_equal(line->holder, holder);
+}
+
 // Closes the descriptor (and so drops the flock) however the scope is left.
 class LockedFile {
 public:
@@ -163,7 +168,7 @@ bool FileLeaseBackend::renew(const std::string& name, const std::string& holder,
     LockedFile file{lock_file(name), backend_name_};
     std::int64_t now = wall_ms(*clock_);
     auto current = file.read();
-    if (!current || current->expires_ms <= now || !constant_time_equal(current->holder, holder)) {
+    if (!held_by(current, holder, now)) {
         return false;
     }
     file.write(LeaseLine{holder, now + ttl.count()}, backend_name_);
@@ -193,7 +198,7 @@ bool FileLeaseBackend::put_if_held(const std::string& name, const std::string& h
     LockedFile file{lock_file(name), backend_name_};
     std::int64_t now = wall_ms(*clock_);
     auto current = file.read();
-    if (!current || current->expires_ms <= now || !constant_time_equal(current->holder, holder)) {
+    if (!held_by(current, holder, now)) {
         return false;
     }
     // Written before the flock is dropped (when `file` closes): an acquire by another holder

@@ -47,6 +47,19 @@ public:
         return &it->second;
     }
 
+    using Leases = std::map<std::string, LeaseRecord, std::less<>>;
+
+    // The lease `holder` holds on `name` at `now`, or leases_.end(). Called with mutex_ held.
+    Leases::iterator held_lease(const std::string& name, const std::string& holder,
+                                Clock::steady_time now) {
+        auto it = leases_.find(name);
+        if (it == leases_.end() || !(now < it->second.expires) ||
+            !constant_time_equal(it->second.holder, holder)) {
+            return leases_.end();
+        }
+        return it;
+    }
+
     bool acquire(const std::string& name, const std::string& holder,
                  std::chrono::milliseconds ttl) override {
         auto now = clock_->steady_now();
@@ -63,9 +76,8 @@ public:
                std::chrono::milliseconds ttl) override {
         auto now = clock_->steady_now();
         std::lock_guard lock(mutex_);
-        auto it = leases_.find(name);
-        if (it == leases_.end() || !(now < it->second.expires) ||
-            !constant_time_equal(it->second.holder, holder)) {
+        auto it = held_lease(name, holder, now);
+        if (it == leases_.end()) {
             return false;
         }
         it->second.expires = now + ttl;
@@ -91,9 +103,8 @@ public:
         auto now = clock_->steady_now();
         std::lock_guard lock(mutex_);
         // One lock covers the check and the write: no acquire can come between them.
-        auto it = leases_.find(name);
-        if (it == leases_.end() || !(now < it->second.expires) ||
-            !constant_time_equal(it->second.holder, holder)) {
+        auto it = held_lease(name, holder, now);
+        if (it == leases_.end()) {
             return false;
         }
         records_.insert_or_assign(RecordId{kind, key}, std::move(record));
@@ -118,7 +129,7 @@ public:
     std::optional<std::chrono::milliseconds> record_ttl_;
     std::mutex mutex_;
     std::map<RecordId, Record> records_;
-    std::map<std::string, LeaseRecord, std::less<>> leases_;
+    Leases leases_;
 };
 
 MemoryTokenStore::MemoryTokenStore(MemoryTokenStoreOptions options)

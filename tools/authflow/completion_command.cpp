@@ -65,19 +65,23 @@ std::string positional_values(const CommandInfo& command) {
     return join(values);
 }
 
+/// The program followed by every command below it.
+std::vector<const CommandInfo*> program_and_commands(const CommandInfo& root,
+                                                     const std::vector<const CommandInfo*>& all) {
+    std::vector<const CommandInfo*> commands{&root};
+    commands.insert(commands.end(), all.begin(), all.end());
+    return commands;
+}
+
 /// Options of every command that take a value (so their values are not taken for commands).
 std::string all_value_options(const CommandInfo& root, const std::vector<const CommandInfo*>& all) {
     std::set<std::string> names;
-    auto add = [&](const CommandInfo& command) {
-        for (const OptionInfo& option : command.options) {
+    for (const CommandInfo* command : program_and_commands(root, all)) {
+        for (const OptionInfo& option : command->options) {
             if (option.takes_value) {
                 names.insert(option.names.begin(), option.names.end());
             }
         }
-    };
-    add(root);
-    for (const CommandInfo* command : all) {
-        add(*command);
     }
     return join(std::vector<std::string>(names.begin(), names.end()));
 }
@@ -89,6 +93,56 @@ std::string sh_quoted(std::string_view text) {
         out += c == '\'' ? std::string{"'\\''"} : std::string(1, c);
     }
     return out + "'";
+}
+
+/// The arms of the `case` that follows the command words typed so far: each command's path sets
+/// cmd_path (bash and zsh alike).
+void write_command_path_cases(std::ostream& out, const std::vector<const CommandInfo*>& all) {
+    for (const CommandInfo* command : all) {
+        out << "            " << sh_quoted(command->path)
+            << ") cmd_path=" << sh_quoted(command->path) << " ;;\n";
+    }
+}
+
+/// The arms of the `case` on the previous word, one per name of an option that takes a value
+/// (each name once, the program's options first): `reply` gives the shell code that completes
+/// the option's value, ahead of the `return`.
+void write_value_cases(std::ostream& out, const CommandInfo& root,
+                       const std::vector<const CommandInfo*>& all,
+                       std::string (*reply)(const OptionInfo&)) {
+    std::set<std::string> done;
+    for (const CommandInfo* command : program_and_commands(root, all)) {
+        for (const OptionInfo& option : command->options) {
+            if (!option.takes_value || option.names.empty()) {
+                continue;
+            }
+            for (const std::string& name : option.names) {
+                if (done.insert(name).second) {
+                    out << "        " << name << ") " << reply(option) << "return ;;\n";
+                }
+            }
+        }
+    }
+}
+
+std::string bash_value_reply(const OptionInfo& option) {
+    if (!option.values.empty()) {
+        return "COMPREPLY=($(compgen -W " + sh_quoted(join(option.values)) + " -- \"$cur\")); ";
+    }
+    if (option.is_file) {
+        return "COMPREPLY=($(compgen -f -- \"$cur\")); ";
+    }
+    return "COMPREPLY=(); ";
+}
+
+std::string zsh_value_reply(const OptionInfo& option) {
+    if (!option.values.empty()) {
+        return "compadd -- " + join(option.values) + "; ";
+    }
+    if (option.is_file) {
+        return "_files; ";
+    }
+    return "";
 }
 
 std::string bash_script(const CommandInfo& root) {
@@ -110,39 +164,11 @@ std::string bash_script(const CommandInfo& root) {
            "        [[ $word == -* ]] && continue\n"
            "        [[ $value_options == *\" ${COMP_WORDS[i-1]} \"* ]] && continue\n"
            "        case \"${cmd_path:+$cmd_path }$word\" in\n";
-    for (const CommandInfo* command : all) {
-        out << "            " << sh_quoted(command->path)
-            << ") cmd_path=" << sh_quoted(command->path) << " ;;\n";
-    }
+    write_command_path_cases(out, all);
     out << "        esac\n"
            "    done\n"
            "    case \"$prev\" in\n";
-    std::set<std::string> done;
-    auto value_cases = [&](const CommandInfo& command) {
-        for (const OptionInfo& option : command.options) {
-            if (!option.takes_value || option.names.empty()) {
-                continue;
-            }
-            for (const std::string& name : option.names) {
-                if (!done.insert(name).second) {
-                    continue;
-                }
-                out << "        " << name << ") ";
-                if (!option.values.empty()) {
-                    out << "COMPREPLY=($(compgen -W " << sh_quoted(join(option.values))
-                        << " -- \"$cur\")); return ;;\n";
-                } else if (option.is_file) {
-                    out << "COMPREPLY=($(compgen -f -- \"$cur\")); return ;;\n";
-                } else {
-                    out << "COMPREPLY=(); return ;;\n";
-                }
-            }
-        }
-    };
-    value_cases(root);
-    for (const CommandInfo* command : all) {
-        value_cases(*command);
-    }
+    write_value_cases(out, root, all, bash_value_reply);
     out << "    esac\n"
            "    local words=\"\" options="
         << sh_quoted(join_names(root.options, false)) << "\n"
@@ -194,38 +220,11 @@ std::string zsh_script(const CommandInfo& root) {
            "        [[ $word == -* ]] && continue\n"
            "        [[ $value_options == *\" ${words[i-1]} \"* ]] && continue\n"
            "        case \"${cmd_path:+$cmd_path }$word\" in\n";
-    for (const CommandInfo* command : all) {
-        out << "            " << sh_quoted(command->path)
-            << ") cmd_path=" << sh_quoted(command->path) << " ;;\n";
-    }
+    write_command_path_cases(out, all);
     out << "        esac\n"
            "    done\n"
            "    case $prev in\n";
-    std::set<std::string> done;
-    auto value_cases = [&](const CommandInfo& command) {
-        for (const OptionInfo& option : command.options) {
-            if (!option.takes_value || option.names.empty()) {
-                continue;
-            }
-            for (const std::string& name : option.names) {
-                if (!done.insert(name).second) {
-                    continue;
-                }
-                out << "        " << name << ") ";
-                if (!option.values.empty()) {
-                    out << "compadd -- " << join(option.values) << "; return ;;\n";
-                } else if (option.is_file) {
-                    out << "_files; return ;;\n";
-                } else {
-                    out << "return ;;\n";
-                }
-            }
-        }
-    };
-    value_cases(root);
-    for (const CommandInfo* command : all) {
-        value_cases(*command);
-    }
+    write_value_cases(out, root, all, zsh_value_reply);
     out << "    esac\n"
            "    local -a commands options\n"
            "    options=(";

@@ -132,6 +132,8 @@ private:
         ExpiryIndex::iterator expiry;
     };
     using Entries = std::unordered_map<Key, Entry, KeyHash>;
+    /// Keys of sessions by user id or by sid.
+    using KeyIndex = std::unordered_map<std::string, std::set<Key>>;
 
     static Key key_of(std::string_view session_id);
     static std::string key_hex(const Key& key);
@@ -140,14 +142,16 @@ private:
     void erase(Entries::iterator it);
     /// The live entry under `key`, or end(); an expired one is erased on the way.
     Entries::iterator find_live(const Key& key, Clock::wall_time now);
+    /// Copies of the live sessions `index` holds under `name`, made outside the lock.
+    std::vector<UserSession> live_sessions_in(const KeyIndex& index, std::string_view name);
 
     std::size_t capacity_;
     std::shared_ptr<Clock> clock_;
     mutable std::mutex mutex_;
     Entries entries_;
     ExpiryIndex expiries_;
-    std::unordered_map<std::string, std::set<Key>> by_user_;
-    std::unordered_map<std::string, std::set<Key>> by_sid_;
+    KeyIndex by_user_;
+    KeyIndex by_sid_;
 };
 
 } // namespace authflow

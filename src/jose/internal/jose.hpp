@@ -1,11 +1,15 @@
 #pragma once
-// The jose layer's internal interface, for jose and oidc: OpenSSL handles, the parsed form of a
-// JWK, and the simdjson parser of the hot path.
+// The jose layer's internal interface, for jose and oidc: OpenSSL handles and errors, the parsed
+// form of a JWK, and the simdjson parser of the hot path.
 
+#include <authflow/core/errors.hpp>
 #include <authflow/jose/jwk.hpp>
 
+#include <openssl/bio.h>
 #include <openssl/bn.h>
+#include <openssl/err.h>
 #include <openssl/evp.h>
+#include <openssl/param_build.h>
 #include <simdjson.h>
 
 #include <array>
@@ -34,6 +38,31 @@ struct BnFree {
     void operator()(BIGNUM* p) const noexcept { BN_free(p); }
 };
 using BnPtr = std::unique_ptr<BIGNUM, BnFree>;
+struct BioFree {
+    void operator()(BIO* p) const noexcept { BIO_free(p); }
+};
+using BioPtr = std::unique_ptr<BIO, BioFree>;
+struct ParamBldFree {
+    void operator()(OSSL_PARAM_BLD* p) const noexcept { OSSL_PARAM_BLD_free(p); }
+};
+using ParamBldPtr = std::unique_ptr<OSSL_PARAM_BLD, ParamBldFree>;
+struct ParamFree {
+    void operator()(OSSL_PARAM* p) const noexcept { OSSL_PARAM_free(p); }
+};
+using ParamPtr = std::unique_ptr<OSSL_PARAM, ParamFree>;
+
+/// Throws TokenError(code, message), first clearing OpenSSL's error queue so that the failure
+/// does not surface again in a later, unrelated call.
+[[noreturn]] inline void fail(errc code, const std::string& message) {
+    ERR_clear_error();
+    throw TokenError(code, message);
+}
+
+/// Throws Error(internal, "OpenSSL could not <what>"), first clearing OpenSSL's error queue.
+[[noreturn]] inline void openssl_failed(const char* what) {
+    ERR_clear_error();
+    throw Error(errc::internal, std::string("OpenSSL could not ") + what);
+}
 
 /// The digest of an algorithm (fetched once per process), or null for EdDSA.
 const EVP_MD* jws_digest(JwsAlg alg) noexcept;

@@ -973,17 +973,25 @@ TEST_F(SettingsPrecedence, RememberedLayerReplacedWithoutReadingAgain) {
                 AllOf(HasSubstr("callback_port"), HasSubstr("profile 'work'")));
 }
 
-TEST(Settings, DocsExampleConfigLoads) {
-    // docs/settings.md's example config.toml must stay valid.
-    const std::string page = test::read_file(test::source_dir() / "docs" / "settings.md");
+/// The first ```toml block of docs/<page_name>, or empty when it has none.
+std::string first_toml_block(const std::string& page_name) {
+    const std::string page = test::read_file(test::source_dir() / "docs" / page_name);
     const auto begin = page.find("```toml\n");
-    ASSERT_NE(begin, std::string::npos);
+    if (begin == std::string::npos) {
+        return {};
+    }
     const auto body = begin + 8;
     const auto end = page.find("```", body);
-    ASSERT_NE(end, std::string::npos);
+    return end == std::string::npos ? std::string{} : page.substr(body, end - body);
+}
+
+TEST(Settings, DocsExampleConfigLoads) {
+    // docs/settings.md's example config.toml must stay valid.
+    const std::string example = first_toml_block("settings.md");
+    ASSERT_FALSE(example.empty());
     test::TempDir dir;
     const auto file = dir.path() / "config.toml";
-    test::write_file(file, page.substr(body, end - body));
+    test::write_file(file, example);
 
     auto sources = isolated(dir);
     sources.config_file = file;
@@ -1004,15 +1012,11 @@ TEST(Settings, DocsExampleConfigLoads) {
 
 TEST(Settings, ClientJwtDocsExampleConfigLoads) {
     // docs/modern-oauth.md's private_key_jwt example must stay valid.
-    const std::string page = test::read_file(test::source_dir() / "docs" / "modern-oauth.md");
-    const auto begin = page.find("```toml\n");
-    ASSERT_NE(begin, std::string::npos);
-    const auto body = begin + 8;
-    const auto end = page.find("```", body);
-    ASSERT_NE(end, std::string::npos);
+    const std::string example = first_toml_block("modern-oauth.md");
+    ASSERT_FALSE(example.empty());
     test::TempDir dir;
     const auto file = dir.path() / "config.toml";
-    test::write_file(file, page.substr(body, end - body));
+    test::write_file(file, example);
     auto sources = isolated(dir);
     sources.config_file = file;
     const auto loaded = load_settings(sources);

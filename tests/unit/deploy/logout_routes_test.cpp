@@ -73,18 +73,23 @@ protected:
     }
 
     void build() {
+        sessions = std::make_shared<MemorySessionStore>(1000, op.clock);
+        MemoryTokenStoreOptions options;
+        options.clock = op.clock;
+        tokens = std::make_shared<MemoryTokenStore>(options);
+        build_routes(sessions);
+    }
+
+    /// Routes against the fake OP with `session_store` and the fixture's token store.
+    void build_routes(std::shared_ptr<SessionStore> session_store) {
         ProviderConfig config;
         config.client_id = "client-1";
         config.client_secret = "secret-1";
         config.issuer_url = FakeOp::issuer;
         config.http = op.http;
         config.clock = op.clock;
-        sessions = std::make_shared<MemorySessionStore>(1000, op.clock);
-        MemoryTokenStoreOptions options;
-        options.clock = op.clock;
-        tokens = std::make_shared<MemoryTokenStore>(options);
         AuthRouteStores stores;
-        stores.sessions = sessions;
+        stores.sessions = std::move(session_store);
         stores.tokens = tokens;
         routes = std::make_unique<AuthRoutes>(
             settings, std::make_shared<GenericOIDCProvider>(std::move(config)), stores, op.clock);
@@ -353,17 +358,7 @@ private:
 };
 
 TEST_F(LogoutRoutes, BackchannelWithAStoreWithoutSidIndexEndsEverySessionOfTheSub) {
-    ProviderConfig config;
-    config.client_id = "client-1";
-    config.client_secret = "secret-1";
-    config.issuer_url = FakeOp::issuer;
-    config.http = op.http;
-    config.clock = op.clock;
-    AuthRouteStores stores;
-    stores.sessions = std::make_shared<StoreWithoutSidIndex>(sessions);
-    stores.tokens = tokens;
-    routes = std::make_unique<AuthRoutes>(
-        settings, std::make_shared<GenericOIDCProvider>(std::move(config)), stores, op.clock);
+    build_routes(std::make_shared<StoreWithoutSidIndex>(sessions));
     Browser laptop, phone, bob;
     const auto a = sign_in(laptop, "alice", "op-1");
     const auto b = sign_in(phone, "alice", "op-2");
