@@ -21,26 +21,12 @@ struct Identity {
     std::string name;
 };
 
-// The stored ID token's claims. It was validated when it was stored; here it is only read, and a
-// token that cannot be read leaves the identity to the remembered record.
 std::optional<Identity> identity_from_id_token(const OAuthTokenSet& tokens) {
-    if (!tokens.id_token) {
+    const auto claims = stored_id_token_claims(tokens);
+    if (!claims) {
         return std::nullopt;
     }
-    const std::string_view jwt = *tokens.id_token;
-    const auto first = jwt.find('.');
-    const auto second = first == std::string_view::npos ? first : jwt.find('.', first + 1);
-    std::string payload;
-    if (second == std::string_view::npos ||
-        !base64url_decode_to(jwt.substr(first + 1, second - first - 1), payload)) {
-        return std::nullopt;
-    }
-    try {
-        const IdTokenClaims claims = IdTokenClaims::from_payload(std::move(payload));
-        return Identity{claims.sub(), claims.email().value_or(""), claims.name().value_or("")};
-    } catch (const Error&) {
-        return std::nullopt;
-    }
+    return Identity{claims->sub(), claims->email().value_or(""), claims->name().value_or("")};
 }
 
 std::vector<std::string> split_scopes(const std::string& text) {
@@ -57,6 +43,25 @@ nlohmann::json text_or_null(const std::string& text) {
 }
 
 } // namespace
+
+std::optional<IdTokenClaims> stored_id_token_claims(const OAuthTokenSet& tokens) {
+    if (!tokens.id_token) {
+        return std::nullopt;
+    }
+    const std::string_view jwt = *tokens.id_token;
+    const auto first = jwt.find('.');
+    const auto second = first == std::string_view::npos ? first : jwt.find('.', first + 1);
+    std::string payload;
+    if (second == std::string_view::npos ||
+        !base64url_decode_to(jwt.substr(first + 1, second - first - 1), payload)) {
+        return std::nullopt;
+    }
+    try {
+        return IdTokenClaims::from_payload(std::move(payload));
+    } catch (const Error&) {
+        return std::nullopt;
+    }
+}
 
 ProfileSummary summarize_profile(const std::string& name, const OAuth2Settings& settings,
                                  const std::optional<OAuthTokenSet>& tokens,

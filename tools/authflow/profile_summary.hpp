@@ -6,6 +6,7 @@
 
 #include <authflow/core/settings.hpp>
 #include <authflow/core/token_set.hpp>
+#include <authflow/oidc/id_token.hpp>
 
 #include <nlohmann/json.hpp>
 
@@ -36,6 +37,10 @@ struct ProfileSummary {
     std::string store_backend;
     std::string store_location;
 };
+
+/// The claims of the stored ID token: it was validated when it was stored; here it is only read.
+/// Nothing when there is none or it cannot be read.
+std::optional<IdTokenClaims> stored_id_token_claims(const OAuthTokenSet& tokens);
 
 /// The summary of profile `name` with `settings` (remembered ones included), its stored tokens
 /// and remembered record, at Unix time `now`.

@@ -6,6 +6,7 @@
 // `Authorization: Bearer …` otherwise).
 #include "cli.hpp"
 #include "profile.hpp"
+#include "profile_summary.hpp"
 
 #include <authflow/core/clock.hpp>
 #include <authflow/core/encoding.hpp>
@@ -39,33 +40,11 @@ struct TokenOptions {
     std::string nonce;
 };
 
-/// The `exp` of a stored ID token (validated when it was stored; only read here).
-std::optional<double> id_token_expiry(const std::string& id_token) {
-    const auto first = id_token.find('.');
-    const auto second = first == std::string::npos ? first : id_token.find('.', first + 1);
-    std::string payload;
-    if (second == std::string::npos ||
-        !base64url_decode_to(std::string_view{id_token}.substr(first + 1, second - first - 1),
-                             payload)) {
-        return std::nullopt;
-    }
-    try {
-        const auto exp = IdTokenClaims::from_payload(std::move(payload)).exp();
-        if (!exp) {
-            return std::nullopt;
-        }
-        return static_cast<double>(exp->time_since_epoch().count());
-    } catch (const Error&) {
-        return std::nullopt;
-    }
-}
-
 bool id_token_serves(const OAuthTokenSet& tokens, double now, std::int64_t min_valid) {
-    if (!tokens.id_token) {
-        return false;
-    }
-    const auto expires_at = id_token_expiry(*tokens.id_token);
-    return expires_at && now + static_cast<double>(min_valid) < *expires_at;
+    const auto claims = stored_id_token_claims(tokens);
+    const auto exp = claims ? claims->exp() : std::nullopt;
+    return exp && now + static_cast<double>(min_valid) <
+                      static_cast<double>(exp->time_since_epoch().count());
 }
 
 int print_id_token(const OpenedProfile& profile, const OAuthTokenSet& stored,
