@@ -16,7 +16,7 @@ case "$seconds" in
 '' | *[!0-9]*) echo "fuzz: the time per target must be a number of seconds" >&2; exit 2 ;;
 esac
 all_targets=(jws jwk discovery token_response callback_query cookie auth_routes settings
-    logout_token pushed_authorization dpop_challenge)
+    logout_token pushed_authorization dpop_challenge gateway_check)
 targets=("$@")
 [ ${#targets[@]} -gt 0 ] || targets=("${all_targets[@]}")
 

@@ -3,6 +3,7 @@
 #
 #   bench/compare/run.sh [--build-dir DIR] [--rounds N] [--verify-seconds S] [--duration S]
 #                        [--threads N] [--connections N] [--only verify|deploy|token]...
+#                        (--only gateway: bench/compare/gateway.sh alone)
 #                        [--no-install] [--no-build] [--out FILE] [--svg FILE]
 #
 # 1. ID-token verification (RS256, ES256, EdDSA): make_tokens.mjs signs one token per algorithm
@@ -36,6 +37,8 @@
 # missing). Not run in CI.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
+. bench/lib.sh
+. bench/compare/apache_oidc.sh
 root=$(pwd)
 
 build_dir=build/release
@@ -68,6 +71,14 @@ while [ $# -gt 0 ]; do
     shift
 done
 [ ${#only[@]} -gt 0 ] || only=(verify deploy token)
+if [ "${only[*]}" = gateway ]; then
+    # The gateway against nginx, Apache + mod_auth_openidc and express-openid-connect: its own
+    # script, one run (bench/compare/gateway.sh).
+    gateway_args=(--build-dir "$build_dir" --duration "$duration" --threads "$threads"
+        --connections "$connections")
+    [ "$build" = 1 ] || gateway_args+=(--no-build)
+    exec bench/compare/gateway.sh "${gateway_args[@]}"
+fi
 wants() { printf '%s\n' "${only[@]}" | grep -qx "$1"; }
 py=/usr/bin/python3
 
@@ -98,34 +109,12 @@ bin=$build_dir/tools/authflow/authflow
 
 work=$(mktemp -d "${TMPDIR:-/tmp}/authflow-compare.XXXXXX")
 pids=()
-cleanup() {
-    for pid in "${pids[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done
-    for pid in "${pids[@]}"; do wait "$pid" 2>/dev/null || true; done
-    if [ -n "${AUTHFLOW_COMPARE_KEEP:-}" ]; then echo "compare: kept $work" >&2; else rm -rf "$work"; fi
-}
-trap cleanup EXIT
+trap "cleanup_work compare" EXIT
 trap 'exit 130' INT TERM
 stop() { # PID: stops one process this script started
     kill -TERM "$1" 2>/dev/null || true
     wait "$1" 2>/dev/null || true
 }
-free_ports() {
-    node -e '
-      const net = require("net"); const servers = [];
-      for (let i = 0; i < Number(process.argv[1]); i++) servers.push(net.createServer());
-      Promise.all(servers.map((s) => new Promise((ok) => s.listen(0, "127.0.0.1", ok))))
-        .then(() => { console.log(servers.map((s) => s.address().port).join(" "));
-                      servers.forEach((s) => s.close()); });' "$1"
-}
-wait_for() { # URL PID
-    for _ in $(seq 1 150); do
-        curl -sS -o /dev/null --max-time 1 "$1" 2>/dev/null && return 0
-        kill -0 "$2" 2>/dev/null || return 1
-        sleep 0.1
-    done
-    return 1
-}
-rps() { awk '/^Requests\/sec:/ {print $2}'; }
 random_b64() { node -e "process.stdout.write(require('crypto').randomBytes($1).toString('base64url'))"; }
 
 {
@@ -236,49 +225,10 @@ if wants deploy; then
     apache="http://127.0.0.1:$apache_port"
     if start_op "$apache/protected/redirect_uri" "$apache_op_port" "$work/secret"; then
         sr=$work/apache
-        mkdir -p "$sr/htdocs/protected" "$sr/run" "$sr/logs" "$sr/cache"
-        cp "$work/page.txt" "$sr/htdocs/protected/index.txt"
+        write_apache_oidc "$sr" "$apache_port" "$work/page.txt" \
+            "http://127.0.0.1:$apache_op_port/.well-known/openid-configuration" authflow-demo \
+            "$(cat "$work/secret")" "$(random_b64 32)"
         chmod -R a+rX "$work"
-        mods=/usr/lib/apache2/modules
-        user_lines=""
-        [ "$(id -u)" != 0 ] || user_lines=$'User www-data\nGroup www-data'
-        cat >"$sr/apache2.conf" <<EOF
-ServerRoot "$sr"
-ServerName 127.0.0.1
-Listen 127.0.0.1:$apache_port
-PidFile "$sr/run/apache2.pid"
-DefaultRuntimeDir "$sr/run"
-ErrorLog "$sr/logs/error.log"
-LogLevel warn
-$user_lines
-LoadModule mpm_event_module $mods/mod_mpm_event.so
-LoadModule authn_core_module $mods/mod_authn_core.so
-LoadModule authz_core_module $mods/mod_authz_core.so
-LoadModule authz_user_module $mods/mod_authz_user.so
-LoadModule mime_module $mods/mod_mime.so
-LoadModule auth_openidc_module $mods/mod_auth_openidc.so
-TypesConfig /etc/mime.types
-KeepAlive On
-MaxKeepAliveRequests 0
-DocumentRoot "$sr/htdocs"
-<Directory "$sr/htdocs">
-    Require all granted
-</Directory>
-OIDCProviderMetadataURL http://127.0.0.1:$apache_op_port/.well-known/openid-configuration
-OIDCClientID authflow-demo
-OIDCClientSecret $(cat "$work/secret")
-OIDCRedirectURI $apache/protected/redirect_uri
-OIDCCryptoPassphrase $(random_b64 32)
-OIDCScope "openid profile email"
-OIDCPKCEMethod S256
-OIDCSessionType server-cache
-OIDCCacheType shm
-OIDCCookieSameSite On
-<Location /protected>
-    AuthType openid-connect
-    Require valid-user
-</Location>
-EOF
         apache2 -f "$sr/apache2.conf" -DFOREGROUND >"$sr/logs/stdout.log" 2>&1 &
         apache_pid=$!
         pids+=("$apache_pid")

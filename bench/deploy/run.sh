@@ -27,6 +27,7 @@
 # redis-server for the redis store. Not run in CI.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
+. bench/lib.sh
 root=$(pwd)
 
 build_dir=build/release
@@ -71,24 +72,7 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
-free_ports() {
-    node -e '
-      const net = require("net"); const servers = [];
-      for (let i = 0; i < Number(process.argv[1]); i++) servers.push(net.createServer());
-      Promise.all(servers.map((s) => new Promise((ok) => s.listen(0, "127.0.0.1", ok))))
-        .then(() => { console.log(servers.map((s) => s.address().port).join(" "));
-                      servers.forEach((s) => s.close()); });' "$1"
-}
-wait_for() { # URL PID
-    for _ in $(seq 1 150); do
-        curl -fsS -o /dev/null --max-time 1 "$1" 2>/dev/null && return 0
-        kill -0 "$2" 2>/dev/null || return 1
-        sleep 0.1
-    done
-    return 1
-}
 median() { sort -g | awk '{v[NR]=$1} END {if (NR%2) print v[(NR+1)/2]; else printf "%.4f\n", (v[NR/2]+v[NR/2+1])/2}'; }
-rps() { awk '/^Requests\/sec:/ {print $2}'; }
 # CPU time (user + system, clock ticks) used so far by process PID.
 cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
 clock_ticks=$(getconf CLK_TCK)

@@ -30,6 +30,11 @@
 #include <authflow/deploy/session_store.hpp>
 #include <authflow/deploy/settings.hpp>
 #include <authflow/deploy/shared_stores.hpp>
+#include <authflow/gateway/access_policy.hpp>
+#include <authflow/gateway/gatekeeper.hpp>
+#include <authflow/gateway/gateway_routes.hpp>
+#include <authflow/gateway/gateway_settings.hpp>
+#include <authflow/gateway/identity.hpp>
 #include <authflow/http/http_client.hpp>
 #include <authflow/jose/dpop.hpp>
 #include <authflow/jose/jwk.hpp>

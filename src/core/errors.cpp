@@ -99,6 +99,8 @@ constexpr CodeInfo info(errc code) noexcept {
         return {"unsupported_key", error_family::verification};
     case errc::crit_header:
         return {"crit_header", error_family::verification};
+    case errc::duplicate_member:
+        return {"duplicate_member", error_family::verification};
     case errc::discovery_failed:
         return {"discovery_failed", error_family::provider_metadata};
     case errc::jwks_failed:

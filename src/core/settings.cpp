@@ -1,5 +1,6 @@
 #include "internal/settings_text.hpp"
 
+#include <authflow/core/ascii.hpp>
 #include <authflow/core/closest_match.hpp>
 #include <authflow/core/errors.hpp>
 #include <authflow/core/log.hpp>
@@ -192,7 +193,7 @@ template <typename E, std::size_t N> std::string choice_text(const std::array<E,
 /// The value of `values` whose name is `text` (any case, white space around); nullopt otherwise.
 template <typename E, std::size_t N>
 std::optional<E> find_choice(const std::array<E, N>& values, std::string_view text) {
-    const std::string name = lower(trim(text));
+    const std::string name = ascii_lower(trim(text));
     for (E value : values) {
         if (to_string(value) == name) {
             return value;
@@ -594,9 +595,9 @@ DpopMode parse_dpop_mode(std::string_view text) {
 
 DpopAlg parse_dpop_alg(std::string_view text) {
     // JWS names are mixed case ("EdDSA"): compared without case, like every other choice.
-    const std::string name = lower(trim(text));
+    const std::string name = ascii_lower(trim(text));
     for (DpopAlg alg : dpop_algs) {
-        if (lower(to_string(alg)) == name) {
+        if (ascii_lower(to_string(alg)) == name) {
             return alg;
         }
     }

@@ -1,3 +1,4 @@
+#include <authflow/core/ascii.hpp>
 #include <authflow/core/errors.hpp>
 #include <authflow/core/url.hpp>
 
@@ -24,14 +25,6 @@ int hex_value(char c) {
         return c - 'A' + 10;
     }
     return -1;
-}
-
-std::string lower(std::string_view text) {
-    std::string out{text};
-    std::transform(out.begin(), out.end(), out.begin(), [](unsigned char c) {
-        return static_cast<char>(c >= 'A' && c <= 'Z' ? c - 'A' + 'a' : c);
-    });
-    return out;
 }
 
 [[noreturn]] void bad_url(const std::string& why) {
@@ -184,7 +177,7 @@ ParsedUrl parse_url(std::string_view url) {
     if (colon == std::string_view::npos) {
         bad_url("not an absolute URL");
     }
-    parsed.scheme = lower(url.substr(0, colon));
+    parsed.scheme = ascii_lower(url.substr(0, colon));
     if (parsed.scheme != "http" && parsed.scheme != "https") {
         bad_url("URL scheme must be http or https");
     }
@@ -208,7 +201,7 @@ ParsedUrl parse_url(std::string_view url) {
         if (close == std::string_view::npos) {
             bad_url("unterminated IPv6 address in URL");
         }
-        parsed.host = lower(authority.substr(1, close - 1));
+        parsed.host = ascii_lower(authority.substr(1, close - 1));
         std::string_view after = authority.substr(close + 1);
         if (!after.empty()) {
             if (!after.starts_with(':')) {
@@ -218,7 +211,7 @@ ParsedUrl parse_url(std::string_view url) {
         }
     } else {
         auto port_colon = authority.find(':');
-        parsed.host = lower(authority.substr(0, port_colon));
+        parsed.host = ascii_lower(authority.substr(0, port_colon));
         if (port_colon != std::string_view::npos) {
             port_text = authority.substr(port_colon + 1);
         }
@@ -257,7 +250,7 @@ bool is_loopback_host(std::string_view host) noexcept {
     }
     std::string name;
     try {
-        name = lower(host);
+        name = ascii_lower(host);
     } catch (...) {
         return false;
     }

@@ -1,16 +1,17 @@
 // The deploy-mode sign-in routes: login, callback (state bound to the browser that started the
 // sign-in), refresh, logout (cookies cleared with their attributes, tokens revoked), userinfo and
 // status, with the redirect URI from settings, never from the request.
-#include "callback_failure.hpp"
 #include "route_answers.hpp"
 
 #include <authflow/core/errors.hpp>
 #include <authflow/core/log.hpp>
 #include <authflow/deploy/auth_routes.hpp>
+#include <authflow/deploy/pages.hpp>
 #include <authflow/deploy/rbac.hpp>
 #include <authflow/deploy/redirect.hpp>
 #include <authflow/store/memory_token_store.hpp>
 
+#include <algorithm>
 #include <array>
 #include <chrono>
 #include <string>
@@ -21,6 +22,18 @@ namespace {
 
 using json = nlohmann::json;
 
+/// "<what>: <code>: <message>" for the log: the cause, not just its code. Error texts carry no
+/// secret, but may quote the provider; control characters become '?' so that no text can start
+/// a forged log line.
+std::string failure_line(std::string_view what, const Error& e) {
+    std::string line = std::string{what} + ": " + std::string{to_string(e.code())} + ": ";
+    for (const char c : std::string_view{e.what()}) {
+        const auto byte = static_cast<unsigned char>(c);
+        line += byte < 0x20 || byte == 0x7f ? '?' : c;
+    }
+    return line;
+}
+
 using deploy_detail::error_json;
 using deploy_detail::single;
 
@@ -30,16 +43,6 @@ Response not_authenticated() {
 
 Response internal_error(std::string_view error) {
     return error_json(500, error, "An internal error occurred");
-}
-
-Response callback_failure_response(errc code) {
-    const deploy_detail::CallbackFailure failure = deploy_detail::callback_failure(code);
-    if (failure.status != 400) {
-        return internal_error(failure.error);
-    }
-    return error_json(400, failure.error,
-                      code == errc::invalid_state ? "Invalid or expired state parameter"
-                                                  : "The identity token could not be verified");
 }
 
 double unix_seconds(Clock::wall_time time) {
@@ -55,21 +58,25 @@ bool has_param(const QueryParams& params, std::string_view name) {
     return false;
 }
 
-/// The claims roles_for looks at: the validated ID token's, plus the userinfo email (with its
-/// own email_verified) when the ID token has none.
+/// The claims roles_for looks at: the validated ID token's, plus, when it has no email, the
+/// address the provider established (UserIdentity::email with its own email_verified: the
+/// ID token's or userinfo's, or GitHub's verified primary address from /user/emails, never its
+/// public /user email), else userinfo's email.
 json role_claims(const UserIdentity& identity) {
     json claims = json::object();
     if (identity.id_token_claims) {
         claims = identity.id_token_claims->raw();
     }
     claims["sub"] = identity.subject;
-    if (!claims.contains("email") && identity.userinfo.is_object() &&
-        identity.userinfo.contains("email")) {
-        claims["email"] = identity.userinfo["email"];
-        claims["email_verified"] = identity.userinfo.value("email_verified", json(false));
-    } else if (!claims.contains("email") && identity.email) {
+    if (claims.contains("email")) {
+        return claims;
+    }
+    if (identity.email) {
         claims["email"] = *identity.email;
         claims["email_verified"] = identity.email_verified;
+    } else if (identity.userinfo.is_object() && identity.userinfo.contains("email")) {
+        claims["email"] = identity.userinfo["email"];
+        claims["email_verified"] = identity.userinfo.value("email_verified", json(false));
     }
     return claims;
 }
@@ -86,7 +93,28 @@ json user_info_of(const UserIdentity& identity) {
     if (identity.name && !info.contains("name")) {
         info["name"] = *identity.name;
     }
+    if (!info.contains("preferred_username") && identity.id_token_claims) {
+        const json& claims = identity.id_token_claims->raw();
+        const auto it = claims.find("preferred_username");
+        if (it != claims.end() && it->is_string()) {
+            info["preferred_username"] = *it;
+        }
+    }
     return info;
+}
+
+/// The groups the gateway passes on: the ID token's groups/roles claims, then userinfo's.
+json groups_of(const UserIdentity& identity) {
+    std::vector<std::string> groups;
+    if (identity.id_token_claims) {
+        groups = claim_groups(identity.id_token_claims->raw());
+    }
+    for (auto& group : claim_groups(identity.userinfo)) {
+        if (std::find(groups.begin(), groups.end(), group) == groups.end()) {
+            groups.push_back(std::move(group));
+        }
+    }
+    return groups;
 }
 
 } // namespace
@@ -107,19 +135,21 @@ AuthRoutes::AuthRoutes(DeploySettings settings, std::shared_ptr<OAuthProvider> p
         stores_.pending_logins = std::make_shared<MemoryPendingLoginStore>(50000, clock_);
     }
     if (!stores_.rate_limiter) {
-        stores_.rate_limiter = std::make_shared<MemoryLoginRateLimiter>(RateLimitOptions{}, clock_);
+        stores_.rate_limiter =
+            std::make_shared<MemoryLoginRateLimiter>(login_rate_limit_options(settings_), clock_);
     }
     if (!stores_.tokens) {
         MemoryTokenStoreOptions options;
         options.clock = clock_;
+        options.max_records = 1000000; // one token set per session, as many as sessions
         stores_.tokens = std::make_shared<MemoryTokenStore>(std::move(options));
     }
     if (!stores_.logout_replays) {
         stores_.logout_replays = std::make_shared<MemoryReplayStore>(100000, clock_);
     }
     constexpr std::array<std::string_view, route_count> names{
-        "login",    "callback", "refresh",    "logout",
-        "userinfo", "status",   "signed-out", "backchannel-logout"};
+        "login",      "callback",           "refresh", "logout", "userinfo", "status",
+        "signed-out", "backchannel-logout", "sign-in", "denied"};
     for (std::size_t i = 0; i < names.size(); ++i) {
         route_paths_[i] = settings_.route_path(names[i]);
     }
@@ -131,12 +161,17 @@ CookieOptions AuthRoutes::session_cookie_options() const {
     options.http_only = true;
     options.secure = settings_.cookie_secure();
     options.same_site = SameSite::lax;
+    options.domain = settings_.cookie_domain;
     return options;
 }
 
 CookieOptions AuthRoutes::pre_login_cookie_options() const {
     CookieOptions options = session_cookie_options();
-    options.path = settings_.route_prefix.empty() ? "/" : settings_.route_prefix;
+    options.domain.clear(); // only this host's callback reads it
+    // RFC 6265bis §4.1.3.2: a __Host- cookie is dropped unless Path=/ (and Secure, no Domain).
+    if (!settings_.is_host_prefixed_cookie() && !settings_.route_prefix.empty()) {
+        options.path = settings_.route_prefix;
+    }
     return options;
 }
 
@@ -168,6 +203,8 @@ std::optional<Response> AuthRoutes::handle(const Request& request) const {
         {"status", "GET", &AuthRoutes::status},
         {"signed-out", "GET", &AuthRoutes::signed_out},
         {"backchannel-logout", "POST", &AuthRoutes::backchannel_logout},
+        {"sign-in", "GET", &AuthRoutes::sign_in},
+        {"denied", "GET", &AuthRoutes::denied},
     }};
     for (std::size_t i = 0; i < routes.size(); ++i) {
         const Route& route = routes[i];
@@ -230,17 +267,17 @@ std::optional<UserSession> AuthRoutes::require_session(const Request& request,
 }
 
 Response AuthRoutes::login(const Request& request) const {
-    const std::string client = client_address(request, trusted_proxies_);
-    const RateLimitDecision decision = stores_.rate_limiter->check(rate_limit_key(client));
+    const std::string client = rate_limit_key(client_address(request, trusted_proxies_));
+    const RateLimitDecision decision = stores_.rate_limiter->check(client);
     if (!decision.allowed) {
-        Response response =
-            error_json(429, "rate_limited", "Too many login attempts. Please try again later.");
+        Response response = sign_in_failure(
+            request, 429, "rate_limited", "Too many login attempts. Please try again later.", "/");
         response.headers.set("Retry-After", std::to_string(decision.retry_after.count()));
         return response;
     }
     std::string next = "/";
     if (auto value = single(request.query, "next")) {
-        next = safe_next_path(*value);
+        next = safe_next(*value, settings_);
     }
 
     AuthorizationRequest authorization;
@@ -251,7 +288,8 @@ Response AuthRoutes::login(const Request& request) const {
         // e.g. invalid_client: a setting to fix); it never holds a secret.
         log(LogLevel::error, std::string{"login: cannot build the authorization request: "} +
                                  std::string{to_string(e.code())} + ": " + e.what());
-        return error_json(502, "provider_unavailable", "The identity provider is unavailable");
+        return sign_in_failure(request, 502, "provider_unavailable",
+                               "The identity provider is unavailable", next);
     }
 
     const std::string binding = new_session_id(); // 256 random bits
@@ -266,6 +304,7 @@ Response AuthRoutes::login(const Request& request) const {
     record.redirect_uri = authorization.redirect_uri;
     record.next = next;
     record.browser_binding = browser_binding_hash(binding);
+    record.client = client;
     record.created_at = clock_->now();
     try {
         stores_.pending_logins->put(authorization.state, record, pending_login_ttl);
@@ -273,8 +312,8 @@ Response AuthRoutes::login(const Request& request) const {
         throw;
     } catch (const Error& e) {
         if (e.code() == errc::rate_limited) {
-            return error_json(429, "rate_limited",
-                              "Too many login attempts. Please try again later.");
+            return sign_in_failure(request, 429, "rate_limited",
+                                   "Too many login attempts. Please try again later.", next);
         }
         throw;
     }
@@ -293,15 +332,20 @@ Response AuthRoutes::callback(const Request& request) const {
     const bool is_refusal = has_param(params, "error");
     const auto state = single(params, "state");
     // A provider logout's state (filed as "logout:<state>") never starts a sign-in.
+    const auto invalid_state = [&] {
+        return sign_in_failure(request, 400, "invalid_state", "Invalid or expired state parameter",
+                               "/");
+    };
     if (!state || state->empty() || state->size() > 512 || state->find(':') != std::string::npos) {
-        return error_json(400, "invalid_state", "Invalid or expired state parameter");
+        return invalid_state();
     }
     if (!is_refusal && !single(params, "code")) {
-        return error_json(400, "missing_code", "Authorization code not provided");
+        return sign_in_failure(request, 400, "missing_code", "Authorization code not provided",
+                               "/");
     }
     std::optional<PendingLogin> record = stores_.pending_logins->take(*state);
     if (!record) {
-        return error_json(400, "invalid_state", "Invalid or expired state parameter");
+        return invalid_state();
     }
     std::optional<std::string> binding;
     try {
@@ -314,24 +358,24 @@ Response AuthRoutes::callback(const Request& request) const {
         // attacker's link would sign the victim in as the attacker). The record is spent either
         // way.
         log(LogLevel::warning, "callback: state not bound to this browser");
-        return error_json(400, "invalid_state", "Invalid or expired state parameter");
+        return invalid_state();
     }
 
     std::string code;
     try {
         code = provider_->check_callback(params, *state);
     } catch (const Error& e) {
-        log(LogLevel::warning,
-            std::string{"callback: sign-in failed: "} + std::string{to_string(e.code())});
+        log(LogLevel::warning, failure_line("callback: sign-in failed", e));
+        // Only now, with the state this browser's, is the provider's refusal believed.
         if (e.code() == errc::provider_error && is_refusal) {
             const std::string error = single(params, "error").value_or("invalid_request");
             std::string description = single(params, "error_description").value_or("");
             if (description.empty()) {
                 description = "Authentication failed";
             }
-            return error_json(400, error.substr(0, 200), description.substr(0, 500));
+            return sign_in_failure(request, 400, error, description, record->next, true);
         }
-        return callback_failure_response(e.code());
+        return callback_failure_response(request, e.code(), record->next);
     }
 
     LoginResult result;
@@ -347,12 +391,12 @@ Response AuthRoutes::callback(const Request& request) const {
             record->nonce.empty() ? std::nullopt : std::optional<std::string>{record->nonce},
             dpop_key);
     } catch (const Error& e) {
-        log(LogLevel::warning,
-            std::string{"callback: sign-in failed: "} + std::string{to_string(e.code())});
-        return callback_failure_response(e.code());
+        log(LogLevel::warning, failure_line("callback: sign-in failed", e));
+        return callback_failure_response(request, e.code(), record->next);
     }
     if (result.identity.subject.empty()) {
-        return error_json(400, "invalid_token", "The identity token could not be verified");
+        return sign_in_failure(request, 400, "invalid_token",
+                               "The identity token could not be verified", record->next);
     }
 
     // Session fixation: a session the browser already held is never reused; it is ended.
@@ -379,6 +423,9 @@ Response AuthRoutes::callback(const Request& request) const {
     session.expires_at = session.created_at + ttl;
     session.metadata = json{{"provider", std::string{provider_->name()}},
                             {"user_info", user_info_of(result.identity)}};
+    if (json groups = groups_of(result.identity); !groups.empty()) {
+        session.metadata[std::string{groups_metadata_key}] = std::move(groups);
+    }
     stores_.sessions->create(session);
     try {
         stores_.tokens->save(session_key(session.session_id), result.tokens, ttl);
@@ -406,7 +453,7 @@ Response AuthRoutes::refresh(const Request& request) const {
         return not_authenticated();
     }
     const std::string key = session_key(session->session_id);
-    auto lease = stores_.tokens->try_acquire("refresh:" + key, std::chrono::seconds{30});
+    auto lease = stores_.tokens->try_acquire("refresh:" + key, refresh_lease_ttl);
     if (!lease) {
         return error_json(409, "refresh_in_progress", "A refresh is already in progress");
     }
@@ -418,12 +465,20 @@ Response AuthRoutes::refresh(const Request& request) const {
     try {
         fresh = provider_->refresh_tokens(*tokens);
     } catch (const Error& e) {
-        log(LogLevel::warning, std::string{"refresh: failed: "} + std::string{to_string(e.code())});
+        log(LogLevel::warning, failure_line("refresh: failed", e));
         return internal_error("refresh_failed");
     }
     const auto left =
         std::chrono::duration_cast<std::chrono::milliseconds>(session->expires_at - clock_->now());
-    if (left.count() <= 0) {
+    // A sign-out during the exchange removed the session before waiting for this lease: the
+    // new tokens are revoked, never stored (no refresh token outlives sign-out).
+    if (left.count() <= 0 ||
+        !stores_.sessions->lookup(session->session_id, SessionFields::without_metadata)) {
+        try {
+            provider_->revoke_tokens(fresh);
+        } catch (const std::exception& e) {
+            log(LogLevel::warning, std::string{"refresh: revocation failed: "} + e.what());
+        }
         return not_authenticated();
     }
     stores_.tokens->save(key, fresh, left);
@@ -440,6 +495,12 @@ Response AuthRoutes::logout(const Request& request) const {
     std::optional<std::string> id_token;
     if (const auto session = require_session(request)) {
         const std::string key = session_key(session->session_id);
+        // The session ends first: a refresh that starts now finds none, and one already past
+        // its exchange sees it gone and revokes what it received instead of storing it.
+        stores_.sessions->remove(session->session_id);
+        // Then the refresh lease (the one refresh() takes): a refresh in flight finishes before
+        // the tokens are read, so no refresh token it stored outlives this sign-out.
+        const auto lease = wait_for_refresh_lease(key);
         try {
             if (const auto tokens = stores_.tokens->load(key)) {
                 id_token = tokens->id_token;       // for id_token_hint, kept only in this call
@@ -448,7 +509,6 @@ Response AuthRoutes::logout(const Request& request) const {
         } catch (const std::exception& e) {
             log(LogLevel::warning, std::string{"logout: revocation failed: "} + e.what());
         }
-        stores_.sessions->remove(session->session_id);
         stores_.tokens->remove(key);
     }
     const auto next = single(request.query, "next");
@@ -463,7 +523,9 @@ Response AuthRoutes::logout(const Request& request) const {
         }
     }
     if (next) {
-        response = Response::redirect(safe_next_path(*next), 303);
+        response = Response::redirect(safe_next(*next, settings_), 303);
+    } else if (wants_html(request)) {
+        response = Response::redirect(route_paths_[6], 303); // the "signed out" page
     } else {
         response = Response::json(200, json{{"success", true}, {"message", "Logged out"}});
     }
@@ -497,9 +559,10 @@ Response AuthRoutes::status(const Request& request) const {
         return value.dump(-1, ' ', false, json::error_handler_t::replace);
     };
     Response response;
-    response.headers.reserve(2);
+    response.headers.reserve(3);
     response.headers.add("Content-Type", "application/json");
     response.headers.add("Cache-Control", "no-store");
+    response.headers.add("X-Content-Type-Options", "nosniff");
     std::string& body = response.body;
     body.reserve(96 + session->user_id.size() + 16 * session->roles.size());
     body += R"({"authenticated":true,"expires_at":)";

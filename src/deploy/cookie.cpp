@@ -1,3 +1,5 @@
+#include "http_grammar.hpp"
+
 #include <authflow/core/errors.hpp>
 #include <authflow/deploy/cookie.hpp>
 
@@ -7,20 +9,6 @@
 
 namespace authflow {
 namespace {
-
-// RFC 7230 §3.2.6 tchar.
-bool is_tchar(char c) noexcept {
-    const auto u = static_cast<unsigned char>(c);
-    if (u <= 0x20 || u >= 0x7f) {
-        return false;
-    }
-    constexpr std::string_view separators = "()<>@,;:\\\"/[]?={}";
-    return separators.find(c) == std::string_view::npos;
-}
-
-bool is_token(std::string_view text) noexcept {
-    return !text.empty() && std::all_of(text.begin(), text.end(), is_tchar);
-}
 
 // RFC 6265 §4.1.1 cookie-octet: %x21 / %x23-2B / %x2D-3A / %x3C-5B / %x5D-7E (no space, DQUOTE,
 // comma, semicolon, backslash or control character).
@@ -40,16 +28,6 @@ bool is_attribute_value(std::string_view value) noexcept {
         const auto u = static_cast<unsigned char>(c);
         return u >= 0x20 && u < 0x7f && c != ';';
     });
-}
-
-std::string_view trim_ows(std::string_view text) noexcept {
-    while (!text.empty() && (text.front() == ' ' || text.front() == '\t')) {
-        text.remove_prefix(1);
-    }
-    while (!text.empty() && (text.back() == ' ' || text.back() == '\t')) {
-        text.remove_suffix(1);
-    }
-    return text;
 }
 
 /// The value of one cookie-pair without its optional quotes, or nothing if it is malformed.
@@ -85,7 +63,7 @@ std::string_view same_site_text(SameSite same_site) noexcept {
 
 std::string cookie_line(std::string_view name, std::string_view value,
                         const CookieOptions& options) {
-    if (!is_token(name)) {
+    if (!http_grammar::is_token(name)) {
         throw Error(errc::invalid_argument, "cookie name is not an RFC 6265 token");
     }
     if (!is_cookie_value(value)) {
@@ -154,7 +132,7 @@ CookieJar parse_cookie_header(std::string_view header) {
     std::size_t pieces = 0;
     while (!header.empty()) {
         const auto semicolon = header.find(';');
-        std::string_view piece = trim_ows(header.substr(0, semicolon));
+        std::string_view piece = http_grammar::trim_ows(header.substr(0, semicolon));
         header =
             semicolon == std::string_view::npos ? std::string_view{} : header.substr(semicolon + 1);
         if (piece.empty()) {
@@ -168,7 +146,7 @@ CookieJar parse_cookie_header(std::string_view header) {
             continue; // RFC 6265 §4.2.1: a cookie-pair always has '='
         }
         const std::string_view name = piece.substr(0, eq);
-        if (!is_token(name)) {
+        if (!http_grammar::is_token(name)) {
             continue;
         }
         const auto value = cookie_value(piece.substr(eq + 1));

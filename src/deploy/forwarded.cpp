@@ -1,3 +1,5 @@
+#include "http_grammar.hpp"
+
 #include <authflow/core/errors.hpp>
 #include <authflow/deploy/forwarded.hpp>
 
@@ -8,16 +10,6 @@
 namespace authflow {
 namespace {
 
-std::string_view trim_ows(std::string_view text) noexcept {
-    while (!text.empty() && (text.front() == ' ' || text.front() == '\t')) {
-        text.remove_prefix(1);
-    }
-    while (!text.empty() && (text.back() == ' ' || text.back() == '\t')) {
-        text.remove_suffix(1);
-    }
-    return text;
-}
-
 /// Every comma-separated element of every field named `name`, in order (RFC 9110 §5.3: several
 /// fields are one comma-joined list).
 std::vector<std::string> list_elements(const Headers& headers, std::string_view name) {
@@ -26,7 +18,7 @@ std::vector<std::string> list_elements(const Headers& headers, std::string_view 
         std::string_view rest = value;
         while (true) {
             const auto comma = rest.find(',');
-            out.emplace_back(trim_ows(rest.substr(0, comma)));
+            out.emplace_back(http_grammar::trim_ows(rest.substr(0, comma)));
             if (comma == std::string_view::npos) {
                 break;
             }

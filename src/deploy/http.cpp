@@ -100,9 +100,10 @@ std::optional<std::string> Request::cookie(std::string_view name) const {
 Response Response::json(int status, const nlohmann::json& body) {
     Response response;
     response.status = status;
-    response.headers.reserve(2);
+    response.headers.reserve(3);
     response.headers.add("Content-Type", "application/json");
     response.headers.add("Cache-Control", "no-store");
+    response.headers.add("X-Content-Type-Options", "nosniff");
     // Replace invalid UTF-8 rather than throw: a body can echo a provider's error text.
     response.body = body.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
     return response;
@@ -126,6 +127,7 @@ Response Response::html(int status, std::string body) {
     Response response;
     response.status = status;
     response.headers.add("Content-Type", "text/html; charset=utf-8");
+    response.headers.add("X-Content-Type-Options", "nosniff");
     response.body = std::move(body);
     return response;
 }

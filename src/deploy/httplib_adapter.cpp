@@ -58,21 +58,61 @@ void apply_response(const Response& response, httplib::Response& out) {
     out.set_content(response.body, content_type.c_str());
 }
 
+namespace {
+
+/// True when a request says nothing of a body (RFC 9112 §6.3: no Content-Length and no
+/// Transfer-Encoding means a request has none).
+bool is_bodiless(const httplib::Request& request) {
+    return !request.has_header("Content-Length") && !request.has_header("Transfer-Encoding");
+}
+
+} // namespace
+
 void mount_auth_routes(httplib::Server& server, std::shared_ptr<const AuthRoutes> routes) {
     auto handler = [routes](const httplib::Request& request, httplib::Response& response) {
         const Request converted = to_request(request);
         if (auto answer = routes->handle(converted)) {
             apply_response(*answer, response);
         } else {
-            response.status = 404;
+            apply_response(routes->not_found_page(converted), response);
         }
     };
     for (const char* route : {"login", "callback", "refresh", "logout", "userinfo", "status",
-                              "signed-out", "backchannel-logout"}) {
+                              "signed-out", "backchannel-logout", "sign-in", "denied"}) {
         const std::string path = routes->settings().route_path(route);
         server.Get(path, handler);
         server.Post(path, handler);
     }
+    // Any other path below the prefix: the 404 page (registered last: routes match in order).
+    // (cpp-httplib takes a pattern: the prefix's own characters are escaped. Done by hand: GCC 12
+    // warns falsely inside std::regex at -O1 with ASan.)
+    std::string below;
+    for (const char c : routes->settings().route_prefix) {
+        if (std::string_view{".^$|()[]{}*+?\\"}.find(c) != std::string_view::npos) {
+            below += '\\';
+        }
+        below += c;
+    }
+    below += "/.*";
+    server.Get(below, handler);
+    server.Post(below, handler);
+    // cpp-httplib 0.11 reads a POST without Content-Length until the connection closes (400
+    // after its read timeout), though RFC 9112 §6.3 says such a request has no body: a
+    // bodiless POST to an auth route is answered before cpp-httplib reads anything.
+    server.set_pre_routing_handler(
+        [routes](const httplib::Request& request, httplib::Response& response) {
+            if (request.method != "POST" || !is_bodiless(request) ||
+                request.path.rfind(routes->settings().route_prefix + "/", 0) != 0) {
+                return httplib::Server::HandlerResponse::Unhandled;
+            }
+            const Request converted = to_request(request);
+            if (auto answer = routes->handle(converted)) {
+                apply_response(*answer, response);
+            } else {
+                apply_response(routes->not_found_page(converted), response);
+            }
+            return httplib::Server::HandlerResponse::Handled;
+        });
 }
 
 httplib::Server::Handler protect(std::shared_ptr<const AuthRoutes> routes, SessionHandler handler,
@@ -86,6 +126,10 @@ httplib::Server::Handler protect(std::shared_ptr<const AuthRoutes> routes, Sessi
         } catch (const std::exception& e) {
             log(LogLevel::error, std::string{"session lookup failed: "} + e.what());
             apply_response(Response::json(503, {{"error", "store_unavailable"}}), response);
+            return;
+        }
+        if (!session && routes->is_public_path(request.path)) {
+            handler(request, response, UserSession{}); // signed out on a public path
             return;
         }
         if (!session) {

@@ -24,17 +24,36 @@ std::string pending_login_key(std::string_view state) {
     return to_hex(sha256(state));
 }
 
-MemoryPendingLoginStore::MemoryPendingLoginStore(std::size_t capacity, std::shared_ptr<Clock> clock)
-    : capacity_(capacity), clock_(clock_or_system(std::move(clock))) {
-    if (capacity_ == 0) {
+MemoryPendingLoginStore::MemoryPendingLoginStore(PendingLoginLimits limits,
+                                                 std::shared_ptr<Clock> clock)
+    : limits_(limits), clock_(clock_or_system(std::move(clock))) {
+    if (limits_.capacity == 0) {
         throw Error(errc::invalid_argument, "pending login store capacity must be positive");
     }
 }
 
+MemoryPendingLoginStore::MemoryPendingLoginStore(std::size_t capacity, std::shared_ptr<Clock> clock)
+    : MemoryPendingLoginStore(PendingLoginLimits{capacity, PendingLoginLimits{}.per_client},
+                              std::move(clock)) {}
+
+MemoryPendingLoginStore::Entry MemoryPendingLoginStore::erase(const std::string& key) {
+    auto it = entries_.find(key);
+    Entry entry = std::move(it->second);
+    entries_.erase(it);
+    expiries_.erase(entry.expiry);
+    if (!entry.record.client.empty()) {
+        auto client = clients_.find(entry.record.client);
+        client->second.erase(entry.client_expiry);
+        if (client->second.empty()) {
+            clients_.erase(client);
+        }
+    }
+    return entry;
+}
+
 void MemoryPendingLoginStore::prune(Clock::steady_time now) {
     while (!expiries_.empty() && expiries_.begin()->first <= now) {
-        entries_.erase(expiries_.begin()->second);
-        expiries_.erase(expiries_.begin());
+        erase(std::string{expiries_.begin()->second});
     }
 }
 
@@ -56,13 +75,47 @@ void MemoryPendingLoginStore::put(std::string_view state, const PendingLogin& re
     if (entries_.contains(key)) {
         throw Error(errc::invalid_argument, "a login with this state is already pending");
     }
-    if (entries_.size() >= capacity_) {
-        throw Error(errc::rate_limited, "too many logins in progress; try again later");
+    // Make room without refusing: the client's own oldest first, then the oldest of all.
+    if (limits_.per_client > 0 && !stored.client.empty()) {
+        auto client = clients_.find(stored.client);
+        while (client != clients_.end() && client->second.size() >= limits_.per_client) {
+            erase(std::string{client->second.begin()->second});
+            client = clients_.find(stored.client);
+        }
     }
+    while (entries_.size() >= limits_.capacity) {
+        erase(std::string{expiries_.begin()->second});
+    }
+
     const auto deadline = now + ttl;
+    const std::string client = stored.client;
     auto expiry = expiries_.emplace(deadline, key);
     try {
-        entries_.emplace(std::move(key), Entry{std::move(stored), deadline, expiry});
+        Expiries::iterator client_expiry{};
+        if (!client.empty()) {
+            auto& index = clients_[client];
+            try {
+                client_expiry = index.emplace(deadline, key);
+            } catch (...) {
+                if (index.empty()) {
+                    clients_.erase(client);
+                }
+                throw;
+            }
+        }
+        try {
+            entries_.emplace(std::move(key),
+                             Entry{std::move(stored), deadline, expiry, client_expiry});
+        } catch (...) {
+            if (!client.empty()) {
+                auto index = clients_.find(client);
+                index->second.erase(client_expiry);
+                if (index->second.empty()) {
+                    clients_.erase(index);
+                }
+            }
+            throw;
+        }
     } catch (...) {
         expiries_.erase(expiry);
         throw;
@@ -76,13 +129,10 @@ std::optional<PendingLogin> MemoryPendingLoginStore::take(std::string_view state
     const std::string key = pending_login_key(state);
     const auto now = clock_->steady_now();
     std::lock_guard lock{mutex_};
-    auto it = entries_.find(key);
-    if (it == entries_.end()) {
+    if (!entries_.contains(key)) {
         return std::nullopt;
     }
-    Entry entry = std::move(it->second);
-    expiries_.erase(entry.expiry);
-    entries_.erase(it);
+    Entry entry = erase(key);
     if (entry.deadline <= now) {
         return std::nullopt;
     }

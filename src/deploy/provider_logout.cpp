@@ -7,7 +7,6 @@
 #include <authflow/core/errors.hpp>
 #include <authflow/core/log.hpp>
 #include <authflow/deploy/auth_routes.hpp>
-#include <authflow/deploy/login_page.hpp>
 #include <authflow/deploy/redirect.hpp>
 
 #include <string>
@@ -64,7 +63,7 @@ AuthRoutes::provider_logout_answer(const Request& request,
     const std::string binding = new_session_id();
     PendingLogin record;
     record.redirect_uri = post_logout_redirect_uri_;
-    record.next = next ? safe_next_path(*next) : settings_.post_logout_path;
+    record.next = next ? safe_next(*next, settings_) : settings_.post_logout_path;
     record.browser_binding = browser_binding_hash(binding);
     record.created_at = clock_->now();
     try {
@@ -91,17 +90,9 @@ AuthRoutes::provider_logout_answer(const Request& request,
     return response;
 }
 
-Response AuthRoutes::signed_out_page() const {
-    Response response =
-        Response::html(200, build_login_page(provider_->name(), "Signed out", "You are signed out.",
-                                             settings_.route_path("/login")));
-    response.headers.set("Cache-Control", "no-store");
-    return response;
-}
-
 Response AuthRoutes::signed_out(const Request& request) const {
     // Whatever came back, the page is the same; only a state this browser left with may send it
-    // on (never to another site: next passed safe_next_path when it was stored).
+    // on (never to a site the settings do not allow: next passed safe_next when stored).
     std::optional<PendingLogin> record;
     std::optional<std::string> binding;
     try {
@@ -118,7 +109,7 @@ Response AuthRoutes::signed_out(const Request& request) const {
     Response response;
     if (record && binding && record->is_bound_to(*binding) &&
         record->redirect_uri == post_logout_redirect_uri_ && !record->next.empty()) {
-        response = Response::redirect(safe_next_path(record->next), 303);
+        response = Response::redirect(safe_next(record->next, settings_), 303);
     } else {
         if (record && (!binding || !record->is_bound_to(*binding))) {
             log(LogLevel::warning, "signed-out: state not bound to this browser");

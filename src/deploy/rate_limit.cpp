@@ -6,6 +6,12 @@
 
 namespace authflow {
 
+RateLimitOptions login_rate_limit_options(const DeploySettings& settings, RateLimitOptions base) {
+    base.max_requests = settings.login_rate_limit;
+    base.window = std::chrono::seconds{settings.login_rate_window};
+    return base;
+}
+
 std::string rate_limit_key(std::string_view client_address) {
     auto address = IpAddress::parse(client_address);
     if (!address) {

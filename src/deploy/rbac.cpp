@@ -73,6 +73,35 @@ std::vector<std::string> roles_for(const nlohmann::json& claims, const DeploySet
     return roles;
 }
 
+std::vector<std::string> claim_groups(const nlohmann::json& claims) {
+    std::vector<std::string> groups;
+    if (!claims.is_object()) {
+        return groups;
+    }
+    const auto add = [&](const nlohmann::json& value) {
+        if (value.is_string()) {
+            const auto& group = value.get_ref<const std::string&>();
+            if (!group.empty() && std::find(groups.begin(), groups.end(), group) == groups.end()) {
+                groups.push_back(group);
+            }
+        }
+    };
+    for (const char* name : {"groups", "roles"}) {
+        const auto it = claims.find(name);
+        if (it == claims.end()) {
+            continue;
+        }
+        if (it->is_array()) {
+            for (const auto& item : *it) {
+                add(item);
+            }
+        } else {
+            add(*it);
+        }
+    }
+    return groups;
+}
+
 bool has_permission(const std::vector<std::string>& roles, std::string_view permission) noexcept {
     return std::any_of(roles.begin(), roles.end(), [&](const std::string& role) {
         const auto& granted = role_permissions(role);

@@ -1,5 +1,9 @@
+#include <authflow/core/ascii.hpp>
+#include <authflow/core/errors.hpp>
+#include <authflow/core/url.hpp>
 #include <authflow/deploy/redirect.hpp>
 
+#include <algorithm>
 #include <optional>
 
 namespace authflow {
@@ -94,6 +98,151 @@ std::string safe_next_path(std::string_view next) {
         current = std::move(*decoded);
     }
     // Still changing after several rounds: nobody encodes a path that often on purpose.
+    return "/";
+}
+
+} // namespace authflow
+
+namespace authflow {
+namespace {
+
+bool is_digits(std::string_view text) noexcept {
+    return !text.empty() && text.size() <= 5 &&
+           std::all_of(text.begin(), text.end(), [](char c) { return c >= '0' && c <= '9'; });
+}
+
+int port_number(std::string_view text) noexcept {
+    int port = 0;
+    for (char c : text) {
+        port = port * 10 + (c - '0');
+    }
+    return port;
+}
+
+bool ends_with_label(std::string_view host, std::string_view domain) noexcept {
+    if (host.size() == domain.size()) {
+        return iequals(host, domain);
+    }
+    return host.size() > domain.size() && host[host.size() - domain.size() - 1] == '.' &&
+           iequals(host.substr(host.size() - domain.size()), domain);
+}
+
+} // namespace
+
+bool is_dns_name(std::string_view text) noexcept {
+    if (text.empty() || text.size() > 253) {
+        return false;
+    }
+    std::size_t start = 0;
+    while (start <= text.size()) {
+        const std::size_t dot = std::min(text.find('.', start), text.size());
+        const std::string_view label = text.substr(start, dot - start);
+        if (label.empty() || label.size() > 63 || label.front() == '-' || label.back() == '-') {
+            return false;
+        }
+        for (char c : label) {
+            const bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+                            (c >= '0' && c <= '9') || c == '-';
+            if (!ok) {
+                return false;
+            }
+        }
+        start = dot + 1;
+        if (dot == text.size()) {
+            break;
+        }
+    }
+    return true;
+}
+
+bool is_redirect_host_pattern(std::string_view pattern) noexcept {
+    if (!pattern.empty() && pattern.front() == '.') {
+        pattern.remove_prefix(1);
+    }
+    const auto colon = pattern.find(':');
+    if (colon != std::string_view::npos) {
+        const std::string_view port = pattern.substr(colon + 1);
+        if (!is_digits(port) || port_number(port) < 1 || port_number(port) > 65535) {
+            return false;
+        }
+        pattern = pattern.substr(0, colon);
+    }
+    return is_dns_name(pattern); // an IPv4 address is a valid DNS name syntactically
+}
+
+bool host_within_domain(std::string_view host, std::string_view domain) noexcept {
+    if (!domain.empty() && domain.front() == '.') {
+        domain.remove_prefix(1);
+    }
+    return !domain.empty() && ends_with_label(host, domain);
+}
+
+bool redirect_host_allowed(std::string_view host, int port, int default_port,
+                           const std::vector<std::string>& patterns) noexcept {
+    for (std::string_view pattern : patterns) {
+        int wanted_port = default_port;
+        const auto colon = pattern.find(':');
+        if (colon != std::string_view::npos) {
+            const std::string_view digits = pattern.substr(colon + 1);
+            if (!is_digits(digits)) {
+                continue;
+            }
+            wanted_port = port_number(digits);
+            pattern = pattern.substr(0, colon);
+        }
+        if (port != wanted_port || pattern.empty()) {
+            continue;
+        }
+        if (pattern.front() == '.') {
+            if (ends_with_label(host, pattern.substr(1))) {
+                return true;
+            }
+        } else if (iequals(host, pattern)) {
+            return true;
+        }
+    }
+    return false;
+}
+
+std::string safe_next(std::string_view next, const DeploySettings& settings) {
+    if (!next.empty() && next.front() == '/') {
+        return safe_next_path(next);
+    }
+    if (next.size() > max_next_length) {
+        return "/";
+    }
+    for (char c : next) {
+        const auto u = static_cast<unsigned char>(c);
+        if (u <= 0x20 || u >= 0x7f || c == '\\') {
+            return "/";
+        }
+    }
+    ParsedUrl target;
+    ParsedUrl site;
+    try {
+        target = parse_url(next);
+        site = parse_url(settings.public_url);
+    } catch (const Error&) {
+        return "/";
+    }
+    if (target.has_userinfo || (target.scheme == "http" && site.scheme == "https")) {
+        return "/";
+    }
+    // The path, query and fragment must be as harmless as a local next would be.
+    const auto authority_end = next.find('/', target.scheme.size() + 3);
+    const std::string_view rest = authority_end == std::string_view::npos
+                                      ? std::string_view{"/"}
+                                      : next.substr(authority_end);
+    if (safe_next_path(rest) != rest) {
+        return "/";
+    }
+    const bool same_site =
+        target.scheme == site.scheme && target.host == site.host && target.port == site.port;
+    const int default_port = target.scheme == "https" ? 443 : 80;
+    if (same_site || redirect_host_allowed(target.host, target.port, default_port,
+                                           settings.allowed_redirect_hosts)) {
+        return std::string{next};
+    }
     return "/";
 }
 

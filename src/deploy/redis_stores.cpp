@@ -20,7 +20,7 @@ using store_detail::RedisConnectionPool;
 using store_detail::RedisReply;
 using store_detail::reply_text;
 
-constexpr std::string_view backend_name = "redis";
+constexpr std::string_view redis_backend = "redis";
 
 // Creates a session only when its key is free, adds it to its user's set (and its sid's set,
 // KEYS[3] when given) and makes each set live at least as long as the session. A set that has
@@ -53,6 +53,47 @@ constexpr std::string_view rate_script =
     "if n == 1 or t < 0 then redis.call('PEXPIRE', KEYS[1], ARGV[1]) t = tonumber(ARGV[1]) end "
     "return {n, t}";
 
+// Stores a pending login only when its key is free, within the bounds: KEYS[1] the record,
+// KEYS[2] every pending login by deadline (members "<key>|<client hash>"), KEYS[3] (when the
+// login has a client) the client's pending logins by deadline (members "<key>"). Expired
+// members go first, then the client's own oldest beyond ARGV[6] - 1, then the oldest of all
+// beyond ARGV[5] - 1. ARGV: record, ttl ms, now ms, deadline ms, capacity, per-client cap,
+// record key prefix, key, client set prefix, client hash. Sets live as long as their newest.
+constexpr std::string_view pending_put_script =
+    "if redis.call('EXISTS', KEYS[1]) == 1 then return 0 end "
+    "local function drop(m) "
+    "local sep = string.find(m, '|', 1, true) "
+    "local key = string.sub(m, 1, sep - 1) "
+    "local client = string.sub(m, sep + 1) "
+    "redis.call('DEL', ARGV[7] .. key) "
+    "redis.call('ZREM', KEYS[2], m) "
+    "if client ~= '' then redis.call('ZREM', ARGV[9] .. client, key) end "
+    "end "
+    "redis.call('ZREMRANGEBYSCORE', KEYS[2], '-inf', ARGV[3]) "
+    "if #KEYS == 3 then "
+    "redis.call('ZREMRANGEBYSCORE', KEYS[3], '-inf', ARGV[3]) "
+    "local cap = tonumber(ARGV[6]) "
+    "local n = redis.call('ZCARD', KEYS[3]) "
+    "if cap > 0 and n >= cap then "
+    "for _, k in ipairs(redis.call('ZRANGE', KEYS[3], 0, n - cap)) do "
+    "drop(k .. '|' .. ARGV[10]) end end end "
+    "local capacity = tonumber(ARGV[5]) "
+    "local n = redis.call('ZCARD', KEYS[2]) "
+    "if n >= capacity then "
+    "for _, m in ipairs(redis.call('ZRANGE', KEYS[2], 0, n - capacity)) do drop(m) end end "
+    "redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2]) "
+    "for i = 2, #KEYS do "
+    "if i == 2 then redis.call('ZADD', KEYS[2], ARGV[4], ARGV[8] .. '|' .. ARGV[10]) "
+    "else redis.call('ZADD', KEYS[3], ARGV[4], ARGV[8]) end "
+    "if redis.call('PTTL', KEYS[i]) < tonumber(ARGV[2]) then "
+    "redis.call('PEXPIRE', KEYS[i], ARGV[2]) end end "
+    "return 1";
+// Forgets a taken login in the bound's sets: KEYS[1] all, KEYS[2] (optional) its client's.
+constexpr std::string_view pending_forget_script =
+    "redis.call('ZREM', KEYS[1], ARGV[1]) "
+    "if #KEYS == 2 then redis.call('ZREM', KEYS[2], ARGV[2]) end "
+    "return 1";
+
 void check_prefix(const std::string& prefix) {
     if (prefix.empty() || prefix.size() > 128 ||
         prefix.find_first_of(" \t\r\n") != std::string::npos) {
@@ -83,9 +124,9 @@ std::string milliseconds_text(std::int64_t ms) {
 class RedisSessionStore::Impl {
 public:
     Impl(const RedisDeployStoreOptions& options, std::shared_ptr<Clock> clock_ref)
-        : pool(parse_redis_url(options.url), std::string{backend_name}, options.pool_size,
+        : pool(parse_redis_url(options.url), std::string{redis_backend}, options.pool_size,
                options.connect_timeout, options.command_timeout),
-          codec(std::string{backend_name}, required_key(options), RecordEncoding::binary),
+          codec(std::string{redis_backend}, required_key(options), RecordEncoding::binary),
           clock(std::move(clock_ref)), session_prefix(options.prefix + ":session:"),
           user_prefix(options.prefix + ":user_sessions:"),
           sid_prefix(options.prefix + ":sid_sessions:") {
@@ -282,17 +323,25 @@ std::size_t RedisSessionStore::remove_user_sessions(std::string_view user_id) {
 class RedisPendingLoginStore::Impl {
 public:
     Impl(const RedisDeployStoreOptions& options, std::shared_ptr<Clock> clock_ref)
-        : pool(parse_redis_url(options.url), std::string{backend_name}, options.pool_size,
+        : pool(parse_redis_url(options.url), std::string{redis_backend}, options.pool_size,
                options.connect_timeout, options.command_timeout),
-          codec(std::string{backend_name}, required_key(options), RecordEncoding::binary),
-          clock(std::move(clock_ref)), prefix(options.prefix + ":pending:") {
+          codec(std::string{redis_backend}, required_key(options), RecordEncoding::binary),
+          clock(std::move(clock_ref)), prefix(options.prefix + ":pending:"),
+          all_key(options.prefix + ":pending_all"),
+          client_prefix(options.prefix + ":pending_client:"), limits(options.pending_limits) {
         check_prefix(options.prefix);
+        if (limits.capacity == 0) {
+            throw Error(errc::invalid_argument, "pending login store capacity must be positive");
+        }
     }
 
     RedisConnectionPool pool;
     deploy_detail::SharedRecordCodec codec;
     std::shared_ptr<Clock> clock;
     std::string prefix;
+    std::string all_key;
+    std::string client_prefix;
+    PendingLoginLimits limits;
 };
 
 RedisPendingLoginStore::RedisPendingLoginStore(RedisDeployStoreOptions options,
@@ -309,13 +358,42 @@ void RedisPendingLoginStore::put(std::string_view state, const PendingLogin& rec
     if (ttl.count() <= 0 || ttl > std::chrono::hours{1}) {
         throw Error(errc::invalid_argument, "pending login ttl must be from 1 s to 1 h");
     }
-    const std::string redis_key = impl_->prefix + pending_login_key(state);
+    const std::string key = pending_login_key(state);
+    const std::string redis_key = impl_->prefix + key;
+    const std::string client =
+        record.client.empty() ? std::string{} : deploy_detail::client_hash(record.client);
+    const std::string client_key = client.empty() ? std::string{} : impl_->client_prefix + client;
     const auto now = impl_->clock->now();
     const std::string text = impl_->codec.encode_pending(redis_key, record, now + ttl);
     const std::string ms = std::to_string(ttl.count() * 1000);
-    RedisReply reply =
-        impl_->pool.command({"SET", redis_key, text, "PX", ms, "NX"}, "storing a pending login");
-    if (reply->type == REDIS_REPLY_NIL) {
+    const std::string now_ms = std::to_string(to_ms(now));
+    const std::string deadline_ms = std::to_string(to_ms(now + ttl));
+    const std::string capacity = std::to_string(impl_->limits.capacity);
+    const std::string per_client = std::to_string(impl_->limits.per_client);
+    // Built whole and then narrowed (GCC 12 at -O3 misreads a vector grown piece by piece here
+    // as an overflow): the client's key is the third key, left out for a login without one.
+    std::vector<std::string_view> args{"EVAL",
+                                       pending_put_script,
+                                       "3",
+                                       redis_key,
+                                       impl_->all_key,
+                                       client_key,
+                                       text,
+                                       ms,
+                                       now_ms,
+                                       deadline_ms,
+                                       capacity,
+                                       per_client,
+                                       impl_->prefix,
+                                       key,
+                                       impl_->client_prefix,
+                                       client};
+    if (client.empty()) {
+        args[2] = "2";
+        args.erase(args.begin() + 5);
+    }
+    RedisReply reply = impl_->pool.command(args, "storing a pending login");
+    if (impl_->pool.integer(reply, "storing a pending login") != 1) {
         throw Error(errc::invalid_argument, "a login with this state is already pending");
     }
 }
@@ -324,7 +402,8 @@ std::optional<PendingLogin> RedisPendingLoginStore::take(std::string_view state)
     if (state.empty()) {
         return std::nullopt;
     }
-    const std::string redis_key = impl_->prefix + pending_login_key(state);
+    const std::string key = pending_login_key(state);
+    const std::string redis_key = impl_->prefix + key;
     RedisReply reply = impl_->pool.command({"GETDEL", redis_key}, "taking a pending login");
     if (reply->type == REDIS_REPLY_NIL) {
         return std::nullopt;
@@ -334,6 +413,17 @@ std::optional<PendingLogin> RedisPendingLoginStore::take(std::string_view state)
     }
     Clock::wall_time deadline{};
     PendingLogin record = impl_->codec.decode_pending(redis_key, reply_text(*reply), deadline);
+    const std::string client =
+        record.client.empty() ? std::string{} : deploy_detail::client_hash(record.client);
+    const std::string client_key = client.empty() ? std::string{} : impl_->client_prefix + client;
+    const std::string member = key + "|" + client;
+    std::vector<std::string_view> args{"EVAL", pending_forget_script, client.empty() ? "1" : "2",
+                                       impl_->all_key};
+    if (!client.empty()) {
+        args.push_back(client_key);
+    }
+    args.insert(args.end(), {member, key});
+    impl_->pool.command(args, "forgetting a taken login");
     if (deadline <= impl_->clock->now()) {
         return std::nullopt;
     }
@@ -346,7 +436,7 @@ std::optional<PendingLogin> RedisPendingLoginStore::take(std::string_view state)
 class RedisReplayStore::Impl {
 public:
     explicit Impl(const RedisDeployStoreOptions& options)
-        : pool(parse_redis_url(options.url), std::string{backend_name}, options.pool_size,
+        : pool(parse_redis_url(options.url), std::string{redis_backend}, options.pool_size,
                options.connect_timeout, options.command_timeout),
           prefix(options.prefix + ":logout_jti:") {
         check_prefix(options.prefix);
@@ -381,7 +471,7 @@ bool RedisReplayStore::first_use(std::string_view id, std::chrono::seconds ttl) 
 class RedisLoginRateLimiter::Impl {
 public:
     Impl(const RedisDeployStoreOptions& options, RateLimitOptions limit_options)
-        : pool(parse_redis_url(options.url), std::string{backend_name}, options.pool_size,
+        : pool(parse_redis_url(options.url), std::string{redis_backend}, options.pool_size,
                options.connect_timeout, options.command_timeout),
           limits(limit_options), prefix(options.prefix + ":ratelimit:") {
         check_prefix(options.prefix);

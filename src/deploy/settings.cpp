@@ -1,5 +1,7 @@
 #include "../core/internal/settings_text.hpp"
+#include "http_grammar.hpp"
 
+#include <authflow/core/ascii.hpp>
 #include <authflow/core/closest_match.hpp>
 #include <authflow/core/errors.hpp>
 #include <authflow/core/log.hpp>
@@ -58,10 +60,12 @@ struct Field {
 
 constexpr std::array<std::string_view, 3> backend_choices = {"memory", "sqlite", "redis"};
 constexpr int max_session_ttl = 366 * 86400;
+constexpr int max_login_rate_limit = 1000000;
+constexpr int max_login_rate_window = 86400;
 
 // Declaration order of DeploySettings: field_names() returns the names in this order.
-const std::array<Field, 18>& fields() {
-    static const std::array<Field, 18> table = {{
+const std::array<Field, 29>& fields() {
+    static const std::array<Field, 29> table = {{
         {"public_url", TextField{&S::public_url}},
         {"route_prefix", TextField{&S::route_prefix}},
         {"auth_session_cookie", TextField{&S::auth_session_cookie}},
@@ -80,6 +84,17 @@ const std::array<Field, 18>& fields() {
         {"insecure_plaintext_store", BoolField{&S::insecure_plaintext_store}},
         {"provider_logout", BoolField{&S::provider_logout}},
         {"post_logout_path", TextField{&S::post_logout_path}},
+        {"title", TextField{&S::title}},
+        {"logo_url", TextField{&S::logo_url}},
+        {"allowed_groups", ListField{&S::allowed_groups}},
+        {"allowed_emails", ListField{&S::allowed_emails}},
+        {"allowed_email_domains", ListField{&S::allowed_email_domains}},
+        {"pass_access_token", BoolField{&S::pass_access_token}},
+        {"allowed_redirect_hosts", ListField{&S::allowed_redirect_hosts}},
+        {"cookie_domain", TextField{&S::cookie_domain}},
+        {"upstream", TextField{&S::upstream}},
+        {"login_rate_limit", IntField{&S::login_rate_limit, 1, max_login_rate_limit}},
+        {"login_rate_window", IntField{&S::login_rate_window, 1, max_login_rate_window}},
     }};
     return table;
 }
@@ -121,15 +136,6 @@ bool in_choices(const ChoiceField& spec, std::string_view value) {
     return settings_text::in_choices(spec.choices, value);
 }
 
-// RFC 7230 §3.2.6 token characters: what a cookie name may contain (RFC 6265 §4.1.1).
-bool is_token(std::string_view text) {
-    constexpr std::string_view separators = "()<>@,;:\\\"/[]?={} \t";
-    return !text.empty() && std::all_of(text.begin(), text.end(), [&](char c) {
-        const auto u = static_cast<unsigned char>(c);
-        return u > 0x20 && u < 0x7f && separators.find(c) == std::string_view::npos;
-    });
-}
-
 // A URL path prefix: "/x", "/x/y" — no trailing '/', no empty segments, unreserved characters.
 bool is_route_prefix(std::string_view prefix) {
     if (prefix.size() < 2 || prefix.front() != '/' || prefix.back() == '/' ||
@@ -148,6 +154,19 @@ bool is_path(std::string_view path) {
                const auto u = static_cast<unsigned char>(c);
                return u > 0x20 && u < 0x7f && c != '\\' && c != '?' && c != '#';
            });
+}
+
+/// "http://HOST[:PORT]" (a trailing '/' allowed): the reverse proxy's upstream. Plain http: the
+/// app sits on the same host or a private network; no userinfo, query or path.
+bool is_upstream_url(std::string_view url) {
+    try {
+        const ParsedUrl parsed = parse_url(url);
+        return parsed.scheme == "http" && !parsed.host.empty() && parsed.path == "/" &&
+               parsed.query.empty() && parsed.fragment.empty() && !parsed.has_userinfo &&
+               url.find('?') == std::string_view::npos && url.find('#') == std::string_view::npos;
+    } catch (const Error&) {
+        return false;
+    }
 }
 
 bool is_plain_name(std::string_view name) {
@@ -188,23 +207,21 @@ ParsedUrl check_secure_url(std::string_view field, std::string_view url, bool al
 }
 
 void apply_values(DeploySettings& settings, const SettingsValues& values, const std::string& source,
-                  bool unknown_is_error) {
+                  UnknownDeployKeys unknown_keys) {
     for (const auto& [name, value] : values) {
         if (find_field(name) == nullptr) {
-            if (unknown_is_error) {
-                try {
-                    require_field(name);
-                } catch (const ConfigError& e) {
-                    throw ConfigError(e.code(), source + ": " + e.what());
-                }
-            }
             // A typo would silently leave the setting at its default: say so, with the
             // closest name. The key is a name, not a value: safe to show.
             std::string message = source + ": unknown setting '" + name + "'";
             if (auto suggestion = closest_match(name, DeploySettings::field_names())) {
                 message += " (did you mean '" + *suggestion + "'?)";
+            } else if (unknown_keys == UnknownDeployKeys::refuse) {
+                message += " (see docs/deploy.md for the list of settings)";
             } else {
                 message += " (ignored)";
+            }
+            if (unknown_keys == UnknownDeployKeys::refuse) {
+                throw ConfigError(errc::config_invalid, message);
             }
             log(LogLevel::warning, message);
             continue;
@@ -238,7 +255,7 @@ void DeploySettings::set(std::string_view name, std::string_view value) {
             if constexpr (std::is_same_v<T, TextField>) {
                 this->*spec.member = std::string{trim(value)};
             } else if constexpr (std::is_same_v<T, ChoiceField>) {
-                std::string choice = lower(trim(value));
+                std::string choice = ascii_lower(trim(value));
                 if (!in_choices(spec, choice)) {
                     invalid(field.name, choice_text(spec));
                 }
@@ -303,8 +320,16 @@ void DeploySettings::validate() const {
     if (!is_route_prefix(route_prefix)) {
         invalid("route_prefix", "a path such as /auth (a leading '/', no trailing '/')");
     }
-    if (!is_token(auth_session_cookie)) {
+    if (!http_grammar::is_token(auth_session_cookie)) {
         invalid("auth_session_cookie", "a cookie name (RFC 6265 token characters)");
+    }
+    // RFC 6265bis §4.1.3: browsers drop a __Secure-/__Host- cookie set without Secure.
+    if ((iequals(std::string_view{auth_session_cookie}.substr(0, 9), "__Secure-") ||
+         is_host_prefixed_cookie()) &&
+        !cookie_secure()) {
+        invalid("auth_session_cookie", "a name without the __Secure-/__Host- prefix, as "
+                                       "public_url is http (such cookies need https; or set "
+                                       "force_https behind a TLS terminator)");
     }
     if (session_ttl < 60 || session_ttl > max_session_ttl) {
         invalid("session_ttl", int_text(IntField{&S::session_ttl, 60, max_session_ttl}));
@@ -349,8 +374,57 @@ void DeploySettings::validate() const {
     } catch (const Error&) {
         invalid("trusted_proxies", "a list of IP addresses or CIDR blocks (e.g. 10.0.0.0/8)");
     }
+    if (!logo_url.empty()) {
+        check_secure_url("logo_url", logo_url, true, false);
+    }
+    if (login_rate_limit < 1 || login_rate_limit > max_login_rate_limit) {
+        invalid("login_rate_limit",
+                int_text(IntField{&S::login_rate_limit, 1, max_login_rate_limit}));
+    }
+    if (login_rate_window < 1 || login_rate_window > max_login_rate_window) {
+        invalid("login_rate_window",
+                int_text(IntField{&S::login_rate_window, 1, max_login_rate_window}));
+    }
     if (!post_logout_path.empty() && safe_next_path(post_logout_path) != post_logout_path) {
         invalid("post_logout_path", "a path on this site such as /goodbye (one leading '/')");
+    }
+    check_names("allowed_groups", allowed_groups);
+    for (const auto& email : allowed_emails) {
+        const auto at = email.find('@');
+        if (!is_plain_name(email) || at == std::string::npos || at == 0 || at + 1 == email.size() ||
+            email.find('@', at + 1) != std::string::npos) {
+            invalid("allowed_emails", "a list of e-mail addresses (one '@' each)");
+        }
+    }
+    for (const auto& domain : allowed_email_domains) {
+        if (!is_dns_name(domain)) {
+            invalid("allowed_email_domains", "a list of domains such as example.com");
+        }
+    }
+    for (const auto& host : allowed_redirect_hosts) {
+        if (!is_redirect_host_pattern(host)) {
+            invalid("allowed_redirect_hosts",
+                    "a list of hosts (app.example.com, app.example.com:8443) or domains with a "
+                    "leading dot for their subdomains (.example.com)");
+        }
+    }
+    if (!cookie_domain.empty()) {
+        if (!is_dns_name(cookie_domain.front() == '.' ? std::string_view{cookie_domain}.substr(1)
+                                                      : std::string_view{cookie_domain})) {
+            invalid("cookie_domain", "a domain such as example.com");
+        }
+        if (!host_within_domain(parse_url(public_url).host, cookie_domain)) {
+            invalid("cookie_domain", "a domain that contains public_url's host (a browser "
+                                     "refuses a cookie for another domain)");
+        }
+        // RFC 6265bis §4.1.3.2: a browser drops a __Host- cookie that names a Domain.
+        if (is_host_prefixed_cookie()) {
+            invalid("cookie_domain", "empty with a __Host- session cookie (such a cookie is for "
+                                     "one host only); or a name without the __Host- prefix");
+        }
+    }
+    if (!upstream.empty() && !is_upstream_url(upstream)) {
+        invalid("upstream", "an http:// URL of the app without a path, e.g. http://127.0.0.1:3000");
     }
 }
 
@@ -389,6 +463,10 @@ std::string DeploySettings::public_origin() const {
     } catch (const Error&) {
         throw ConfigError(errc::bad_url, "deploy setting public_url is not an absolute URL");
     }
+}
+
+bool DeploySettings::is_host_prefixed_cookie() const {
+    return iequals(std::string_view{auth_session_cookie}.substr(0, 7), "__Host-");
 }
 
 bool DeploySettings::cookie_secure() const {
@@ -437,7 +515,8 @@ bool DeploySettings::is_public_path(std::string_view path) const {
     return std::any_of(defaults.begin(), defaults.end(), matches);
 }
 
-DeploySettings load_deploy_settings(const SettingsSources& sources) {
+DeploySettings load_deploy_settings(const SettingsSources& sources,
+                                    UnknownDeployKeys unknown_keys) {
     DeploySettings settings;
 
     // 1. The config file's [deploy] table. A missing default file is not an error; a file named
@@ -454,7 +533,7 @@ DeploySettings load_deploy_settings(const SettingsSources& sources) {
         }
         if (exists) {
             apply_values(settings, read_config_table(file, "deploy"),
-                         "config file " + file.string() + ": [deploy]", false);
+                         "config file " + file.string() + ": [deploy]", unknown_keys);
         }
     }
 
@@ -470,7 +549,7 @@ DeploySettings load_deploy_settings(const SettingsSources& sources) {
     }
 
     // 3. Command-line flags.
-    apply_values(settings, sources.flags, "command line", true);
+    apply_values(settings, sources.flags, "command line", UnknownDeployKeys::refuse);
 
     settings.validate();
     if (settings.insecure_plaintext_store) {

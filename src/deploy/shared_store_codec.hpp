@@ -29,6 +29,10 @@ std::string user_hash(std::string_view user_id);
 /// index entry (no sid in clear).
 std::string sid_hash(std::string_view sid);
 
+/// Hex SHA-256 of a PendingLogin::client (domain-separated): what the stores group pending
+/// logins by (no client address in clear).
+std::string client_hash(std::string_view client);
+
 /// Turns records into stored text and back, encrypting with the store key when there is one.
 /// Errors are StoreError naming `backend`. Safe to use from several threads.
 class SharedRecordCodec {

@@ -51,6 +51,10 @@ std::string sid_hash(std::string_view sid) {
     return to_hex(sha256("sid:" + std::string{sid}));
 }
 
+std::string client_hash(std::string_view client) {
+    return to_hex(sha256("client:" + std::string{client}));
+}
+
 SharedRecordCodec::SharedRecordCodec(std::string backend, std::optional<StoreKey> key,
                                      RecordEncoding encoding)
     : backend_(std::move(backend)), encoding_(encoding) {
@@ -124,6 +128,9 @@ std::string SharedRecordCodec::encode_pending(std::string_view name, const Pendi
     if (!record.dpop_key.empty()) {
         value["k"] = record.dpop_key;
     }
+    if (!record.client.empty()) {
+        value["cl"] = record.client;
+    }
     return seal(name, value.dump(-1, ' ', false, json::error_handler_t::replace));
 }
 
@@ -142,6 +149,7 @@ PendingLogin SharedRecordCodec::decode_pending(std::string_view name, std::strin
         record.redirect_uri = value.at("ru").get<std::string>();
         record.next = value.at("nx").get<std::string>();
         record.browser_binding = value.at("b").get<std::string>();
+        record.client = value.value("cl", std::string{});
         record.created_at = from_ms(value.at("c").get<std::int64_t>());
         deadline = from_ms(value.at("d").get<std::int64_t>());
         return record;
@@ -174,15 +182,17 @@ AuthRouteStores make_deploy_stores(const DeploySettings& settings,
     const std::string& backend = settings.state_backend;
     const auto ttl = std::chrono::seconds{settings.session_ttl};
     clock = clock_or_system(std::move(clock));
+    const RateLimitOptions rate_limit = login_rate_limit_options(settings, options.rate_limit);
     AuthRouteStores stores;
     if (backend == "memory") {
         stores.sessions = std::make_shared<MemorySessionStore>(1000000, clock);
         stores.pending_logins = std::make_shared<MemoryPendingLoginStore>(50000, clock);
-        stores.rate_limiter = std::make_shared<MemoryLoginRateLimiter>(options.rate_limit, clock);
+        stores.rate_limiter = std::make_shared<MemoryLoginRateLimiter>(rate_limit, clock);
         stores.logout_replays = std::make_shared<MemoryReplayStore>(100000, clock);
         MemoryTokenStoreOptions token_options;
         token_options.clock = clock;
         token_options.record_ttl = ttl;
+        token_options.max_records = 1000000; // one token set per session, as many as sessions
         stores.tokens = std::make_shared<MemoryTokenStore>(std::move(token_options));
         return stores;
     }
@@ -199,8 +209,7 @@ AuthRouteStores make_deploy_stores(const DeploySettings& settings,
         sqlite.key = key;
         stores.sessions = std::make_shared<SqliteSessionStore>(sqlite, clock);
         stores.pending_logins = std::make_shared<SqlitePendingLoginStore>(sqlite, clock);
-        stores.rate_limiter =
-            std::make_shared<SqliteLoginRateLimiter>(sqlite, options.rate_limit, clock);
+        stores.rate_limiter = std::make_shared<SqliteLoginRateLimiter>(sqlite, rate_limit, clock);
         stores.logout_replays = std::make_shared<SqliteReplayStore>(sqlite, clock);
         SqliteTokenStoreOptions token_options;
         token_options.path = sqlite.path;
@@ -232,7 +241,7 @@ AuthRouteStores make_deploy_stores(const DeploySettings& settings,
     redis.command_timeout = options.redis_timeout;
     stores.sessions = std::make_shared<RedisSessionStore>(redis, clock);
     stores.pending_logins = std::make_shared<RedisPendingLoginStore>(redis, clock);
-    stores.rate_limiter = std::make_shared<RedisLoginRateLimiter>(redis, options.rate_limit);
+    stores.rate_limiter = std::make_shared<RedisLoginRateLimiter>(redis, rate_limit);
     stores.logout_replays = std::make_shared<RedisReplayStore>(redis);
     RedisTokenStoreOptions token_options;
     token_options.url = settings.redis_url;

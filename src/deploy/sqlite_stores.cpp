@@ -21,14 +21,14 @@ using deploy_detail::to_ms;
 using store_detail::SqliteStatement;
 using store_detail::SqliteUse;
 
-constexpr std::string_view backend_name = "sqlite";
+constexpr std::string_view sqlite_backend = "sqlite";
 
 /// One connection to the deploy database with its statements' helpers; every use holds mutex.
 class SqliteDb {
 public:
     explicit SqliteDb(const SqliteDeployStoreOptions& options)
         : path_(options.path.empty() ? default_deploy_sqlite_path() : options.path),
-          db_(store_detail::open_sqlite_database(path_, options.busy_timeout, backend_name)) {
+          db_(store_detail::open_sqlite_database(path_, options.busy_timeout, sqlite_backend)) {
         // Several processes may open a new file at once: IF NOT EXISTS in one transaction.
         exec("BEGIN IMMEDIATE", "starting the schema transaction");
         try {
@@ -52,7 +52,8 @@ public:
                  "CREATE TABLE IF NOT EXISTS deploy_pending ("
                  " key TEXT PRIMARY KEY NOT NULL,"
                  " record TEXT NOT NULL,"
-                 " expires_at INTEGER NOT NULL"
+                 " expires_at INTEGER NOT NULL,"
+                 " client TEXT NOT NULL DEFAULT ''"
                  ") WITHOUT ROWID;"
                  "CREATE TABLE IF NOT EXISTS deploy_ratelimit ("
                  " key TEXT PRIMARY KEY NOT NULL,"
@@ -60,6 +61,15 @@ public:
                  " count INTEGER NOT NULL"
                  ") WITHOUT ROWID;",
                  "creating the deploy tables");
+            // Files made before logins were bounded per client lack the column.
+            if (!has_column("deploy_pending", "client")) {
+                exec("ALTER TABLE deploy_pending ADD COLUMN client TEXT NOT NULL DEFAULT ''",
+                     "adding the client of pending logins");
+            }
+            exec("CREATE INDEX IF NOT EXISTS deploy_pending_expiry ON deploy_pending(expires_at);"
+                 "CREATE INDEX IF NOT EXISTS deploy_pending_client"
+                 " ON deploy_pending(client, expires_at);",
+                 "indexing pending logins");
             exec("COMMIT", "committing the schema");
         } catch (...) {
             sqlite3_exec(db_.get(), "ROLLBACK", nullptr, nullptr, nullptr);
@@ -68,33 +78,48 @@ public:
     }
 
     [[noreturn]] void fail_rc(int rc, std::string_view what) const {
-        store_detail::sqlite_fail(db_.get(), rc, what, path_, backend_name);
+        store_detail::sqlite_fail(db_.get(), rc, what, path_, sqlite_backend);
     }
 
     void exec(const char* sql, std::string_view what) {
-        store_detail::sqlite_exec(db_.get(), sql, what, path_, backend_name);
+        store_detail::sqlite_exec(db_.get(), sql, what, path_, sqlite_backend);
+    }
+
+    /// For ROLLBACK after a failure: its own failure must not hide the first one.
+    void exec_quietly(const char* sql) { sqlite3_exec(db_.get(), sql, nullptr, nullptr, nullptr); }
+
+    bool has_column(const char* table, const char* column) {
+        SqliteStatement info = prepare("SELECT 1 FROM pragma_table_info(?1) WHERE name = ?2");
+        SqliteUse use{info};
+        bind(use.get(), 1, std::string_view{table});
+        bind(use.get(), 2, std::string_view{column});
+        bool found = false;
+        while (row(use.get(), "reading the deploy schema")) {
+            found = true;
+        }
+        return found;
     }
 
     SqliteStatement prepare(const char* sql) {
-        return store_detail::sqlite_prepare(db_.get(), sql, path_, backend_name);
+        return store_detail::sqlite_prepare(db_.get(), sql, path_, sqlite_backend);
     }
 
     void bind(sqlite3_stmt* stmt, int index, std::string_view text) {
-        store_detail::sqlite_bind(stmt, index, text, path_, backend_name);
+        store_detail::sqlite_bind(stmt, index, text, path_, sqlite_backend);
     }
 
     void bind(sqlite3_stmt* stmt, int index, std::int64_t value) {
-        store_detail::sqlite_bind(stmt, index, value, path_, backend_name);
+        store_detail::sqlite_bind(stmt, index, value, path_, sqlite_backend);
     }
 
     /// Steps a statement that returns no rows; returns the number of changed rows.
     int run(sqlite3_stmt* stmt, std::string_view what) {
-        return store_detail::sqlite_run(stmt, what, path_, backend_name);
+        return store_detail::sqlite_run(stmt, what, path_, sqlite_backend);
     }
 
     /// Steps a statement expected to give a row or none; true for a row.
     bool row(sqlite3_stmt* stmt, std::string_view what) {
-        return store_detail::sqlite_row(stmt, what, path_, backend_name);
+        return store_detail::sqlite_row(stmt, what, path_, sqlite_backend);
     }
 
     static std::string text(sqlite3_stmt* stmt, int column) {
@@ -123,7 +148,7 @@ std::string pending_name(std::string_view key) {
 class SqliteSessionStore::Impl {
 public:
     Impl(const SqliteDeployStoreOptions& options, std::shared_ptr<Clock> clock_ref)
-        : db(options), codec(std::string{backend_name}, options.key, RecordEncoding::text),
+        : db(options), codec(std::string{sqlite_backend}, options.key, RecordEncoding::text),
           clock(std::move(clock_ref)) {
         create = db.prepare("INSERT INTO deploy_sessions(key, user_hash, record, expires_at)"
                             " VALUES(?1, ?2, ?3, ?4) ON CONFLICT(key) DO UPDATE SET"
@@ -363,21 +388,59 @@ bool SqliteReplayStore::first_use(std::string_view id, std::chrono::seconds ttl)
 class SqlitePendingLoginStore::Impl {
 public:
     Impl(const SqliteDeployStoreOptions& options, std::shared_ptr<Clock> clock_ref)
-        : db(options), codec(std::string{backend_name}, options.key, RecordEncoding::text),
-          clock(std::move(clock_ref)) {
-        put = db.prepare("INSERT INTO deploy_pending(key, record, expires_at) VALUES(?1, ?2, ?3)"
-                         " ON CONFLICT(key) DO UPDATE SET record = excluded.record,"
-                         " expires_at = excluded.expires_at"
-                         " WHERE deploy_pending.expires_at <= ?4");
+        : db(options), codec(std::string{sqlite_backend}, options.key, RecordEncoding::text),
+          clock(std::move(clock_ref)), limits(options.pending_limits) {
+        if (limits.capacity == 0) {
+            throw Error(errc::invalid_argument, "pending login store capacity must be positive");
+        }
+        put = db.prepare("INSERT INTO deploy_pending(key, record, expires_at, client)"
+                         " VALUES(?1, ?2, ?3, ?4) ON CONFLICT(key) DO NOTHING");
         take = db.prepare("DELETE FROM deploy_pending WHERE key = ?1 RETURNING record");
         purge = db.prepare("DELETE FROM deploy_pending WHERE expires_at <= ?1");
+        exists = db.prepare("SELECT 1 FROM deploy_pending WHERE key = ?1");
+        // Keeps the client's ?2 newest, deletes the rest.
+        trim_client = db.prepare("DELETE FROM deploy_pending WHERE key IN (SELECT key FROM"
+                                 " deploy_pending WHERE client = ?1 ORDER BY expires_at DESC"
+                                 " LIMIT -1 OFFSET ?2)");
+        count = db.prepare("SELECT count(*) FROM deploy_pending");
+        trim_oldest = db.prepare("DELETE FROM deploy_pending WHERE key IN (SELECT key FROM"
+                                 " deploy_pending ORDER BY expires_at LIMIT ?1)");
+    }
+
+    /// Makes room for one more record of `client` (the store's lock and a write transaction
+    /// held): expired records, then the client's own oldest, then the oldest of all.
+    void make_room(const std::string& client, std::int64_t now_ms) {
+        {
+            SqliteUse use{purge};
+            db.bind(use.get(), 1, now_ms);
+            db.run(use.get(), "removing expired logins");
+        }
+        if (limits.per_client > 0 && !client.empty()) {
+            SqliteUse use{trim_client};
+            db.bind(use.get(), 1, client);
+            db.bind(use.get(), 2, static_cast<std::int64_t>(limits.per_client - 1));
+            db.run(use.get(), "evicting a client's oldest login");
+        }
+        std::int64_t held = 0;
+        {
+            SqliteUse use{count};
+            while (db.row(use.get(), "counting pending logins")) {
+                held = sqlite3_column_int64(use.get(), 0);
+            }
+        }
+        const auto capacity = static_cast<std::int64_t>(limits.capacity);
+        if (held >= capacity) {
+            SqliteUse use{trim_oldest};
+            db.bind(use.get(), 1, held - capacity + 1);
+            db.run(use.get(), "evicting the oldest logins");
+        }
     }
 
     SqliteDb db;
     deploy_detail::SharedRecordCodec codec;
     std::shared_ptr<Clock> clock;
-    SqliteStatement put, take, purge;
-    std::uint32_t puts = 0;
+    PendingLoginLimits limits;
+    SqliteStatement put, take, purge, exists, trim_client, count, trim_oldest;
 };
 
 SqlitePendingLoginStore::SqlitePendingLoginStore(SqliteDeployStoreOptions options,
@@ -395,21 +458,36 @@ void SqlitePendingLoginStore::put(std::string_view state, const PendingLogin& re
         throw Error(errc::invalid_argument, "pending login ttl must be from 1 s to 1 h");
     }
     const std::string key = pending_login_key(state);
+    const std::string client =
+        record.client.empty() ? std::string{} : deploy_detail::client_hash(record.client);
     const auto now = impl_->clock->now();
     const std::string text = impl_->codec.encode_pending(pending_name(key), record, now + ttl);
     std::lock_guard lock{impl_->db.mutex};
-    if (++impl_->puts % 256 == 0) {
-        SqliteUse use{impl_->purge};
-        impl_->db.bind(use.get(), 1, to_ms(now));
-        impl_->db.run(use.get(), "removing expired logins");
-    }
-    SqliteUse use{impl_->put};
-    impl_->db.bind(use.get(), 1, key);
-    impl_->db.bind(use.get(), 2, text);
-    impl_->db.bind(use.get(), 3, to_ms(now + ttl));
-    impl_->db.bind(use.get(), 4, to_ms(now));
-    if (impl_->db.run(use.get(), "storing a pending login") != 1) {
-        throw Error(errc::invalid_argument, "a login with this state is already pending");
+    // One write transaction: no other process sees the store over its bounds.
+    impl_->db.exec("BEGIN IMMEDIATE", "starting to store a pending login");
+    try {
+        impl_->make_room(client, to_ms(now));
+        {
+            SqliteUse use{impl_->exists};
+            impl_->db.bind(use.get(), 1, key);
+            bool found = false;
+            while (impl_->db.row(use.get(), "looking up a pending login")) {
+                found = true;
+            }
+            if (found) {
+                throw Error(errc::invalid_argument, "a login with this state is already pending");
+            }
+        }
+        SqliteUse use{impl_->put};
+        impl_->db.bind(use.get(), 1, key);
+        impl_->db.bind(use.get(), 2, text);
+        impl_->db.bind(use.get(), 3, to_ms(now + ttl));
+        impl_->db.bind(use.get(), 4, client);
+        impl_->db.run(use.get(), "storing a pending login");
+        impl_->db.exec("COMMIT", "committing a pending login");
+    } catch (...) {
+        impl_->db.exec_quietly("ROLLBACK");
+        throw;
     }
 }
 

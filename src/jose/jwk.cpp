@@ -36,7 +36,7 @@ const unsigned char* bytes(const std::string& s) {
 }
 
 // A member that must be a string when present.
-const std::string* optional_string(const json& jwk, const char* name) {
+const std::string* optional_member(const json& jwk, const char* name) {
     auto it = jwk.find(name);
     if (it == jwk.end()) {
         return nullptr;
@@ -47,8 +47,8 @@ const std::string* optional_string(const json& jwk, const char* name) {
     return &it->get_ref<const std::string&>();
 }
 
-const std::string& required_string(const json& jwk, const char* name) {
-    const std::string* value = optional_string(jwk, name);
+const std::string& required_member(const json& jwk, const char* name) {
+    const std::string* value = optional_member(jwk, name);
     if (value == nullptr) {
         fail(errc::bad_key, std::string{"JWK member '"} + name + "' is missing");
     }
@@ -57,7 +57,7 @@ const std::string& required_string(const json& jwk, const char* name) {
 
 // A required base64url member, decoded (RFC 7518 §6: Base64urlUInt and octet strings).
 std::string required_bytes(const json& jwk, const char* name) {
-    const std::string& text = required_string(jwk, name);
+    const std::string& text = required_member(jwk, name);
     std::string out;
     if (text.empty() || !base64url_decode_to(text, out)) {
         fail(errc::bad_key, std::string{"JWK member '"} + name + "' is not base64url");
@@ -109,8 +109,8 @@ void parse_rsa(const json& jwk, Jwk::Impl& key) {
         fail(errc::internal, "out of memory");
     }
     key.pkey = key_from_params("RSA", builder.get());
-    key.thumbprint_input = R"({"e":")" + required_string(jwk, "e") + R"(","kty":"RSA","n":")" +
-                           required_string(jwk, "n") + R"("})";
+    key.thumbprint_input = R"({"e":")" + required_member(jwk, "e") + R"(","kty":"RSA","n":")" +
+                           required_member(jwk, "n") + R"("})";
 }
 
 struct Curve {
@@ -126,7 +126,7 @@ constexpr std::array<Curve, 3> ec_curves{{
 }};
 
 void parse_ec(const json& jwk, Jwk::Impl& key) {
-    key.crv = required_string(jwk, "crv");
+    key.crv = required_member(jwk, "crv");
     auto curve = std::find_if(ec_curves.begin(), ec_curves.end(),
                               [&](const Curve& c) { return c.jwk_name == key.crv; });
     if (curve == ec_curves.end()) {
@@ -158,12 +158,12 @@ void parse_ec(const json& jwk, Jwk::Impl& key) {
     key.part_bytes = curve->coordinate_bytes;
     key.bits = curve->bits;
     key.thumbprint_input = R"({"crv":")" + key.crv + R"(","kty":"EC","x":")" +
-                           required_string(jwk, "x") + R"(","y":")" + required_string(jwk, "y") +
+                           required_member(jwk, "x") + R"(","y":")" + required_member(jwk, "y") +
                            R"("})";
 }
 
 void parse_okp(const json& jwk, Jwk::Impl& key) {
-    key.crv = required_string(jwk, "crv");
+    key.crv = required_member(jwk, "crv");
     const char* type = nullptr;
     std::size_t key_bytes = 0;
     if (key.crv == "Ed25519") {
@@ -189,7 +189,7 @@ void parse_okp(const json& jwk, Jwk::Impl& key) {
         fail(errc::bad_key, "OpenSSL rejected the " + key.crv + " key");
     }
     key.thumbprint_input =
-        R"({"crv":")" + key.crv + R"(","kty":"OKP","x":")" + required_string(jwk, "x") + R"("})";
+        R"({"crv":")" + key.crv + R"(","kty":"OKP","x":")" + required_member(jwk, "x") + R"("})";
 }
 
 // RFC 7518 §3.2: an HMAC key must be at least as long as the hash output.
@@ -246,10 +246,10 @@ std::shared_ptr<Jwk::Impl> parse_impl(const json& jwk) {
         fail(errc::bad_json, "a JWK must be a JSON object");
     }
     auto key = std::make_shared<Jwk::Impl>();
-    if (const std::string* kid = optional_string(jwk, "kid")) {
+    if (const std::string* kid = optional_member(jwk, "kid")) {
         key->kid = *kid;
     }
-    if (const std::string* use = optional_string(jwk, "use")) {
+    if (const std::string* use = optional_member(jwk, "use")) {
         key->use = *use;
     }
     if (auto it = jwk.find("key_ops"); it != jwk.end()) {
@@ -268,14 +268,14 @@ std::shared_ptr<Jwk::Impl> parse_impl(const json& jwk) {
             key->key_ops.push_back(name);
         }
     }
-    if (const std::string* alg = optional_string(jwk, "alg")) {
+    if (const std::string* alg = optional_member(jwk, "alg")) {
         key->alg = parse_jws_alg(*alg);
         if (!key->alg) {
             fail(errc::unsupported_key,
                  "JWK alg '" + detail::printable(*alg) + "' is not a signature algorithm");
         }
     }
-    const std::string& kty = required_string(jwk, "kty");
+    const std::string& kty = required_member(jwk, "kty");
     if (kty == "RSA") {
         key->kty = KeyType::rsa;
         parse_rsa(jwk, *key);

@@ -70,6 +70,65 @@ simdjson::dom::parser& json_parser() {
     return parser;
 }
 
+namespace {
+
+constexpr std::size_t max_json_depth = 64;
+
+bool has_repeated_name(simdjson::dom::object object, std::vector<std::string_view>& names) {
+    names.clear();
+    for (auto field : object) {
+        names.push_back(field.key);
+    }
+    if (names.size() < 2) {
+        return false;
+    }
+    if (names.size() <= 16) {
+        for (std::size_t i = 1; i < names.size(); ++i) {
+            for (std::size_t j = 0; j < i; ++j) {
+                if (names[i] == names[j]) {
+                    return true;
+                }
+            }
+        }
+        return false;
+    }
+    std::sort(names.begin(), names.end());
+    return std::adjacent_find(names.begin(), names.end()) != names.end();
+}
+
+bool has_repeated_member_at(simdjson::dom::element value, std::vector<std::string_view>& names,
+                            std::size_t depth) {
+    if (depth > max_json_depth) {
+        return true; // deeper than any JOSE header or claim set: refused rather than walked
+    }
+    simdjson::dom::object object;
+    simdjson::dom::array array;
+    if (!value.get_object().get(object)) {
+        if (has_repeated_name(object, names)) {
+            return true;
+        }
+        for (auto field : object) {
+            if (has_repeated_member_at(field.value, names, depth + 1)) {
+                return true;
+            }
+        }
+    } else if (!value.get_array().get(array)) {
+        for (auto entry : array) {
+            if (has_repeated_member_at(entry, names, depth + 1)) {
+                return true;
+            }
+        }
+    }
+    return false;
+}
+
+} // namespace
+
+bool has_repeated_member(simdjson::dom::element value) {
+    thread_local std::vector<std::string_view> names;
+    return has_repeated_member_at(value, names, 0);
+}
+
 bool decode_padded(std::string_view text, std::string& out) {
     out.clear();
     out.reserve(text.size() / 4 * 3 + 3 + simdjson::SIMDJSON_PADDING);
@@ -94,14 +153,18 @@ bool allowed(const JwsOptions& options, JwsAlg alg) {
            options.allowed_algs.end();
 }
 
-// Reads the protected header (RFC 7515 §4). Duplicate member names are rejected (§5.2 step 4
-// allows either rejecting or taking the last; rejecting leaves no room for parser differentials).
+// Reads the protected header (RFC 7515 §4). Duplicate member names, at any depth, are rejected
+// (§5.2 step 4 allows either rejecting or taking the last; rejecting leaves no room for parser
+// differentials).
 JwsHeader parse_header(const std::string& text, const JwsOptions& options) {
     simdjson::dom::element root;
     simdjson::dom::object object;
     if (detail::json_parser().parse(text.data(), text.size(), false).get(root) ||
         root.get_object().get(object)) {
         reject(errc::malformed_jws, "the JWS header is not a JSON object");
+    }
+    if (detail::has_repeated_member(root)) {
+        reject(errc::duplicate_member, "the JWS header repeats a member (or nests too deep)");
     }
     std::string_view alg_name;
     bool has_alg = false;
@@ -330,6 +393,14 @@ VerifiedJws verify_compact(std::string_view token, const JwsOptions& options, Re
     }
     if (!verify_signature(key.impl(), header.alg, token.substr(0, second), signature)) {
         reject(errc::bad_signature, "the signature does not verify");
+    }
+    // A JSON payload (a JWT's claims, RFC 7519 §7.2 step 10 reads them as a JSON object) must
+    // not repeat a member either: two readers of one claim set (the validator's typed claims,
+    // the raw JSON that roles and policies read) would otherwise see different values.
+    simdjson::dom::element claims;
+    if (!detail::json_parser().parse(payload.data(), payload.size(), false).get(claims) &&
+        detail::has_repeated_member(claims)) {
+        reject(errc::duplicate_member, "the JWS payload repeats a member (or nests too deep)");
     }
     return VerifiedJws{std::move(header), std::move(payload), std::move(key)};
 }

@@ -4,7 +4,6 @@
 // passes through one pipeline (endpoint_request.hpp).
 #include "authorization_response.hpp"
 #include "client_auth.hpp"
-#include "device_authorization_response.hpp"
 #include "dpop_decorator.hpp"
 #include "dpop_nonces.hpp"
 #include "dpop_policy.hpp"
@@ -14,17 +13,14 @@
 #include "introspection_response.hpp"
 #include "provider_internal.hpp"
 #include "provider_settings.hpp"
-#include "pushed_authorization.hpp"
 #include "token_endpoint/authorization_code_grant.hpp"
 #include "token_endpoint/client_credentials_grant.hpp"
-#include "token_endpoint/device_code_grant.hpp"
 #include "token_endpoint/refresh_grant.hpp"
 #include "token_revocation.hpp"
 #include "userinfo.hpp"
 
 #include <authflow/core/errors.hpp>
 #include <authflow/core/log.hpp>
-#include <authflow/core/random.hpp>
 #include <authflow/providers/oauth_provider.hpp>
 #include <authflow/providers/resource_request.hpp>
 
@@ -96,131 +92,6 @@ ProviderEndpoints OAuthProvider::configured_endpoints() const {
 
 ProviderEndpoints OAuthProvider::endpoints() {
     return configured_endpoints();
-}
-
-AuthorizationRequest OAuthProvider::begin_authorization(std::string_view redirect_uri,
-                                                        const QueryParams& extra_params) {
-    return begin_authorization(redirect_uri, extra_params, random_token(32));
-}
-
-AuthorizationRequest OAuthProvider::begin_authorization(std::string_view redirect_uri,
-                                                        const QueryParams& extra_params,
-                                                        std::string state) {
-    if (state.empty()) {
-        throw ConfigError(errc::invalid_argument, "an authorization request needs a state");
-    }
-    AuthorizationRequest request;
-    request.redirect_uri = std::string{redirect_uri};
-    request.state = std::move(state);
-    QueryParams extra = extra_params;
-    if (auto nonce = extra.get("nonce")) {
-        request.nonce = *nonce;
-    } else if (is_openid_connect() && wants_openid_scope()) {
-        // OIDC Core §3.1.2.1 + §15.5.2: a fresh nonce binds the ID token to this request.
-        request.nonce = random_token(32);
-        extra.add("nonce", request.nonce);
-    }
-    if (config_.use_pkce) {
-        request.pkce = PKCEChallenge::generate();
-    }
-    request.dpop_key = new_dpop_key();
-    if (request.dpop_key && !extra.contains("dpop_jkt")) {
-        // RFC 9449 §10: binds the authorization code to this key. An ordinary parameter, so a
-        // pushed authorization request carries it too.
-        extra.add("dpop_jkt", request.dpop_key->thumbprint());
-    }
-    const ProviderEndpoints resolved = endpoints();
-    const QueryParams params =
-        authorization_params(redirect_uri, request.state, request.pkce, extra, resolved);
-    if (!detail::should_push_authorization(config_.par, resolved)) {
-        request.url = append_query(resolved.authorization_endpoint, params);
-        return request;
-    }
-    // RFC 9126: the parameters go to the provider directly, authenticated (and, RFC 9449 §10.1,
-    // with a proof of the sign-in's DPoP key); the browser carries only a reference to them.
-    const auto auth = client_auth(resolved.client_auth_method);
-    std::optional<DpopProofMaker> proofs;
-    if (request.dpop_key) {
-        proofs.emplace(*request.dpop_key);
-    }
-    const detail::PushedAuthorization pushed = detail::read_pushed_authorization(
-        send(EndpointKind::pushed_authorization_request,
-             detail::pushed_authorization_request(
-                 resolved.pushed_authorization_request_endpoint, params, *auth,
-                 client_assertion_audience(resolved,
-                                           resolved.pushed_authorization_request_endpoint)),
-             proofs ? &*proofs : nullptr),
-        *clock_);
-    request.url = detail::pushed_authorization_url(resolved.authorization_endpoint,
-                                                   config_.client_id, pushed.request_uri);
-    request.expires_at = pushed.expires_at;
-    return request;
-}
-
-std::optional<SigningKey> OAuthProvider::new_dpop_key() {
-    if (!endpoints().dpop) {
-        return std::nullopt;
-    }
-    return SigningKey::generate(config_.dpop_alg);
-}
-
-std::string OAuthProvider::build_authorize_url(std::string_view redirect_uri,
-                                               std::string_view state,
-                                               const std::optional<PKCEChallenge>& pkce,
-                                               const QueryParams& extra_params) {
-    // The endpoint may come from discovery: resolve it first, or a provider configured by its
-    // issuer alone would build a URL without a host.
-    const ProviderEndpoints resolved = endpoints();
-    // append_query joins with '&' when the endpoint already has a query: a second '?' would
-    // turn our parameters into part of the provider's last value.
-    return append_query(resolved.authorization_endpoint,
-                        authorization_params(redirect_uri, state, pkce, extra_params, resolved));
-}
-
-QueryParams OAuthProvider::authorization_params(std::string_view redirect_uri,
-                                                std::string_view state,
-                                                const std::optional<PKCEChallenge>& pkce,
-                                                const QueryParams& extra_params,
-                                                const ProviderEndpoints& resolved) const {
-    if (redirect_uri.empty() || state.empty()) {
-        throw ConfigError(errc::invalid_argument,
-                          "an authorization request needs a redirect_uri and a state");
-    }
-    detail::check_extra_params(extra_params, {}, true);
-    if (!pkce && config_.use_pkce) {
-        throw ConfigError(errc::invalid_argument,
-                          "PKCE is on: pass a PKCEChallenge (or use begin_authorization)");
-    }
-    if (is_openid_connect() && wants_openid_scope() && !extra_params.contains("nonce")) {
-        throw ConfigError(errc::invalid_argument,
-                          "an OpenID Connect sign-in needs a nonce: pass one in the extra "
-                          "parameters (or use begin_authorization)");
-    }
-    if (resolved.authorization_endpoint.empty()) {
-        throw ConfigError(errc::config_missing,
-                          std::string{"no authorization endpoint: set authorize_url"} +
-                              (is_openid_connect() ? " or issuer_url" : ""));
-    }
-    QueryParams query{{"response_type", "code"},
-                      {"client_id", config_.client_id},
-                      {"redirect_uri", std::string{redirect_uri}},
-                      {"state", std::string{state}}};
-    if (!config_.scopes.empty()) {
-        query.add("scope", detail::join_scopes(config_.scopes));
-    }
-    if (pkce) {
-        query.add("code_challenge", pkce->challenge());
-        query.add("code_challenge_method", std::string{pkce->method()});
-    }
-    for (const auto& [name, value] : default_authorize_params()) {
-        if (!extra_params.contains(name)) {
-            query.add(name, value);
-        }
-    }
-    for (const auto& [name, value] : extra_params) {
-        query.add(name, value);
-    }
-    return query;
 }
 
 bool OAuthProvider::issuer_matches(std::string_view iss, const ProviderEndpoints& endpoints) const {
@@ -540,92 +411,6 @@ RevocationResult OAuthProvider::revoke_tokens(const OAuthTokenSet& tokens) {
         result.access_token_revoked = revoke_token(tokens.access_token, "access_token");
     }
     return result;
-}
-
-DeviceAuthorization OAuthProvider::start_device_authorization(const QueryParams& extra_params) {
-    detail::check_extra_params(extra_params, {"client_id", "client_secret", "scope"}, false);
-    const ProviderEndpoints resolved = endpoints();
-    if (resolved.device_authorization_endpoint.empty()) {
-        throw ConfigError(errc::config_missing,
-                          "the provider offers no device authorization endpoint: set "
-                          "device_authorization_url (AUTHFLOW_OAUTH2__DEVICE_AUTHORIZATION_URL or "
-                          "[oauth2] device_authorization_url)");
-    }
-    QueryParams form;
-    if (!config_.scopes.empty()) {
-        form.add("scope", detail::join_scopes(config_.scopes));
-    }
-    for (const auto& [name, value] : extra_params) {
-        form.add(name, value);
-    }
-    // RFC 8628 §3.1: the client authenticates as at the token endpoint.
-    const HttpResponse response =
-        post_authenticated(EndpointKind::device_authorization,
-                           resolved.device_authorization_endpoint, std::move(form), resolved);
-    DeviceAuthorization authorization = detail::read_device_authorization(response, *clock_);
-    if (resolved.dpop) {
-        authorization.dpop_key = SigningKey::generate(config_.dpop_alg);
-    }
-    return authorization;
-}
-
-OAuthTokenSet OAuthProvider::poll_device_token(const DeviceAuthorization& authorization,
-                                               CancelSignal* cancel) {
-    CancelSignal local;
-    CancelSignal& signal = cancel ? *cancel : local;
-    std::chrono::seconds interval = std::max(authorization.interval, std::chrono::seconds{1});
-    const ProviderEndpoints resolved = endpoints();
-    const detail::DeviceCodeGrant grant{authorization.device_code,
-                                        authorization.dpop_key.has_value()};
-    std::optional<DpopProofMaker> proofs;
-    if (authorization.dpop_key) {
-        proofs.emplace(*authorization.dpop_key);
-    }
-    const auto timeout_seconds = static_cast<double>(authorization.expires_in.count());
-    for (;;) {
-        const auto now = clock_->steady_now();
-        if (now >= authorization.expires_at) {
-            throw AuthFlowTimeout("the device code expired before the user approved",
-                                  timeout_seconds);
-        }
-        // RFC 8628 §3.5: wait `interval` between polls (on the injected Clock, cancellable).
-        if (signal.wait_until(*clock_, std::min(now + interval, authorization.expires_at))) {
-            throw AuthFlowCancelled(errc::cancelled, "the device authorization was cancelled");
-        }
-        if (clock_->steady_now() >= authorization.expires_at) {
-            throw AuthFlowTimeout("the device code expired before the user approved",
-                                  timeout_seconds);
-        }
-        HttpResponse response;
-        try {
-            response = send_token_request(grant.form(), resolved, proofs ? &*proofs : nullptr);
-        } catch (const TransportError& e) {
-            if (e.code() != errc::timeout) {
-                throw;
-            }
-            // RFC 8628 §3.5: back off on a connection timeout.
-            interval = std::min(interval * 2, std::chrono::seconds{300});
-            log(LogLevel::warning, "device token poll timed out; polling less often");
-            continue;
-        }
-        detail::DevicePoll poll = grant.read(response, *clock_);
-        if (poll.status == detail::DevicePoll::Status::slow_down) {
-            interval = detail::DeviceCodeGrant::slowed_down(interval, poll);
-        }
-        if (poll.status != detail::DevicePoll::Status::approved) {
-            continue;
-        }
-        if (poll.tokens.id_token) {
-            IdTokenChecks checks;
-            checks.access_token = poll.tokens.access_token;
-            checks.from_provider = true;
-            validate_response_id_token(poll.tokens, checks);
-        }
-        if (authorization.dpop_key) {
-            poll.tokens.dpop_key = authorization.dpop_key->to_pem();
-        }
-        return std::move(poll.tokens);
-    }
 }
 
 OAuthTokenSet OAuthProvider::client_credentials(const std::vector<std::string>& scopes,

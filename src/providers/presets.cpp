@@ -1,6 +1,7 @@
 // The preset providers: Google, Microsoft, GitHub.
 #include "provider_internal.hpp"
 
+#include <authflow/core/ascii.hpp>
 #include <authflow/core/encoding.hpp>
 #include <authflow/core/errors.hpp>
 #include <authflow/core/log.hpp>
@@ -71,12 +72,6 @@ bool is_guid(std::string_view text) {
     return true;
 }
 
-std::string lower(std::string text) {
-    std::transform(text.begin(), text.end(), text.begin(),
-                   [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-    return text;
-}
-
 ProviderConfig microsoft_config(ProviderConfig config, const std::string& tenant,
                                 const std::string& endpoint_base, const std::string& graph_base) {
     const bool valid_tenant =
@@ -102,7 +97,7 @@ ProviderConfig microsoft_config(ProviderConfig config, const std::string& tenant
     set_if_empty(config.end_session_url, v2 + "/logout");
     set_if_empty(config.jwks_uri, base + "/" + tenant + "/discovery/v2.0/keys");
     set_if_empty(config.userinfo_url, graph + "/oidc/userinfo");
-    const std::string t = lower(tenant);
+    const std::string t = ascii_lower(tenant);
     if (is_guid(tenant)) {
         set_if_empty(config.issuer_url, base + "/" + t + "/v2.0");
     } else if (t == "consumers") {
@@ -188,10 +183,10 @@ MicrosoftProvider::MicrosoftProvider(ProviderConfig config, std::string tenant_i
     // real token (or, compared loosely, accept any tenant's); check iss against the template
     // filled with the token's tid.
     IssuerResolver from_tid = tenant_issuer_template(issuer);
-    if (lower(tenant_id_) == "organizations") {
+    if (ascii_lower(tenant_id_) == "organizations") {
         // Work and school accounts only: the personal-account tenant is refused.
         set_issuer_resolver([from_tid, issuer](const IdTokenClaims& claims) {
-            if (claims.tid() && lower(*claims.tid()) == consumers_tenant_id) {
+            if (claims.tid() && ascii_lower(*claims.tid()) == consumers_tenant_id) {
                 return issuer; // the template itself never equals a real iss
             }
             return from_tid(claims);

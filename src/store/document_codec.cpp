@@ -15,22 +15,22 @@ constexpr std::string_view legacy_marker = "authflow-document";
 } // namespace
 
 std::string DocumentCodec::encode(std::string_view name, const nlohmann::json& document) const {
-    std::string json;
+    std::string serialised;
     try {
-        json = document.dump();
+        serialised = document.dump();
     } catch (const std::exception&) {
         // nlohmann rejects invalid UTF-8; never echo the offending value.
         fail(errc::invalid_argument, seal_.backend(),
              "the document cannot be serialised (a string is not valid UTF-8)");
     }
-    return seal_.seal(name, std::move(json));
+    return seal_.seal(name, std::move(serialised));
 }
 
 nlohmann::json DocumentCodec::decode(std::string_view name, std::string_view key,
                                      std::string_view record) const {
     std::string plain;
-    std::string_view json = seal_.open(name, key, record, plain);
-    auto document = nlohmann::json::parse(json, nullptr, false);
+    std::string_view opened = seal_.open(name, key, record, plain);
+    auto document = nlohmann::json::parse(opened, nullptr, false);
     if (document.is_discarded()) {
         fail(errc::store_corrupt, seal_.backend(), quoted_record(key) + " is not a valid document");
     }

@@ -17,7 +17,7 @@ namespace {
 
 using store_detail::fail;
 
-constexpr std::string_view backend_name_text = "keyring";
+constexpr std::string_view keyring_backend = "keyring";
 
 // The secret's text: "afkr1;<expiry in Unix ms, 0 for none>;<record>" for a record that is
 // UTF-8 text without NUL (every record authflow seals), "afkr2;<expiry>;<base64 of the record>"
@@ -46,7 +46,7 @@ const SecretSchema* schema_of(RecordKind kind) {
     case RecordKind::document:
         return &document_schema;
     }
-    fail(errc::internal, backend_name_text, "unknown record kind");
+    fail(errc::internal, keyring_backend, "unknown record kind");
 }
 
 // "authflow tokens (service): key", the label a keyring manager shows.
@@ -101,9 +101,9 @@ constexpr std::string_view unavailable_hint =
                   (error->domain == SECRET_ERROR && (error->code == SECRET_ERROR_IS_LOCKED ||
                                                      error->code == SECRET_ERROR_NO_SUCH_OBJECT)));
     if (unavailable) {
-        fail(errc::store_unavailable, backend_name_text, text + std::string{unavailable_hint});
+        fail(errc::store_unavailable, keyring_backend, text + std::string{unavailable_hint});
     }
-    fail(errc::store_failed, backend_name_text, text);
+    fail(errc::store_failed, keyring_backend, text);
 }
 
 // Connects to the Secret Service and checks that it has a default collection to store into.
@@ -123,7 +123,7 @@ void probe_secret_service() {
         fail_gerror(error, "finding the default keyring");
     }
     if (!collection) {
-        fail(errc::store_unavailable, backend_name_text,
+        fail(errc::store_unavailable, keyring_backend,
              "the Secret Service has no default keyring" + std::string{unavailable_hint});
     }
 }
@@ -237,14 +237,14 @@ public:
           clock_(store_detail::clock_or_system(options.clock)), record_ttl_(options.record_ttl),
           writer_(service_, clock_, record_ttl_),
           leases_(std::make_shared<store_detail::FileLeaseBackend>(
-              options.lock_dir, "keyring:" + service_, options.clock,
-              std::string{backend_name_text}, writer_)) {
+              options.lock_dir, "keyring:" + service_, options.clock, std::string{keyring_backend},
+              writer_)) {
         if (service_.empty() || service_.size() > 256) {
             throw ConfigError(errc::config_invalid,
                               "keyring token store: the service name must be 1 to 256 characters");
         }
         if (record_ttl_) {
-            store_detail::positive_ms(*record_ttl_, backend_name_text, "record_ttl");
+            store_detail::positive_ms(*record_ttl_, keyring_backend, "record_ttl");
         }
         probe_secret_service();
     }
@@ -291,8 +291,7 @@ public:
 };
 
 KeyringTokenStore::KeyringTokenStore(KeyringTokenStoreOptions options)
-    : TokenStore(backend_name_text,
-                 RecordSealing{options.key, RecordEncoding::text, options.clock}),
+    : TokenStore(keyring_backend, RecordSealing{options.key, RecordEncoding::text, options.clock}),
       impl_(std::make_shared<Impl>(std::move(options))) {}
 
 KeyringTokenStore::~KeyringTokenStore() = default;
@@ -309,7 +308,7 @@ std::optional<std::string> KeyringTokenStore::do_get(RecordKind kind, const std:
     }
     auto envelope = open_envelope(*text);
     if (!envelope) {
-        fail(errc::store_corrupt, backend_name_text,
+        fail(errc::store_corrupt, keyring_backend,
              "record '" + key.substr(0, 128) + "' is not an authflow token record");
     }
     if (!envelope->is_base64) {
@@ -318,7 +317,7 @@ std::optional<std::string> KeyringTokenStore::do_get(RecordKind kind, const std:
     try {
         return base64_decode(envelope->record);
     } catch (const std::exception&) {
-        fail(errc::store_corrupt, backend_name_text,
+        fail(errc::store_corrupt, keyring_backend,
              "record '" + key.substr(0, 128) + "' is not an authflow token record");
     }
 }

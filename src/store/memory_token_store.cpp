@@ -13,15 +13,23 @@ class MemoryTokenStore::Impl final : public detail::LeaseBackend {
 public:
     explicit Impl(MemoryTokenStoreOptions options)
         : clock_(store_detail::clock_or_system(std::move(options.clock))),
-          record_ttl_(options.record_ttl) {
+          record_ttl_(options.record_ttl), max_records_(options.max_records) {
         if (record_ttl_) {
             store_detail::positive_ms(*record_ttl_, "memory", "record_ttl");
         }
+        if (max_records_ && *max_records_ == 0) {
+            store_detail::fail(errc::invalid_argument, "memory", "max_records must be positive");
+        }
     }
+
+    using RecordId = std::pair<RecordKind, std::string>;
+    /// Records with a TTL by expiry, soonest first: what a save sweeps and the cap drops.
+    using Expiries = std::multimap<Clock::steady_time, RecordId>;
 
     struct Record {
         std::string value;
         std::optional<Clock::steady_time> expires;
+        Expiries::iterator expiry{}; ///< in expiries_ when `expires` is set
     };
     struct LeaseRecord {
         std::string holder;
@@ -32,7 +40,15 @@ public:
         return !record.expires || now < *record.expires;
     }
 
-    using RecordId = std::pair<RecordKind, std::string>;
+    using Records = std::map<RecordId, Record>;
+
+    // Removes a record and its index entry. Called with mutex_ held.
+    Records::iterator erase(Records::iterator it) {
+        if (it->second.expires) {
+            expiries_.erase(it->second.expiry);
+        }
+        return records_.erase(it);
+    }
 
     // Finds a live record, dropping an expired one. Called with mutex_ held.
     Record* find_live(RecordKind kind, const std::string& key) {
@@ -41,10 +57,34 @@ public:
             return nullptr;
         }
         if (!live(it->second, clock_->steady_now())) {
-            records_.erase(it);
+            erase(it);
             return nullptr;
         }
         return &it->second;
+    }
+
+    // Stores `record` under `id`: drops expired records first, then, at the cap, the record
+    // that expires soonest. Called with mutex_ held.
+    void store(RecordId id, Record record) {
+        const auto now = clock_->steady_now();
+        if (auto old = records_.find(id); old != records_.end()) {
+            erase(old);
+        }
+        while (!expiries_.empty() && !(now < expiries_.begin()->first)) {
+            erase(records_.find(expiries_.begin()->second));
+        }
+        while (max_records_ && records_.size() >= *max_records_ && !expiries_.empty()) {
+            erase(records_.find(expiries_.begin()->second));
+        }
+        auto [it, inserted] = records_.emplace(std::move(id), std::move(record));
+        if (it->second.expires) {
+            try {
+                it->second.expiry = expiries_.emplace(*it->second.expires, it->first);
+            } catch (...) {
+                records_.erase(it);
+                throw;
+            }
+        }
     }
 
     using Leases = std::map<std::string, LeaseRecord, std::less<>>;
@@ -107,7 +147,7 @@ public:
         if (it == leases_.end()) {
             return false;
         }
-        records_.insert_or_assign(RecordId{kind, key}, std::move(record));
+        store(RecordId{kind, key}, std::move(record));
         return true;
     }
 
@@ -127,8 +167,10 @@ public:
 
     std::shared_ptr<const Clock> clock_;
     std::optional<std::chrono::milliseconds> record_ttl_;
+    std::optional<std::size_t> max_records_;
     std::mutex mutex_;
-    std::map<RecordId, Record> records_;
+    Records records_;
+    Expiries expiries_;
     Leases leases_;
 };
 
@@ -142,7 +184,7 @@ void MemoryTokenStore::do_put(RecordKind kind, const std::string& key, std::stri
                               std::optional<std::chrono::milliseconds> ttl) {
     Impl::Record record = impl_->make_record(value, ttl);
     std::lock_guard lock(impl_->mutex_);
-    impl_->records_.insert_or_assign(Impl::RecordId{kind, key}, std::move(record));
+    impl_->store(Impl::RecordId{kind, key}, std::move(record));
 }
 
 std::optional<std::string> MemoryTokenStore::do_get(RecordKind kind, const std::string& key) {
@@ -156,7 +198,9 @@ std::optional<std::string> MemoryTokenStore::do_get(RecordKind kind, const std::
 bool MemoryTokenStore::do_erase(RecordKind kind, const std::string& key) {
     std::lock_guard lock(impl_->mutex_);
     bool had = impl_->find_live(kind, key) != nullptr;
-    impl_->records_.erase(Impl::RecordId{kind, key});
+    if (auto it = impl_->records_.find(Impl::RecordId{kind, key}); it != impl_->records_.end()) {
+        impl_->erase(it);
+    }
     return had;
 }
 
@@ -171,7 +215,7 @@ std::vector<std::string> MemoryTokenStore::do_keys(RecordKind kind) {
     std::lock_guard lock(impl_->mutex_);
     for (auto it = impl_->records_.begin(); it != impl_->records_.end();) {
         if (!impl_->live(it->second, now)) {
-            it = impl_->records_.erase(it);
+            it = impl_->erase(it);
             continue;
         }
         if (it->first.first == kind) {
@@ -180,6 +224,11 @@ std::vector<std::string> MemoryTokenStore::do_keys(RecordKind kind) {
         ++it;
     }
     return keys;
+}
+
+std::size_t MemoryTokenStore::record_count() const {
+    std::lock_guard lock(impl_->mutex_);
+    return impl_->records_.size();
 }
 
 std::shared_ptr<detail::LeaseBackend> MemoryTokenStore::lease_backend() {

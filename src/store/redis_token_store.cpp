@@ -12,7 +12,7 @@ namespace {
 
 using store_detail::fail;
 
-constexpr std::string_view backend_name_text = "redis";
+constexpr std::string_view redis_backend = "redis";
 
 // Redis keeps lease time itself: renew and release must check the holder atomically.
 constexpr std::string_view renew_script =
@@ -49,7 +49,7 @@ public:
                               "without spaces");
         }
         if (record_ttl_) {
-            store_detail::positive_ms(*record_ttl_, backend_name_text, "record_ttl");
+            store_detail::positive_ms(*record_ttl_, redis_backend, "record_ttl");
         }
         if (!options.key) {
             if (!options.insecure_plaintext_store) {
@@ -124,7 +124,7 @@ public:
         return integer(reply, "saving a record under a lease") == 1;
     }
 
-    std::string_view backend_name() const noexcept override { return backend_name_text; }
+    std::string_view backend_name() const noexcept override { return redis_backend; }
 
     // `{prefix}:oauth:{kind}:`: token sets keep the `tokens` segment of earlier versions.
     std::string kind_prefix(RecordKind kind) const {
@@ -142,7 +142,7 @@ public:
 };
 
 RedisTokenStore::RedisTokenStore(RedisTokenStoreOptions options)
-    : TokenStore(backend_name_text, RecordSealing{options.key, RecordEncoding::binary, nullptr}),
+    : TokenStore(redis_backend, RecordSealing{options.key, RecordEncoding::binary, nullptr}),
       impl_(std::make_shared<Impl>(std::move(options))) {}
 
 RedisTokenStore::~RedisTokenStore() = default;
@@ -183,7 +183,7 @@ std::optional<std::string> RedisTokenStore::do_get(RecordKind kind, const std::s
         return std::nullopt;
     }
     if (reply->type != REDIS_REPLY_STRING) {
-        fail(errc::store_corrupt, backend_name_text,
+        fail(errc::store_corrupt, redis_backend,
              "record '" + key.substr(0, 128) + "' is not a string value");
     }
     return std::string{reply_text(*reply)};

@@ -18,7 +18,7 @@ namespace authflow {
 
 namespace {
 
-constexpr std::string_view backend_name_text = "sqlite";
+constexpr std::string_view sqlite_backend = "sqlite";
 
 // The home directory: $HOME, else the password database.
 std::filesystem::path home_directory() {
@@ -32,7 +32,7 @@ std::filesystem::path home_directory() {
         found != nullptr && found->pw_dir != nullptr) {
         return found->pw_dir;
     }
-    store_detail::fail(errc::store_unavailable, backend_name_text,
+    store_detail::fail(errc::store_unavailable, sqlite_backend,
                        "cannot find the home directory (set HOME or XDG_STATE_HOME, or give a "
                        "path)");
 }
@@ -63,25 +63,25 @@ public:
           clock_(store_detail::clock_or_system(options.clock)),
           is_encrypting_(options.key.has_value()), record_ttl_(options.record_ttl) {
         if (record_ttl_) {
-            store_detail::positive_ms(*record_ttl_, backend_name_text, "record_ttl");
+            store_detail::positive_ms(*record_ttl_, sqlite_backend, "record_ttl");
         }
-        db_ = store_detail::open_sqlite_database(path_, options.busy_timeout, backend_name_text);
+        db_ = store_detail::open_sqlite_database(path_, options.busy_timeout, sqlite_backend);
         set_up_schema();
         prepare_statements();
         purge_expired();
         if (!is_encrypting_) {
-            store_detail::note_unencrypted_once(backend_name_text, path_.string());
+            store_detail::note_unencrypted_once(sqlite_backend, path_.string());
         }
     }
 
     // --- helpers (call with mutex_ held, except during construction) ---
 
     [[noreturn]] void fail_rc(int rc, std::string_view what) const {
-        store_detail::sqlite_fail(db_.get(), rc, what, path_, backend_name_text);
+        store_detail::sqlite_fail(db_.get(), rc, what, path_, sqlite_backend);
     }
 
     void exec(const char* sql, std::string_view what) {
-        store_detail::sqlite_exec(db_.get(), sql, what, path_, backend_name_text);
+        store_detail::sqlite_exec(db_.get(), sql, what, path_, sqlite_backend);
     }
 
     std::int64_t pragma_int(const char* sql, std::string_view what) {
@@ -94,14 +94,14 @@ public:
     }
 
     Statement prepare(const char* sql) {
-        return store_detail::sqlite_prepare(db_.get(), sql, path_, backend_name_text);
+        return store_detail::sqlite_prepare(db_.get(), sql, path_, sqlite_backend);
     }
 
     void set_up_schema() {
         // A file that is not a database already failed when it was opened.
         std::int64_t version = pragma_int("PRAGMA user_version", "reading the schema version");
         if (version > SqliteTokenStore::schema_version) {
-            fail(errc::store_failed, backend_name_text,
+            fail(errc::store_failed, sqlite_backend,
                  path_.string() + " has schema version " + std::to_string(version) +
                      ", newer than this authflow understands (" +
                      std::to_string(SqliteTokenStore::schema_version) + ")");
@@ -211,21 +211,21 @@ public:
     }
 
     void bind_text(sqlite3_stmt* stmt, int index, std::string_view text) {
-        store_detail::sqlite_bind(stmt, index, text, path_, backend_name_text);
+        store_detail::sqlite_bind(stmt, index, text, path_, sqlite_backend);
     }
 
     void bind_int(sqlite3_stmt* stmt, int index, std::int64_t value) {
-        store_detail::sqlite_bind(stmt, index, value, path_, backend_name_text);
+        store_detail::sqlite_bind(stmt, index, value, path_, sqlite_backend);
     }
 
     // Steps a statement that returns no rows; returns the number of changed rows.
     int run(sqlite3_stmt* stmt, std::string_view what) {
-        return store_detail::sqlite_run(stmt, what, path_, backend_name_text);
+        return store_detail::sqlite_run(stmt, what, path_, sqlite_backend);
     }
 
     // Steps a statement that gives a row or none; true for a row.
     bool row(sqlite3_stmt* stmt, std::string_view what) {
-        return store_detail::sqlite_row(stmt, what, path_, backend_name_text);
+        return store_detail::sqlite_row(stmt, what, path_, sqlite_backend);
     }
 
     void purge_expired() {
@@ -325,7 +325,7 @@ public:
         run(use.get(), "saving a record");
     }
 
-    std::string_view backend_name() const noexcept override { return backend_name_text; }
+    std::string_view backend_name() const noexcept override { return sqlite_backend; }
 
     std::filesystem::path path_;
     std::shared_ptr<const Clock> clock_;
@@ -339,8 +339,7 @@ public:
 };
 
 SqliteTokenStore::SqliteTokenStore(SqliteTokenStoreOptions options)
-    : TokenStore(backend_name_text,
-                 RecordSealing{options.key, RecordEncoding::text, options.clock}),
+    : TokenStore(sqlite_backend, RecordSealing{options.key, RecordEncoding::text, options.clock}),
       impl_(std::make_shared<Impl>(std::move(options))) {}
 
 SqliteTokenStore::~SqliteTokenStore() = default;

@@ -13,15 +13,15 @@ TokenSetCodec::TokenSetCodec(const RecordSeal& seal, std::shared_ptr<const Clock
     : seal_(seal), clock_(clock_or_system(std::move(clock))) {}
 
 std::string TokenSetCodec::encode(std::string_view name, const OAuthTokenSet& tokens) const {
-    std::string json;
+    std::string serialised;
     try {
-        json = encode_token_json(tokens);
+        serialised = encode_token_json(tokens);
     } catch (const std::exception&) {
         // nlohmann rejects invalid UTF-8; never echo the offending token.
         fail(errc::invalid_argument, seal_.backend(),
              "the token set cannot be serialised (a field is not valid UTF-8)");
     }
-    std::string record = seal_.seal(name, std::move(json));
+    std::string record = seal_.seal(name, std::move(serialised));
     remember(name, record, tokens);
     return record;
 }
@@ -72,9 +72,9 @@ void TokenSetCodec::forget(std::string_view name) const {
 OAuthTokenSet TokenSetCodec::decode_uncached(std::string_view name, std::string_view key,
                                              std::string_view text) const {
     std::string plain;
-    std::string_view json = seal_.open(name, key, text, plain);
+    std::string_view opened = seal_.open(name, key, text, plain);
     try {
-        return decode_token_json(json, *clock_);
+        return decode_token_json(opened, *clock_);
     } catch (const Error&) {
         fail(errc::store_corrupt, seal_.backend(),
              quoted_record(key) + " is not a valid token set");

@@ -4,6 +4,7 @@
 // Screenshots of the provider's pages and of our success page are kept in
 // <build>/test-artifacts/chromium-login/ for people to look at. Under CI=true a missing Chromium
 // fails the test.
+#include "browser.hpp"
 #include "cli_env.hpp"
 #include "support/oidc_provider.hpp"
 #include "support/test_env.hpp"
@@ -16,26 +17,8 @@
 namespace authflow {
 namespace {
 
-constexpr const char* chromium = "/usr/bin/chromium";
-
-std::string chromium_missing() {
-    if (!std::filesystem::exists(chromium)) {
-        return "Debian's chromium (/usr/bin/chromium; scripts/install-deps.sh installs it)";
-    }
-    if (!std::filesystem::exists(test::source_dir() /
-                                 "tests/support/node/node_modules/playwright-core/package.json")) {
-        return "playwright-core in tests/support/node/node_modules (run npm ci there)";
-    }
-    return test::OidcProvider::missing();
-}
-
-bool is_png(const std::filesystem::path& file) {
-    const std::string content = test::CliEnv::file_or_empty(file);
-    return content.size() > 1000 && content.starts_with("\x89PNG\r\n\x1a\n");
-}
-
 TEST(ChromiumLogin, SignsInThroughARealBrowser) {
-    const std::string missing = chromium_missing();
+    const std::string missing = test::browser_missing();
     AUTHFLOW_REQUIRE_SERVICE(missing.empty(), missing);
     test::OidcProvider op;
     const auto artifacts = test::binary_dir() / "test-artifacts" / "chromium-login";
@@ -44,19 +27,19 @@ TEST(ChromiumLogin, SignsInThroughARealBrowser) {
 
     test::CliEnv cli("chromium_login.mjs");
     cli.env()["AUTHFLOW_TEST_BROWSER_DIR"] = artifacts.string();
-    cli.env()["AUTHFLOW_TEST_CHROMIUM"] = chromium;
+    cli.env()["AUTHFLOW_TEST_CHROMIUM"] = test::chromium;
     auto login = cli.run({"--provider", "oidc", "--issuer", op.issuer(), "--client-id",
                           "public-client", "login", "--timeout", "90"});
-    const std::string browser_log = test::CliEnv::file_or_empty(artifacts / "log");
+    const std::string browser_log = test::file_or_empty(artifacts / "log");
     ASSERT_EQ(login.exit_code, 0) << login.out << login.err << browser_log;
     EXPECT_NE(login.out.find("Signed in as alice"), std::string::npos) << login.out;
-    EXPECT_EQ(test::CliEnv::file_or_empty(artifacts / "done"), "ok") << browser_log;
+    EXPECT_EQ(test::file_or_empty(artifacts / "done"), "ok") << browser_log;
     // The page Chromium ended on is our success page.
     EXPECT_NE(browser_log.find("callback page: Sign-in complete |"), std::string::npos)
         << browser_log;
     EXPECT_NE(browser_log.find("You can close this window"), std::string::npos) << browser_log;
     for (const char* shot : {"provider-login.png", "provider-consent.png", "success-page.png"}) {
-        EXPECT_TRUE(is_png(artifacts / shot)) << shot;
+        EXPECT_TRUE(test::is_png(artifacts / shot)) << shot;
     }
     EXPECT_EQ(cli.run({"status"}).exit_code, 0);
 }

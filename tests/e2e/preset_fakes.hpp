@@ -188,7 +188,12 @@ public:
     static constexpr const char* client_id = "Iv1.8a61f9b3a7aba766";
     static constexpr const char* client_secret = "gh-secret";
 
-    GitHubFake() {
+    /// `public_email`: what /user shows as the user's public address (GitHub lets a user show
+    /// any address there); empty: the documented example's, the same as its verified primary.
+    explicit GitHubFake(const std::string& public_email = "") {
+        if (!public_email.empty()) {
+            v_["user"]["body"]["email"] = public_email;
+        }
         serve_authorize("/login/oauth/authorize");
         server_.Post("/login/oauth/access_token", [this](const httplib::Request& req,
                                                          httplib::Response& res) {
@@ -225,6 +230,8 @@ public:
         return std::make_shared<GitHubProvider>(c, base());
     }
     std::string login() const { return v_["user"]["body"]["login"]; }
+    /// The verified primary address /user/emails lists.
+    std::string primary_email() const { return v_["emails"]["body"][0]["email"]; }
 
 private:
     nlohmann::json v_ = provider_vectors("github.json");

@@ -4,6 +4,7 @@
 // The session cookie's attributes are asserted as the browser holds them. Screenshots (sign-in
 // page, provider pages, home page, signed-out page) and report.json are kept in
 // <build>/test-artifacts/serve-chromium/. Under CI=true a missing Chromium fails the test.
+#include "browser.hpp"
 #include "support/oidc_provider.hpp"
 #include "support/process.hpp"
 #include "support/test_env.hpp"
@@ -22,33 +23,11 @@
 namespace authflow {
 namespace {
 
-constexpr const char* chromium = "/usr/bin/chromium";
-
-std::string chromium_missing() {
-    if (!std::filesystem::exists(chromium)) {
-        return "Debian's chromium (/usr/bin/chromium; scripts/install-deps.sh installs it)";
-    }
-    if (!std::filesystem::exists(test::source_dir() /
-                                 "tests/support/node/node_modules/playwright-core/package.json")) {
-        return "playwright-core in tests/support/node/node_modules (run npm ci there)";
-    }
-    return test::OidcProvider::missing();
-}
-
-std::string file_or_empty(const std::filesystem::path& file) {
-    return std::filesystem::exists(file) ? test::read_file(file) : std::string{};
-}
-
-bool is_png(const std::filesystem::path& file) {
-    const std::string content = file_or_empty(file);
-    return content.size() > 1000 && content.starts_with("\x89PNG\r\n\x1a\n");
-}
-
 /// A provider and `authflow serve` registered with it, on free ports of 127.0.0.1.
 class ServeInChromium : public ::testing::Test {
 protected:
     void SetUp() override {
-        const std::string missing = chromium_missing();
+        const std::string missing = test::browser_missing();
         AUTHFLOW_REQUIRE_SERVICE(missing.empty(), missing);
         const int port = test::free_port();
         app_ = "http://127.0.0.1:" + std::to_string(port);
@@ -87,10 +66,10 @@ protected:
         std::vector<std::string> argv{"node", (test::source_dir() / "demo/check.mjs").string(),
                                       app_};
         argv.insert(argv.end(), extra.begin(), extra.end());
-        return test::run_command(argv, {{"AUTHFLOW_CHROMIUM", chromium}}, {}, 120000);
+        return test::run_command(argv, {{"AUTHFLOW_CHROMIUM", test::chromium}}, {}, 120000);
     }
 
-    std::string serve_log() const { return file_or_empty(dir_.path() / "serve.log"); }
+    std::string serve_log() const { return test::file_or_empty(dir_.path() / "serve.log"); }
 
     bool provider_logout_ = false;
     /// The client `authflow serve` signs in as, and its extra environment (set by a derived
@@ -135,7 +114,7 @@ TEST_F(ServeInChromium, SignsInShowsTheUserAndSignsOut) {
 
     for (const char* shot : {"sign-in-page.png", "provider-login.png", "provider-consent.png",
                              "home-page.png", "signed-out.png"}) {
-        EXPECT_TRUE(is_png(artifacts / shot)) << shot;
+        EXPECT_TRUE(test::is_png(artifacts / shot)) << shot;
     }
     // What the provider saw: one code exchange, and the tokens revoked at sign-out.
     EXPECT_EQ(op_->count_events("grant.success", "conf-client"), 1u);
@@ -174,7 +153,7 @@ TEST_F(ServeInChromiumWithProviderLogout, SignOutEndsTheProviderSessionToo) {
     EXPECT_EQ(report.value("signed_out_url", ""), app_ + "/");
     EXPECT_EQ(report.value("session_cookie_after_sign_out", true), false);
     EXPECT_EQ(report.value("provider_asks_password_again", false), true);
-    EXPECT_TRUE(is_png(artifacts / "provider-logout.png"));
+    EXPECT_TRUE(test::is_png(artifacts / "provider-logout.png"));
     EXPECT_EQ(op_->count_events("end_session.success", "conf-client"), 1u);
     // The provider's back-channel call reached the app (whose session was already ended).
     EXPECT_EQ(op_->count_events("backchannel.success", "conf-client"), 1u) << op_->log();

@@ -3,6 +3,7 @@
 // AUTHFLOW_DEPLOY__PROVIDER_LOGOUT), the provider's logout confirmation page, then the provider's
 // back-channel logout call to {prefix}/backchannel-logout, which ends the other sessions of that
 // provider session on the other worker.
+#include "serve_worker.hpp"
 #include "support/oidc_provider.hpp"
 #include "support/process.hpp"
 #include "support/redis_server.hpp"
@@ -22,16 +23,6 @@
 namespace authflow::test {
 namespace {
 
-std::string set_cookie_value(const HttpResponse& response, const std::string& name) {
-    for (const auto& [header, value] : response.headers) {
-        if ((header == "Set-Cookie" || header == "set-cookie") && value.rfind(name + "=", 0) == 0) {
-            const auto end = value.find(';');
-            return value.substr(name.size() + 1, end - name.size() - 1);
-        }
-    }
-    return {};
-}
-
 std::string param(const std::string& url, const std::string& name) {
     const auto q = url.find('?');
     for (const auto& [k, v] : parse_query(q == std::string::npos ? "" : url.substr(q + 1))) {
@@ -42,56 +33,10 @@ std::string param(const std::string& url, const std::string& name) {
     return {};
 }
 
-/// One `authflow serve --session-store redis` process with provider_logout on.
-class Worker {
-public:
-    Worker(const std::string& name, int port, const std::string& public_url, const OidcProvider& op,
-           const std::string& redis_url, const std::string& store_key, const TempDir& dir)
-        : port_(port), log_(dir.path() / (name + ".log")) {
-        write_file(dir.path() / "secret", OidcProvider::secret_of("conf-client"));
-        write_file(dir.path() / "config.toml", "");
-        process_ = std::make_unique<ChildProcess>(
-            std::vector<std::string>{cli_path().string(),
-                                     "--config",
-                                     (dir.path() / "config.toml").string(),
-                                     "--provider",
-                                     "oidc",
-                                     "--issuer",
-                                     op.issuer(),
-                                     "--client-id",
-                                     "conf-client",
-                                     "--client-secret-file",
-                                     (dir.path() / "secret").string(),
-                                     "--scopes",
-                                     "openid profile email",
-                                     "serve",
-                                     "--listen",
-                                     "127.0.0.1:" + std::to_string(port),
-                                     "--public-url",
-                                     public_url,
-                                     "--session-store",
-                                     "redis",
-                                     "--redis-url",
-                                     redis_url},
-            std::map<std::string, std::string>{{"AUTHFLOW_STORE_KEY", store_key},
-                                               {"AUTHFLOW_DEPLOY__PROVIDER_LOGOUT", "true"}},
-            log_);
-        if (!wait_for_port(port, 30000)) {
-            throw std::runtime_error(name + " did not start: " + read_file(log_));
-        }
-    }
+using Worker = ServeWorker;
 
-    std::string url(const std::string& path) const {
-        return "http://127.0.0.1:" + std::to_string(port_) + path;
-    }
-    std::string log() const { return read_file(log_); }
-    int stop() { return process_->stop(15); }
-
-private:
-    int port_;
-    std::filesystem::path log_;
-    std::unique_ptr<ChildProcess> process_;
-};
+/// Workers with provider_logout on.
+const ServeWorkerOptions provider_logout{{}, {{"AUTHFLOW_DEPLOY__PROVIDER_LOGOUT", "true"}}};
 
 HttpResponse send(const std::string& method, const std::string& url, const std::string& cookies,
                   const std::string& origin = {}) {
@@ -148,8 +93,8 @@ TEST(DeployLogout, ProviderLogoutEndsTheProviderSessionAndItsBackChannelCallEnds
           {"backchannel_logout_session_required", true}}}};
     OidcProvider op(options);
     const std::string key = StoreKey::generate().to_base64();
-    Worker a("a", port_a, public_url, op, redis.url(), key, dir);
-    Worker b("b", port_b, public_url, op, redis.url(), key, dir);
+    Worker a("a", port_a, public_url, op.issuer(), redis.url(), key, dir, provider_logout);
+    Worker b("b", port_b, public_url, op.issuer(), redis.url(), key, dir, provider_logout);
 
     // One provider session signs in to the app twice (a second tab), another provider session
     // of the same user once.

@@ -4,6 +4,7 @@
 // the provider restarts with new signing keys while the workers run. Then Redis is killed and
 // restarted (append-only) under load: requests fail with 503 while it is down, and every session
 // works again afterwards without restarting a worker.
+#include "serve_worker.hpp"
 #include "support/oidc_provider.hpp"
 #include "support/process.hpp"
 #include "support/redis_server.hpp"
@@ -28,16 +29,6 @@ namespace authflow::test {
 namespace {
 
 using namespace std::chrono_literals;
-
-std::string set_cookie_value(const HttpResponse& response, const std::string& name) {
-    for (const auto& [header, value] : response.headers) {
-        if ((header == "Set-Cookie" || header == "set-cookie") && value.rfind(name + "=", 0) == 0) {
-            const auto end = value.find(';');
-            return value.substr(name.size() + 1, end - name.size() - 1);
-        }
-    }
-    return {};
-}
 
 /// op.mjs on a fixed port, so that it can be restarted under the same issuer. Each start makes
 /// new signing keys (op.mjs generates them at start-up); a restart gives them new key ids.
@@ -94,55 +85,7 @@ private:
     std::unique_ptr<ChildProcess> process_;
 };
 
-/// One `authflow serve --session-store redis` process.
-class Worker {
-public:
-    Worker(const std::string& name, int port, const std::string& public_url, const Provider& op,
-           const std::string& redis_url, const std::string& store_key, const TempDir& dir)
-        : port_(port), log_(dir.path() / (name + ".log")) {
-        write_file(dir.path() / "secret", OidcProvider::secret_of("conf-client"));
-        write_file(dir.path() / "config.toml", "");
-        process_ = std::make_unique<ChildProcess>(
-            std::vector<std::string>{cli_path().string(),
-                                     "--config",
-                                     (dir.path() / "config.toml").string(),
-                                     "--provider",
-                                     "oidc",
-                                     "--issuer",
-                                     op.issuer(),
-                                     "--client-id",
-                                     "conf-client",
-                                     "--client-secret-file",
-                                     (dir.path() / "secret").string(),
-                                     "--scopes",
-                                     "openid profile email",
-                                     "serve",
-                                     "--listen",
-                                     "127.0.0.1:" + std::to_string(port),
-                                     "--public-url",
-                                     public_url,
-                                     "--session-store",
-                                     "redis",
-                                     "--redis-url",
-                                     redis_url},
-            std::map<std::string, std::string>{{"AUTHFLOW_STORE_KEY", store_key}}, log_);
-        if (!wait_for_port(port, 30000)) {
-            throw std::runtime_error(name + " did not start: " + read_file(log_));
-        }
-    }
-
-    std::string url(const std::string& path) const {
-        return "http://127.0.0.1:" + std::to_string(port_) + path;
-    }
-    bool running() { return process_->running(); }
-    std::string log() const { return read_file(log_); }
-    int stop() { return process_->stop(15); }
-
-private:
-    int port_;
-    std::filesystem::path log_;
-    std::unique_ptr<ChildProcess> process_;
-};
+using Worker = ServeWorker;
 
 HttpResponse get_with_session(const std::string& url, const std::string& session,
                               std::chrono::milliseconds timeout = 10s) {
@@ -185,8 +128,8 @@ struct Deployment {
         public_url = "http://127.0.0.1:" + std::to_string(port_a);
         op = std::make_unique<Provider>(std::vector<std::string>{public_url + "/auth/callback"});
         const std::string key = StoreKey::generate().to_base64();
-        a = std::make_unique<Worker>("a", port_a, public_url, *op, redis.url(), key, dir);
-        b = std::make_unique<Worker>("b", port_b, public_url, *op, redis.url(), key, dir);
+        a = std::make_unique<Worker>("a", port_a, public_url, op->issuer(), redis.url(), key, dir);
+        b = std::make_unique<Worker>("b", port_b, public_url, op->issuer(), redis.url(), key, dir);
     }
 
     TempDir dir;

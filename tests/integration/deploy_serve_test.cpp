@@ -1,5 +1,6 @@
 // `authflow serve` against a real OpenID Provider (node oidc-provider): sign in through the
 // provider's pages over HTTP with a cookie jar, see the user on the home page, sign out.
+#include "serve_worker.hpp"
 #include "support/oidc_provider.hpp"
 #include "support/process.hpp"
 #include "support/test_env.hpp"
@@ -13,16 +14,6 @@
 
 namespace authflow {
 namespace {
-
-std::string set_cookie_value(const HttpResponse& response, const std::string& name) {
-    for (const auto& [header, value] : response.headers) {
-        if ((header == "Set-Cookie" || header == "set-cookie") && value.rfind(name + "=", 0) == 0) {
-            const auto end = value.find(';');
-            return value.substr(name.size() + 1, end - name.size() - 1);
-        }
-    }
-    return {};
-}
 
 TEST(DeployServe, SignInThroughTheProviderPagesAndSignOut) {
     AUTHFLOW_REQUIRE_SERVICE(test::OidcProvider::available(), test::OidcProvider::missing());
@@ -57,7 +48,7 @@ TEST(DeployServe, SignInThroughTheProviderPagesAndSignOut) {
     const HttpResponse back = browser.get(browser.last_redirect());
     ASSERT_EQ(back.status, 302) << back.body << test::read_file(dir.path() / "serve.log");
     EXPECT_EQ(back.header("Location").value_or(""), "/");
-    const std::string session = set_cookie_value(back, "authflow_session");
+    const std::string session = test::set_cookie_value(back, "authflow_session");
     ASSERT_FALSE(session.empty());
 
     const HttpResponse home = browser.get(app + "/");
@@ -78,7 +69,7 @@ TEST(DeployServe, SignInThroughTheProviderPagesAndSignOut) {
     logout.headers.emplace_back("Origin", app);
     const HttpResponse out = http->send(logout);
     EXPECT_EQ(out.status, 303);
-    EXPECT_EQ(set_cookie_value(out, "authflow_session"), "");
+    EXPECT_EQ(test::set_cookie_value(out, "authflow_session"), "");
 
     HttpRequest after;
     after.url = app + "/auth/status";
@@ -93,6 +84,23 @@ TEST(DeployServe, SignInThroughTheProviderPagesAndSignOut) {
     EXPECT_NE(test::read_file(dir.path() / "serve.log").find("Listening on " + app),
               std::string::npos);
     EXPECT_EQ(serve.stop(15), 0); // SIGTERM: a clean exit with status 0
+}
+
+// Listening on every address leaves the URL browsers use unknown: the error says to set it,
+// rather than blaming a public_url the user never set.
+TEST(DeployServe, ListeningOnEveryAddressAsksForThePublicUrl) {
+    test::TempDir dir;
+    test::write_file(dir.path() / "config.toml", "");
+    const auto result = test::run_command({test::cli_path().string(), "--config",
+                                           (dir.path() / "config.toml").string(), "--provider",
+                                           "oidc", "--issuer", "https://op.example", "--client-id",
+                                           "app", "serve", "--listen", "0.0.0.0:0"},
+                                          {}, {}, 30000);
+    EXPECT_EQ(result.exit_code, 2) << result.err;
+    EXPECT_NE(result.err.find("--public-url"), std::string::npos) << result.err;
+    EXPECT_NE(result.err.find("0.0.0.0:0"), std::string::npos) << result.err;
+    EXPECT_EQ(result.err.find("invalid deploy setting public_url"), std::string::npos)
+        << result.err;
 }
 
 } // namespace

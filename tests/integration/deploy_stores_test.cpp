@@ -56,6 +56,12 @@ struct RedisBackend {
     std::shared_ptr<PendingLoginStore> pending(std::shared_ptr<Clock> clock) {
         return std::make_shared<RedisPendingLoginStore>(options(), clock);
     }
+    std::shared_ptr<PendingLoginStore> pending(std::shared_ptr<Clock> clock,
+                                               PendingLoginLimits limits) {
+        RedisDeployStoreOptions o = options();
+        o.pending_limits = limits;
+        return std::make_shared<RedisPendingLoginStore>(o, clock);
+    }
     std::shared_ptr<LoginRateLimiter> limiter(RateLimitOptions limits, std::shared_ptr<Clock>) {
         return std::make_shared<RedisLoginRateLimiter>(options(), limits);
     }
@@ -128,7 +134,8 @@ TEST(DeployRedisStores, DumpHoldsNoSessionIdTokenOrUserIdAndEveryKeyExpires) {
     ASSERT_TRUE(c && c->err == 0);
     Reply keys = raw(c.get(), {"KEYS", prefix + ":*"});
     ASSERT_EQ(keys->type, REDIS_REPLY_ARRAY);
-    EXPECT_EQ(keys->elements, 5u); // session, user set, tokens, pending, rate limit
+    // session, user set, tokens, pending, pending_all, pending_client, rate limit
+    EXPECT_EQ(keys->elements, 7u);
     std::string dump;
     for (std::size_t i = 0; i < keys->elements; ++i) {
         const std::string key{keys->element[i]->str, keys->element[i]->len};
@@ -138,6 +145,11 @@ TEST(DeployRedisStores, DumpHoldsNoSessionIdTokenOrUserIdAndEveryKeyExpires) {
         Reply type = raw(c.get(), {"TYPE", key});
         if (std::string{type->str} == "set") {
             Reply members = raw(c.get(), {"SMEMBERS", key});
+            for (std::size_t j = 0; j < members->elements; ++j) {
+                dump += std::string{members->element[j]->str, members->element[j]->len} + "\n";
+            }
+        } else if (std::string{type->str} == "zset") {
+            Reply members = raw(c.get(), {"ZRANGE", key, "0", "-1"});
             for (std::size_t j = 0; j < members->elements; ++j) {
                 dump += std::string{members->element[j]->str, members->element[j]->len} + "\n";
             }
@@ -151,7 +163,7 @@ TEST(DeployRedisStores, DumpHoldsNoSessionIdTokenOrUserIdAndEveryKeyExpires) {
          {id, user, std::string{"access-token-abcdefghijklmnop"},
           std::string{"refresh-token-qrstuvwxyz0123"}, std::string{"id-token-header"},
           std::string{"state-value-ABCDEFGHIJKLMNOP"}, std::string(64, 'v'),
-          std::string{"z@example.com"}}) {
+          std::string{"z@example.com"}, std::string{"192.0.2.55"}}) {
         EXPECT_EQ(dump.find(secret), std::string::npos) << "found in the dump: " << secret;
     }
     // Everything still reads back through the stores.
@@ -345,7 +357,8 @@ std::vector<std::string> run_two(const SharedTarget& target, const std::string& 
 void expect_single_use_take_across_processes(const SharedTarget& target, const TempDir& dir) {
     auto pending = open_pending(target);
     for (int i = 0; i < race_states; ++i) {
-        pending->put("race-" + std::to_string(i), contract_pending(system_clock()));
+        // Without a client: more than one client may keep in progress.
+        pending->put("race-" + std::to_string(i), contract_pending_from(system_clock(), ""));
     }
     const auto outputs = run_two(target, "take", dir);
     std::multiset<int> taken;

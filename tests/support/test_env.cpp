@@ -90,6 +90,17 @@ bool wait_for_port(int port, int timeout_ms) {
     return false;
 }
 
+bool wait_for_text(const std::filesystem::path& path, std::string_view text, int timeout_ms) {
+    auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(timeout_ms);
+    while (std::chrono::steady_clock::now() < deadline) {
+        if (std::filesystem::exists(path) && read_file(path).find(text) != std::string::npos) {
+            return true;
+        }
+        std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    }
+    return false;
+}
+
 void write_file(const std::filesystem::path& path, std::string_view content) {
     if (path.has_parent_path()) {
         std::filesystem::create_directories(path.parent_path());

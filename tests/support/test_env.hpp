@@ -33,6 +33,9 @@ private:
 int free_port();
 /// Waits up to `timeout_ms` for 127.0.0.1:port to accept connections.
 bool wait_for_port(int port, int timeout_ms = 10000);
+/// Waits up to `timeout_ms` for the file at `path` to contain `text` (a process's log line).
+bool wait_for_text(const std::filesystem::path& path, std::string_view text,
+                   int timeout_ms = 10000);
 
 /// Writes a whole file (creating parent directories).
 void write_file(const std::filesystem::path& path, std::string_view content);

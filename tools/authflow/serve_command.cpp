@@ -1,6 +1,9 @@
 // `authflow serve`: a small web app on cpp-httplib showing deploy-mode sign-in: a sign-in page,
 // a home page with the signed-in user, roles and session expiry, and a sign-out button.
 #include "cli.hpp"
+#include "environment_check.hpp"
+#include "serve_gateway.hpp"
+#include "serve_upstream.hpp"
 #include "signals.hpp"
 
 #include <authflow/core/errors.hpp>
@@ -8,7 +11,6 @@
 #include <authflow/core/url.hpp>
 #include <authflow/deploy/auth_routes.hpp>
 #include <authflow/deploy/httplib_adapter.hpp>
-#include <authflow/deploy/login_page.hpp>
 #include <authflow/deploy/shared_stores.hpp>
 #include <authflow/native/callback_server.hpp>
 #include <authflow/providers/factory.hpp>
@@ -31,7 +33,11 @@ struct ServeOptions {
     std::string session_store; ///< empty: the settings' state_backend (default memory)
     std::string redis_url;     ///< empty: the settings' redis_url
     std::string session_db;    ///< SQLite file; empty: default_deploy_sqlite_path()
-    std::string title = "authflow demo";
+    std::string title;         ///< empty: the settings' title
+    GatewayServeOptions gateway;
+    std::string upstream;          ///< empty: the settings' upstream (none: the demo pages)
+    std::string login_rate_limit;  ///< empty: the settings' login_rate_limit
+    std::string login_rate_window; ///< empty: the settings' login_rate_window
 };
 
 /// Splits "HOST:PORT" ("[::1]:8080" for IPv6). Throws ConfigError (config_invalid).
@@ -55,6 +61,41 @@ std::pair<std::string, int> split_listen(const std::string& listen) {
         throw ConfigError(errc::config_invalid, "--listen port out of range");
     }
     return {host, port};
+}
+
+/// Refuses an AUTHFLOW_DEPLOY__ variable that is not a setting, as load_serve_settings refuses an
+/// unknown [deploy] key (the general warning about it has been printed already).
+void refuse_unknown_deploy_variables() {
+    for (const std::string& warning : unknown_environment_warnings(authflow_environment_names())) {
+        if (warning.starts_with("unknown setting AUTHFLOW_DEPLOY__")) {
+            throw ConfigError(errc::config_invalid, "environment: " + warning);
+        }
+    }
+}
+
+/// The deploy settings; public_url, when no source sets it, is the listening URL, which works
+/// only for a loopback address: any other says how to set the URL browsers use. An unknown key
+/// in [deploy] stops the start: a misspelt policy (allowed_grups) would let everyone in.
+DeploySettings load_serve_settings(SettingsSources sources, const std::string& host,
+                                   const std::string& listen_url, const std::string& listen) {
+    try {
+        return load_deploy_settings(sources, UnknownDeployKeys::refuse);
+    } catch (const ConfigError& e) {
+        if (e.code() != errc::config_missing || sources.flags.contains("public_url")) {
+            throw;
+        }
+    }
+    if (!is_loopback_host(host)) {
+        throw ConfigError(errc::config_missing,
+                          "--listen " + listen +
+                              " is not a loopback address, so the URL browsers use cannot be "
+                              "guessed: set it with --public-url https://app.example.com (or "
+                              "public_url in the config file's [deploy] table, or "
+                              "AUTHFLOW_DEPLOY__PUBLIC_URL); it must be https, e.g. the address "
+                              "of the TLS proxy in front of this server");
+    }
+    sources.flags["public_url"] = listen_url;
+    return load_deploy_settings(sources, UnknownDeployKeys::refuse);
 }
 
 constexpr const char* page_style =
@@ -116,37 +157,72 @@ void security_headers(httplib::Response& response, const std::string& form_actio
     response.set_header("Cache-Control", "no-store");
 }
 
+int listen_until_stopped(Context& ctx, httplib::Server& server, const std::string& listen_url,
+                         const DeploySettings& deploy);
+
 int run_serve(Context& ctx, const ServeOptions& options) {
     if (!options.session_store.empty() && options.session_store != "memory" &&
         options.session_store != "sqlite" && options.session_store != "redis") {
         throw ConfigError(errc::config_invalid, "--session-store must be memory, sqlite or redis");
     }
     const auto [host, port] = split_listen(options.listen);
-
-    httplib::Server server;
-    server.set_tcp_nodelay(true);
-    server.set_keep_alive_max_count(1000);
-    // Idle keep-alive connections hold a worker until this ends: keeps shutdown prompt.
-    server.set_keep_alive_timeout(1);
-    const int bound = port == 0 ? server.bind_to_any_port(host) : port;
-    if (bound <= 0 || (port != 0 && !server.bind_to_port(host, port))) {
-        throw TransportError(errc::port_in_use, "cannot listen on " + options.listen);
-    }
-    const std::string host_in_url = host.find(':') != std::string::npos ? "[" + host + "]" : host;
-    const std::string listen_url = "http://" + host_in_url + ":" + std::to_string(bound);
+    refuse_unknown_deploy_variables();
 
     SettingsSources sources;
     sources.config_file = ctx.global.config_file;
     sources.profile = ctx.global.profile;
-    sources.flags["public_url"] = options.public_url.empty() ? listen_url : options.public_url;
+    if (!options.public_url.empty()) {
+        sources.flags["public_url"] = options.public_url;
+    }
     if (!options.session_store.empty()) {
         sources.flags["state_backend"] = options.session_store;
     }
     if (!options.redis_url.empty()) {
         sources.flags["redis_url"] = options.redis_url;
     }
-    const DeploySettings deploy = load_deploy_settings(sources);
+    if (!options.title.empty()) {
+        sources.flags["title"] = options.title;
+    }
+    if (!options.upstream.empty()) {
+        sources.flags["upstream"] = options.upstream;
+    }
+    if (!options.login_rate_limit.empty()) {
+        sources.flags["login_rate_limit"] = options.login_rate_limit;
+    }
+    if (!options.login_rate_window.empty()) {
+        sources.flags["login_rate_window"] = options.login_rate_window;
+    }
+    apply_gateway_flags(options.gateway, sources.flags);
+    // Any address but a loopback one needs the public URL: said before anything listens there.
+    std::optional<DeploySettings> early;
+    if (!is_loopback_host(host)) {
+        early = load_serve_settings(sources, host, {}, options.listen);
+    }
+    httplib::Server server;
+    server.set_tcp_nodelay(true);
+    server.set_keep_alive_max_count(1000);
+    // Idle keep-alive connections hold a worker until this ends: keeps shutdown prompt.
+    server.set_keep_alive_timeout(1);
+    // --check-config binds nothing: it may run beside the serving instance.
+    const int bound = options.gateway.check_config ? port
+                      : port == 0                  ? server.bind_to_any_port(host)
+                                                   : port;
+    if (!options.gateway.check_config &&
+        (bound <= 0 || (port != 0 && !server.bind_to_port(host, port)))) {
+        throw TransportError(errc::port_in_use, "cannot listen on " + options.listen);
+    }
+    const std::string host_in_url = host.find(':') != std::string::npos ? "[" + host + "]" : host;
+    const std::string listen_url = "http://" + host_in_url + ":" + std::to_string(bound);
+
+    const DeploySettings deploy =
+        early ? *early : load_serve_settings(sources, host, listen_url, options.listen);
     const OAuth2Settings oauth = ctx.load_settings();
+    if (options.gateway.check_config) {
+        static_cast<void>(create_provider_from_settings(oauth));
+        *ctx.out << "Configuration is valid\n";
+        print_registration(*ctx.out, deploy);
+        return exit_ok;
+    }
     auto provider = create_provider_from_settings(oauth);
     // Sessions, pending logins, rate limits and tokens of the chosen backend; with Redis the
     // store key is required (AUTHFLOW_STORE_KEY or store_key_file), or this throws ConfigError.
@@ -154,8 +230,17 @@ int run_serve(Context& ctx, const ServeOptions& options) {
     store_options.sqlite_path = options.session_db;
     auto routes = std::make_shared<const AuthRoutes>(deploy, provider,
                                                      make_deploy_stores(deploy, store_options));
+    preflight(*provider, routes->stores(), deploy);
 
+    // Before the auth routes: they answer every other path below the prefix with the 404 page,
+    // and cpp-httplib takes the first route that matches.
+    mount_check_route(server,
+                      std::make_shared<const GatewayRoutes>(routes, GatewaySettings::from(deploy)));
     mount_auth_routes(server, routes);
+    if (!deploy.upstream.empty()) {
+        mount_upstream(server, routes, deploy);
+        return listen_until_stopped(ctx, server, listen_url, deploy);
+    }
     std::string form_action = "'self'";
     if (deploy.provider_logout) {
         try {
@@ -170,18 +255,11 @@ int run_serve(Context& ctx, const ServeOptions& options) {
                                        "); the sign-out form may be blocked by the browser");
         }
     }
-    const std::string login_url = deploy.route_path("login");
-    const std::string provider_label = std::string{provider->name()} == "oidc"
-                                           ? std::string{"OpenID Connect"}
-                                           : std::string{provider->name()};
-    auto sign_in_page = [=](const httplib::Request&, httplib::Response& response) {
-        security_headers(response, form_action);
-        response.set_content(
-            build_login_page(provider_label, options.title, "Sign in to continue", login_url),
-            "text/html; charset=utf-8");
+    auto sign_in_page = [routes](const httplib::Request& request, httplib::Response& response) {
+        apply_response(routes->sign_in_page(to_request(request)), response);
     };
     server.Get("/login", sign_in_page);
-    server.Get("/", [routes, sign_in_page, deploy, form_action, title = options.title](
+    server.Get("/", [routes, sign_in_page, deploy, form_action, title = deploy.title](
                         const httplib::Request& request, httplib::Response& response) {
         std::optional<UserSession> session;
         try {
@@ -201,11 +279,20 @@ int run_serve(Context& ctx, const ServeOptions& options) {
         response.set_content("ok\n", "text/plain");
     });
 
+    return listen_until_stopped(ctx, server, listen_url, deploy);
+}
+
+int listen_until_stopped(Context& ctx, httplib::Server& server, const std::string& listen_url,
+                         const DeploySettings& deploy) {
     // SIGINT/SIGTERM end the server: blocked in every thread, taken by one waiter thread.
     StopSignals stop_signals([&server] { server.stop(); });
 
     *ctx.out << "Listening on " << listen_url << "\n";
     *ctx.out << "Sessions in " << deploy.state_backend << "\n";
+    print_registration(*ctx.out, deploy);
+    if (!deploy.upstream.empty()) {
+        *ctx.out << "Proxying to " << deploy.upstream << "\n";
+    }
     *ctx.out << "Open " << deploy.public_url << "\n" << std::flush;
     const bool ok = server.listen_after_bind();
     const int received = stop_signals.finish(); // the server may have ended by itself
@@ -236,7 +323,23 @@ void add_serve_command(CLI::App& app, Context& ctx) {
     command->add_option("--session-db", options->session_db,
                         "SQLite file for --session-store sqlite (default: "
                         "$XDG_STATE_HOME/authflow/deploy.db)");
-    command->add_option("--title", options->title, "The page title")->capture_default_str();
+    command->add_option("--title", options->title,
+                        "The pages' title (default: the deploy setting title, \"Sign in\")");
+    command->add_option("--upstream", options->upstream,
+                        "Reverse-proxy mode: the app (http://HOST:PORT) every path outside the "
+                        "auth routes goes to, for signed-in users (default: the settings' "
+                        "upstream)");
+    add_gateway_options(*command, options->gateway);
+    command
+        ->add_option("--login-rate-limit", options->login_rate_limit,
+                     "Sign-ins one address (IPv6: one /64) may start per window (default: "
+                     "the settings' login_rate_limit, else 10)")
+        ->type_name("N");
+    command
+        ->add_option("--login-rate-window", options->login_rate_window,
+                     "The rate limit's window in seconds (default: the settings' "
+                     "login_rate_window, else 60)")
+        ->type_name("SECONDS");
     command->callback(
         [&ctx, options] { ctx.run = [&ctx, options] { return run_serve(ctx, *options); }; });
 }

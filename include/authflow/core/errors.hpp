@@ -53,6 +53,7 @@ enum class errc {
     weak_key,
     unsupported_key,
     crit_header,
+    duplicate_member,
     // OpenID Connect
     discovery_failed,
     jwks_failed,

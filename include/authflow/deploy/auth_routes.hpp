@@ -15,10 +15,12 @@
 
 #include <array>
 #include <atomic>
+#include <chrono>
 #include <cstddef>
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 
 namespace authflow {
 
@@ -44,8 +46,10 @@ inline constexpr std::size_t max_backchannel_logout_body = 64 * 1024;
 
 /// The deploy-mode auth routes under settings.route_prefix:
 /// GET login, GET callback, POST refresh, POST logout, GET userinfo, GET status,
-/// GET signed-out (the return from RP-initiated logout) and POST backchannel-logout (OpenID
-/// Connect Back-Channel Logout 1.0).
+/// GET signed-out (the return from RP-initiated logout), POST backchannel-logout (OpenID
+/// Connect Back-Channel Logout 1.0), GET sign-in (the sign-in page) and GET denied (the
+/// "access denied" page for the current session, for a web server's `error_page 403`).
+/// A browser's request (wants_html) gets HTML pages where a script gets JSON (pages.hpp).
 /// Safe to use from several threads (every member is immutable or thread-safe).
 class AuthRoutes {
 public:
@@ -66,15 +70,29 @@ public:
     std::optional<UserSession> require_session(const Request& request,
                                                SessionFields fields = SessionFields::all) const;
 
+    /// The sign-in page ("Sign in with <provider>", settings.title and logo_url) whose button
+    /// starts {prefix}/login with the request's `next` (kept only when safe_next_path keeps
+    /// it). JSON for wants_json: {"login_url": ...}.
+    Response sign_in_page(const Request& request) const;
+    /// The 403 "access denied" page for `session`: who is signed in, and a sign-out button.
+    /// Without a session it offers sign-in instead. JSON for wants_json: 403 access_denied.
+    Response denied_page(const Request& request, const std::optional<UserSession>& session) const;
+    /// The 404 page for a path under {prefix}/ that is no route (JSON 404 for wants_json).
+    Response not_found_page(const Request& request) const;
+    /// True when `path` is served without a session (settings.is_public_path: auth_public_paths,
+    /// or the routes that must work signed out). For require_session's callers and a gateway.
+    bool is_public_path(std::string_view path) const { return settings_.is_public_path(path); }
+
     /// The attributes the session cookie is set (and cleared) with: Path=/, HttpOnly,
     /// SameSite=Lax, Secure when settings.cookie_secure().
     CookieOptions session_cookie_options() const;
-    /// The attributes of the pre-login cookie: Path=route_prefix, HttpOnly, SameSite=Lax,
-    /// Secure as the session cookie, Max-Age = pending_login_ttl.
+    /// The attributes of the pre-login cookie: Path=route_prefix (Path=/ for a `__Host-`
+    /// session cookie name, which the browser requires), HttpOnly, SameSite=Lax, Secure as the
+    /// session cookie, Max-Age = pending_login_ttl.
     CookieOptions pre_login_cookie_options() const;
     /// auth_session_cookie + pre_login_cookie_suffix.
     std::string pre_login_cookie_name() const;
-    /// auth_session_cookie + logout_cookie_suffix (Path=route_prefix, as the pre-login cookie).
+    /// auth_session_cookie + logout_cookie_suffix (attributes as the pre-login cookie).
     std::string logout_cookie_name() const;
 
     const DeploySettings& settings() const noexcept { return settings_; }
@@ -90,6 +108,17 @@ private:
     Response status(const Request& request) const;
     Response signed_out(const Request& request) const;
     Response backchannel_logout(const Request& request) const;
+    Response sign_in(const Request& request) const;
+    Response denied(const Request& request) const;
+    /// A failed sign-in (login or callback): the JSON error as before, or for wants_html the
+    /// page that says what happened with a "Try again" link starting {prefix}/login?next=`next`.
+    /// `is_refusal`: `error` is the provider's (a known authorization error code).
+    Response sign_in_failure(const Request& request, int status, std::string_view error,
+                             std::string_view description, std::string_view next,
+                             bool is_refusal = false) const;
+    /// sign_in_failure for a callback that failed with `code` (callback_failure.hpp).
+    Response callback_failure_response(const Request& request, errc code,
+                                       std::string_view next) const;
     /// After the local sign-out: the answer that sends the browser to the provider's
     /// end-session endpoint (provider_logout), or nothing when the provider has none.
     std::optional<Response> provider_logout_answer(const Request& request,
@@ -99,9 +128,18 @@ private:
     Response signed_out_page() const;
     std::optional<UserSession> session_from_id(const std::string& session_id,
                                                SessionFields fields) const;
+    /// The refresh lease of the token set under `key`, waiting (bounded) while a refresh holds
+    /// it; nullptr when it could not be taken in time.
+    std::unique_ptr<Lease> wait_for_refresh_lease(const std::string& key) const;
+
+    /// How long a refresh (or a sign-out) holds the session's refresh lease at most.
+    static constexpr std::chrono::milliseconds refresh_lease_ttl{30000};
+    /// How often, and how many times, a sign-out tries for the lease a refresh holds.
+    static constexpr std::chrono::milliseconds refresh_lease_poll{20};
+    static constexpr int refresh_lease_attempts = 500;
 
     /// How many routes handle() serves.
-    static constexpr std::size_t route_count = 8;
+    static constexpr std::size_t route_count = 10;
 
     DeploySettings settings_;
     std::shared_ptr<OAuthProvider> provider_;

@@ -81,12 +81,13 @@ struct Response {
     Headers headers; ///< may hold several Set-Cookie fields
     std::string body;
 
-    /// A response with a JSON body (Content-Type: application/json; Cache-Control: no-store).
+    /// A response with a JSON body (Content-Type: application/json; Cache-Control: no-store;
+    /// X-Content-Type-Options: nosniff).
     static Response json(int status, const nlohmann::json& body);
     /// A 302 (or `status`) redirect to `location` (Cache-Control: no-store). Throws Error
     /// (invalid_argument) if `location` contains a control character (header injection).
     static Response redirect(std::string_view location, int status = 302);
-    /// A text/html; charset=utf-8 response.
+    /// A text/html; charset=utf-8 response (X-Content-Type-Options: nosniff).
     static Response html(int status, std::string body);
 
     /// Appends one Set-Cookie field (build it with build_set_cookie or build_clear_cookie).

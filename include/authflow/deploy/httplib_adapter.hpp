@@ -29,8 +29,12 @@ Request to_request(const httplib::Request& request);
 void apply_response(const Response& response, httplib::Response& out);
 
 /// Registers GET and POST handlers for every auth route on `server` (HEAD is answered by
-/// cpp-httplib from GET). `routes` is shared with the handlers (which run on the server's
-/// threads; AuthRoutes is thread-safe).
+/// cpp-httplib from GET), and the 404 page (AuthRoutes::not_found_page) for any other path
+/// below the route prefix. Sets the server's pre-routing handler: a POST without
+/// Content-Length or Transfer-Encoding to a path below the prefix has no body (RFC 9112 §6.3)
+/// and is answered at once (cpp-httplib 0.11 would wait for a body). `routes` is shared with
+/// the handlers (which run on the server's threads; AuthRoutes is thread-safe). cpp-httplib
+/// takes the first route that matches: register your own routes below the prefix first.
 void mount_auth_routes(httplib::Server& server, std::shared_ptr<const AuthRoutes> routes);
 
 /// A handler of an application route that needs a signed-in user.
@@ -39,7 +43,9 @@ using SessionHandler =
 
 /// Wraps `handler` so that it runs only with a live session (AuthRoutes::require_session);
 /// without one the request gets 401 {"error":"not_authenticated"}, or, when `login_redirect` is
-/// set, a 302 to it. A store failure gives 503.
+/// set, a 302 to it, except on a public path (AuthRoutes::is_public_path: auth_public_paths),
+/// where `handler` runs with an empty UserSession (user_id empty: nobody signed in). A store
+/// failure gives 503.
 httplib::Server::Handler protect(std::shared_ptr<const AuthRoutes> routes, SessionHandler handler,
                                  std::optional<std::string> login_redirect = std::nullopt);
 

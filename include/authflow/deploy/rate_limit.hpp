@@ -2,6 +2,7 @@
 // Login rate limiting per client, with bounded memory.
 
 #include <authflow/core/clock.hpp>
+#include <authflow/deploy/settings.hpp>
 
 #include <chrono>
 #include <cstddef>
@@ -47,6 +48,10 @@ struct RateLimitOptions {
     /// Attempts allowed per window to all untracked clients together while the table is full.
     int overflow_max_requests = 100;
 };
+
+/// `base` with the limit and window of `settings` (login_rate_limit per login_rate_window).
+RateLimitOptions login_rate_limit_options(const DeploySettings& settings,
+                                          RateLimitOptions base = {});
 
 /// The key a client is counted under: the address itself for IPv4, its /64 network for IPv6
 /// (one subscriber commonly holds a whole /64, so per-address counting would be free to evade).

@@ -32,6 +32,14 @@ const std::vector<std::string_view>& role_permissions(std::string_view role) noe
 /// may add an email, with its own email_verified). No duplicates; order kept.
 std::vector<std::string> roles_for(const nlohmann::json& claims, const DeploySettings& settings);
 
+/// The groups a user's claims name: the string members of the `groups` and `roles` claims
+/// (arrays of strings, or one string), each once, order kept. Anything else is ignored.
+std::vector<std::string> claim_groups(const nlohmann::json& claims);
+
+/// The session metadata member the sign-in keeps the claim groups in: claim_groups of the
+/// validated ID token's claims, then of the userinfo answer.
+inline constexpr std::string_view groups_metadata_key = "groups";
+
 /// True when one of `roles` grants `permission`.
 bool has_permission(const std::vector<std::string>& roles, std::string_view permission) noexcept;
 /// True when one of the session's roles grants `permission`.

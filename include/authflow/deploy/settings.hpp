@@ -56,6 +56,41 @@ struct DeploySettings {
     /// with the state it left with, unless the sign-out asked for a `next`; a path on this site.
     /// Empty: a small "signed out" page.
     std::string post_logout_path;
+    /// The heading and window title of the sign-in page (the button below names the provider:
+    /// "Sign in with Google").
+    std::string title = "Sign in";
+    /// An image shown above every page's card, e.g. "https://cdn.example.com/logo.png" (https,
+    /// or http to a loopback host); the pages' Content-Security-Policy allows images from its
+    /// origin only. Empty: no logo.
+    std::string logo_url;
+    /// Gateway policy ({route_prefix}/check, docs/gateway.md): a user passes only when in one of
+    /// these groups (the `groups`/`roles` claims, and authflow's roles). Empty: any group.
+    std::vector<std::string> allowed_groups;
+    /// Gateway policy: verified e-mail addresses that pass (ASCII case-insensitive). With
+    /// allowed_email_domains, an address in either passes. Both empty: no e-mail rule.
+    std::vector<std::string> allowed_emails;
+    /// Gateway policy: e-mail domains whose verified addresses pass ("example.com" matches
+    /// x@example.com, not x@sub.example.com).
+    std::vector<std::string> allowed_email_domains;
+    /// The gateway passes a fresh access token to the application in
+    /// X-Auth-Request-Access-Token. Off.
+    bool pass_access_token = false;
+    /// Hosts besides public_url's that `next` may send the browser to after sign-in or sign-out:
+    /// "app.example.com" (exactly that host) or ".example.com" (every subdomain of example.com,
+    /// and example.com itself). Empty: only paths on this site.
+    std::vector<std::string> allowed_redirect_hosts;
+    /// The Domain attribute of the session cookie, e.g. "example.com", so that one sign-in covers
+    /// every app under it; it must contain public_url's host. Empty: host-only (the default).
+    std::string cookie_domain;
+    /// Reverse-proxy mode of `authflow serve` (docs/gateway.md, "Reverse-proxy mode"): the app
+    /// every path outside route_prefix goes to, "http://HOST[:PORT]" without a path. Empty: no
+    /// proxying.
+    std::string upstream;
+    /// Sign-ins ({route_prefix}/login) one client may start per login_rate_window: an IPv4
+    /// address, or an IPv6 /64 network. Everyone behind one NAT address (an office) shares it,
+    /// so raise it for such sites; the pending-login store stays bounded whatever the value.
+    int login_rate_limit = 10;
+    int login_rate_window = 60; ///< seconds, 1 to 86400
 
     /// The names of every field, in declaration order.
     static const std::vector<std::string_view>& field_names();
@@ -84,6 +119,10 @@ struct DeploySettings {
     /// The origin of public_url (RFC 6454 serialisation, e.g. "https://app.example.com").
     /// Throws ConfigError (config_missing or bad_url).
     std::string public_origin() const;
+    /// True when auth_session_cookie carries the `__Host-` prefix (RFC 6265bis §4.1.3.2, compared
+    /// case-insensitively as browsers do): every cookie derived from it then needs Path=/,
+    /// Secure and no Domain.
+    bool is_host_prefixed_cookie() const;
     /// True when cookies must carry Secure: force_https, or public_url is https.
     bool cookie_secure() const;
     /// route_prefix + "/login" (and likewise for the other routes).
@@ -95,11 +134,20 @@ struct DeploySettings {
     bool is_public_path(std::string_view path) const;
 };
 
+/// What load_deploy_settings does with a key of the config file's [deploy] table that is not a
+/// setting (a typo would leave the setting at its default).
+enum class UnknownDeployKeys {
+    warn,   ///< log a warning naming the closest setting, and go on
+    refuse, ///< throw ConfigError naming the closest setting: for a gateway, whose access policy
+            ///< (allowed_groups, ...) a typo would silently leave open
+};
+
 /// Resolves DeploySettings: defaults < the config file's [deploy] table (the same file as
 /// load_settings: `sources.config_file`, $AUTHFLOW_CONFIG_FILE, or the XDG default) <
-/// AUTHFLOW_DEPLOY__<FIELD> variables < `sources.flags`; then validates them. Unknown keys in
-/// the file and the environment are ignored (logged at debug level); unknown flags are an error.
-/// Throws ConfigError naming the source and the field.
-DeploySettings load_deploy_settings(const SettingsSources& sources = {});
+/// AUTHFLOW_DEPLOY__<FIELD> variables < `sources.flags`; then validates them. An unknown key in
+/// the file is warned about or refused (`unknown_keys`); unknown variables are ignored (logged at
+/// debug level); unknown flags are an error. Throws ConfigError naming the source and the field.
+DeploySettings load_deploy_settings(const SettingsSources& sources = {},
+                                    UnknownDeployKeys unknown_keys = UnknownDeployKeys::warn);
 
 } // namespace authflow

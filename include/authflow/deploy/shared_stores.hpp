@@ -32,6 +32,8 @@ struct SqliteDeployStoreOptions {
     std::optional<StoreKey> key;
     /// How long a call waits for another process's write lock before failing.
     std::chrono::milliseconds busy_timeout{5000};
+    /// Bounds of SqlitePendingLoginStore (see PendingLoginLimits).
+    PendingLoginLimits pending_limits;
 };
 
 /// $XDG_STATE_HOME/authflow/deploy.db, else ~/.local/state/authflow/deploy.db.
@@ -52,6 +54,8 @@ struct RedisDeployStoreOptions {
     bool insecure_plaintext_store = false;
     std::chrono::milliseconds connect_timeout{2000};
     std::chrono::milliseconds command_timeout{2000};
+    /// Bounds of RedisPendingLoginStore (see PendingLoginLimits).
+    PendingLoginLimits pending_limits;
 };
 
 #if AUTHFLOW_WITH_SQLITE
@@ -81,7 +85,9 @@ private:
 };
 
 /// Pending logins in an SQLite table; take() is one DELETE ... RETURNING, so a state is used
-/// once even across processes. Safe to use from several threads and processes.
+/// once even across processes. put() keeps SqliteDeployStoreOptions::pending_limits in one
+/// write transaction (expired rows, then the client's own oldest, then the oldest of all go).
+/// Safe to use from several threads and processes.
 class SqlitePendingLoginStore final : public PendingLoginStore {
 public:
     /// Throws StoreError as SqliteSessionStore. An empty `clock`: the system clock.
@@ -164,7 +170,10 @@ private:
     std::unique_ptr<Impl> impl_;
 };
 
-/// Pending logins in Redis: put = SET NX PX, take = GETDEL (single use across every worker).
+/// Pending logins in Redis: put = one script (SET NX PX, then the bounds of
+/// RedisDeployStoreOptions::pending_limits kept with two sorted sets by deadline,
+/// `{prefix}:pending_all` and `{prefix}:pending_client:{client hash}`), take = GETDEL (single
+/// use across every worker).
 /// Records are encrypted. Safe to use from several threads.
 class RedisPendingLoginStore final : public PendingLoginStore {
 public:
@@ -225,6 +234,8 @@ struct DeployStoreOptions {
     std::filesystem::path sqlite_path;
     /// The store key; unset: load_store_key(settings.store_key_file) (AUTHFLOW_STORE_KEY first).
     std::optional<StoreKey> key;
+    /// Sign-in rate limits; max_requests and window come from the settings
+    /// (login_rate_limit, login_rate_window), the rest from here.
     RateLimitOptions rate_limit;
     /// Connections per Redis store.
     std::size_t redis_pool_size = 8;

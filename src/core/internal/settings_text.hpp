@@ -3,6 +3,7 @@
 // src/core/settings.cpp, DeploySettings in src/deploy/settings.cpp), so that a value means the
 // same in both: trimming, case, booleans, whole numbers, lists, the "expected ..." texts of their
 // errors, and the environment lookup.
+#include <authflow/core/ascii.hpp>
 #include <authflow/core/settings.hpp>
 
 #include <algorithm>
@@ -33,15 +34,6 @@ inline std::string_view trim(std::string_view text) noexcept {
     return text;
 }
 
-/// `text` with ASCII letters in lower case.
-inline std::string lower(std::string_view text) {
-    std::string out{text};
-    std::transform(out.begin(), out.end(), out.begin(), [](char c) {
-        return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c;
-    });
-    return out;
-}
-
 /// `text` with ASCII letters in upper case.
 inline std::string upper(std::string_view text) {
     std::string out{text};
@@ -68,7 +60,7 @@ inline constexpr std::string_view bool_text = "true, false, 1, 0, yes or no";
 
 /// true/1/yes or false/0/no, in any case, white space around; nullopt for anything else.
 inline std::optional<bool> parse_bool(std::string_view text) {
-    const std::string value = lower(trim(text));
+    const std::string value = ascii_lower(trim(text));
     if (value == "true" || value == "1" || value == "yes") {
         return true;
     }

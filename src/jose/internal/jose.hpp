@@ -77,6 +77,10 @@ simdjson::dom::parser& json_parser();
 /// padding after the bytes. False on invalid text.
 bool decode_padded(std::string_view text, std::string& out);
 
+/// True when an object in `value`, at any depth, has a member name twice (after unescaping), or
+/// when `value` nests deeper than 64 levels.
+bool has_repeated_member(simdjson::dom::element value);
+
 } // namespace authflow::detail
 
 namespace authflow {

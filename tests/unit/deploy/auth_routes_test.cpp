@@ -6,12 +6,14 @@
 
 #include <authflow/core/error_family.hpp>
 #include <authflow/core/errors.hpp>
+#include <authflow/core/log.hpp>
 #include <authflow/deploy/auth_routes.hpp>
 #include <authflow/providers/generic_oidc_provider.hpp>
 #include <authflow/store/memory_token_store.hpp>
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <atomic>
 #include <memory>
 #include <set>
@@ -83,6 +85,7 @@ protected:
     DeploySettings settings;
     std::shared_ptr<MemorySessionStore> sessions;
     std::shared_ptr<MemoryTokenStore> tokens;
+    std::shared_ptr<PendingLoginStore> pending; ///< the routes' default when null
     std::unique_ptr<AuthRoutes> routes;
     std::string nonce; ///< of the last login started
     std::string subject = "alice";
@@ -120,12 +123,6 @@ protected:
     }
 
     void build() {
-        ProviderConfig config;
-        config.client_id = "client-1";
-        config.client_secret = "secret-1";
-        config.issuer_url = FakeOp::issuer;
-        config.http = op.http;
-        config.clock = op.clock;
         sessions = std::make_shared<MemorySessionStore>(1000, op.clock);
         MemoryTokenStoreOptions options;
         options.clock = op.clock;
@@ -133,8 +130,9 @@ protected:
         AuthRouteStores stores;
         stores.sessions = sessions;
         stores.tokens = tokens;
+        stores.pending_logins = pending;
         routes = std::make_unique<AuthRoutes>(
-            settings, std::make_shared<GenericOIDCProvider>(std::move(config)), stores, op.clock);
+            settings, std::make_shared<GenericOIDCProvider>(op.client_config()), stores, op.clock);
     }
 
     Request get(const std::string& path_and_query, const Browser& browser) const {
@@ -550,6 +548,25 @@ TEST_F(Routes, ExchangeFailureIs500WithoutInternals) {
     EXPECT_EQ(response.body.find("invalid_grant"), std::string::npos);
 }
 
+// The log says what went wrong (the answer keeps it to itself), on one line whatever the provider
+// wrote.
+TEST_F(Routes, ExchangeFailureIsLoggedWithItsCauseOnOneLine) {
+    op.token_answer(400, json{{"error", "invalid_grant"},
+                              {"error_description", "code used\nauthflow: warning: forged"}});
+    std::vector<std::string> messages;
+    set_log_callback([&](LogLevel, std::string_view message) { messages.emplace_back(message); });
+    Browser browser;
+    const std::string url = start_login(browser);
+    EXPECT_EQ(call(get(callback_path(url), browser)).status, 500);
+    set_log_callback({});
+    const auto line = std::find_if(messages.begin(), messages.end(), [](const std::string& m) {
+        return m.starts_with("callback: sign-in failed: ");
+    });
+    ASSERT_NE(line, messages.end());
+    EXPECT_NE(line->find("invalid_grant"), std::string::npos) << *line;
+    EXPECT_EQ(line->find('\n'), std::string::npos) << *line;
+}
+
 TEST_F(Routes, FailedUserinfoStillGivesTheTokensSubject) {
     op.http->on_json(FakeOp::userinfo_url, 500, json{{"error", "server_error"}});
     Browser browser;
@@ -566,6 +583,42 @@ TEST_F(Routes, UserinfoEnrichesTheProfile) {
     ASSERT_EQ(sign_in(browser).status, 302);
     const json info = body_of(call(get("/auth/userinfo", browser)));
     EXPECT_EQ(info["user_info"]["name"], "Alice Example");
+}
+
+TEST_F(Routes, GroupsOfIdTokenAndUserinfoAreKeptForTheGateway) {
+    op.http->on_json(FakeOp::userinfo_url, 200,
+                     json{{"sub", "alice"}, {"groups", {"ops", "eng"}}, {"roles", 7}});
+    extra_claims = json{{"groups", {"eng"}}, {"roles", "auditor"}, {"preferred_username", "al"}};
+    Browser browser;
+    ASSERT_EQ(sign_in(browser).status, 302);
+    const auto session = sessions->get(browser.session);
+    ASSERT_TRUE(session.has_value());
+    EXPECT_EQ(session->metadata["groups"], json({"eng", "auditor", "ops"}));
+    EXPECT_EQ(session->metadata["user_info"]["preferred_username"], "al");
+}
+
+TEST_F(Routes, NextMayNameAnAllowedRedirectHostOnly) {
+    settings.allowed_redirect_hosts = {".example.com"};
+    build();
+    Browser browser;
+    Response response = sign_in(browser, "?next=https%3A%2F%2Fwiki.example.com%2Fpage%3Fa%3D1");
+    EXPECT_EQ(response.headers.get("Location"), "https://wiki.example.com/page?a=1");
+    Browser other;
+    response = sign_in(other, "?next=https%3A%2F%2Fevil.example%2F");
+    EXPECT_EQ(response.headers.get("Location"), "/");
+}
+
+TEST_F(Routes, CookieDomainIsSetOnTheSessionCookieOnly) {
+    settings.public_url = "https://app.example.com";
+    settings.cookie_domain = "example.com";
+    build();
+    Browser browser;
+    const std::string url = start_login(browser);
+    const Response response = call(get(callback_path(url), browser));
+    EXPECT_TRUE(has_attribute(set_cookie_for(response, "authflow_session"), "Domain=example.com"))
+        << set_cookie_for(response, "authflow_session");
+    EXPECT_FALSE(
+        has_attribute(set_cookie_for(response, "authflow_session_login"), "Domain=example.com"));
 }
 
 TEST_F(Routes, AdminUsersByVerifiedEmailOrSubject) {
@@ -735,6 +788,45 @@ TEST_F(Routes, LoginIsRateLimitedPerClient) {
     EXPECT_EQ(call(get("/auth/login", browser)).status, 302);
 }
 
+// Every address of one IPv6 /56 (256 /64 networks, each allowed 10 logins a minute) starts
+// logins it never finishes: more than the pending-login store holds. A new client still signs in.
+TEST_F(Routes, LoginFloodFromManyAddressesNeverLocksOutANewClient) {
+    pending = std::make_shared<MemoryPendingLoginStore>(500, op.clock);
+    build();
+    constexpr std::string_view hex = "0123456789abcdef";
+    int started = 0;
+    for (int net = 0; net < 256; ++net) {
+        for (int i = 1; i <= 10; ++i) {
+            Browser attacker;
+            attacker.address = "2001:db8:0:" + std::string{hex[net >> 4], hex[net & 15]} +
+                               "::" + std::to_string(i);
+            started += call(get("/auth/login", attacker)).status == 302 ? 1 : 0;
+        }
+    }
+    EXPECT_EQ(started, 2560);
+    Browser newcomer;
+    newcomer.address = "198.51.100.20";
+    const Response response = sign_in(newcomer);
+    EXPECT_EQ(response.status, 302) << response.body;
+    EXPECT_FALSE(newcomer.session.empty());
+}
+
+// One office behind one NAT address: the limit and window are settings.
+TEST_F(Routes, LoginRateLimitAndWindowAreSettings) {
+    settings.login_rate_limit = 30;
+    settings.login_rate_window = 10;
+    build();
+    Browser office;
+    for (int i = 0; i < 30; ++i) {
+        EXPECT_EQ(call(get("/auth/login", office)).status, 302) << i;
+    }
+    const Response limited = call(get("/auth/login", office));
+    EXPECT_EQ(limited.status, 429);
+    EXPECT_EQ(limited.headers.get("Retry-After").value_or(""), "10");
+    op.clock->advance(std::chrono::seconds{10});
+    EXPECT_EQ(call(get("/auth/login", office)).status, 302);
+}
+
 TEST_F(Routes, RateLimitUsesTheClientBehindTrustedProxies) {
     settings.trusted_proxies = {"10.0.0.0/8"};
     build();
@@ -880,6 +972,7 @@ bool was_token_validation_failure(errc code) {
     case errc::weak_key:
     case errc::unsupported_key:
     case errc::crit_header:
+    case errc::duplicate_member:
     case errc::bad_issuer:
     case errc::bad_audience:
     case errc::bad_azp:
@@ -917,7 +1010,7 @@ TEST(CallbackFailure, EveryCodeGetsTheStatusItHadBeforeFamilies) {
             EXPECT_EQ(failure.error, "token_exchange_failed") << to_string(code);
         }
     }
-    EXPECT_EQ(invalid_token, 27);
+    EXPECT_EQ(invalid_token, 28);
 }
 
 } // namespace

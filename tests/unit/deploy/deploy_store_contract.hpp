@@ -9,6 +9,7 @@
 //   static constexpr bool server_time;  // rate-limit windows run on the server's clock
 //   std::shared_ptr<SessionStore> sessions(std::shared_ptr<Clock>);
 //   std::shared_ptr<PendingLoginStore> pending(std::shared_ptr<Clock>);
+//   std::shared_ptr<PendingLoginStore> pending(std::shared_ptr<Clock>, PendingLoginLimits);
 //   std::shared_ptr<LoginRateLimiter> limiter(RateLimitOptions, std::shared_ptr<Clock>);
 //   std::shared_ptr<ReplayStore> replays(std::shared_ptr<Clock>);
 // and optionally `static bool available()` (else the suite always runs). A Backend object is
@@ -73,7 +74,14 @@ inline PendingLogin contract_pending(const Clock& clock) {
     record.redirect_uri = "https://app.example.com/auth/callback";
     record.next = "/after?x=1";
     record.browser_binding = browser_binding_hash("pre-login-cookie");
+    record.client = "192.0.2.55";
     record.created_at = clock.now();
+    return record;
+}
+
+inline PendingLogin contract_pending_from(const Clock& clock, std::string client) {
+    PendingLogin record = contract_pending(clock);
+    record.client = std::move(client);
     return record;
 }
 
@@ -364,6 +372,7 @@ TYPED_TEST_P(DeployStoreContract, PendingTakeReturnsTheRecordOnce) {
     EXPECT_EQ(taken->redirect_uri, record.redirect_uri);
     EXPECT_EQ(taken->next, record.next);
     EXPECT_EQ(taken->browser_binding, record.browser_binding);
+    EXPECT_EQ(taken->client, record.client);
     EXPECT_EQ(taken->created_at, record.created_at);
     EXPECT_TRUE(taken->is_bound_to("pre-login-cookie"));
     EXPECT_FALSE(taken->is_bound_to("another-cookie"));
@@ -412,6 +421,48 @@ TYPED_TEST_P(DeployStoreContract, PendingConcurrentTakesSucceedOnce) {
         thread.join();
     }
     EXPECT_EQ(taken.load(), 50);
+}
+
+// A full store evicts its oldest login: a new client is never refused.
+TYPED_TEST_P(DeployStoreContract, PendingFullStoreEvictsTheOldestInsteadOfRefusing) {
+    auto store = this->backend_->pending(this->clock_, PendingLoginLimits{3, 2});
+    for (const char* state : {"a", "b", "c", "d"}) {
+        store->put(state, contract_pending_from(*this->clock_, std::string{"192.0.2."} + state));
+        this->clock_->advance(1s);
+    }
+    EXPECT_FALSE(store->take("a").has_value());
+    EXPECT_TRUE(store->take("d").has_value());
+    EXPECT_TRUE(store->take("b").has_value());
+    EXPECT_TRUE(store->take("c").has_value());
+    // Taken logins leave room; records without a client are bound by the capacity alone.
+    for (const char* state : {"e", "f", "g"}) {
+        store->put(state, contract_pending_from(*this->clock_, ""));
+        this->clock_->advance(1s);
+    }
+    EXPECT_TRUE(store->take("e").has_value());
+    EXPECT_TRUE(store->take("g").has_value());
+}
+
+// One client at its cap loses its own oldest login, never another client's.
+TYPED_TEST_P(DeployStoreContract, PendingClientAtItsCapLosesItsOwnOldest) {
+    auto store = this->backend_->pending(this->clock_, PendingLoginLimits{100, 2});
+    store->put("victim", contract_pending_from(*this->clock_, "198.51.100.9"));
+    for (int i = 0; i < 5; ++i) {
+        this->clock_->advance(1s);
+        store->put("flood-" + std::to_string(i),
+                   contract_pending_from(*this->clock_, "2001:db8::/64"));
+    }
+    EXPECT_FALSE(store->take("flood-2").has_value());
+    EXPECT_TRUE(store->take("flood-3").has_value());
+    EXPECT_TRUE(store->take("flood-4").has_value());
+    EXPECT_TRUE(store->take("victim").has_value());
+    // Taken logins no longer count against their client.
+    this->clock_->advance(1s);
+    store->put("again-1", contract_pending_from(*this->clock_, "2001:db8::/64"));
+    this->clock_->advance(1s);
+    store->put("again-2", contract_pending_from(*this->clock_, "2001:db8::/64"));
+    EXPECT_TRUE(store->take("again-1").has_value());
+    EXPECT_TRUE(store->take("again-2").has_value());
 }
 
 // --- rate limits ---
@@ -480,6 +531,8 @@ REGISTER_TYPED_TEST_SUITE_P(DeployStoreContract, SessionCreateGetRemove, Session
                             ReplayAcceptsEachIdentifierOnce, ReplayConcurrentUsesSucceedOnce,
                             PendingTakeReturnsTheRecordOnce, PendingExpiresAfterTtl,
                             PendingRejectsBadArguments, PendingConcurrentTakesSucceedOnce,
+                            PendingFullStoreEvictsTheOldestInsteadOfRefusing,
+                            PendingClientAtItsCapLosesItsOwnOldest,
                             RateLimitAllowsUpToTheLimitThenRefuses, RateLimitWindowEnds,
                             RateLimitCountsEveryConcurrentAttempt);
 

@@ -82,17 +82,11 @@ protected:
 
     /// Routes against the fake OP with `session_store` and the fixture's token store.
     void build_routes(std::shared_ptr<SessionStore> session_store) {
-        ProviderConfig config;
-        config.client_id = "client-1";
-        config.client_secret = "secret-1";
-        config.issuer_url = FakeOp::issuer;
-        config.http = op.http;
-        config.clock = op.clock;
         AuthRouteStores stores;
         stores.sessions = std::move(session_store);
         stores.tokens = tokens;
         routes = std::make_unique<AuthRoutes>(
-            settings, std::make_shared<GenericOIDCProvider>(std::move(config)), stores, op.clock);
+            settings, std::make_shared<GenericOIDCProvider>(op.client_config()), stores, op.clock);
     }
 
     static Request request(const std::string& method, const std::string& path_and_query,

@@ -104,22 +104,64 @@ TEST(DeployPendingLogin, BindingKeptAndChecked) {
     EXPECT_EQ(taken->browser_binding.find("victim"), std::string::npos);
 }
 
-TEST(DeployPendingLogin, FullStoreRefusesInsteadOfEvicting) {
+PendingLogin from_client(std::string client) {
+    PendingLogin record = sample();
+    record.client = std::move(client);
+    return record;
+}
+
+TEST(DeployPendingLogin, FullStoreEvictsTheOldestInsteadOfRefusing) {
     auto clock = std::make_shared<ManualClock>();
     MemoryPendingLoginStore store{3, clock};
-    store.put("a", sample());
-    store.put("b", sample());
-    store.put("c", sample());
-    EXPECT_EQ(error_code([&] { store.put("d", sample()); }), errc::rate_limited);
-    // The pending logins are all still there.
-    EXPECT_TRUE(store.take("a").has_value());
+    store.put("a", from_client("192.0.2.1"));
+    clock->advance(1s);
+    store.put("b", from_client("192.0.2.2"));
+    clock->advance(1s);
+    store.put("c", from_client("192.0.2.3"));
+    clock->advance(1s);
+    store.put("d", from_client("192.0.2.4")); // a new client always gets in
+    EXPECT_EQ(store.size(), 3u);
+    EXPECT_FALSE(store.take("a").has_value());
+    EXPECT_TRUE(store.take("d").has_value());
     EXPECT_TRUE(store.take("b").has_value());
-    // Room again after a take, or after expiry.
-    store.put("d", sample());
-    store.put("e", sample());
-    EXPECT_EQ(error_code([&] { store.put("f", sample()); }), errc::rate_limited);
+    EXPECT_TRUE(store.take("c").has_value());
+    EXPECT_EQ(store.size(), 0u);
+}
+
+TEST(DeployPendingLogin, ClientAtItsCapLosesItsOwnOldest) {
+    auto clock = std::make_shared<ManualClock>();
+    MemoryPendingLoginStore store{PendingLoginLimits{100, 2}, clock};
+    store.put("victim", from_client("198.51.100.9"));
+    for (int i = 0; i < 10; ++i) {
+        clock->advance(1s);
+        store.put("flood-" + std::to_string(i), from_client("2001:db8::/64"));
+    }
+    EXPECT_EQ(store.size(), 3u);
+    EXPECT_TRUE(store.take("victim").has_value());
+    EXPECT_FALSE(store.take("flood-7").has_value());
+    EXPECT_TRUE(store.take("flood-8").has_value());
+    EXPECT_TRUE(store.take("flood-9").has_value());
+    // Records without a client are only bound by the capacity.
+    for (int i = 0; i < 5; ++i) {
+        store.put("anonymous-" + std::to_string(i), sample());
+    }
+    EXPECT_EQ(store.size(), 5u);
+}
+
+TEST(DeployPendingLogin, FloodFromManyClientsNeverStopsANewLogin) {
+    auto clock = std::make_shared<ManualClock>();
+    MemoryPendingLoginStore store{PendingLoginLimits{1000, 4}, clock};
+    for (int i = 0; i < 5000; ++i) {
+        store.put("flood-" + std::to_string(i),
+                  from_client("2001:db8:0:" + std::to_string(i % 256) + "::/64"));
+    }
+    EXPECT_EQ(store.size(), 1000u);
+    store.put("new-client", from_client("192.0.2.200"));
+    EXPECT_EQ(store.size(), 1000u);
+    EXPECT_TRUE(store.take("new-client").has_value());
+    // Expired records still go first, and take() keeps the per-client index right.
     clock->advance(601s);
-    store.put("f", sample());
+    store.put("later", from_client("192.0.2.200"));
     EXPECT_EQ(store.size(), 1u);
 }
 

@@ -3,6 +3,7 @@
 
 #include <authflow/core/errors.hpp>
 #include <authflow/core/log.hpp>
+#include <authflow/deploy/rate_limit.hpp>
 #include <authflow/deploy/settings.hpp>
 
 #include <gmock/gmock.h>
@@ -88,10 +89,26 @@ TEST(DeploySettings, SetAndGetEveryKind) {
 
 TEST(DeploySettings, FieldNamesCoverEveryField) {
     const auto& names = DeploySettings::field_names();
-    EXPECT_EQ(names.size(), 18u);
+    EXPECT_EQ(names.size(), 29u);
     DeploySettings settings;
     for (const auto name : names) {
         EXPECT_NO_THROW(settings.get(name)) << name;
+    }
+}
+
+TEST(DeploySettings, UpstreamIsAnHttpOriginWithoutAPath) {
+    auto settings = valid_settings();
+    EXPECT_TRUE(settings.upstream.empty()); // no proxying by default
+    for (const char* good :
+         {"http://127.0.0.1:3000", "http://app.internal", "http://[::1]:8081/"}) {
+        settings.set("upstream", good);
+        EXPECT_NO_THROW(settings.validate()) << good;
+    }
+    for (const char* bad :
+         {"https://127.0.0.1:3000", "127.0.0.1:3000", "http://127.0.0.1:3000/app",
+          "http://u:p@127.0.0.1:3000", "http://127.0.0.1:3000?x=1", "ftp://127.0.0.1"}) {
+        settings.upstream = bad;
+        EXPECT_EQ(config_error([&] { settings.validate(); }).code(), errc::config_invalid) << bad;
     }
 }
 
@@ -259,6 +276,46 @@ TEST(DeploySettings, PublicPathsFollowThePrefix) {
     EXPECT_EQ(settings.route_path("/logout"), "/sso/logout");
 }
 
+TEST(DeploySettings, LoginRateLimitSettings) {
+    auto settings = valid_settings();
+    EXPECT_EQ(settings.login_rate_limit, 10);
+    EXPECT_EQ(settings.login_rate_window, 60);
+    const RateLimitOptions defaults = login_rate_limit_options(settings);
+    EXPECT_EQ(defaults.max_requests, 10);
+    EXPECT_EQ(defaults.window, std::chrono::seconds{60});
+    settings.set("login_rate_limit", "200");
+    settings.set("login_rate_window", "30");
+    EXPECT_NO_THROW(settings.validate());
+    RateLimitOptions base;
+    base.max_tracked_keys = 7;
+    const RateLimitOptions options = login_rate_limit_options(settings, base);
+    EXPECT_EQ(options.max_requests, 200);
+    EXPECT_EQ(options.window, std::chrono::seconds{30});
+    EXPECT_EQ(options.max_tracked_keys, 7u);
+    for (const char* bad : {"0", "-1", "1000001", "ten"}) {
+        EXPECT_EQ(config_error([&] { settings.set("login_rate_limit", bad); }).code(),
+                  errc::config_invalid)
+            << bad;
+    }
+    for (const char* bad : {"0", "86401"}) {
+        EXPECT_EQ(config_error([&] { settings.set("login_rate_window", bad); }).code(),
+                  errc::config_invalid)
+            << bad;
+    }
+    settings.login_rate_window = 0;
+    EXPECT_EQ(config_error([&] { settings.validate(); }).code(), errc::config_invalid);
+
+    test::TempDir dir;
+    auto sources = isolated(dir);
+    (*sources.environment)["AUTHFLOW_DEPLOY__PUBLIC_URL"] = "https://app.example";
+    (*sources.environment)["AUTHFLOW_DEPLOY__LOGIN_RATE_LIMIT"] = "50";
+    (*sources.environment)["AUTHFLOW_DEPLOY__LOGIN_RATE_WINDOW"] = "120";
+    sources.flags = {{"login_rate_limit", "75"}};
+    const auto loaded = load_deploy_settings(sources);
+    EXPECT_EQ(loaded.login_rate_limit, 75);
+    EXPECT_EQ(loaded.login_rate_window, 120);
+}
+
 TEST(DeploySettings, LoadPrecedenceFileEnvironmentFlags) {
     test::TempDir dir;
     const auto file = dir.path() / "config.toml";
@@ -301,6 +358,24 @@ TEST(DeploySettings, UnknownKeyIsWarnedAboutWithTheClosestName) {
     EXPECT_EQ(messages[0].first, LogLevel::warning);
     EXPECT_THAT(messages[0].second, HasSubstr(file.string()));
     EXPECT_THAT(messages[0].second, HasSubstr("did you mean 'session_ttl'?"));
+}
+
+TEST(DeploySettings, UnknownKeyIsRefusedWhenAskedWithTheClosestName) {
+    test::TempDir dir;
+    const auto file = dir.path() / "config.toml";
+    test::write_file(file, "[deploy]\npublic_url = \"https://file.example\"\n"
+                           "allowed_grups = [\"staff\"]\n");
+    auto sources = isolated(dir);
+    sources.config_file = file;
+    auto e = config_error([&] { (void)load_deploy_settings(sources, UnknownDeployKeys::refuse); });
+    EXPECT_EQ(e.code(), errc::config_invalid);
+    EXPECT_THAT(e.what(), HasSubstr(file.string()));
+    EXPECT_THAT(e.what(), HasSubstr("unknown setting 'allowed_grups'"));
+    EXPECT_THAT(e.what(), HasSubstr("did you mean 'allowed_groups'?"));
+    // Without a close name, the error points to the list.
+    test::write_file(file, "[deploy]\npublic_url = \"https://file.example\"\nzzzzzzzzzz = 1\n");
+    e = config_error([&] { (void)load_deploy_settings(sources, UnknownDeployKeys::refuse); });
+    EXPECT_THAT(e.what(), HasSubstr("see docs/deploy.md"));
 }
 
 TEST(DeploySettings, LoadErrorsNameTheSource) {

@@ -5,6 +5,10 @@
 #include <authflow/config.hpp>
 #include <authflow/deploy/shared_stores.hpp>
 
+#if AUTHFLOW_WITH_SQLITE
+#include <sqlite3.h>
+#endif
+
 #include <fstream>
 #include <iterator>
 
@@ -20,6 +24,10 @@ struct MemoryBackend {
     }
     std::shared_ptr<PendingLoginStore> pending(std::shared_ptr<Clock> clock) {
         return std::make_shared<MemoryPendingLoginStore>(100000, clock);
+    }
+    std::shared_ptr<PendingLoginStore> pending(std::shared_ptr<Clock> clock,
+                                               PendingLoginLimits limits) {
+        return std::make_shared<MemoryPendingLoginStore>(limits, clock);
     }
     std::shared_ptr<LoginRateLimiter> limiter(RateLimitOptions options,
                                               std::shared_ptr<Clock> clock) {
@@ -49,6 +57,12 @@ template <bool Encrypted> struct SqliteBackendT {
     std::shared_ptr<PendingLoginStore> pending(std::shared_ptr<Clock> clock) {
         return std::make_shared<SqlitePendingLoginStore>(options(), clock);
     }
+    std::shared_ptr<PendingLoginStore> pending(std::shared_ptr<Clock> clock,
+                                               PendingLoginLimits limits) {
+        SqliteDeployStoreOptions o = options();
+        o.pending_limits = limits;
+        return std::make_shared<SqlitePendingLoginStore>(o, clock);
+    }
     std::shared_ptr<LoginRateLimiter> limiter(RateLimitOptions limits,
                                               std::shared_ptr<Clock> clock) {
         return std::make_shared<SqliteLoginRateLimiter>(options(), limits, clock);
@@ -72,6 +86,39 @@ INSTANTIATE_TYPED_TEST_SUITE_P(Deploy, DeployStoreContract, Backends, DeployBack
 
 #if AUTHFLOW_WITH_SQLITE
 namespace {
+
+// A file made before pending logins had a client (no `client` column) is brought up to date,
+// and its pending logins still count against the capacity.
+TEST(DeploySqliteStores, PendingTableWithoutClientColumnIsUpgraded) {
+    auto clock = std::make_shared<ManualClock>();
+    TempDir dir;
+    SqliteDeployStoreOptions options;
+    options.path = dir.path() / "deploy.db";
+    options.pending_limits = PendingLoginLimits{2, 1};
+    {
+        sqlite3* raw = nullptr;
+        ASSERT_EQ(sqlite3_open(options.path.c_str(), &raw), SQLITE_OK);
+        const int rc = sqlite3_exec(raw,
+                                    "CREATE TABLE deploy_pending (key TEXT PRIMARY KEY NOT NULL,"
+                                    " record TEXT NOT NULL, expires_at INTEGER NOT NULL)"
+                                    " WITHOUT ROWID",
+                                    nullptr, nullptr, nullptr);
+        sqlite3_close(raw);
+        ASSERT_EQ(rc, SQLITE_OK);
+    }
+    SqlitePendingLoginStore pending(options, clock);
+    pending.put("a", contract_pending_from(*clock, "192.0.2.1"));
+    clock->advance(std::chrono::seconds{1});
+    pending.put("b", contract_pending_from(*clock, "192.0.2.1")); // the client's own "a" goes
+    clock->advance(std::chrono::seconds{1});
+    pending.put("c", contract_pending_from(*clock, "192.0.2.2"));
+    EXPECT_FALSE(pending.take("a").has_value());
+    EXPECT_TRUE(pending.take("b").has_value());
+    EXPECT_TRUE(pending.take("c").has_value());
+    SqlitePendingLoginStore again(options, clock); // opening an up-to-date file changes nothing
+    again.put("d", contract_pending(*clock));
+    EXPECT_TRUE(again.take("d").has_value());
+}
 
 std::string file_bytes(const std::filesystem::path& path) {
     std::ifstream in(path, std::ios::binary);

@@ -293,7 +293,6 @@ TEST(Jws, RejectsMalformedCompactSerializations) {
              "e30K" + std::string{"."} + body + "." + signature,
              base64url_encode(R"({"alg":"RS256")") + "." + body + "." + signature, // truncated
              base64url_encode(R"({"alg":256})") + "." + body + "." + signature,
-             base64url_encode(R"({"alg":"RS256","alg":"RS256"})") + "." + body + "." + signature,
              base64url_encode(R"({"alg":"RS256","kid":1})") + "." + body + "." + signature,
              base64url_encode(R"({"alg":"RS256","typ":{}})") + "." + body + "." + signature,
          }) {
@@ -301,6 +300,46 @@ TEST(Jws, RejectsMalformedCompactSerializations) {
     }
     // A JWE (five parts) is not a JWS.
     EXPECT_EQ(verify_code(header + ".a.b.c." + signature), errc::malformed_jws);
+}
+
+// Two readers of one header or claim set (simdjson iterating members, nlohmann keeping the last)
+// must never see different values: any repeated member name, at any depth, is refused.
+TEST(Jws, RejectsRepeatedMembersInHeaderAndPayload) {
+    const auto& rsa = keys().rsa;
+    const std::string header = R"({"alg":"RS256","kid":"rsa")";
+    for (const std::string& bad_header : {
+             std::string{R"({"alg":"RS256","alg":"RS256","kid":"rsa"})"},
+             header + R"(,"kid":"rsa"})",
+             header + R"(,"x":1,"x":2})",
+             header + R"(,"\u0078":1,"x":2})", // the same name once unescaped
+             header + R"(,"jwk":{"kty":"RSA","kty":"EC"}})",
+         }) {
+        EXPECT_EQ(verify_code(make_jws_raw(rsa, "RS256", bad_header, R"({"sub":"alice"})")),
+                  errc::duplicate_member)
+            << bad_header;
+    }
+    for (const std::string& bad_payload : {
+             std::string{R"({"email":"admin@corp.example","email":5})"},
+             std::string{R"({"sub":"alice","sub":"mallory"})"},
+             std::string{R"({"a":1,"b":2,"c":3,"d":4,"e":5,"f":6,"g":7,"h":8,"i":9,"j":10,)"
+                         R"("k":11,"l":12,"m":13,"n":14,"o":15,"p":16,"q":17,"a":18})"},
+             std::string{R"({"realm_access":{"roles":["user"],"roles":["admin"]}})"},
+             std::string{R"({"list":[{"x":1},{"y":1,"y":2}]})"},
+         }) {
+        EXPECT_EQ(verify_code(make_jws_raw(rsa, "RS256", header + "}", bad_payload)),
+                  errc::duplicate_member)
+            << bad_payload;
+    }
+    // Same names in different objects, and payloads that are not JSON, are fine.
+    EXPECT_NO_THROW(verify_jws(
+        make_jws_raw(rsa, "RS256", header + "}", R"({"a":{"a":1},"b":[{"a":2},{"a":3}],"c":"a"})"),
+        keys().jwks));
+    EXPECT_EQ(verify_jws(make_jws_raw(rsa, "RS256", header + "}", "not json"), keys().jwks).payload,
+              "not json");
+    // The signature is checked first: a forged token is bad_signature whatever it holds.
+    const std::string forged = flip_last_signature_byte(
+        make_jws_raw(rsa, "RS256", header + "}", R"({"email":"a","email":5})"));
+    EXPECT_EQ(verify_code(forged), errc::bad_signature);
 }
 
 TEST(Jws, RejectsEcdsaSignaturesNotInRawForm) {

@@ -480,7 +480,11 @@ TEST_F(IdTokenValidatorTest, RejectsMalformedClaims) {
     EXPECT_EQ(code_of(raw("[1]")), errc::malformed_jws);
     std::string good = claims().dump();
     std::string repeated = good.substr(0, good.size() - 1) + R"(,"sub":"mallory"})";
-    EXPECT_EQ(code_of(raw(repeated)), errc::malformed_jws);
+    EXPECT_EQ(code_of(raw(repeated)), errc::duplicate_member);
+    // A repeated profile claim too: the typed claims and the raw JSON would disagree.
+    std::string two_emails =
+        good.substr(0, good.size() - 1) + R"(,"email":"admin@corp.example","email":5})";
+    EXPECT_EQ(code_of(raw(two_emails)), errc::duplicate_member);
     json c = claims();
     c["iss"] = 42;
     EXPECT_EQ(code_of(sign(c)), errc::token_invalid);

@@ -10,6 +10,7 @@
 #include <authflow/core/errors.hpp>
 #include <authflow/core/url.hpp>
 #include <authflow/http/http_client.hpp>
+#include <authflow/providers/oauth_provider.hpp>
 
 #include <nlohmann/json.hpp>
 
@@ -162,6 +163,18 @@ struct FakeOp {
     }
     std::string id_token(const json& claims) const {
         return make_jws(key, "RS256", json{{"kid", "k1"}}, claims);
+    }
+
+    /// The confidential client "client-1" (secret "secret-1") of this provider, over its HTTP and
+    /// clock; discovery finds the endpoints.
+    ProviderConfig client_config() const {
+        ProviderConfig config;
+        config.client_id = "client-1";
+        config.client_secret = "secret-1";
+        config.issuer_url = issuer;
+        config.http = http;
+        config.clock = clock;
+        return config;
     }
 
     /// The token endpoint answers `body` with `status`.

@@ -37,6 +37,48 @@ TEST(MemoryTokenStore, StoreWideRecordTtlAppliesToSavesWithoutTtl) {
     EXPECT_TRUE(store.exists("own-ttl"));
 }
 
+// Deploy mode saves one token set per sign-in and may never read it again: a save drops what
+// has expired, so the store holds what was saved within one TTL, not every sign-in ever.
+TEST(MemoryTokenStore, SavesDropExpiredRecordsNobodyReads) {
+    auto clock = std::make_shared<ManualClock>();
+    MemoryTokenStoreOptions options;
+    options.clock = clock;
+    options.record_ttl = std::chrono::minutes{10};
+    MemoryTokenStore store{options};
+    for (int i = 0; i < 100; ++i) {
+        store.save("sign-in-" + std::to_string(i), full_token_set("s"));
+        clock->advance(std::chrono::seconds{10});
+    }
+    EXPECT_EQ(store.record_count(), 60u); // the saves of the last 10 minutes
+    clock->advance(std::chrono::minutes{11});
+    store.save("later", full_token_set("l"));
+    EXPECT_EQ(store.record_count(), 1u);
+    EXPECT_TRUE(store.exists("later"));
+}
+
+TEST(MemoryTokenStore, CapDropsTheRecordThatExpiresSoonest) {
+    auto clock = std::make_shared<ManualClock>();
+    MemoryTokenStoreOptions options;
+    options.clock = clock;
+    options.max_records = 3;
+    MemoryTokenStore store{options};
+    store.save("kept", full_token_set("k")); // no TTL: never dropped for room
+    store.save("soon", full_token_set("a"), std::chrono::minutes{5});
+    store.save("late", full_token_set("b"), std::chrono::minutes{50});
+    store.save("new", full_token_set("c"), std::chrono::minutes{10});
+    EXPECT_EQ(store.record_count(), 3u);
+    EXPECT_TRUE(store.exists("kept"));
+    EXPECT_FALSE(store.exists("soon"));
+    EXPECT_TRUE(store.exists("late"));
+    EXPECT_TRUE(store.exists("new"));
+    // Saving over a record replaces it without dropping another.
+    store.save("new", full_token_set("d"), std::chrono::minutes{1});
+    EXPECT_EQ(store.record_count(), 3u);
+    EXPECT_TRUE(store.exists("late"));
+    options.max_records = 0;
+    EXPECT_THROW(MemoryTokenStore{options}, Error);
+}
+
 TEST(MemoryTokenStore, SeparateInstancesDoNotShare) {
     MemoryTokenStore one;
     MemoryTokenStore two;
