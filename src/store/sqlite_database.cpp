@@ -5,10 +5,12 @@
 #include <authflow/core/log.hpp>
 
 #include <cerrno>
+#include <chrono>
 #include <cstring>
 #include <fcntl.h>
 #include <string>
 #include <sys/stat.h>
+#include <thread>
 #include <unistd.h>
 
 namespace authflow::store_detail {
@@ -29,6 +31,23 @@ errc code_for(int rc) {
         return errc::store_corrupt;
     default:
         return errc::store_failed;
+    }
+}
+
+// Steps `stmt`, "PRAGMA journal_mode=WAL", and returns SQLite's result code. Two processes that
+// open a new database at the same moment both read it, then both ask for the exclusive lock the
+// switch needs; SQLite refuses one of them at once (SQLITE_BUSY without calling the busy handler,
+// since waiting could deadlock), so that one steps back and tries again until `busy_timeout` has
+// passed.
+int switch_to_wal(sqlite3_stmt* stmt, std::chrono::milliseconds busy_timeout) {
+    const auto deadline = std::chrono::steady_clock::now() + busy_timeout;
+    for (;;) {
+        const int rc = sqlite3_step(stmt);
+        if ((rc & 0xff) != SQLITE_BUSY || std::chrono::steady_clock::now() >= deadline) {
+            return rc;
+        }
+        sqlite3_reset(stmt);
+        std::this_thread::sleep_for(std::chrono::milliseconds(5));
     }
 }
 
@@ -176,7 +195,7 @@ SqliteDatabase open_sqlite_database(const std::filesystem::path& path,
     // a file that is not a database fails here.
     {
         auto stmt = sqlite_prepare(db.get(), "PRAGMA journal_mode=WAL", path, backend);
-        rc = sqlite3_step(stmt.get());
+        rc = switch_to_wal(stmt.get(), busy_timeout);
         if (rc != SQLITE_ROW) {
             sqlite_fail(db.get(), rc, "switching to WAL", path, backend);
         }
