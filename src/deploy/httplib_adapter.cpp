@@ -3,8 +3,10 @@
 #include <authflow/core/log.hpp>
 #include <authflow/deploy/httplib_adapter.hpp>
 
+#include <fcntl.h>
 #include <string>
 #include <string_view>
+#include <sys/socket.h>
 #include <utility>
 
 namespace authflow {
@@ -113,6 +115,17 @@ void mount_auth_routes(httplib::Server& server, std::shared_ptr<const AuthRoutes
             }
             return httplib::Server::HandlerResponse::Handled;
         });
+}
+
+void own_listening_ports(httplib::Server& server) {
+    server.set_socket_options([](socket_t sock) {
+        int yes = 1;
+        ::setsockopt(sock, SOL_SOCKET, SO_REUSEADDR, &yes, sizeof(yes));
+        const int flags = ::fcntl(sock, F_GETFD);
+        if (flags >= 0) {
+            ::fcntl(sock, F_SETFD, flags | FD_CLOEXEC);
+        }
+    });
 }
 
 httplib::Server::Handler protect(std::shared_ptr<const AuthRoutes> routes, SessionHandler handler,

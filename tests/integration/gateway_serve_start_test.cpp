@@ -1,7 +1,7 @@
 // `authflow serve` as an operator starts it: --check-config validates and prints the redirect URI
 // to register; a bad gateway setting names itself; a provider that does not answer stops the start
 // with the cause and the URL; a misspelt [deploy] key stops it too, naming the closest setting;
-// Redis that does not answer stops the start too.
+// Redis that does not answer stops the start too; so does a port another server listens on.
 #include "support/oidc_provider.hpp"
 #include "support/process.hpp"
 #include "support/redis_server.hpp"
@@ -11,7 +11,12 @@
 
 #include <gtest/gtest.h>
 
+#include <arpa/inet.h>
+#include <cstdint>
+#include <netinet/in.h>
 #include <string>
+#include <sys/socket.h>
+#include <unistd.h>
 #include <vector>
 
 namespace authflow::test {
@@ -123,6 +128,27 @@ TEST_F(ServeStart, AProviderThatDoesNotAnswerStopsTheStartWithItsCause) {
     EXPECT_NE(result.err.find(issuer + "/.well-known/openid-configuration"), std::string::npos)
         << result.err;
     EXPECT_NE(result.err.find("connect"), std::string::npos) << result.err;
+}
+
+// A server that lets others share its port (SO_REUSEPORT, as cpp-httplib sets by default)
+// listens there: serve must refuse the port, not split the connections with it.
+TEST_F(ServeStart, APortAnotherServerListensOnStopsTheStart) {
+    const int sock = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    ASSERT_GE(sock, 0);
+    int yes = 1;
+    ASSERT_EQ(::setsockopt(sock, SOL_SOCKET, SO_REUSEPORT, &yes, sizeof(yes)), 0);
+    sockaddr_in addr{};
+    addr.sin_family = AF_INET;
+    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    const int port = free_port();
+    addr.sin_port = htons(static_cast<std::uint16_t>(port));
+    ASSERT_EQ(::bind(sock, reinterpret_cast<const sockaddr*>(&addr), sizeof(addr)), 0);
+    ASSERT_EQ(::listen(sock, 4), 0);
+    const std::string listen = "127.0.0.1:" + std::to_string(port);
+    const auto result = serve("http://127.0.0.1:" + std::to_string(free_port()), {}, {}, listen);
+    ::close(sock);
+    EXPECT_NE(result.exit_code, 0) << result.out;
+    EXPECT_NE(result.err.find("cannot listen on " + listen), std::string::npos) << result.err;
 }
 
 TEST_F(ServeStart, RedisThatDoesNotAnswerStopsTheStart) {

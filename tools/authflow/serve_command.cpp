@@ -199,6 +199,7 @@ int run_serve(Context& ctx, const ServeOptions& options) {
         early = load_serve_settings(sources, host, {}, options.listen);
     }
     httplib::Server server;
+    own_listening_ports(server); // a second serve on the same port fails instead of sharing it
     server.set_tcp_nodelay(true);
     server.set_keep_alive_max_count(1000);
     // Idle keep-alive connections hold a worker until this ends: keeps shutdown prompt.

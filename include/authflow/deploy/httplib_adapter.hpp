@@ -37,6 +37,12 @@ void apply_response(const Response& response, httplib::Response& out);
 /// takes the first route that matches: register your own routes below the prefix first.
 void mount_auth_routes(httplib::Server& server, std::shared_ptr<const AuthRoutes> routes);
 
+/// Makes `server` own the ports it binds: SO_REUSEADDR (a restarted server binds again while old
+/// connections sit in TIME_WAIT) and close-on-exec, but not cpp-httplib's default SO_REUSEPORT,
+/// with which a second server of the same user binds the same port without an error and takes
+/// part of the first one's connections. Call before binding.
+void own_listening_ports(httplib::Server& server);
+
 /// A handler of an application route that needs a signed-in user.
 using SessionHandler =
     std::function<void(const httplib::Request&, httplib::Response&, const UserSession&)>;
