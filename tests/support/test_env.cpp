@@ -4,8 +4,10 @@
 #include <chrono>
 #include <cstdlib>
 #include <fstream>
+#include <mutex>
 #include <netinet/in.h>
 #include <random>
+#include <set>
 #include <sstream>
 #include <stdexcept>
 #include <sys/socket.h>
@@ -52,7 +54,10 @@ TempDir::~TempDir() {
     std::filesystem::remove_all(path_, ignored);
 }
 
-int free_port() {
+namespace {
+
+// A port the kernel chose for bind(0) and that was closed again.
+int kernel_chosen_port() {
     int fd = ::socket(AF_INET, SOCK_STREAM, 0);
     if (fd < 0) {
         throw std::runtime_error("socket failed");
@@ -70,6 +75,22 @@ int free_port() {
     int port = ntohs(addr.sin_port);
     ::close(fd);
     return port;
+}
+
+} // namespace
+
+int free_port() {
+    // The kernel may choose a closed port again at once: a test that takes two ports before
+    // anything listens on them would get the same one twice.
+    static std::mutex mutex;
+    static std::set<int> given;
+    const std::lock_guard lock(mutex);
+    for (;;) {
+        const int port = kernel_chosen_port();
+        if (given.insert(port).second) {
+            return port;
+        }
+    }
 }
 
 bool wait_for_port(int port, int timeout_ms) {

@@ -29,7 +29,7 @@ private:
     std::filesystem::path path_;
 };
 
-/// A TCP port on 127.0.0.1 that was free a moment ago.
+/// A TCP port on 127.0.0.1 that was free a moment ago, never the same twice in one process.
 int free_port();
 /// Waits up to `timeout_ms` for 127.0.0.1:port to accept connections.
 bool wait_for_port(int port, int timeout_ms = 10000);
