@@ -1,12 +1,12 @@
 // cpp-httplib adapter for the deploy-mode auth routes.
+#include "../native/internal/listening_socket.hpp"
+
 #include <authflow/core/errors.hpp>
 #include <authflow/core/log.hpp>
 #include <authflow/deploy/httplib_adapter.hpp>
 
-#include <fcntl.h>
 #include <string>
 #include <string_view>
-#include <sys/socket.h>
 #include <utility>
 
 namespace authflow {
@@ -118,14 +118,7 @@ void mount_auth_routes(httplib::Server& server, std::shared_ptr<const AuthRoutes
 }
 
 void own_listening_ports(httplib::Server& server) {
-    server.set_socket_options([](socket_t sock) {
-        int yes = 1;
-        ::setsockopt(sock, SOL_SOCKET, SO_REUSEADDR, &yes, sizeof(yes));
-        const int flags = ::fcntl(sock, F_GETFD);
-        if (flags >= 0) {
-            ::fcntl(sock, F_SETFD, flags | FD_CLOEXEC);
-        }
-    });
+    server.set_socket_options(native_detail::own_port_socket_options);
 }
 
 httplib::Server::Handler protect(std::shared_ptr<const AuthRoutes> routes, SessionHandler handler,

@@ -1,6 +1,7 @@
 // The loopback callback server on cpp-httplib (RFC 8252 §7.3, §8.3).
 
 #include "callback_options.hpp"
+#include "internal/listening_socket.hpp"
 
 #include <authflow/core/crypto.hpp>
 #include <authflow/core/errors.hpp>
@@ -13,7 +14,6 @@
 #include <cerrno>
 #include <condition_variable>
 #include <cstring>
-#include <fcntl.h>
 #include <mutex>
 #include <netinet/in.h>
 #include <sys/socket.h>
@@ -138,19 +138,6 @@ std::string_view reason_phrase(int status) {
     }
 }
 
-// SO_REUSEADDR lets a fixed port be bound again while old connections sit in TIME_WAIT, yet
-// (unlike httplib's default SO_REUSEPORT) it never lets two listeners share a port, so a taken
-// port is reported instead of silently splitting the callbacks between two processes.
-// FD_CLOEXEC keeps the socket out of programs started later (e.g. the browser).
-void loopback_socket_options(int sock) {
-    int yes = 1;
-    ::setsockopt(sock, SOL_SOCKET, SO_REUSEADDR, &yes, sizeof(yes));
-    int flags = ::fcntl(sock, F_GETFD);
-    if (flags >= 0) {
-        ::fcntl(sock, F_SETFD, flags | FD_CLOEXEC);
-    }
-}
-
 // After httplib failed to bind, finds out why with a plain socket (httplib drops errno).
 int bind_errno(const std::string& host, int port) {
     bool v6 = detail::is_ipv6_literal(host);
@@ -158,7 +145,7 @@ int bind_errno(const std::string& host, int port) {
     if (sock < 0) {
         return errno;
     }
-    loopback_socket_options(sock);
+    native_detail::own_port_socket_options(sock);
     int rc = 0;
     if (v6) {
         sockaddr_in6 addr{};
@@ -315,7 +302,7 @@ void CallbackServer::start() {
     auto& server = run->server;
     server.set_tcp_nodelay(true);
     server.set_address_family(detail::is_ipv6_literal(options.host) ? AF_INET6 : AF_INET);
-    server.set_socket_options(loopback_socket_options);
+    server.set_socket_options(native_detail::own_port_socket_options);
     server.set_read_timeout(options.read_timeout);
     server.set_write_timeout(options.write_timeout);
     server.set_keep_alive_timeout(whole_seconds_at_least_one(options.idle_timeout));
