@@ -50,7 +50,8 @@ public:
         process_ = std::make_unique<ChildProcess>(
             std::vector<std::string>{
                 "node", (source_dir() / "tests" / "support" / "node" / "op.mjs").string(), "--port",
-                std::to_string(port_), "--issuer", issuer(), "--options", options.dump()},
+                std::to_string(port_), "--issuer", issuer(), "--events",
+                (dir_.path() / "events.jsonl").string(), "--options", options.dump()},
             std::map<std::string, std::string>{}, dir_.path() / "op.log");
         auto http = make_http_client();
         HttpRequest request;
@@ -69,6 +70,8 @@ public:
     }
 
     void stop() { process_.reset(); }
+
+    std::string events() const { return read_file(dir_.path() / "events.jsonl"); }
 
     /// The current public signing keys (JWKS).
     std::string jwks() const {
@@ -208,7 +211,7 @@ TEST(DeployScaleOut, RedisKilledAndRestartedUnderLoad) {
     for (int i = 0; i < 3; ++i) {
         sessions.push_back(
             sign_in(i % 2 == 0 ? *d.a : *d.b, i % 2 == 0 ? *d.b : *d.a, d.public_url));
-        ASSERT_FALSE(sessions.back().empty());
+        ASSERT_FALSE(sessions.back().empty()) << d.op->events();
     }
 
     // Four clients keep requesting the home page on both workers.

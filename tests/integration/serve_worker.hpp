@@ -42,11 +42,13 @@ public:
                 const std::string& store_key, const TempDir& dir,
                 const ServeWorkerOptions& options = {})
         : port_(port), log_(dir.path() / (name + ".log")) {
-        write_file(dir.path() / "secret", OidcProvider::secret_of("conf-client"));
-        write_file(dir.path() / "config.toml", "");
+        // Files of its own: another worker starting in the same directory rewrites nothing this
+        // one reads.
+        write_file(dir.path() / (name + ".secret"), OidcProvider::secret_of("conf-client"));
+        write_file(dir.path() / (name + ".toml"), "");
         std::vector<std::string> argv{cli_path().string(),
                                       "--config",
-                                      (dir.path() / "config.toml").string(),
+                                      (dir.path() / (name + ".toml")).string(),
                                       "--provider",
                                       "oidc",
                                       "--issuer",
@@ -54,7 +56,7 @@ public:
                                       "--client-id",
                                       "conf-client",
                                       "--client-secret-file",
-                                      (dir.path() / "secret").string(),
+                                      (dir.path() / (name + ".secret")).string(),
                                       "--scopes",
                                       "openid profile email",
                                       "serve",

@@ -215,6 +215,7 @@ for (const event of ['grant.error', 'authorization.error', 'pushed_authorization
     grant_type: ctx?.oidc?.params?.grant_type,
     error: err?.error,
     error_description: err?.error_description,
+    error_detail: err?.error_detail,
   }));
 }
 for (const event of ['authorization.success', 'end_session.success',
