@@ -2,6 +2,7 @@
 // the redirect's parameters, the signed-out state check) and back-channel logout (OpenID Connect
 // Back-Channel Logout 1.0 §2.5–§2.8: one test per refusal, each proving no session ended), against
 // the in-memory OpenID Provider (FakeOp).
+#include "route_fixture.hpp"
 #include "unit/providers/provider_test_util.hpp"
 
 #include <authflow/deploy/auth_routes.hpp>
@@ -22,24 +23,13 @@ using test::json;
 using test::make_jws;
 using test::TestKey;
 
-/// A browser: its cookies.
-struct Browser {
-    std::map<std::string, std::string> cookies;
+using test::param_of;
+using test::query_params_of;
+
+/// A browser: its cookies; it does not ask for HTML.
+struct Browser : test::TestBrowser {
+    Browser() { is_navigation = false; }
 };
-
-std::string param(const QueryParams& params, const std::string& name) {
-    for (const auto& [k, v] : params) {
-        if (k == name) {
-            return v;
-        }
-    }
-    return {};
-}
-
-QueryParams query_of(const std::string& url) {
-    const auto q = url.find('?');
-    return q == std::string::npos ? QueryParams{} : parse_query(url.substr(q + 1));
-}
 
 class LogoutRoutes : public ::testing::Test {
 protected:
@@ -91,45 +81,12 @@ protected:
 
     static Request request(const std::string& method, const std::string& path_and_query,
                            const Browser& browser) {
-        Request request;
-        request.method = method;
-        const auto q = path_and_query.find('?');
-        request.path = path_and_query.substr(0, q);
-        if (q != std::string::npos) {
-            request.query = parse_query(path_and_query.substr(q + 1));
-        }
-        request.remote_address = "203.0.113.7";
-        std::string cookies;
-        for (const auto& [name, value] : browser.cookies) {
-            cookies += (cookies.empty() ? "" : "; ") + name + "=" + value;
-        }
-        if (!cookies.empty()) {
-            request.headers.add("Cookie", cookies);
-        }
-        if (method == "POST") {
-            request.headers.add("Origin", "https://app.example");
-        }
-        return request;
+        return test::browser_request(method, path_and_query, browser);
     }
 
     /// Sends the request; the browser keeps (or drops) the cookies the answer sets.
     Response call(const Request& req, Browser* browser = nullptr) const {
-        auto response = routes->handle(req);
-        EXPECT_TRUE(response.has_value());
-        if (browser && response) {
-            for (const auto& set : response->headers.get_all("Set-Cookie")) {
-                const auto eq = set.find('=');
-                const auto semi = set.find(';');
-                const std::string name = set.substr(0, eq);
-                const std::string value = set.substr(eq + 1, semi - eq - 1);
-                if (value.empty() || set.find("Max-Age=0") != std::string::npos) {
-                    browser->cookies.erase(name);
-                } else {
-                    browser->cookies[name] = value;
-                }
-            }
-        }
-        return response.value_or(Response{});
+        return test::send_to_routes(*routes, req, browser);
     }
 
     /// A whole sign-in of `user` with provider session `provider_sid`.
@@ -139,11 +96,12 @@ protected:
         sid = provider_sid;
         const Response login = call(request("GET", "/auth/login", browser), &browser);
         const std::string location = login.headers.get("Location").value_or("");
-        nonce = param(query_of(location), "nonce");
-        const Response callback =
-            call(request("GET", "/auth/callback?code=c&state=" + param(query_of(location), "state"),
-                         browser),
-                 &browser);
+        nonce = param_of(query_params_of(location), "nonce");
+        const Response callback = call(
+            request("GET",
+                    "/auth/callback?code=c&state=" + param_of(query_params_of(location), "state"),
+                    browser),
+            &browser);
         EXPECT_EQ(callback.status, 302);
         return browser.cookies["authflow_session"];
     }
@@ -387,11 +345,11 @@ TEST_F(LogoutRoutes, ProviderLogoutRedirectsToTheEndSessionEndpoint) {
     ASSERT_EQ(response.status, 303);
     const std::string location = response.headers.get("Location").value_or("");
     EXPECT_EQ(location.rfind(std::string{FakeOp::end_session_url} + "?", 0), 0u) << location;
-    const QueryParams params = query_of(location);
-    EXPECT_EQ(param(params, "id_token_hint"), id_token);
-    EXPECT_EQ(param(params, "client_id"), "client-1");
-    EXPECT_EQ(param(params, "post_logout_redirect_uri"), "https://app.example/auth/signed-out");
-    EXPECT_GE(param(params, "state").size(), 43u);
+    const QueryParams params = query_params_of(location);
+    EXPECT_EQ(param_of(params, "id_token_hint"), id_token);
+    EXPECT_EQ(param_of(params, "client_id"), "client-1");
+    EXPECT_EQ(param_of(params, "post_logout_redirect_uri"), "https://app.example/auth/signed-out");
+    EXPECT_GE(param_of(params, "state").size(), 43u);
     // The local session and its tokens are gone before the provider is even asked.
     EXPECT_FALSE(sessions->get(a).has_value());
     EXPECT_FALSE(tokens->load(session_key(a)).has_value());
@@ -399,8 +357,8 @@ TEST_F(LogoutRoutes, ProviderLogoutRedirectsToTheEndSessionEndpoint) {
     EXPECT_EQ(laptop.cookies.count("authflow_session_logout"), 1u);
 
     // The provider sends the browser back with the state: on to `next`.
-    const Response back =
-        call(request("GET", "/auth/signed-out?state=" + param(params, "state"), laptop), &laptop);
+    const Response back = call(
+        request("GET", "/auth/signed-out?state=" + param_of(params, "state"), laptop), &laptop);
     EXPECT_EQ(back.status, 303);
     EXPECT_EQ(back.headers.get("Location").value_or(""), "/bye");
     EXPECT_EQ(laptop.cookies.count("authflow_session_logout"), 0u);
@@ -416,7 +374,7 @@ TEST_F(LogoutRoutes, SignedOutTrustsOnlyAStateThisBrowserLeftWith) {
         EXPECT_EQ(response.status, 200); // a script's sign-out: the URL in JSON
         const std::string url = json::parse(response.body).value("end_session_url", "");
         EXPECT_EQ(url.rfind(FakeOp::end_session_url, 0), 0u);
-        return param(query_of(url), "state");
+        return param_of(query_params_of(url), "state");
     };
     auto is_page = [](const Response& response) {
         return response.status == 200 &&

@@ -36,6 +36,57 @@ struct TestBrowser {
     bool is_navigation = true;
 };
 
+/// A request as `browser` sends it: the path and query, its cookies, Accept: text/html for a
+/// navigation, and the site's Origin on a POST; from 203.0.113.7.
+inline Request browser_request(const std::string& method, const std::string& path_and_query,
+                               const TestBrowser& browser) {
+    Request out;
+    out.method = method;
+    const auto q = path_and_query.find('?');
+    out.path = path_and_query.substr(0, q);
+    if (q != std::string::npos) {
+        out.query = parse_query(path_and_query.substr(q + 1));
+    }
+    out.remote_address = "203.0.113.7";
+    std::string cookie;
+    for (const auto& [name, value] : browser.cookies) {
+        cookie += (cookie.empty() ? "" : "; ") + name + "=" + value;
+    }
+    if (!cookie.empty()) {
+        out.headers.add("Cookie", cookie);
+    }
+    if (browser.is_navigation) {
+        out.headers.add("Accept", "text/html,application/xhtml+xml,*/*;q=0.8");
+    }
+    if (method == "POST") {
+        out.headers.add("Origin", "https://app.example");
+    }
+    return out;
+}
+
+/// Sends `in` to `routes`; `browser` keeps (or drops, for Max-Age=0) the cookies set.
+inline Response send_to_routes(const AuthRoutes& routes, const Request& in, TestBrowser* browser) {
+    auto response = routes.handle(in);
+    EXPECT_TRUE(response.has_value()) << in.path;
+    if (!response) {
+        return Response{};
+    }
+    if (browser) {
+        for (const auto& set : response->headers.get_all("Set-Cookie")) {
+            const auto eq = set.find('=');
+            const auto semi = set.find(';');
+            const std::string cookie_name = set.substr(0, eq);
+            const std::string value = set.substr(eq + 1, semi - eq - 1);
+            if (set.find("Max-Age=0") != std::string::npos || value.empty()) {
+                browser->cookies.erase(cookie_name);
+            } else {
+                browser->cookies[cookie_name] = value;
+            }
+        }
+    }
+    return *response;
+}
+
 class RouteFixture : public ::testing::Test {
 protected:
     FakeOp op;
@@ -90,51 +141,12 @@ protected:
 
     Request request(const std::string& method, const std::string& path_and_query,
                     const TestBrowser& browser) const {
-        Request out;
-        out.method = method;
-        const auto q = path_and_query.find('?');
-        out.path = path_and_query.substr(0, q);
-        if (q != std::string::npos) {
-            out.query = parse_query(path_and_query.substr(q + 1));
-        }
-        out.remote_address = "203.0.113.7";
-        std::string cookie;
-        for (const auto& [name, value] : browser.cookies) {
-            cookie += (cookie.empty() ? "" : "; ") + name + "=" + value;
-        }
-        if (!cookie.empty()) {
-            out.headers.add("Cookie", cookie);
-        }
-        if (browser.is_navigation) {
-            out.headers.add("Accept", "text/html,application/xhtml+xml,*/*;q=0.8");
-        }
-        if (method == "POST") {
-            out.headers.add("Origin", "https://app.example");
-        }
-        return out;
+        return browser_request(method, path_and_query, browser);
     }
 
     /// Sends the request; the browser keeps (or drops, for Max-Age=0) the cookies set.
     Response call(const Request& in, TestBrowser* browser = nullptr) const {
-        auto response = routes->handle(in);
-        EXPECT_TRUE(response.has_value()) << in.path;
-        if (!response) {
-            return Response{};
-        }
-        if (browser) {
-            for (const auto& set : response->headers.get_all("Set-Cookie")) {
-                const auto eq = set.find('=');
-                const auto semi = set.find(';');
-                const std::string cookie_name = set.substr(0, eq);
-                const std::string value = set.substr(eq + 1, semi - eq - 1);
-                if (set.find("Max-Age=0") != std::string::npos || value.empty()) {
-                    browser->cookies.erase(cookie_name);
-                } else {
-                    browser->cookies[cookie_name] = value;
-                }
-            }
-        }
-        return *response;
+        return send_to_routes(*routes, in, browser);
     }
 
     /// GET {prefix}/login: the provider URL (the browser keeps the pre-login cookie).
