@@ -6,6 +6,7 @@
 #include "e2e_util.hpp"
 #include "support/oidc_provider.hpp"
 #include "support/oidc_provider_suite.hpp"
+#include "support/process.hpp"
 #include "support/qr_image.hpp"
 #include "support/test_env.hpp"
 
@@ -250,22 +251,14 @@ std::pair<std::string, int> run_on_terminal(CliEnv& cli, std::vector<std::string
     winsize size{};
     size.ws_row = 60;
     size.ws_col = columns;
+    const test::ExecImage image(args, cli.env());
     int master = -1;
     const pid_t pid = ::forkpty(&master, nullptr, nullptr, columns == 0 ? nullptr : &size);
     if (pid < 0) {
         return {"forkpty failed", -1};
     }
     if (pid == 0) {
-        for (const auto& [name, value] : cli.env()) {
-            ::setenv(name.c_str(), value.c_str(), 1);
-        }
-        std::vector<char*> argv;
-        for (auto& a : args) {
-            argv.push_back(a.data());
-        }
-        argv.push_back(nullptr);
-        ::execv(argv[0], argv.data());
-        ::_exit(127);
+        image.exec();
     }
     std::string output;
     const auto deadline = std::chrono::steady_clock::now() + 30s;

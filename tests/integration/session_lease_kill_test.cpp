@@ -126,6 +126,7 @@ protected:
         }
         for (int id = 0; id < 2; ++id) {
             ASSERT_TRUE(wait_for_file(dir.path() / ("ready-" + std::to_string(id)), 60s))
+                << waiters[static_cast<std::size_t>(id)]->describe() << "\n"
                 << test::read_file(dir.path() / ("waiter-" + std::to_string(id) + ".log"));
         }
 

@@ -218,7 +218,8 @@ protected:
             children.push_back(test::start_child(child_test, dir.path(), "callers", id, env));
         }
         for (int id = 0; id < processes; ++id) {
-            EXPECT_TRUE(wait_for_file(dir.path() / ("ready-" + std::to_string(id)), 60s));
+            EXPECT_TRUE(wait_for_file(dir.path() / ("ready-" + std::to_string(id)), 60s))
+                << children[static_cast<std::size_t>(id)]->describe();
         }
         const double start =
             static_cast<double>(std::chrono::duration_cast<std::chrono::milliseconds>(

@@ -1,10 +1,13 @@
 #include "support/process.hpp"
 
+#include <algorithm>
 #include <array>
 #include <cerrno>
 #include <chrono>
 #include <cstdlib>
 #include <fcntl.h>
+#include <fstream>
+#include <iterator>
 #include <poll.h>
 #include <signal.h>
 #include <stdexcept>
@@ -15,28 +18,51 @@
 namespace authflow::test {
 namespace {
 
-[[noreturn]] void exec_child(const std::vector<std::string>& argv,
-                             const std::map<std::string, std::string>& env) {
-    for (const auto& [name, value] : env) {
-        ::setenv(name.c_str(), value.c_str(), 1);
-    }
-    std::vector<char*> args;
-    for (const auto& arg : argv) {
-        args.push_back(const_cast<char*>(arg.c_str()));
-    }
-    args.push_back(nullptr);
-    ::execvp(args[0], args.data());
-    ::_exit(127);
-}
-
 int exit_code_of(int status) {
     return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
 }
 
+std::string read_proc_file(pid_t pid, const char* name) {
+    std::ifstream in("/proc/" + std::to_string(pid) + "/" + name, std::ios::binary);
+    std::string text{std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
+    std::replace(text.begin(), text.end(), '\0', ' ');
+    return text;
+}
+
 } // namespace
+
+ExecImage::ExecImage(const std::vector<std::string>& argv,
+                     const std::map<std::string, std::string>& env) {
+    std::size_t environ_size = 0;
+    for (char** entry = environ; *entry != nullptr; ++entry) {
+        const std::string_view line{*entry};
+        if (!env.contains(std::string{line.substr(0, line.find('='))})) {
+            strings_.emplace_back(line);
+            ++environ_size;
+        }
+    }
+    for (const auto& [name, value] : env) {
+        strings_.push_back(name + "=" + value);
+    }
+    strings_.insert(strings_.end(), argv.begin(), argv.end());
+    // strings_ no longer grows: pointers into it stay valid.
+    for (std::size_t i = 0; i < strings_.size(); ++i) {
+        (i < environ_size + env.size() ? envp_ : argv_).push_back(strings_[i].data());
+    }
+    envp_.push_back(nullptr);
+    argv_.push_back(nullptr);
+}
+
+void ExecImage::exec() const {
+    if (argv_.size() > 1) {
+        ::execvpe(argv_[0], argv_.data(), envp_.data());
+    }
+    ::_exit(127);
+}
 
 ChildProcess::ChildProcess(std::vector<std::string> argv, std::map<std::string, std::string> env,
                            std::filesystem::path log_file) {
+    const ExecImage image(argv, env);
     pid_ = ::fork();
     if (pid_ < 0) {
         throw std::runtime_error("fork failed");
@@ -52,7 +78,7 @@ ChildProcess::ChildProcess(std::vector<std::string> argv, std::map<std::string, 
                 ::dup2(fd, 2);
             }
         }
-        exec_child(argv, env);
+        image.exec();
     }
 }
 
@@ -60,6 +86,18 @@ ChildProcess::~ChildProcess() {
     if (!reaped_) {
         stop();
     }
+}
+
+std::string ChildProcess::describe() const {
+    if (reaped_) {
+        return "pid " + std::to_string(pid_) + " has exited";
+    }
+    std::string status = read_proc_file(pid_, "status");
+    const auto state = status.find("State:");
+    return "pid " + std::to_string(pid_) + ": " + read_proc_file(pid_, "cmdline") + "; " +
+           (state == std::string::npos ? ""
+                                       : status.substr(state, status.find('\n', state) - state)) +
+           "; wchan " + read_proc_file(pid_, "wchan");
 }
 
 bool ChildProcess::running() {
@@ -107,6 +145,7 @@ CommandResult run_command(const std::vector<std::string>& argv,
         ::pipe(err_pipe.data()) != 0) {
         throw std::runtime_error("pipe failed");
     }
+    const ExecImage image(argv, env);
     pid_t pid = ::fork();
     if (pid < 0) {
         throw std::runtime_error("fork failed");
@@ -119,7 +158,7 @@ CommandResult run_command(const std::vector<std::string>& argv,
              {in_pipe[0], in_pipe[1], out_pipe[0], out_pipe[1], err_pipe[0], err_pipe[1]}) {
             ::close(fd);
         }
-        exec_child(argv, env);
+        image.exec();
     }
     ::close(in_pipe[0]);
     ::close(out_pipe[1]);

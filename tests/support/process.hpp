@@ -9,6 +9,22 @@
 
 namespace authflow::test {
 
+/// A program and its environment, prepared before fork(): a test process has threads (servers,
+/// log readers), and after fork() the child may only make async-signal-safe calls until exec —
+/// a malloc there can wait forever for a lock another thread held at the fork.
+class ExecImage {
+public:
+    /// `argv[0]` is looked up in PATH; `env` is added to (or overrides) this process's environment.
+    ExecImage(const std::vector<std::string>& argv, const std::map<std::string, std::string>& env);
+    /// Replaces the (forked) process; exits with 127 when that fails. Async-signal-safe.
+    [[noreturn]] void exec() const;
+
+private:
+    std::vector<std::string> strings_;
+    std::vector<char*> argv_;
+    std::vector<char*> envp_;
+};
+
 /// A program the test started. The destructor stops it (SIGTERM, then SIGKILL after 5 s) and
 /// reaps it. Not safe to share between threads.
 class ChildProcess {
@@ -23,6 +39,8 @@ public:
 
     pid_t pid() const { return pid_; }
     bool running();
+    /// What the process is doing, for a failure message: its command line and kernel state.
+    std::string describe() const;
     /// Sends `signal` and waits for the exit; returns the wait status.
     int stop(int signal = 15);
     /// Waits for the exit (up to timeout_ms; -1 forever); returns the exit code, or -1 on timeout
