@@ -32,25 +32,25 @@ std::string read_proc_file(pid_t pid, const char* name) {
 } // namespace
 
 ExecImage::ExecImage(const std::vector<std::string>& argv,
-                     const std::map<std::string, std::string>& env) {
-    std::size_t environ_size = 0;
+                     const std::map<std::string, std::string>& env)
+    : args_(argv) {
     for (char** entry = environ; *entry != nullptr; ++entry) {
         const std::string_view line{*entry};
         if (!env.contains(std::string{line.substr(0, line.find('='))})) {
-            strings_.emplace_back(line);
-            ++environ_size;
+            env_.emplace_back(line);
         }
     }
     for (const auto& [name, value] : env) {
-        strings_.push_back(name + "=" + value);
+        env_.push_back(name + "=" + value);
     }
-    strings_.insert(strings_.end(), argv.begin(), argv.end());
-    // strings_ no longer grows: pointers into it stay valid.
-    for (std::size_t i = 0; i < strings_.size(); ++i) {
-        (i < environ_size + env.size() ? envp_ : argv_).push_back(strings_[i].data());
+    for (auto& arg : args_) {
+        argv_.push_back(arg.data());
+    }
+    argv_.push_back(nullptr);
+    for (auto& variable : env_) {
+        envp_.push_back(variable.data());
     }
     envp_.push_back(nullptr);
-    argv_.push_back(nullptr);
 }
 
 void ExecImage::exec() const {

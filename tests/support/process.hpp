@@ -16,11 +16,14 @@ class ExecImage {
 public:
     /// `argv[0]` is looked up in PATH; `env` is added to (or overrides) this process's environment.
     ExecImage(const std::vector<std::string>& argv, const std::map<std::string, std::string>& env);
+    ExecImage(const ExecImage&) = delete; // argv_ and envp_ point into args_ and env_
+    ExecImage& operator=(const ExecImage&) = delete;
     /// Replaces the (forked) process; exits with 127 when that fails. Async-signal-safe.
     [[noreturn]] void exec() const;
 
 private:
-    std::vector<std::string> strings_;
+    std::vector<std::string> args_;
+    std::vector<std::string> env_; ///< NAME=value
     std::vector<char*> argv_;
     std::vector<char*> envp_;
 };
