@@ -11,7 +11,8 @@ namespace authflow::test {
 
 /// A program and its environment, prepared before fork(): a test process has threads (servers,
 /// log readers), and after fork() the child may only make async-signal-safe calls until exec —
-/// a malloc there can wait forever for a lock another thread held at the fork.
+/// a malloc there can wait forever for a lock another thread held at the fork. Not changed
+/// after construction: safe to exec from any thread.
 class ExecImage {
 public:
     /// `argv[0]` is looked up in PATH; `env` is added to (or overrides) this process's environment.
