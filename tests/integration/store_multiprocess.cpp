@@ -1,5 +1,6 @@
 #include "integration/store_multiprocess.hpp"
 
+#include "support/session_processes.hpp"
 #include "unit/store/store_test_helpers.hpp"
 
 #include <cstdlib>
@@ -14,37 +15,7 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 
-std::string env_or(const char* name, const std::string& fallback) {
-    const char* value = std::getenv(name);
-    return value != nullptr ? value : fallback;
-}
-
-std::filesystem::path self_path() {
-    return std::filesystem::read_symlink("/proc/self/exe");
-}
-
-// Starts this program as a child running `role`; its output goes to <dir>/<role>-<id>.log.
-std::unique_ptr<ChildProcess> start_child(const std::filesystem::path& dir, const std::string& role,
-                                          int id, ChildEnv env) {
-    env["AUTHFLOW_TEST_CHILD_ROLE"] = role;
-    env["AUTHFLOW_TEST_CHILD_ID"] = std::to_string(id);
-    env["AUTHFLOW_TEST_CHILD_DIR"] = dir.string();
-    return std::make_unique<ChildProcess>(
-        std::vector<std::string>{self_path().string(), "--gtest_filter=StoreChild.DISABLED_Run",
-                                 "--gtest_also_run_disabled_tests", "--gtest_brief=1"},
-        env, dir / (role + "-" + std::to_string(id) + ".log"));
-}
-
-bool wait_for_file(const std::filesystem::path& path, std::chrono::milliseconds timeout) {
-    auto deadline = Clock::now() + timeout;
-    while (!std::filesystem::exists(path)) {
-        if (Clock::now() > deadline) {
-            return false;
-        }
-        std::this_thread::sleep_for(std::chrono::milliseconds(5));
-    }
-    return true;
-}
+constexpr const char* child_test = "StoreChild.DISABLED_Run";
 
 // Lets children start together: each says it is ready, then waits for "go".
 void child_barrier(const std::filesystem::path& dir, const std::string& id) {
@@ -152,8 +123,8 @@ TEST(StoreChild, DISABLED_Run) {
 void expect_two_processes_share_records(
     const std::function<std::shared_ptr<TokenStore>()>& open_store, const ChildEnv& env) {
     TempDir dir;
-    auto first = start_child(dir.path(), "records", 0, env);
-    auto second = start_child(dir.path(), "records", 1, env);
+    auto first = start_child(child_test, dir.path(), "records", 0, env);
+    auto second = start_child(child_test, dir.path(), "records", 1, env);
     release_children(dir.path(), 2);
     expect_child_success(*first, dir.path() / "records-0.log");
     expect_child_success(*second, dir.path() / "records-1.log");
@@ -183,8 +154,8 @@ int run_two_process_counter(const ChildEnv& env, bool use_lease, int rounds) {
     child_env["AUTHFLOW_TEST_USE_LEASE"] = use_lease ? "1" : "0";
     child_env["AUTHFLOW_TEST_ROUNDS"] = std::to_string(rounds);
     write_counter(dir.path() / "counter", 0);
-    auto first = start_child(dir.path(), "counter", 0, child_env);
-    auto second = start_child(dir.path(), "counter", 1, child_env);
+    auto first = start_child(child_test, dir.path(), "counter", 0, child_env);
+    auto second = start_child(child_test, dir.path(), "counter", 1, child_env);
     release_children(dir.path(), 2);
     expect_child_success(*first, dir.path() / "counter-0.log");
     expect_child_success(*second, dir.path() / "counter-1.log");
@@ -196,7 +167,7 @@ void expect_dead_holder_blocks_at_most_ttl(TokenStore& store, const ChildEnv& en
     TempDir dir;
     ChildEnv child_env = env;
     child_env["AUTHFLOW_TEST_TTL_MS"] = std::to_string(ttl.count());
-    auto holder = start_child(dir.path(), "hold", 0, child_env);
+    auto holder = start_child(child_test, dir.path(), "hold", 0, child_env);
     ASSERT_TRUE(wait_for_file(dir.path() / "holding", std::chrono::seconds(30)))
         << read_file(dir.path() / "hold-0.log");
     // The child got the lease at most now; kill it without a chance to release.
