@@ -17,6 +17,12 @@ build_and_test() {
     ctest --preset "$preset" "$@"
 }
 
+if [[ $# -gt 0 ]] && ! cmake --list-presets 2>/dev/null | grep -qF "  \"$1\""; then
+    echo "scripts/test.sh: there is no preset \"$1\"." >&2
+    cmake --list-presets >&2
+    exit 2
+fi
+
 scripts/install-deps.sh
 if [[ $# -eq 0 ]]; then
     build_and_test asan
