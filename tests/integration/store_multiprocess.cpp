@@ -43,11 +43,17 @@ int read_counter(const std::filesystem::path& path) {
     return value;
 }
 
+// Written beside and renamed over, so a reader always sees one whole value. (Rewritten in place,
+// two writers that both truncated before either wrote could leave "65" from "6" and "35": a count
+// above the number of increments, which hides the lost updates the tests look for.)
 void write_counter(const std::filesystem::path& path, int value) {
-    // Rewritten in place (not renamed): a concurrent reader may see it half-written, which only
-    // makes lost updates more likely — the lease is what must prevent them.
-    std::ofstream out(path, std::ios::trunc);
-    out << value;
+    auto written = path;
+    written += ".tmp-" + std::to_string(::getpid());
+    {
+        std::ofstream out(written, std::ios::trunc);
+        out << value;
+    }
+    std::filesystem::rename(written, path);
 }
 
 void child_records(const std::filesystem::path& dir, const std::string& id) {
