@@ -21,7 +21,7 @@ packages=(
     libgtest-dev libgmock-dev libbenchmark-dev libqrencode-dev
     redis-server gnome-keyring dbus libsecret-tools tinyproxy openssl curl wrk zbar-tools
     chromium groff-base man-db dpkg-dev nginx caddy
-    python3-dev python3-venv python3-setuptools pybind11-dev python3-pybind11 python3-pytest
+    python3-dev python3-venv python3-setuptools python3-wheel pybind11-dev python3-pybind11 python3-pytest
     python3-httpx python3-mypy python3-authlib python3-jwt python3-fastapi python3-starlette
     python3-uvicorn
 )
