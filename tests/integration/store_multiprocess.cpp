@@ -3,7 +3,6 @@
 #include "support/session_processes.hpp"
 #include "unit/store/store_test_helpers.hpp"
 
-#include <cstdlib>
 #include <fstream>
 #include <signal.h>
 #include <thread>
